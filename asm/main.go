@@ -1,0 +1,20 @@
+// Command asm generates simdnn's amd64 assembly with Avo: the SGEMM micro-kernels of
+// every ISA from one parameterised generator (sgemm.go), with their Go declarations.
+//
+// It is its own module so that users of simdnn never download Avo. Run `go generate` here
+// (or `make generate` at the root); CI fails when the committed output differs.
+package main
+
+//go:generate go run . -out ../kernels/sgemm_amd64.s -stubs ../kernels/sgemm_amd64.go -pkg kernels
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+)
+
+func main() {
+	ConstraintExpr("!purego,!noasm")
+	for _, k := range sgemmKernels {
+		k.generate()
+	}
+	Generate()
+}

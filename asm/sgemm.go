@@ -1,0 +1,309 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// sgemmKernel describes one SGEMM micro-kernel: an MR×NR register tile of C, NR/vecLen
+// vectors per row. One generator emits every ISA's tile; the ISA only decides the vector
+// register kind and how a column tail (nr < NR) is masked.
+type sgemmKernel struct {
+	mr      int    // rows of C per tile: one A broadcast each
+	vectors int    // vectors of C per row
+	isa     string // "AVX2" (ymm, VMASKMOVPS tails) or "AVX512" (zmm, K-mask tails)
+}
+
+// The tiles must match dispatch.Tiles; kernels' tests check that they do.
+var sgemmKernels = []sgemmKernel{
+	{mr: 6, vectors: 2, isa: "AVX2"},
+	{mr: 12, vectors: 2, isa: "AVX512"},
+}
+
+func (k sgemmKernel) vecLen() int {
+	if k.isa == "AVX512" {
+		return 16
+	}
+	return 8
+}
+
+func (k sgemmKernel) nr() int { return k.vectors * k.vecLen() }
+
+func (k sgemmKernel) name() string { return fmt.Sprintf("sgemm%dx%d%s", k.mr, k.nr(), k.isa) }
+
+func (k sgemmKernel) newVec() VecVirtual {
+	if k.isa == "AVX512" {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// rowsPerBase: row i of A is read at base[i/3] + (i%3)*rsA, the three offsets that x86
+// addressing gives for free (index scale 0, 1, 2), so MR rows need MR/3 base pointers.
+const rowsPerBase = 3
+
+func (k sgemmKernel) generate() {
+	nr, vecBytes := k.nr(), 4*k.vecLen()
+	TEXT(k.name(), NOSPLIT, "func(k int, a *float32, rsA, csA int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, mr, nr int)")
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, nr),
+		"C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],",
+		"B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).",
+		"beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read",
+		"(the driver pads edge panels); columns of C past nr are neither read nor written.",
+		"It has the contract of generic.Tile4x4, which is its reference.",
+	)
+	bases := (k.mr + rowsPerBase - 1) / rowsPerBase
+	Comment(
+		fmt.Sprintf("Register plan for the %d×%d tile (%s):", k.mr, nr, k.isa),
+		fmt.Sprintf("  acc[i][j]  %2d vector accumulators: row i < %d, vector j < %d of C", k.mr*k.vectors, k.mr, k.vectors),
+		fmt.Sprintf("  bv[j]      %2d vectors: row p of the B panel", k.vectors),
+		"  av[2]       2 vectors: A(i, p) broadcast, alternating so that consecutive rows' loads overlap",
+		fmt.Sprintf("  aRow[%d]     A row pointers, row i at aRow[i/3] + (i%%3)*rsA; each advances by csA per step", bases),
+		"  bPtr        B row pointer, advances by rsB per step",
+		fmt.Sprintf("Per step of k: %d B loads, %d broadcasts, %d FMAs; no other memory traffic.", k.vectors, k.mr, k.mr*k.vectors),
+	)
+
+	// Prologue: pointers and strides in bytes.
+	rsA := Load(Param("rsA"), GP64())
+	csA := Load(Param("csA"), GP64())
+	rsB := Load(Param("rsB"), GP64())
+	SHLQ(U8(2), rsA)
+	SHLQ(U8(2), csA)
+	SHLQ(U8(2), rsB)
+	aRow := make([]GPVirtual, bases)
+	aRow[0] = GP64()
+	Load(Param("a"), aRow[0])
+	for r := 1; r < bases; r++ {
+		aRow[r] = GP64()
+		LEAQ(Mem{Base: aRow[r-1], Index: rsA, Scale: 2}, aRow[r])
+		ADDQ(rsA, aRow[r])
+	}
+	bPtr := Load(Param("b"), GP64())
+	steps := Load(Param("k"), GP64())
+
+	acc := make([][]VecVirtual, k.mr)
+	for i := range acc {
+		acc[i] = make([]VecVirtual, k.vectors)
+		for j := range acc[i] {
+			acc[i][j] = k.newVec()
+			VXORPS(acc[i][j], acc[i][j], acc[i][j])
+		}
+	}
+	aAddr := func(i int) Mem {
+		m := Mem{Base: aRow[i/rowsPerBase]}
+		if s := i % rowsPerBase; s > 0 {
+			m.Index, m.Scale = rsA, uint8(s)
+		}
+		return m
+	}
+
+	Comment("Main loop: one rank-1 update of the tile per step of k.")
+	Label(k.name() + "_loop")
+	bv := make([]VecVirtual, k.vectors)
+	for j := range bv {
+		bv[j] = k.newVec()
+		VMOVUPS(Mem{Base: bPtr}.Offset(j*vecBytes), bv[j])
+	}
+	av := []VecVirtual{k.newVec(), k.newVec()}
+	for i := 0; i < k.mr; i++ {
+		VBROADCASTSS(aAddr(i), av[i%2])
+		for j := range bv {
+			VFMADD231PS(bv[j], av[i%2], acc[i][j])
+		}
+	}
+	for _, p := range aRow {
+		ADDQ(csA, p)
+	}
+	ADDQ(rsB, bPtr)
+	DECQ(steps)
+	JNZ(LabelRef(k.name() + "_loop"))
+
+	Comment("Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.")
+	alpha := k.newVec()
+	VBROADCASTSS(paramAddr("alpha"), alpha)
+	for i := range acc {
+		for j := range acc[i] {
+			VMULPS(alpha, acc[i][j], acc[i][j])
+		}
+	}
+	cPtr := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	rows := Load(Param("mr"), GP64())
+	cols := Load(Param("nr"), GP64())
+	beta := k.newVec()
+	VBROADCASTSS(paramAddr("beta"), beta)
+
+	// beta == ±0 means C is not read: test the bits without the sign.
+	betaBits := GP32()
+	MOVL(paramAddr("beta"), betaBits)
+	SHLL(U8(1), betaBits)
+
+	store := tileStore{k: k, acc: acc, cPtr: cPtr, ldc: ldc, rows: rows, beta: beta, done: k.name() + "_done"}
+	if k.isa == "AVX512" {
+		store.kMasks(cols)
+		TESTL(betaBits, betaBits)
+		JZ(LabelRef(k.name() + "_overwrite"))
+		store.emit(true, true)
+		Label(k.name() + "_overwrite")
+		store.emit(true, false)
+	} else {
+		// Full-width tiles take unmasked stores: VMASKMOVPS stores are microcoded on
+		// some AMD cores.
+		full := k.name() + "_full"
+		CMPQ(cols, U32(nr))
+		JEQ(LabelRef(full))
+		store.vecMasks(cols)
+		TESTL(betaBits, betaBits)
+		JZ(LabelRef(k.name() + "_maskedOverwrite"))
+		store.emit(true, true)
+		Label(k.name() + "_maskedOverwrite")
+		store.emit(true, false)
+		Label(full)
+		TESTL(betaBits, betaBits)
+		JZ(LabelRef(k.name() + "_fullOverwrite"))
+		store.emit(false, true)
+		Label(k.name() + "_fullOverwrite")
+		store.emit(false, false)
+	}
+	Label(store.done)
+	VZEROUPPER()
+	RET()
+}
+
+func paramAddr(name string) Mem {
+	p, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return p.Addr
+}
+
+// tileStore emits the write-back of the accumulators to C, one row at a time, stopping
+// after mr rows.
+type tileStore struct {
+	k    sgemmKernel
+	acc  [][]VecVirtual
+	cPtr Register
+	ldc  Register
+	rows Register
+	beta VecVirtual
+	done string
+
+	kmask   []Register   // AVX-512: lane mask of each vector of a row
+	vecmask []VecVirtual // AVX2: lane mask of each vector of a row
+}
+
+// kMasks sets one K mask per vector from nr: the low nr bits of a row's lanes.
+func (s *tileStore) kMasks(cols Register) {
+	bits := GP32()
+	all := GP32()
+	MOVL(U32(0xffffffff), all)
+	BZHIL(cols.(GPVirtual).As32(), all, bits)
+	for j := 0; j < s.k.vectors; j++ {
+		m := K()
+		KMOVW(bits, m)
+		if j+1 < s.k.vectors {
+			SHRL(U8(16), bits)
+		}
+		s.kmask = append(s.kmask, m)
+	}
+}
+
+// vecMasks loads one lane mask per vector from the tail-mask table: the mask of vector j
+// has min(max(nr-8j, 0), 8) leading ones, read from tailMask at byte 4*(8 - that count).
+func (s *tileStore) vecMasks(cols Register) {
+	table := tailMaskTable()
+	tbl := GP64()
+	LEAQ(table, tbl)
+	eight, zero := GP64(), GP64()
+	MOVQ(U32(8), eight)
+	XORQ(zero, zero)
+	for j := 0; j < s.k.vectors; j++ {
+		n := GP64()
+		MOVQ(cols, n)
+		SUBQ(U32(8*j), n)
+		CMPQ(n, eight)
+		CMOVQGT(eight, n)
+		CMPQ(n, U32(0))
+		CMOVQLT(zero, n)
+		NEGQ(n)
+		ADDQ(U32(8), n)
+		m := YMM()
+		VMOVDQU(Mem{Base: tbl, Index: n, Scale: 4}, m)
+		s.vecmask = append(s.vecmask, m)
+	}
+}
+
+var tailMask Mem
+var tailMaskDone bool
+
+// tailMaskTable is 8 all-ones lanes followed by 8 zero lanes: any 8-lane window of it is
+// a mask with a given number of leading ones.
+func tailMaskTable() Mem {
+	if !tailMaskDone {
+		tailMask = GLOBL("sgemmTailMask", RODATA|NOPTR)
+		for i := 0; i < 16; i++ {
+			v := uint32(0)
+			if i < 8 {
+				v = 0xffffffff
+			}
+			DATA(4*i, U32(v))
+		}
+		tailMaskDone = true
+	}
+	return tailMask
+}
+
+// emit writes every row: masked selects the masked loads and stores, withBeta adds beta·C.
+func (s *tileStore) emit(masked, withBeta bool) {
+	vecBytes := 4 * s.k.vecLen()
+	row := GP64()
+	MOVQ(s.cPtr, row)
+	n := GP64()
+	MOVQ(s.rows, n)
+	for i := range s.acc {
+		for j, a := range s.acc[i] {
+			dst := Mem{Base: row}.Offset(j * vecBytes)
+			if withBeta {
+				cv := s.k.newVec()
+				s.load(masked, j, dst, cv)
+				VFMADD231PS(cv, s.beta, a)
+			}
+			s.storeVec(masked, j, a, dst)
+		}
+		if i+1 < len(s.acc) {
+			DECQ(n)
+			JZ(LabelRef(s.done))
+			ADDQ(s.ldc, row)
+		}
+	}
+	JMP(LabelRef(s.done))
+}
+
+func (s *tileStore) load(masked bool, j int, src Mem, dst VecVirtual) {
+	switch {
+	case !masked:
+		VMOVUPS(src, dst)
+	case s.kmask != nil:
+		VMOVUPS_Z(src, s.kmask[j], dst)
+	default:
+		VMASKMOVPS(src, s.vecmask[j], dst)
+	}
+}
+
+func (s *tileStore) storeVec(masked bool, j int, src VecVirtual, dst Mem) {
+	switch {
+	case !masked:
+		VMOVUPS(src, dst)
+	case s.kmask != nil:
+		VMOVUPS(src, s.kmask[j], dst)
+	default:
+		VMASKMOVPS(src, s.vecmask[j], dst)
+	}
+}

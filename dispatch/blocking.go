@@ -1,0 +1,61 @@
+package dispatch
+
+// Blocking is the GEMM blocking for one ISA on one CPU: the micro-kernel's register tile
+// MR×NR and the cache blocks of the BLIS five-loop driver (NC → KC → MC → NR → MR).
+type Blocking struct {
+	ISA    ISA
+	MR, NR int // register tile: fixed by the micro-kernel, see Tiles
+	KC     int // depth of one packed panel pass
+	MC     int // rows of packed A per block, a multiple of MR
+	NC     int // columns of packed B per block, a multiple of NR
+}
+
+// Tile is a micro-kernel's register tile.
+type Tile struct{ MR, NR int }
+
+// Tiles is the register tile of each ISA's SGEMM micro-kernel, the one place a tile size
+// is chosen. Each is the largest tile whose accumulators, B vectors and A broadcast fit
+// the register file while keeping enough independent FMAs in flight to cover the FMA
+// latency on every pipe:
+//
+//   - avx512: 12×32, 24 zmm accumulators (12 rows × 2 vectors) + 2 B vectors, A
+//     broadcast from memory inside the FMA; 24 FMAs per 2 vector loads + 12 broadcasts,
+//     under the 2 loads/cycle the two 512-bit FMA pipes leave room for.
+//   - avx2: 6×16, 12 ymm accumulators + 2 B vectors + 1 A broadcast of 16 registers
+//     (BLIS haswell's sgemm tile).
+//   - neon: 8×12, 24 of 32 q accumulators, A as two 4-wide registers used by element.
+//   - generic: 4×4 scalars, what the Go compiler keeps in registers.
+var Tiles = map[ISA]Tile{
+	AVX512:  {MR: 12, NR: 32},
+	AVX2:    {MR: 6, NR: 16},
+	NEON:    {MR: 8, NR: 12},
+	Generic: {MR: 4, NR: 4},
+}
+
+// BlockingFor derives the cache blocking of isa from the cache sizes, as BLIS's analytic
+// model does (Low et al., "Analytical modeling is enough for high-performance BLIS"):
+//
+//   - KC: the B micro-panel (KC×NR floats) is reused by every A micro-panel of a block,
+//     so it must stay in L1 with room left for the A micro-panel streaming past it:
+//     half of L1D.
+//   - MC: the packed A block (MC×KC) is reused by every B micro-panel: half of L2, the
+//     other half for the B micro-panels and C tiles passing through.
+//   - NC: the packed B block (KC×NC) is reused by every A block: a quarter of L3, capped,
+//     because L3 is shared with the other cores (and virtual machines report odd sizes).
+func BlockingFor(isa ISA, c Caches) Blocking {
+	const float32Size = 4
+	t := Tiles[isa]
+	kc := roundDown(c.L1D/2/(t.NR*float32Size), 16)
+	kc = clamp(kc, 64, 512)
+	mc := roundDown(c.L2/2/(kc*float32Size), t.MR)
+	mc = clamp(mc, t.MR, 64*t.MR)
+	nc := roundDown(c.L3/4/(kc*float32Size), t.NR)
+	nc = clamp(nc, t.NR, 256*t.NR)
+	return Blocking{ISA: isa, MR: t.MR, NR: t.NR, KC: kc, MC: mc, NC: nc}
+}
+
+func roundDown(v, multiple int) int { return v / multiple * multiple }
+
+func clamp(v, lo, hi int) int {
+	return max(lo, min(v, hi))
+}

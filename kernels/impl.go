@@ -1,0 +1,64 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/simdnn/simdnn/dispatch"
+	"github.com/simdnn/simdnn/generic"
+)
+
+// tileFunc is the contract every SGEMM micro-kernel shares; generic.Tile4x4 documents it
+// and is its reference.
+type tileFunc func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int)
+
+// gemmKernel is a micro-kernel and its register tile.
+type gemmKernel struct {
+	name   string
+	mr, nr int
+	tile   tileFunc
+}
+
+// impl is everything the drivers need from one ISA.
+type impl struct {
+	isa      dispatch.ISA
+	kernel   gemmKernel
+	blocking dispatch.Blocking
+	dot      func(x, y []float32) float32 // Σ x[i]·y[i], len(y) ≥ len(x)
+	axpy     func(alpha float32, x, y []float32)
+}
+
+var genericKernel = gemmKernel{name: "generic.Tile4x4", mr: 4, nr: 4, tile: generic.Tile4x4}
+
+// kernelFor returns the SGEMM micro-kernel of isa in this build.
+func kernelFor(isa dispatch.ISA) (gemmKernel, bool) {
+	if isa == dispatch.Generic {
+		return genericKernel, true
+	}
+	k, ok := simdKernels[isa]
+	return k, ok
+}
+
+// newImpl assembles the implementation of isa for the detected CPU.
+func newImpl(isa dispatch.ISA) (impl, error) {
+	k, ok := kernelFor(isa)
+	if !ok || !dispatch.Detected.Has(isa) {
+		return impl{}, fmt.Errorf("kernels: ISA %q is not available in this build on this CPU", isa)
+	}
+	return impl{isa: isa, kernel: k, blocking: dispatch.BlockingFor(isa, dispatch.Detected.Caches),
+		dot: generic.Dot, axpy: generic.Axpy}, nil
+}
+
+// active is the implementation every call uses, chosen once at start-up. Tests swap it
+// with useISA to run every path the machine has in one process.
+var active = mustImpl(dispatch.Selected)
+
+func mustImpl(isa dispatch.ISA) impl {
+	im, err := newImpl(isa)
+	if err != nil {
+		panic(err)
+	}
+	return im
+}
+
+// ISA names the instruction set the dispatcher chose: "avx512", "avx2", "neon" or "generic".
+func ISA() string { return string(active.isa) }
