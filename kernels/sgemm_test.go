@@ -145,10 +145,18 @@ func (c sgemmCase) run(path sgemmPath, a []float32, lda int, b []float32, ldb in
 // A wrong element (a lost product, a stale accumulator) is off by far more.
 func (c sgemmCase) check(t *testing.T, path sgemmPath, rng *rand.Rand) {
 	t.Helper()
+	c.checkPlaced(t, path, rng, func(s []float32) []float32 { return s })
+}
+
+// checkPlaced is check with the operands moved by place (to guarded memory, say) before
+// the call.
+func (c sgemmCase) checkPlaced(t *testing.T, path sgemmPath, rng *rand.Rand, place func([]float32) []float32) {
+	t.Helper()
 	a, lda, b, ldb, got, ldc := c.operands(rng)
 	want := append([]float32(nil), got...)
 	generic.Sgemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, want, ldc)
 	bound := c.errorBound(a, lda, b, ldb, got, ldc)
+	a, b, got = place(a), place(b), place(got)
 	c.run(path, a, lda, b, ldb, got, ldc)
 	for i := range got {
 		if i%ldc >= c.n {

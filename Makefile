@@ -1,0 +1,64 @@
+# simdnn: `make test` is what CI runs (through .ci/run); `make bench` prints the GFLOPS table.
+GO      ?= go
+ISAS    ?= $(shell $(GO) run ./internal/cmd/isas)
+COUNT   ?= 5
+FUZZTIME ?= 30s
+BENCH   ?= .
+QEMU    ?= qemu-aarch64-static
+FUZZ_TARGETS = $(shell grep -ho '^func Fuzz\w*' kernels/*_test.go | cut -d' ' -f2)
+
+.PHONY: test vet unit isas race purego generate check-generate fuzz arm64 arm64-fuzz bench
+
+## test: everything CI checks on this machine: vet, every ISA, race, purego, fresh generated code.
+test: vet unit isas race purego check-generate
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags purego ./...
+	GOARCH=arm64 $(GO) vet ./...
+	GOARCH=arm64 $(GO) vet -tags purego ./...
+	GOARCH=386 $(GO) vet ./...
+
+# The unit tests run every ISA this CPU has in one process (forEachISA)...
+unit:
+	$(GO) test -count=1 ./...
+
+# ...and once per ISA through the SIMDNN_ISA override, as users select it.
+isas:
+	@for isa in $(ISAS); do echo "SIMDNN_ISA=$$isa"; SIMDNN_ISA=$$isa $(GO) test -count=1 -short ./kernels/ || exit 1; done
+	GODEBUG=cpu.avx512f=off $(GO) test -count=1 -short ./kernels/
+
+race:
+	$(GO) test -count=1 -short -race ./...
+
+purego:
+	$(GO) test -count=1 -tags purego ./...
+	$(GO) test -count=1 -short -tags noasm ./kernels/
+
+## generate: re-emit every .s file and Go declaration from the generators in asm/.
+generate:
+	cd asm && $(GO) generate ./...
+
+check-generate: generate
+	@git diff --exit-code --stat -- kernels/ || (echo "generated code is stale: run make generate and commit" >&2; exit 1)
+
+## fuzz: each fuzz target for FUZZTIME.
+fuzz:
+	@for f in $(FUZZ_TARGETS); do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./kernels/ || exit 1; done
+
+## arm64: the whole suite for GOARCH=arm64 under qemu: NEON, generic and purego.
+arm64:
+	GOARCH=arm64 $(GO) test -count=1 -exec $(QEMU) ./...
+	SIMDNN_ISA=generic GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) ./kernels/
+	GOARCH=arm64 $(GO) test -count=1 -short -tags purego -exec $(QEMU) ./...
+
+# Fuzz workers re-exec the test binary, so this needs binfmt_misc to run arm64 binaries.
+arm64-fuzz:
+	@for f in $(FUZZ_TARGETS); do GOARCH=arm64 $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./kernels/ || exit 1; done
+
+## bench: one thread, COUNT runs of each ISA and gonum, then the median GFLOPS table.
+bench:
+	@rm -f bench/out.txt
+	@for isa in $(ISAS); do SIMDNN_ISA=$$isa GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "$(BENCH)/simdnn" -count $(COUNT) . | tee -a bench/out.txt; done
+	@GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "$(BENCH)/gonum" -count $(COUNT) . | tee -a bench/out.txt
+	@$(GO) -C bench run ./cmd/gflopstable < bench/out.txt
