@@ -65,6 +65,8 @@ func (k sgemmKernel) generate() {
 		"  av[2]       2 vectors: A(i, p) broadcast, alternating so that consecutive rows' loads overlap",
 		fmt.Sprintf("  aRow[%d]     A row pointers, row i at aRow[i/3] + (i%%3)*rsA; each advances by csA per step", bases),
 		"  bPtr        B row pointer, advances by rsB per step",
+		"Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that",
+		"address A by displacement; other strides take a one-step loop.",
 		fmt.Sprintf("Per step of k: %d B loads, %d broadcasts, %d FMAs; no other memory traffic.", k.vectors, k.mr, k.mr*k.vectors),
 	)
 
@@ -102,27 +104,109 @@ func (k sgemmKernel) generate() {
 		return m
 	}
 
-	Comment("Main loop: one rank-1 update of the tile per step of k.")
-	Label(k.name() + "_loop")
+	// The C tile is written once, at the end: start fetching it now, under the k loop.
+	cPre, ldcPre := GP64(), GP64()
+	Load(Param("c"), cPre)
+	Load(Param("ldc"), ldcPre)
+	SHLQ(U8(2), ldcPre)
+	for i := 0; i < k.mr; i++ {
+		PREFETCHT0(Mem{Base: cPre})
+		PREFETCHT0(Mem{Base: cPre}.Offset(vecBytes*k.vectors - 4))
+		if i+1 < k.mr {
+			ADDQ(ldcPre, cPre)
+		}
+	}
+
 	bv := make([]VecVirtual, k.vectors)
 	for j := range bv {
 		bv[j] = k.newVec()
-		VMOVUPS(Mem{Base: bPtr}.Offset(j*vecBytes), bv[j])
 	}
 	av := []VecVirtual{k.newVec(), k.newVec()}
-	for i := 0; i < k.mr; i++ {
-		VBROADCASTSS(aAddr(i), av[i%2])
+	const unroll = 4
+	// rank1 emits one step of k: C += A(:, p)·B(p, :), A(i, p) at aAt(i), B(p, :) at bAt.
+	rank1 := func(aAt func(i int) Mem, bAt Mem) {
 		for j := range bv {
-			VFMADD231PS(bv[j], av[i%2], acc[i][j])
+			VMOVUPS(bAt.Offset(j*vecBytes), bv[j])
+		}
+		for i := 0; i < k.mr; i++ {
+			VBROADCASTSS(aAt(i), av[i%2])
+			for j := range bv {
+				VFMADD231PS(bv[j], av[i%2], acc[i][j])
+			}
 		}
 	}
+
+	// The two layouts the driver produces take unrolled loops in which every A address
+	// is a displacement: A packed (rsA = 1, csA = MR) and row-major A read in place
+	// (csA = 1). Anything else takes the general loop.
+	packed, rowMajor, general, epilogue := k.name()+"_packed", k.name()+"_rowMajor", k.name()+"_general", k.name()+"_epilogue"
+	rsB3 := GP64()
+	LEAQ(Mem{Base: rsB, Index: rsB, Scale: 2}, rsB3)
+	CMPQ(csA, U32(4))
+	JEQ(LabelRef(rowMajor))
+	CMPQ(rsA, U32(4))
+	JNE(LabelRef(general))
+	CMPQ(csA, U32(4*k.mr))
+	JEQ(LabelRef(packed))
+
+	Comment("General loop: one rank-1 update of the tile per step of k, any A strides.")
+	Label(general)
+	rank1(aAddr, Mem{Base: bPtr})
 	for _, p := range aRow {
 		ADDQ(csA, p)
 	}
 	ADDQ(rsB, bPtr)
 	DECQ(steps)
-	JNZ(LabelRef(k.name() + "_loop"))
+	JNZ(LabelRef(general))
+	JMP(LabelRef(epilogue))
 
+	bStep := func(u int) Mem {
+		return []Mem{{Base: bPtr}, {Base: bPtr, Index: rsB, Scale: 1}, {Base: bPtr, Index: rsB, Scale: 2}, {Base: bPtr, Index: rsB3, Scale: 1}}[u]
+	}
+	// unrolled emits a loop of unroll steps of k per iteration and its one-step tail,
+	// given A(i, p+u) relative to the A pointers and how far they move per step.
+	unrolled := func(name string, aAt func(i, u int) Mem, advanceA func(steps int)) {
+		blocks := GP64()
+		MOVQ(steps, blocks)
+		SHRQ(U8(2), blocks)
+		JZ(LabelRef(name + "Tail"))
+		Label(name + "Loop")
+		for u := 0; u < unroll; u++ {
+			rank1(func(i int) Mem { return aAt(i, u) }, bStep(u))
+		}
+		advanceA(unroll)
+		LEAQ(Mem{Base: bPtr, Index: rsB, Scale: 4}, bPtr)
+		DECQ(blocks)
+		JNZ(LabelRef(name + "Loop"))
+		Label(name + "Tail")
+		ANDQ(U32(unroll-1), steps)
+		JZ(LabelRef(epilogue))
+		Label(name + "TailLoop")
+		rank1(func(i int) Mem { return aAt(i, 0) }, Mem{Base: bPtr})
+		advanceA(1)
+		ADDQ(rsB, bPtr)
+		DECQ(steps)
+		JNZ(LabelRef(name + "TailLoop"))
+		JMP(LabelRef(epilogue))
+	}
+
+	Commentf("Packed loop: %d steps of k per iteration, A(i, p) at aRow[0] + 4·(p·%d + i).", unroll, k.mr)
+	Label(packed)
+	unrolled(packed,
+		func(i, u int) Mem { return Mem{Base: aRow[0]}.Offset(4 * (u*k.mr + i)) },
+		func(steps int) { ADDQ(U32(4*steps*k.mr), aRow[0]) })
+
+	Commentf("Row-major loop: %d steps of k per iteration, A(i, p) at aRow[i/3] + (i%%3)·rsA + 4·p.", unroll)
+	Label(rowMajor)
+	unrolled(rowMajor,
+		func(i, u int) Mem { return aAddr(i).Offset(4 * u) },
+		func(steps int) {
+			for _, p := range aRow {
+				ADDQ(U32(4*steps), p)
+			}
+		})
+
+	Label(epilogue)
 	Comment("Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.")
 	alpha := k.newVec()
 	VBROADCASTSS(paramAddr("alpha"), alpha)
@@ -199,17 +283,17 @@ type tileStore struct {
 	vecmask []VecVirtual // AVX2: lane mask of each vector of a row
 }
 
-// kMasks sets one K mask per vector from nr: the low nr bits of a row's lanes.
+// kMasks sets one K mask per vector from nr: the low nr bits of a row's lanes, 16 per
+// vector.
 func (s *tileStore) kMasks(cols Register) {
-	bits := GP32()
-	all := GP32()
-	MOVL(U32(0xffffffff), all)
-	BZHIL(cols.(GPVirtual).As32(), all, bits)
+	bits, all := GP64(), GP64()
+	MOVQ(I32(-1), all) // sign-extended: 64 ones
+	BZHIQ(cols, all, bits)
 	for j := 0; j < s.k.vectors; j++ {
 		m := K()
-		KMOVW(bits, m)
+		KMOVW(bits.As32(), m)
 		if j+1 < s.k.vectors {
-			SHRL(U8(16), bits)
+			SHRQ(U8(16), bits)
 		}
 		s.kmask = append(s.kmask, m)
 	}

@@ -8,6 +8,13 @@ type Blocking struct {
 	KC     int // depth of one packed panel pass
 	MC     int // rows of packed A per block, a multiple of MR
 	NC     int // columns of packed B per block, a multiple of NR
+
+	// PackAMinN: row-major A is packed only when n reaches this. Reading A in place
+	// skips a copy that costs as much as the multiply when n is small, but with n large
+	// the copy is amortised over n/NR B panels and a packed panel avoids the L1 set
+	// conflicts of MR rows a power-of-two stride apart (measured: 1024³ 128 → 148
+	// GFLOPS packed; 3136×64×576 165 in place, 150 packed).
+	PackAMinN int
 }
 
 // Tile is a micro-kernel's register tile.
@@ -51,7 +58,7 @@ func BlockingFor(isa ISA, c Caches) Blocking {
 	mc = clamp(mc, t.MR, 64*t.MR)
 	nc := roundDown(c.L3/4/(kc*float32Size), t.NR)
 	nc = clamp(nc, t.NR, 256*t.NR)
-	return Blocking{ISA: isa, MR: t.MR, NR: t.NR, KC: kc, MC: mc, NC: nc}
+	return Blocking{ISA: isa, MR: t.MR, NR: t.NR, KC: kc, MC: mc, NC: nc, PackAMinN: 512}
 }
 
 func roundDown(v, multiple int) int { return v / multiple * multiple }

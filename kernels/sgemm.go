@@ -18,14 +18,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	}
 	g := gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, impl: active}
-	switch {
-	case m == 1 || n == 1:
+	if m == 1 || n == 1 {
 		g.gemv()
-	case g.isSmall():
-		g.unpacked()
-	default:
-		g.packed()
+		return
 	}
+	g.blocked()
 }
 
 // checkSgemm panics, in gonum's order and with its wording, on the first bad argument.
@@ -91,10 +88,10 @@ type gemm struct {
 	impl           impl
 }
 
-// isSmall reports whether the call goes straight to the micro-kernel on A and B in
-// place: packing costs O(mk + kn) copies that a product this small does not win back,
-// because its panels already fit in L1/L2 as they are. op(B) must have unit column
-// stride, which only an untransposed B has.
+// isSmall reports whether op(B) is read in place rather than packed: when the product is
+// this small its rows already sit in L1/L2 as they are, and packing costs O(kn) copies
+// that it does not win back. Only an untransposed B has the unit column stride the
+// micro-kernel needs.
 func (g *gemm) isSmall() bool {
 	bl := g.impl.blocking
 	return !g.transB && g.k <= bl.KC && g.m <= bl.MC && g.n <= bl.NC
@@ -108,53 +105,31 @@ func (g *gemm) aStrides() (rs, cs int) {
 	return g.lda, 1
 }
 
-// unpacked runs the micro-kernel over A and B in place. Only edge tiles copy: the rows of
-// an edge row-panel or the columns of an edge column-panel go to a zero-padded scratch
-// panel, so that the kernel never reads past a slice.
-func (g *gemm) unpacked() {
-	mr, nr := g.impl.kernel.mr, g.impl.kernel.nr
-	k := g.k
-	s := getScratch(mr*k + k*nr)
-	defer putScratch(s)
-	edgeA, edgeB := s.buf[:mr*k], s.buf[mr*k:]
-	rsA, csA := g.aStrides()
-	fullM := g.m / mr * mr
-	if fullM < g.m {
-		packA(edgeA, g.transA, g.a, g.lda, fullM, 0, g.m-fullM, k, mr)
-	}
-	for j := 0; j < g.n; j += nr {
-		cols := min(nr, g.n-j)
-		b, rsB := g.b[j:], g.ldb
-		if cols < nr {
-			packB(edgeB, false, g.b, g.ldb, 0, j, k, cols, nr)
-			b, rsB = edgeB, nr
-		}
-		for i := 0; i < g.m; i += mr {
-			rows := min(mr, g.m-i)
-			c := g.c[i*g.ldc+j:]
-			if rows < mr {
-				g.impl.kernel.tile(k, edgeA, 1, mr, b, rsB, c, g.ldc, g.alpha, g.beta, rows, cols)
-				continue
-			}
-			g.impl.kernel.tile(k, g.a[i*rsA:], rsA, csA, b, rsB, c, g.ldc, g.alpha, g.beta, rows, cols)
-		}
-	}
-}
-
-// packed is the GotoBLAS/BLIS algorithm: for each NC-column block of op(B) and each
-// KC-deep slice of it, pack that KC×NC block of op(B) into NR-column panels (L3); for
-// each MC-row block of op(A), pack its MC×KC block into MR-row panels (L2); then sweep
-// the micro-kernel over every MR×NR tile, each B panel staying in L1 while the A panels
-// pass it.
-func (g *gemm) packed() {
+// blocked is the GotoBLAS/BLIS algorithm: for each NC-column block of op(B) and each
+// KC-deep slice of it (sized for L3), then each MC-row block of op(A) (sized for L2), the
+// micro-kernel sweeps every MR×NR tile, each B micro-panel staying in L1 while the A
+// micro-panels pass it.
+//
+// Unlike BLIS, row-major A is read in place unless n is large (Blocking.PackAMinN): the
+// micro-kernel streams its MR rows nearly as fast as a packed panel, and packing would
+// cost as much as the multiply when n is small (3136×64×576: 128 FLOPs per element of
+// A). Transposed A is always packed, and so is op(B) unless the product is small. An edge panel, whose rows or columns run past the matrix,
+// is always packed with zero padding, so that the kernel never reads past a slice.
+func (g *gemm) blocked() {
 	bl := g.impl.blocking
 	mr, nr := bl.MR, bl.NR
+	packAllA, packAllB := g.transA || g.n >= bl.PackAMinN, g.transB || !g.isSmall()
 	kcMax := min(bl.KC, g.k)
-	mcMax := min(bl.MC, roundUp(g.m, mr))
-	ncMax := min(bl.NC, roundUp(g.n, nr))
-	s := getScratch(mcMax*kcMax + kcMax*ncMax)
+	aLen, bLen := mr*kcMax, nr*kcMax // the edge panels
+	if packAllA {
+		aLen = min(bl.MC, roundUp(g.m, mr)) * kcMax
+	}
+	if packAllB {
+		bLen = min(bl.NC, roundUp(g.n, nr)) * kcMax
+	}
+	s := getScratch(aLen + bLen)
 	defer putScratch(s)
-	packedA, packedB := s.buf[:mcMax*kcMax], s.buf[mcMax*kcMax:]
+	bufA, bufB := s.buf[:aLen], s.buf[aLen:]
 
 	for jc := 0; jc < g.n; jc += bl.NC {
 		nc := min(bl.NC, g.n-jc)
@@ -164,26 +139,72 @@ func (g *gemm) packed() {
 			if pc > 0 {
 				beta = 1 // later slices of k accumulate onto the first's result
 			}
-			packB(packedB, g.transB, g.b, g.ldb, pc, jc, kc, nc, nr)
+			bv := operand{packed: bufB, all: packAllB, full: nc / nr * nr, step: 1}
+			if packAllB {
+				packB(bufB, g.transB, g.b, g.ldb, pc, jc, kc, nc, nr)
+			} else {
+				bv.inPlace = g.b[pc*g.ldb+jc:]
+				if bv.full < nc {
+					packB(bufB, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
+				}
+			}
 			for ic := 0; ic < g.m; ic += bl.MC {
 				mc := min(bl.MC, g.m-ic)
-				packA(packedA, g.transA, g.a, g.lda, ic, pc, mc, kc, mr)
-				g.macroKernel(packedA, packedB, ic, jc, mc, nc, kc, beta)
+				av := operand{packed: bufA, all: packAllA, full: mc / mr * mr, step: g.lda}
+				if packAllA {
+					packA(bufA, g.transA, g.a, g.lda, ic, pc, mc, kc, mr)
+				} else {
+					av.inPlace = g.a[ic*g.lda+pc:]
+					if av.full < mc {
+						packA(bufA, false, g.a, g.lda, ic+av.full, pc, mc-av.full, kc, mr)
+					}
+				}
+				g.macroKernel(av, bv, ic, jc, mc, nc, kc, beta)
 			}
 		}
 	}
 }
 
-// macroKernel sweeps the micro-kernel over the packed mc×kc block of A and kc×nc block of
-// B, updating C[ic:ic+mc, jc:jc+nc].
-func (g *gemm) macroKernel(packedA, packedB []float32, ic, jc, mc, nc, kc int, beta float32) {
+// operand says where the micro-kernel finds the panel at offset r (rows of A, columns of
+// B) of the current block: in the packing buffer, or in place.
+type operand struct {
+	packed  []float32 // every panel when all, else only the edge panel, at offset full
+	all     bool
+	full    int       // offset of the edge panel: panels before it are whole
+	inPlace []float32 // the block in the caller's row-major matrix
+	step    int       // offset in inPlace per unit of r: lda for rows of A, 1 for columns of B
+}
+
+// at returns the panel at offset r of a block kc deep, and whether it is packed.
+func (o operand) at(r, kc int) ([]float32, bool) {
+	switch {
+	case o.all:
+		return o.packed[r*kc:], true
+	case r >= o.full:
+		return o.packed, true
+	}
+	return o.inPlace[r*o.step:], false
+}
+
+// macroKernel sweeps the micro-kernel over an mc×kc block of A and a kc×nc block of B,
+// updating C[ic:ic+mc, jc:jc+nc].
+func (g *gemm) macroKernel(av, bv operand, ic, jc, mc, nc, kc int, beta float32) {
 	kern := g.impl.kernel
 	mr, nr := kern.mr, kern.nr
 	for jr := 0; jr < nc; jr += nr {
-		bPanel := packedB[jr*kc:]
+		b, packedB := bv.at(jr, kc)
+		rsB := g.ldb
+		if packedB {
+			rsB = nr
+		}
 		for ir := 0; ir < mc; ir += mr {
+			a, packedA := av.at(ir, kc)
+			rsA, csA := g.lda, 1
+			if packedA {
+				rsA, csA = 1, mr
+			}
 			c := g.c[(ic+ir)*g.ldc+jc+jr:]
-			kern.tile(kc, packedA[ir*kc:], 1, mr, bPanel, nr, c, g.ldc, g.alpha, beta, min(mr, mc-ir), min(nr, nc-jr))
+			kern.tile(kc, a, rsA, csA, b, rsB, c, g.ldc, g.alpha, beta, min(mr, mc-ir), min(nr, nc-jr))
 		}
 	}
 }
@@ -213,20 +234,27 @@ func packA(dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc, mr int)
 			}
 			continue
 		}
+		// Read the rows as parallel streams and write the panel in order: strided
+		// writes, one per 4·MR bytes, cost several times more.
+		var src [maxMR][]float32
 		for i := 0; i < rows; i++ {
-			src := a[(i0+ir+i)*lda+p0:]
-			src = src[:kc]
-			for p, v := range src {
-				panel[p*mr+i] = v
-			}
+			src[i] = a[(i0+ir+i)*lda+p0:][:kc]
 		}
-		for i := rows; i < mr; i++ {
-			for p := 0; p < kc; p++ {
-				panel[p*mr+i] = 0
+		for p := 0; p < kc; p++ {
+			col := panel[p*mr : p*mr+mr]
+			for i := range col {
+				if i < rows {
+					col[i] = src[i][p]
+				} else {
+					col[i] = 0
+				}
 			}
 		}
 	}
 }
+
+// maxMR bounds the register tile height of every micro-kernel (packA's row streams).
+const maxMR = 16
 
 // packB copies op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels: panel r holds columns
 // r*NR..r*NR+NR-1 with element (p, j) at dst[r*NR*kc + p*NR + j]. Columns past nc in the
@@ -275,3 +303,4 @@ func getScratch(n int) *scratch {
 }
 
 func putScratch(s *scratch) { scratchPool.Put(s) }
+
