@@ -55,7 +55,7 @@ func (k sgemmKernel) generate() {
 		"B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).",
 		"beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read",
 		"(the driver pads edge panels); columns of C past nr are neither read nor written.",
-		"It has the contract of generic.Tile4x4, which is its reference.",
+		"It has the micro-kernel contract documented at generic.SgemmTile2x4.",
 	)
 	bases := (k.mr + rowsPerBase - 1) / rowsPerBase
 	Comment(

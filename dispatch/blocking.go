@@ -31,12 +31,12 @@ type Tile struct{ MR, NR int }
 //   - avx2: 6×16, 12 ymm accumulators + 2 B vectors + 1 A broadcast of 16 registers
 //     (BLIS haswell's sgemm tile).
 //   - neon: 8×12, 24 of 32 q accumulators, A as two 4-wide registers used by element.
-//   - generic: 4×4 scalars, what the Go compiler keeps in registers.
+//   - generic: 2×4 scalars, what the Go compiler keeps in its 15 XMM registers.
 var Tiles = map[ISA]Tile{
 	AVX512:  {MR: 12, NR: 32},
 	AVX2:    {MR: 6, NR: 16},
 	NEON:    {MR: 8, NR: 12},
-	Generic: {MR: 4, NR: 4},
+	Generic: {MR: 2, NR: 4},
 }
 
 // BlockingFor derives the cache blocking of isa from the cache sizes, as BLIS's analytic
@@ -58,7 +58,11 @@ func BlockingFor(isa ISA, c Caches) Blocking {
 	mc = clamp(mc, t.MR, 64*t.MR)
 	nc := roundDown(c.L3/4/(kc*float32Size), t.NR)
 	nc = clamp(nc, t.NR, 256*t.NR)
-	return Blocking{ISA: isa, MR: t.MR, NR: t.NR, KC: kc, MC: mc, NC: nc, PackAMinN: 512}
+	packAMinN := 512
+	if isa == Generic {
+		packAMinN = 0 // the pure-Go kernel is fast only on packed A
+	}
+	return Blocking{ISA: isa, MR: t.MR, NR: t.NR, KC: kc, MC: mc, NC: nc, PackAMinN: packAMinN}
 }
 
 func roundDown(v, multiple int) int { return v / multiple * multiple }

@@ -7,7 +7,7 @@ import (
 	"github.com/simdnn/simdnn/generic"
 )
 
-// tileFunc is the contract every SGEMM micro-kernel shares; generic.Tile4x4 documents it
+// tileFunc is the contract every SGEMM micro-kernel shares; generic.SgemmTile2x4 documents it
 // and is its reference.
 type tileFunc func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int)
 
@@ -18,21 +18,31 @@ type gemmKernel struct {
 	tile   tileFunc
 }
 
-// impl is everything the drivers need from one ISA.
-type impl struct {
-	isa      dispatch.ISA
-	kernel   gemmKernel
-	blocking dispatch.Blocking
-	dot      func(x, y []float32) float32 // Σ x[i]·y[i], len(y) ≥ len(x)
-	axpy     func(alpha float32, x, y []float32)
+// isaKernels are one ISA's kernels.
+type isaKernels struct {
+	gemm gemmKernel
+	dot  func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
+	axpy func(alpha float32, x, y []float32)
 }
 
-var genericKernel = gemmKernel{name: "generic.Tile4x4", mr: 4, nr: 4, tile: generic.Tile4x4}
+// impl is everything the drivers need from one ISA.
+type impl struct {
+	isa dispatch.ISA
+	isaKernels
+	kernel   gemmKernel
+	blocking dispatch.Blocking
+}
 
-// kernelFor returns the SGEMM micro-kernel of isa in this build.
-func kernelFor(isa dispatch.ISA) (gemmKernel, bool) {
+var genericKernels = isaKernels{
+	gemm: gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
+	dot:  generic.Dot,
+	axpy: generic.Axpy,
+}
+
+// kernelsFor returns the kernels of isa in this build.
+func kernelsFor(isa dispatch.ISA) (isaKernels, bool) {
 	if isa == dispatch.Generic {
-		return genericKernel, true
+		return genericKernels, true
 	}
 	k, ok := simdKernels[isa]
 	return k, ok
@@ -40,12 +50,11 @@ func kernelFor(isa dispatch.ISA) (gemmKernel, bool) {
 
 // newImpl assembles the implementation of isa for the detected CPU.
 func newImpl(isa dispatch.ISA) (impl, error) {
-	k, ok := kernelFor(isa)
+	k, ok := kernelsFor(isa)
 	if !ok || !dispatch.Detected.Has(isa) {
 		return impl{}, fmt.Errorf("kernels: ISA %q is not available in this build on this CPU", isa)
 	}
-	return impl{isa: isa, kernel: k, blocking: dispatch.BlockingFor(isa, dispatch.Detected.Caches),
-		dot: generic.Dot, axpy: generic.Axpy}, nil
+	return impl{isa: isa, isaKernels: k, kernel: k.gemm, blocking: dispatch.BlockingFor(isa, dispatch.Detected.Caches)}, nil
 }
 
 // active is the implementation every call uses, chosen once at start-up. Tests swap it

@@ -4,11 +4,23 @@ package kernels
 
 import "github.com/simdnn/simdnn/dispatch"
 
-// simdKernels are this architecture's SGEMM micro-kernels, by ISA.
-var simdKernels = map[dispatch.ISA]gemmKernel{
-	dispatch.AVX2:   {name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2},
-	dispatch.AVX512: {name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512},
+// simdKernels are this architecture's kernels, by ISA.
+var simdKernels = map[dispatch.ISA]isaKernels{
+	dispatch.AVX2: {
+		gemm: gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2},
+		dot:  dotAVX2,
+		axpy: axpyAVX2,
+	},
+	dispatch.AVX512: {
+		gemm: gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512},
+		dot:  dotAVX512,
+		axpy: axpyAVX512,
+	},
 }
+
+// The wrappers turn slices into the pointers the assembly takes. The drivers guarantee
+// the extents each kernel's contract reads; the index expressions here only make a
+// violation of that panic in Go rather than fault in assembly.
 
 func tile6x16AVX2(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int) {
 	sgemm6x16AVX2(k, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta, mr, nr)
@@ -16,4 +28,36 @@ func tile6x16AVX2(k int, a []float32, rsA, csA int, b []float32, rsB int, c []fl
 
 func tile12x32AVX512(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int) {
 	sgemm12x32AVX512(k, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta, mr, nr)
+}
+
+func dotAVX2(x, y []float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	_ = y[len(x)-1]
+	return sdotAVX2(len(x), &x[0], &y[0])
+}
+
+func dotAVX512(x, y []float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	_ = y[len(x)-1]
+	return sdotAVX512(len(x), &x[0], &y[0])
+}
+
+func axpyAVX2(alpha float32, x, y []float32) {
+	if len(x) == 0 {
+		return
+	}
+	_ = y[len(x)-1]
+	saxpyAVX2(len(x), alpha, &x[0], &y[0])
+}
+
+func axpyAVX512(alpha float32, x, y []float32) {
+	if len(x) == 0 {
+		return
+	}
+	_ = y[len(x)-1]
+	saxpyAVX512(len(x), alpha, &x[0], &y[0])
 }

@@ -303,4 +303,3 @@ func getScratch(n int) *scratch {
 }
 
 func putScratch(s *scratch) { scratchPool.Put(s) }
-

@@ -9,7 +9,7 @@ package kernels
 // B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
 // beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read
 // (the driver pads edge panels); columns of C past nr are neither read nor written.
-// It has the contract of generic.Tile4x4, which is its reference.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
 //
 //go:noescape
 func sgemm6x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
@@ -19,7 +19,31 @@ func sgemm6x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 // B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
 // beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read
 // (the driver pads edge panels); columns of C past nr are neither read nor written.
-// It has the contract of generic.Tile4x4, which is its reference.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
 //
 //go:noescape
 func sgemm12x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
+// saxpyAVX2 computes y[i] += alpha·x[i] for i < n.
+// Its reference is generic.Axpy.
+//
+//go:noescape
+func saxpyAVX2(n int, alpha float32, x *float32, y *float32)
+
+// sdotAVX2 returns Σ x[i]·y[i] over i < n.
+// Its reference is generic.Dot.
+//
+//go:noescape
+func sdotAVX2(n int, x *float32, y *float32) float32
+
+// saxpyAVX512 computes y[i] += alpha·x[i] for i < n.
+// Its reference is generic.Axpy.
+//
+//go:noescape
+func saxpyAVX512(n int, alpha float32, x *float32, y *float32)
+
+// sdotAVX512 returns Σ x[i]·y[i] over i < n.
+// Its reference is generic.Dot.
+//
+//go:noescape
+func sdotAVX512(n int, x *float32, y *float32) float32

@@ -1374,3 +1374,296 @@ sgemm12x32AVX512_overwrite:
 sgemm12x32AVX512_done:
 	VZEROUPPER
 	RET
+
+// func saxpyAVX2(n int, alpha float32, x *float32, y *float32)
+// Requires: AVX, FMA3
+TEXT ·saxpyAVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         x+16(FP), CX
+	MOVQ         y+24(FP), DX
+	VBROADCASTSS alpha+8(FP), Y0
+
+saxpyAVX2_block:
+	CMPQ        AX, $0x00000040
+	JLT         saxpyAVX2_vectors
+	VMOVUPS     (DX), Y1
+	VMOVUPS     32(DX), Y2
+	VMOVUPS     64(DX), Y3
+	VMOVUPS     96(DX), Y4
+	VMOVUPS     128(DX), Y5
+	VMOVUPS     160(DX), Y6
+	VMOVUPS     192(DX), Y7
+	VMOVUPS     224(DX), Y8
+	VFMADD231PS (CX), Y0, Y1
+	VMOVUPS     Y1, (DX)
+	VFMADD231PS 32(CX), Y0, Y2
+	VMOVUPS     Y2, 32(DX)
+	VFMADD231PS 64(CX), Y0, Y3
+	VMOVUPS     Y3, 64(DX)
+	VFMADD231PS 96(CX), Y0, Y4
+	VMOVUPS     Y4, 96(DX)
+	VFMADD231PS 128(CX), Y0, Y5
+	VMOVUPS     Y5, 128(DX)
+	VFMADD231PS 160(CX), Y0, Y6
+	VMOVUPS     Y6, 160(DX)
+	VFMADD231PS 192(CX), Y0, Y7
+	VMOVUPS     Y7, 192(DX)
+	VFMADD231PS 224(CX), Y0, Y8
+	VMOVUPS     Y8, 224(DX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x00000040, AX
+	JMP         saxpyAVX2_block
+
+saxpyAVX2_vectors:
+	CMPQ        AX, $0x00000008
+	JLT         saxpyAVX2_tail
+	VMOVUPS     (DX), Y1
+	VFMADD231PS (CX), Y0, Y1
+	VMOVUPS     Y1, (DX)
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, AX
+	JMP         saxpyAVX2_vectors
+
+saxpyAVX2_tail:
+	TESTQ AX, AX
+	JZ    saxpyAVX2_done
+	XORQ  BX, BX
+
+saxpyAVX2_scalar:
+	VMOVSS      (DX)(BX*4), X1
+	VMOVSS      (CX)(BX*4), X2
+	VFMADD231SS X2, X0, X1
+	VMOVSS      X1, (DX)(BX*4)
+	INCQ        BX
+	CMPQ        BX, AX
+	JLT         saxpyAVX2_scalar
+
+saxpyAVX2_done:
+	VZEROUPPER
+	RET
+
+// func sdotAVX2(n int, x *float32, y *float32) float32
+// Requires: AVX, FMA3, SSE
+TEXT ·sdotAVX2(SB), NOSPLIT, $0-28
+	MOVQ   n+0(FP), AX
+	MOVQ   x+8(FP), CX
+	MOVQ   y+16(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+sdotAVX2_block:
+	CMPQ        AX, $0x00000040
+	JLT         sdotAVX2_vectors
+	VMOVUPS     (CX), Y8
+	VFMADD231PS (DX), Y8, Y0
+	VMOVUPS     32(CX), Y8
+	VFMADD231PS 32(DX), Y8, Y1
+	VMOVUPS     64(CX), Y8
+	VFMADD231PS 64(DX), Y8, Y2
+	VMOVUPS     96(CX), Y8
+	VFMADD231PS 96(DX), Y8, Y3
+	VMOVUPS     128(CX), Y8
+	VFMADD231PS 128(DX), Y8, Y4
+	VMOVUPS     160(CX), Y8
+	VFMADD231PS 160(DX), Y8, Y5
+	VMOVUPS     192(CX), Y8
+	VFMADD231PS 192(DX), Y8, Y6
+	VMOVUPS     224(CX), Y8
+	VFMADD231PS 224(DX), Y8, Y7
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x00000040, AX
+	JMP         sdotAVX2_block
+
+sdotAVX2_vectors:
+	CMPQ        AX, $0x00000008
+	JLT         sdotAVX2_tail
+	VMOVUPS     (CX), Y8
+	VFMADD231PS (DX), Y8, Y0
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, AX
+	JMP         sdotAVX2_vectors
+
+sdotAVX2_tail:
+	VXORPS X8, X8, X8
+	TESTQ  AX, AX
+	JZ     sdotAVX2_reduce
+	XORQ   BX, BX
+
+sdotAVX2_scalar:
+	VMOVSS      (CX)(BX*4), X9
+	VFMADD231SS (DX)(BX*4), X9, X8
+	INCQ        BX
+	CMPQ        BX, AX
+	JLT         sdotAVX2_scalar
+
+sdotAVX2_reduce:
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y3, Y3
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VADDPS       X8, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	MOVSS        X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func saxpyAVX512(n int, alpha float32, x *float32, y *float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·saxpyAVX512(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         x+16(FP), CX
+	MOVQ         y+24(FP), DX
+	VBROADCASTSS alpha+8(FP), Z0
+
+saxpyAVX512_block:
+	CMPQ        AX, $0x00000080
+	JLT         saxpyAVX512_vectors
+	VMOVUPS     (DX), Z1
+	VMOVUPS     64(DX), Z2
+	VMOVUPS     128(DX), Z3
+	VMOVUPS     192(DX), Z4
+	VMOVUPS     256(DX), Z5
+	VMOVUPS     320(DX), Z6
+	VMOVUPS     384(DX), Z7
+	VMOVUPS     448(DX), Z8
+	VFMADD231PS (CX), Z0, Z1
+	VMOVUPS     Z1, (DX)
+	VFMADD231PS 64(CX), Z0, Z2
+	VMOVUPS     Z2, 64(DX)
+	VFMADD231PS 128(CX), Z0, Z3
+	VMOVUPS     Z3, 128(DX)
+	VFMADD231PS 192(CX), Z0, Z4
+	VMOVUPS     Z4, 192(DX)
+	VFMADD231PS 256(CX), Z0, Z5
+	VMOVUPS     Z5, 256(DX)
+	VFMADD231PS 320(CX), Z0, Z6
+	VMOVUPS     Z6, 320(DX)
+	VFMADD231PS 384(CX), Z0, Z7
+	VMOVUPS     Z7, 384(DX)
+	VFMADD231PS 448(CX), Z0, Z8
+	VMOVUPS     Z8, 448(DX)
+	ADDQ        $0x00000200, CX
+	ADDQ        $0x00000200, DX
+	SUBQ        $0x00000080, AX
+	JMP         saxpyAVX512_block
+
+saxpyAVX512_vectors:
+	CMPQ        AX, $0x00000010
+	JLT         saxpyAVX512_tail
+	VMOVUPS     (DX), Z1
+	VFMADD231PS (CX), Z0, Z1
+	VMOVUPS     Z1, (DX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x00000010, AX
+	JMP         saxpyAVX512_vectors
+
+saxpyAVX512_tail:
+	TESTQ       AX, AX
+	JZ          saxpyAVX512_done
+	MOVQ        $-1, BX
+	BZHIQ       AX, BX, AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   (DX), K1, Z1
+	VMOVUPS.Z   (CX), K1, Z2
+	VFMADD231PS Z2, Z0, Z1
+	VMOVUPS     Z1, K1, (DX)
+
+saxpyAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sdotAVX512(n int, x *float32, y *float32) float32
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, SSE
+TEXT ·sdotAVX512(SB), NOSPLIT, $0-28
+	MOVQ   n+0(FP), AX
+	MOVQ   x+8(FP), CX
+	MOVQ   y+16(FP), DX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+
+sdotAVX512_block:
+	CMPQ        AX, $0x00000080
+	JLT         sdotAVX512_vectors
+	VMOVUPS     (CX), Z8
+	VFMADD231PS (DX), Z8, Z0
+	VMOVUPS     64(CX), Z8
+	VFMADD231PS 64(DX), Z8, Z1
+	VMOVUPS     128(CX), Z8
+	VFMADD231PS 128(DX), Z8, Z2
+	VMOVUPS     192(CX), Z8
+	VFMADD231PS 192(DX), Z8, Z3
+	VMOVUPS     256(CX), Z8
+	VFMADD231PS 256(DX), Z8, Z4
+	VMOVUPS     320(CX), Z8
+	VFMADD231PS 320(DX), Z8, Z5
+	VMOVUPS     384(CX), Z8
+	VFMADD231PS 384(DX), Z8, Z6
+	VMOVUPS     448(CX), Z8
+	VFMADD231PS 448(DX), Z8, Z7
+	ADDQ        $0x00000200, CX
+	ADDQ        $0x00000200, DX
+	SUBQ        $0x00000080, AX
+	JMP         sdotAVX512_block
+
+sdotAVX512_vectors:
+	CMPQ        AX, $0x00000010
+	JLT         sdotAVX512_tail
+	VMOVUPS     (CX), Z8
+	VFMADD231PS (DX), Z8, Z0
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x00000010, AX
+	JMP         sdotAVX512_vectors
+
+sdotAVX512_tail:
+	VXORPS      X8, X8, X8
+	TESTQ       AX, AX
+	JZ          sdotAVX512_reduce
+	MOVQ        $-1, BX
+	BZHIQ       AX, BX, AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   (CX), K1, Z9
+	VMOVUPS.Z   (DX), K1, Z10
+	VFMADD231PS Z9, Z10, Z1
+
+sdotAVX512_reduce:
+	VADDPS        Z4, Z0, Z0
+	VADDPS        Z5, Z1, Z1
+	VADDPS        Z6, Z2, Z2
+	VADDPS        Z7, Z3, Z3
+	VADDPS        Z2, Z0, Z0
+	VADDPS        Z3, Z1, Z1
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VADDPS        X8, X1, X1
+	VHADDPS       X1, X1, X1
+	VHADDPS       X1, X1, X1
+	MOVSS         X1, ret+24(FP)
+	VZEROUPPER
+	RET

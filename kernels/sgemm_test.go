@@ -347,7 +347,8 @@ func TestSgemmNoAllocs(t *testing.T) {
 func TestKernelTiles(t *testing.T) {
 	name := regexp.MustCompile(`(\d+)x(\d+)`)
 	for _, isa := range append([]dispatch.ISA{dispatch.Generic}, keys(simdKernels)...) {
-		k, _ := kernelFor(isa)
+		ks, _ := kernelsFor(isa)
+		k := ks.gemm
 		tile := dispatch.Tiles[isa]
 		if k.mr != tile.MR || k.nr != tile.NR {
 			t.Errorf("%s: kernel %s is %d×%d, dispatch.Tiles says %d×%d", isa, k.name, k.mr, k.nr, tile.MR, tile.NR)
