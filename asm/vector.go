@@ -36,6 +36,7 @@ func (v vectorKernels) newVec() VecVirtual {
 func (v vectorKernels) generate() {
 	v.axpy()
 	v.dot()
+	v.biasAct()
 }
 
 // tail emits the loop over the last n mod vecLen elements: one masked vector on
@@ -199,6 +200,88 @@ func (v vectorKernels) dot() {
 	VHADDPS(lo, lo, lo)
 	VHADDPS(lo, lo, lo)
 	Store(lo, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// biasAct emits the layers' epilogue: c[i*ldc + j] = act(c[i*ldc + j] + bias[j]) over an
+// m×n block, act ReLU when relu, else the identity. It runs on an output block right
+// after the GEMM that wrote it, while the block is still in L1 (a pass over a tile costs
+// about 1% of computing it), so that every micro-kernel keeps one contract.
+func (v vectorKernels) biasAct() {
+	name := "sbiasAct" + v.isa
+	TEXT(name, NOSPLIT, "func(m, n int, c *float32, ldc int, bias *float32, relu bool)")
+	Pragma("noescape")
+	Doc(name+" sets c[i*ldc + j] = act(c[i*ldc + j] + bias[j]) for i < m, j < n, m, n ≥ 1,",
+		"act = max(·, 0) when relu (NaN stays NaN), else the identity.",
+		"Its reference is generic.BiasAct.")
+	relu := GP32()
+	MOVBLZX(paramAddr("relu"), relu)
+	TESTL(relu, relu)
+	JZ(LabelRef(name + "_linear"))
+	v.biasActRows(name+"_relu", true)
+	Label(name + "_linear")
+	v.biasActRows(name+"_linear", false)
+}
+
+// biasActRows emits the row loop of biasAct for one activation.
+func (v vectorKernels) biasActRows(name string, relu bool) {
+	vecBytes := 4 * v.vecLen()
+	rows := Load(Param("m"), GP64())
+	row := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	bias := Load(Param("bias"), GP64())
+	zero := v.newVec()
+	VXORPS(zero, zero, zero)
+	// act: VMAXPS returns its second source when either is NaN; that source is x.
+	act := func(x VecVirtual) {
+		if relu {
+			VMAXPS(x, zero, x)
+		}
+	}
+
+	Label(name + "_row")
+	n := GP64()
+	Load(Param("n"), n)
+	c, b := GP64(), GP64()
+	MOVQ(row, c)
+	MOVQ(bias, b)
+	Label(name + "_vectors")
+	CMPQ(n, U32(v.vecLen()))
+	JLT(LabelRef(name + "_tail"))
+	t := v.newVec()
+	VMOVUPS(Mem{Base: c}, t)
+	VADDPS(Mem{Base: b}, t, t)
+	act(t)
+	VMOVUPS(t, Mem{Base: c})
+	ADDQ(U32(vecBytes), c)
+	ADDQ(U32(vecBytes), b)
+	SUBQ(U32(v.vecLen()), n)
+	JMP(LabelRef(name + "_vectors"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_next"))
+	v.tail(n.(GPVirtual), func(k Register) {
+		t, bv := v.newVec(), v.newVec()
+		VMOVUPS_Z(Mem{Base: c}, k, t)
+		VMOVUPS_Z(Mem{Base: b}, k, bv)
+		VADDPS(bv, t, t)
+		act(t)
+		VMOVUPS(t, k, Mem{Base: c})
+	}, func(idx GPVirtual) {
+		t := XMM()
+		VMOVSS(Mem{Base: c, Index: idx, Scale: 4}, t)
+		VADDSS(Mem{Base: b, Index: idx, Scale: 4}, t, t)
+		if relu {
+			VMAXSS(t, zero.AsX(), t)
+		}
+		VMOVSS(t, Mem{Base: c, Index: idx, Scale: 4})
+	}, name)
+	Label(name + "_next")
+	ADDQ(ldc, row)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
 	VZEROUPPER()
 	RET()
 }

@@ -24,3 +24,19 @@ func Axpy(alpha float32, x, y []float32) {
 		y[i] += alpha * v
 	}
 }
+
+// BiasAct sets c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) for i < m, j < n, where act is
+// max(·, 0) when relu (NaN stays NaN) and the identity otherwise.
+func BiasAct(m, n int, c []float32, ldc int, bias []float32, relu bool) {
+	bias = bias[:n]
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j, b := range bias {
+			v := row[j] + b
+			if relu && v < 0 {
+				v = 0
+			}
+			row[j] = v
+		}
+	}
+}

@@ -36,6 +36,13 @@ func saxpyAVX2(n int, alpha float32, x *float32, y *float32)
 //go:noescape
 func sdotAVX2(n int, x *float32, y *float32) float32
 
+// sbiasActAVX2 sets c[i*ldc + j] = act(c[i*ldc + j] + bias[j]) for i < m, j < n, m, n ≥ 1,
+// act = max(·, 0) when relu (NaN stays NaN), else the identity.
+// Its reference is generic.BiasAct.
+//
+//go:noescape
+func sbiasActAVX2(m int, n int, c *float32, ldc int, bias *float32, relu bool)
+
 // saxpyAVX512 computes y[i] += alpha·x[i] for i < n.
 // Its reference is generic.Axpy.
 //
@@ -47,3 +54,10 @@ func saxpyAVX512(n int, alpha float32, x *float32, y *float32)
 //
 //go:noescape
 func sdotAVX512(n int, x *float32, y *float32) float32
+
+// sbiasActAVX512 sets c[i*ldc + j] = act(c[i*ldc + j] + bias[j]) for i < m, j < n, m, n ≥ 1,
+// act = max(·, 0) when relu (NaN stays NaN), else the identity.
+// Its reference is generic.BiasAct.
+//
+//go:noescape
+func sbiasActAVX512(m int, n int, c *float32, ldc int, bias *float32, relu bool)

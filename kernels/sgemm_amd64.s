@@ -1523,6 +1523,101 @@ sdotAVX2_reduce:
 	VZEROUPPER
 	RET
 
+// func sbiasActAVX2(m int, n int, c *float32, ldc int, bias *float32, relu bool)
+// Requires: AVX
+TEXT ·sbiasActAVX2(SB), NOSPLIT, $0-41
+	MOVBLZX relu+40(FP), AX
+	TESTL   AX, AX
+	JZ      sbiasActAVX2_linear
+	MOVQ    m+0(FP), AX
+	MOVQ    c+16(FP), CX
+	MOVQ    ldc+24(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    bias+32(FP), BX
+	VXORPS  Y0, Y0, Y0
+
+sbiasActAVX2_relu_row:
+	MOVQ n+8(FP), SI
+	MOVQ CX, DI
+	MOVQ BX, R8
+
+sbiasActAVX2_relu_vectors:
+	CMPQ    SI, $0x00000008
+	JLT     sbiasActAVX2_relu_tail
+	VMOVUPS (DI), Y1
+	VADDPS  (R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, SI
+	JMP     sbiasActAVX2_relu_vectors
+
+sbiasActAVX2_relu_tail:
+	TESTQ SI, SI
+	JZ    sbiasActAVX2_relu_next
+	XORQ  R9, R9
+
+sbiasActAVX2_relu_scalar:
+	VMOVSS (DI)(R9*4), X1
+	VADDSS (R8)(R9*4), X1, X1
+	VMAXSS X1, X0, X1
+	VMOVSS X1, (DI)(R9*4)
+	INCQ   R9
+	CMPQ   R9, SI
+	JLT    sbiasActAVX2_relu_scalar
+
+sbiasActAVX2_relu_next:
+	ADDQ DX, CX
+	DECQ AX
+	JNZ  sbiasActAVX2_relu_row
+	VZEROUPPER
+	RET
+
+sbiasActAVX2_linear:
+	MOVQ   m+0(FP), AX
+	MOVQ   c+16(FP), CX
+	MOVQ   ldc+24(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+32(FP), BX
+	VXORPS Y0, Y0, Y0
+
+sbiasActAVX2_linear_row:
+	MOVQ n+8(FP), SI
+	MOVQ CX, DI
+	MOVQ BX, R8
+
+sbiasActAVX2_linear_vectors:
+	CMPQ    SI, $0x00000008
+	JLT     sbiasActAVX2_linear_tail
+	VMOVUPS (DI), Y0
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, SI
+	JMP     sbiasActAVX2_linear_vectors
+
+sbiasActAVX2_linear_tail:
+	TESTQ SI, SI
+	JZ    sbiasActAVX2_linear_next
+	XORQ  R9, R9
+
+sbiasActAVX2_linear_scalar:
+	VMOVSS (DI)(R9*4), X0
+	VADDSS (R8)(R9*4), X0, X0
+	VMOVSS X0, (DI)(R9*4)
+	INCQ   R9
+	CMPQ   R9, SI
+	JLT    sbiasActAVX2_linear_scalar
+
+sbiasActAVX2_linear_next:
+	ADDQ DX, CX
+	DECQ AX
+	JNZ  sbiasActAVX2_linear_row
+	VZEROUPPER
+	RET
+
 // func saxpyAVX512(n int, alpha float32, x *float32, y *float32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·saxpyAVX512(SB), NOSPLIT, $0-32
@@ -1665,5 +1760,96 @@ sdotAVX512_reduce:
 	VHADDPS       X1, X1, X1
 	VHADDPS       X1, X1, X1
 	MOVSS         X1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func sbiasActAVX512(m int, n int, c *float32, ldc int, bias *float32, relu bool)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sbiasActAVX512(SB), NOSPLIT, $0-41
+	MOVBLZX relu+40(FP), AX
+	TESTL   AX, AX
+	JZ      sbiasActAVX512_linear
+	MOVQ    m+0(FP), AX
+	MOVQ    c+16(FP), CX
+	MOVQ    ldc+24(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    bias+32(FP), BX
+	VXORPS  Z0, Z0, Z0
+
+sbiasActAVX512_relu_row:
+	MOVQ n+8(FP), SI
+	MOVQ CX, DI
+	MOVQ BX, R8
+
+sbiasActAVX512_relu_vectors:
+	CMPQ    SI, $0x00000010
+	JLT     sbiasActAVX512_relu_tail
+	VMOVUPS (DI), Z1
+	VADDPS  (R8), Z1, Z1
+	VMAXPS  Z1, Z0, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, SI
+	JMP     sbiasActAVX512_relu_vectors
+
+sbiasActAVX512_relu_tail:
+	TESTQ     SI, SI
+	JZ        sbiasActAVX512_relu_next
+	MOVQ      $-1, R9
+	BZHIQ     SI, R9, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVUPS.Z (R8), K1, Z2
+	VADDPS    Z2, Z1, Z1
+	VMAXPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+sbiasActAVX512_relu_next:
+	ADDQ DX, CX
+	DECQ AX
+	JNZ  sbiasActAVX512_relu_row
+	VZEROUPPER
+	RET
+
+sbiasActAVX512_linear:
+	MOVQ   m+0(FP), AX
+	MOVQ   c+16(FP), CX
+	MOVQ   ldc+24(FP), DX
+	SHLQ   $0x02, DX
+	MOVQ   bias+32(FP), BX
+	VXORPS Z0, Z0, Z0
+
+sbiasActAVX512_linear_row:
+	MOVQ n+8(FP), SI
+	MOVQ CX, DI
+	MOVQ BX, R8
+
+sbiasActAVX512_linear_vectors:
+	CMPQ    SI, $0x00000010
+	JLT     sbiasActAVX512_linear_tail
+	VMOVUPS (DI), Z0
+	VADDPS  (R8), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, SI
+	JMP     sbiasActAVX512_linear_vectors
+
+sbiasActAVX512_linear_tail:
+	TESTQ     SI, SI
+	JZ        sbiasActAVX512_linear_next
+	MOVQ      $-1, R9
+	BZHIQ     SI, R9, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (R8), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+sbiasActAVX512_linear_next:
+	ADDQ DX, CX
+	DECQ AX
+	JNZ  sbiasActAVX512_linear_row
 	VZEROUPPER
 	RET
