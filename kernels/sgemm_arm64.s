@@ -295,8 +295,9 @@ sgemm8x12NEON_tailBeta0_no8:
 sgemm8x12NEON_tailBeta0_no4:
 	TBZ      $1, R16, sgemm8x12NEON_tailBeta0_no2
 	FMOVD    (R19), F2
-	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
-	FMOVD.P  F8, 8(R19)
+	VMOV     V8.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R19)
 	VDUP     V8.D[1], V8.D2
 sgemm8x12NEON_tailBeta0_no2:
 	TBZ      $0, R16, sgemm8x12NEON_tailBeta0_no1
@@ -323,8 +324,9 @@ sgemm8x12NEON_tailBeta1_no8:
 sgemm8x12NEON_tailBeta1_no4:
 	TBZ      $1, R16, sgemm8x12NEON_tailBeta1_no2
 	FMOVD    (R19), F2
-	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
-	FMOVD.P  F11, 8(R19)
+	VMOV     V11.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R19)
 	VDUP     V11.D[1], V11.D2
 sgemm8x12NEON_tailBeta1_no2:
 	TBZ      $0, R16, sgemm8x12NEON_tailBeta1_no1
@@ -351,8 +353,9 @@ sgemm8x12NEON_tailBeta2_no8:
 sgemm8x12NEON_tailBeta2_no4:
 	TBZ      $1, R16, sgemm8x12NEON_tailBeta2_no2
 	FMOVD    (R19), F2
-	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
-	FMOVD.P  F14, 8(R19)
+	VMOV     V14.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R19)
 	VDUP     V14.D[1], V14.D2
 sgemm8x12NEON_tailBeta2_no2:
 	TBZ      $0, R16, sgemm8x12NEON_tailBeta2_no1
@@ -379,8 +382,9 @@ sgemm8x12NEON_tailBeta3_no8:
 sgemm8x12NEON_tailBeta3_no4:
 	TBZ      $1, R16, sgemm8x12NEON_tailBeta3_no2
 	FMOVD    (R19), F2
-	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
-	FMOVD.P  F17, 8(R19)
+	VMOV     V17.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R19)
 	VDUP     V17.D[1], V17.D2
 sgemm8x12NEON_tailBeta3_no2:
 	TBZ      $0, R16, sgemm8x12NEON_tailBeta3_no1
@@ -407,8 +411,9 @@ sgemm8x12NEON_tailBeta4_no8:
 sgemm8x12NEON_tailBeta4_no4:
 	TBZ      $1, R16, sgemm8x12NEON_tailBeta4_no2
 	FMOVD    (R19), F2
-	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
-	FMOVD.P  F20, 8(R19)
+	VMOV     V20.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R19)
 	VDUP     V20.D[1], V20.D2
 sgemm8x12NEON_tailBeta4_no2:
 	TBZ      $0, R16, sgemm8x12NEON_tailBeta4_no1
@@ -435,8 +440,9 @@ sgemm8x12NEON_tailBeta5_no8:
 sgemm8x12NEON_tailBeta5_no4:
 	TBZ      $1, R16, sgemm8x12NEON_tailBeta5_no2
 	FMOVD    (R19), F2
-	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
-	FMOVD.P  F23, 8(R19)
+	VMOV     V23.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R19)
 	VDUP     V23.D[1], V23.D2
 sgemm8x12NEON_tailBeta5_no2:
 	TBZ      $0, R16, sgemm8x12NEON_tailBeta5_no1
@@ -463,8 +469,9 @@ sgemm8x12NEON_tailBeta6_no8:
 sgemm8x12NEON_tailBeta6_no4:
 	TBZ      $1, R16, sgemm8x12NEON_tailBeta6_no2
 	FMOVD    (R19), F2
-	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
-	FMOVD.P  F26, 8(R19)
+	VMOV     V26.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R19)
 	VDUP     V26.D[1], V26.D2
 sgemm8x12NEON_tailBeta6_no2:
 	TBZ      $0, R16, sgemm8x12NEON_tailBeta6_no1
@@ -491,8 +498,9 @@ sgemm8x12NEON_tailBeta7_no8:
 sgemm8x12NEON_tailBeta7_no4:
 	TBZ      $1, R16, sgemm8x12NEON_tailBeta7_no2
 	FMOVD    (R19), F2
-	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
-	FMOVD.P  F29, 8(R19)
+	VMOV     V29.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R19)
 	VDUP     V29.D[1], V29.D2
 sgemm8x12NEON_tailBeta7_no2:
 	TBZ      $0, R16, sgemm8x12NEON_tailBeta7_no1

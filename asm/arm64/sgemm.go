@@ -36,7 +36,7 @@ type sgemmPlan struct {
 
 	// Epilogue.
 	alpha, beta VReg   // lane 0 of each
-	cv          []VReg // a row (or part of a row) of C
+	cv          []VReg // a row (or part of a row) of C; cv[1] also holds a lane pair's sum
 	cRow        Reg    // C row pointer
 	ldc         Reg    // bytes between rows of C
 	rowsLeft    Reg    // rows of C left to store, from mr
@@ -69,11 +69,11 @@ func (k sgemmKernel) plan() sgemmPlan {
 	}
 
 	p.alpha, p.beta = 0, 1
-	p.cv = make([]VReg, k.vectors)
+	p.cv = make([]VReg, max(k.vectors, 2)) // the column tail's lane pair takes two
 	for j := range p.cv {
 		p.cv[j] = VReg(2 + j)
 	}
-	if 2+k.vectors > int(firstAcc) {
+	if 2+len(p.cv) > int(firstAcc) {
 		panic(k.name() + ": no room for a row of C in the epilogue")
 	}
 
@@ -313,11 +313,17 @@ func (s tileStore) tailRow(prefix string, row []VReg, withBeta bool) {
 				f.VMOV(acc[j+n], acc[j])
 			}
 		case chunk == 2:
+			// With beta, the sum goes to a scratch register: the FMLA covers all four
+			// lanes, and beta·0 in lanes 2 and 3 (NaN for beta = ±Inf) must not reach
+			// the lanes that move down for the last column.
+			out := acc[0]
 			if withBeta {
+				out = p.cv[1]
 				f.FMOVDLoad(p.cPtr, p.cv[0])
-				f.FMLAElem(acc[0], p.cv[0], p.beta, 0)
+				f.VMOV(acc[0], out)
+				f.FMLAElem(out, p.cv[0], p.beta, 0)
 			}
-			f.FMOVDStoreP(acc[0], p.cPtr)
+			f.FMOVDStoreP(out, p.cPtr)
 			f.VDUPHigh(acc[0])
 		case chunk == 1:
 			if withBeta {
