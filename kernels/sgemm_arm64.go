@@ -5,7 +5,7 @@
 package kernels
 
 // sgemm8x12NEON computes the mr×nr top-left corner (1 ≤ mr ≤ 8, 1 ≤ nr ≤ 12) of
-// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 0, with A(i, p) at a[i*rsA + p*csA],
+// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
 // B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
 // beta == ±0 means C is not read. Rows of A past mr and columns of B past nr are read
 // (the driver pads edge panels); columns of C past nr are neither read nor written.

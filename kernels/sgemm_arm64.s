@@ -60,6 +60,7 @@ TEXT ·sgemm8x12NEON(SB), NOSPLIT, $0-88
 	VEOR     V29.B16, V29.B16, V29.B16
 	VEOR     V30.B16, V30.B16, V30.B16
 	VEOR     V31.B16, V31.B16, V31.B16
+	// k = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.
 	CBZ      R12, sgemm8x12NEON_epilogue
 	CMP      $1, R11
 	BNE      sgemm8x12NEON_strided

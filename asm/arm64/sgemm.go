@@ -2,6 +2,17 @@ package main
 
 import "fmt"
 
+// The NEON SGEMM micro-kernel. Its register plan (sgemmPlan; emitted as a table at the top
+// of the function) for the 8×12 tile:
+//
+//	V0–V2    bv[0..2]     B(p, 0..11)                    │ epilogue: alpha, beta, C row
+//	V3–V4    av[0..1]     A(0..7, p), used by element    │ (V0, V1, V2–V4)
+//	V3–V7    bc[0..4]     strided A: LD1R broadcasts     │
+//	V8–V31   acc[i][j]    C(i, 4j..4j+3), i < 8, j < 3
+//	R0–R7    aRow[i]      A row pointers                 R8  bPtr
+//	R9–R11   csA rsB rsA  strides                        R12 kLeft
+//	R13–R17, R19          epilogue: cRow ldc rowsLeft cols betaBits, cPtr
+
 // sgemmKernel describes one NEON SGEMM micro-kernel: an MR×NR register tile of C, NR/4
 // q registers per row. The tile must match dispatch.Tiles; kernels' tests check it.
 type sgemmKernel struct {
@@ -132,7 +143,7 @@ func (p sgemmPlan) table(k sgemmKernel) []string {
 func (k sgemmKernel) doc() []string {
 	return []string{
 		fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, k.nr()),
-		"C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 0, with A(i, p) at a[i*rsA + p*csA],",
+		"C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],",
 		"B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).",
 		"beta == ±0 means C is not read. Rows of A past mr and columns of B past nr are read",
 		"(the driver pads edge panels); columns of C past nr are neither read nor written.",
@@ -175,6 +186,7 @@ func (k sgemmKernel) generate() *Func {
 			f.VZero(a)
 		}
 	}
+	f.Comment("k = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.")
 	f.CBZ(p.kLeft, "epilogue")
 	f.CMP(1, p.rsA)
 	f.BNE("strided")
