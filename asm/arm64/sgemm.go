@@ -1,0 +1,349 @@
+package main
+
+import "fmt"
+
+// The NEON SGEMM micro-kernel. Its register plan (sgemmPlan; emitted as a table at the top
+// of the function) for the 8×12 tile:
+//
+//	V0–V2    bv[0..2]     B(p, 0..11)                    │ epilogue: alpha, beta, C row
+//	V3–V4    av[0..1]     A(0..7, p), used by element    │ (V0, V1, V2–V4)
+//	V3–V7    bc[0..4]     strided A: LD1R broadcasts     │
+//	V8–V31   acc[i][j]    C(i, 4j..4j+3), i < 8, j < 3
+//	R0–R7    aRow[i]      A row pointers                 R8  bPtr
+//	R9–R11   csA rsB rsA  strides                        R12 kLeft
+//	R13–R17, R19          epilogue: cRow ldc rowsLeft cols betaBits, cPtr
+
+// sgemmKernel describes one NEON SGEMM micro-kernel: an MR×NR register tile of C, NR/4
+// q registers per row. The tile must match dispatch.Tiles; kernels' tests check it.
+type sgemmKernel struct {
+	mr      int // rows of C per tile, a multiple of 4: A's column is mr/4 q registers
+	vectors int // q registers of C per row
+}
+
+var sgemmKernels = []sgemmKernel{
+	{mr: 8, vectors: 3},
+}
+
+const lanes = 4 // float32 lanes per q register
+
+func (k sgemmKernel) nr() int      { return k.vectors * lanes }
+func (k sgemmKernel) name() string { return fmt.Sprintf("sgemm%dx%dNEON", k.mr, k.nr()) }
+
+// sgemmPlan is the register plan of one kernel. Vector registers are shared between the
+// phases: the A and B registers of the main loops become alpha, beta and a row of C in
+// the epilogue.
+type sgemmPlan struct {
+	// Main loops.
+	acc   [][]VReg // acc[i][j]: row i, columns 4j..4j+3 of the tile
+	bv    []VReg   // bv[j]: B(p, 4j..4j+3)
+	av    []VReg   // packed path: av[r] = A(4r..4r+3, p), used by element
+	bc    []VReg   // strided path: A(i, p) broadcast, rotating over these
+	aRow  []Reg    // A row pointers; the packed path walks aRow[0] only
+	bPtr  Reg      // B row pointer
+	csA   Reg      // bytes between A(i, p) and A(i, p+1)
+	rsB   Reg      // bytes between B(p, j) and B(p+1, j)
+	rsA   Reg      // A's row stride: in elements until the path is chosen, then in bytes
+	kLeft Reg      // steps of k left
+
+	// Epilogue.
+	alpha, beta VReg   // lane 0 of each
+	cv          []VReg // a row (or part of a row) of C; cv[1] also holds a lane pair's sum
+	cRow        Reg    // C row pointer
+	ldc         Reg    // bytes between rows of C
+	rowsLeft    Reg    // rows of C left to store, from mr
+	cols        Reg    // nr
+	betaBits    Reg    // beta's bits shifted left by one: zero for beta = ±0
+	cPtr        Reg    // walks along a row in the column-tail path
+}
+
+func (k sgemmKernel) plan() sgemmPlan {
+	var p sgemmPlan
+	next := VReg(0)
+	take := func(n int) []VReg {
+		vs := make([]VReg, n)
+		for i := range vs {
+			vs[i] = next
+			next++
+		}
+		return vs
+	}
+	p.bv = take(k.vectors)
+	firstAcc := VReg(32 - k.mr*k.vectors)
+	aRegs := int(firstAcc - next)
+	if k.mr%lanes != 0 || aRegs < k.mr/lanes || aRegs < 1 {
+		panic(fmt.Sprintf("%s: %d registers left for A, need %d", k.name(), aRegs, k.mr/lanes))
+	}
+	p.bc = take(aRegs)
+	p.av = p.bc[:k.mr/lanes]
+	for i := 0; i < k.mr; i++ {
+		p.acc = append(p.acc, take(k.vectors))
+	}
+
+	p.alpha, p.beta = 0, 1
+	p.cv = make([]VReg, max(k.vectors, 2)) // the column tail's lane pair takes two
+	for j := range p.cv {
+		p.cv[j] = VReg(2 + j)
+	}
+	if 2+len(p.cv) > int(firstAcc) {
+		panic(k.name() + ": no room for a row of C in the epilogue")
+	}
+
+	var gp gpAllocator
+	for i := 0; i < k.mr; i++ {
+		p.aRow = append(p.aRow, gp.get())
+	}
+	p.bPtr, p.csA, p.rsB, p.rsA, p.kLeft = gp.get(), gp.get(), gp.get(), gp.get(), gp.get()
+	p.cRow, p.ldc, p.rowsLeft, p.cols, p.betaBits, p.cPtr = gp.get(), gp.get(), gp.get(), gp.get(), gp.get(), gp.get()
+	return p
+}
+
+func vspan(vs []VReg) string {
+	if len(vs) == 1 {
+		return vs[0].String()
+	}
+	return fmt.Sprintf("%s–%s", vs[0], vs[len(vs)-1])
+}
+
+func gspan(rs []Reg) string {
+	if len(rs) == 1 {
+		return rs[0].String()
+	}
+	return fmt.Sprintf("%s–%s", rs[0], rs[len(rs)-1])
+}
+
+// table is the register plan as comment lines for the top of the function.
+func (p sgemmPlan) table(k sgemmKernel) []string {
+	accs := []VReg{p.acc[0][0], p.acc[k.mr-1][k.vectors-1]}
+	return []string{
+		fmt.Sprintf("Register plan for the %d×%d tile (NEON, %d float32 lanes per q register):", k.mr, k.nr(), lanes),
+		fmt.Sprintf("  acc[i][j]  %-8s %d accumulators: row i < %d, columns 4j..4j+3 (j < %d) of C", vspan(accs), k.mr*k.vectors, k.mr, k.vectors),
+		fmt.Sprintf("  bv[j]      %-8s row p of B, B(p, 4j..4j+3)", vspan(p.bv)),
+		fmt.Sprintf("  av[r]      %-8s rsA == 1 path: column p of A, A(4r..4r+3, p), one load, used by element", vspan(p.av)),
+		fmt.Sprintf("  bc[%d]      %-8s strided path: A(i, p) broadcast by LD1R, rotating", len(p.bc), vspan(p.bc)),
+		fmt.Sprintf("  alpha      %-8s epilogue: lane 0", p.alpha),
+		fmt.Sprintf("  beta       %-8s epilogue: lane 0", p.beta),
+		fmt.Sprintf("  cv[j]      %-8s epilogue: a row of C", vspan(p.cv)),
+		fmt.Sprintf("  aRow[i]    %-8s A row pointers, each advancing by csA per step (the rsA == 1 path walks aRow[0] only)", gspan(p.aRow)),
+		fmt.Sprintf("  bPtr       %-8s B row pointer, advancing by rsB per step", p.bPtr),
+		fmt.Sprintf("  csA rsB    %-8s strides in bytes", gspan([]Reg{p.csA, p.rsB})),
+		fmt.Sprintf("  rsA        %-8s row stride of A: elements, then bytes in the strided path", p.rsA),
+		fmt.Sprintf("  kLeft      %-8s steps of k left", p.kLeft),
+		fmt.Sprintf("  cRow ldc   %-8s epilogue: C row pointer, row stride in bytes", gspan([]Reg{p.cRow, p.ldc})),
+		fmt.Sprintf("  rowsLeft   %-8s epilogue: rows of C left to store", p.rowsLeft),
+		fmt.Sprintf("  cols       %-8s epilogue: nr", p.cols),
+		fmt.Sprintf("  betaBits   %-8s epilogue: beta's bits << 1, zero for beta = ±0", p.betaBits),
+		fmt.Sprintf("  cPtr       %-8s epilogue: walks along a row of C in the column-tail path", p.cPtr),
+		fmt.Sprintf("Per step of k, rsA == 1 (packed A, or Aᵀ in place): one %d-float load of A, one %d-float", k.mr, k.nr()),
+		fmt.Sprintf("load of B, %d FMLA by element. Any other rsA: %d LD1R broadcasts, one load of B, %d FMLA.", k.mr*k.vectors, k.mr, k.mr*k.vectors),
+		"LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed",
+		"path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.",
+	}
+}
+
+func (k sgemmKernel) doc() []string {
+	return []string{
+		fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, k.nr()),
+		"C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],",
+		"B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).",
+		"beta == ±0 means C is not read. Rows of A past mr and columns of B past nr are read",
+		"(the driver pads edge panels); columns of C past nr are neither read nor written.",
+		"rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it",
+		"by element; any other rsA broadcasts each A(i, p) with LD1R.",
+		"It has the contract of generic.Tile4x4, which is its reference.",
+	}
+}
+
+var sgemmParams = []Param{
+	{Name: "k", Type: "int", Size: 8},
+	{Name: "a", Type: "*float32", Size: 8},
+	{Name: "rsA", Type: "int", Size: 8},
+	{Name: "csA", Type: "int", Size: 8},
+	{Name: "b", Type: "*float32", Size: 8},
+	{Name: "rsB", Type: "int", Size: 8},
+	{Name: "c", Type: "*float32", Size: 8},
+	{Name: "ldc", Type: "int", Size: 8},
+	{Name: "alpha", Type: "float32", Size: 4},
+	{Name: "beta", Type: "float32", Size: 4},
+	{Name: "mr", Type: "int", Size: 8},
+	{Name: "nr", Type: "int", Size: 8},
+}
+
+func (k sgemmKernel) generate() *Func {
+	f := NewFunc(k.name(), k.doc(), sgemmParams...)
+	p := k.plan()
+	f.Comment(p.table(k)...)
+
+	f.MOVD(f.Arg("k"), p.kLeft)
+	f.MOVD(f.Arg("a"), p.aRow[0])
+	f.MOVD(f.Arg("rsA"), p.rsA)
+	f.MOVD(f.Arg("csA"), p.csA)
+	f.MOVD(f.Arg("b"), p.bPtr)
+	f.MOVD(f.Arg("rsB"), p.rsB)
+	f.LSL(2, p.csA)
+	f.LSL(2, p.rsB)
+	for _, row := range p.acc {
+		for _, a := range row {
+			f.VZero(a)
+		}
+	}
+	f.Comment("k = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.")
+	f.CBZ(p.kLeft, "epilogue")
+	f.CMP(1, p.rsA)
+	f.BNE("strided")
+
+	f.Comment("", "rsA == 1: one rank-1 update of the tile per step of k, A used by element.")
+	f.Label("packed")
+	f.VLD1P(p.aRow[0], p.csA, p.av...)
+	f.VLD1P(p.bPtr, p.rsB, p.bv...)
+	for i, row := range p.acc {
+		for j, a := range row {
+			f.FMLAElem(a, p.bv[j], p.av[i/lanes], i%lanes)
+		}
+	}
+	f.SUBS(1, p.kLeft)
+	f.BNE("packed")
+	f.B("epilogue")
+
+	f.Comment("", "Any other rsA: row pointers, A(i, p) broadcast by LD1R.")
+	f.Label("strided")
+	f.LSL(2, p.rsA)
+	for i := 1; i < k.mr; i++ {
+		f.ADD(p.rsA, p.aRow[i-1], p.aRow[i])
+	}
+	f.Label("stridedLoop")
+	f.VLD1P(p.bPtr, p.rsB, p.bv...)
+	for i, row := range p.acc {
+		t := p.bc[i%len(p.bc)]
+		f.VLD1RP(p.aRow[i], p.csA, t)
+		for j, a := range row {
+			f.VFMLA(a, p.bv[j], t)
+		}
+	}
+	f.SUBS(1, p.kLeft)
+	f.BNE("stridedLoop")
+
+	f.Comment("", "Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.")
+	f.Label("epilogue")
+	f.FMOVSArg(f.Arg("alpha"), p.alpha)
+	for _, row := range p.acc {
+		for _, a := range row {
+			f.FMULElem(a, a, p.alpha, 0)
+		}
+	}
+	f.FMOVSArg(f.Arg("beta"), p.beta)
+	f.MOVD(f.Arg("c"), p.cRow)
+	f.MOVD(f.Arg("ldc"), p.ldc)
+	f.LSL(2, p.ldc)
+	f.MOVD(f.Arg("mr"), p.rowsLeft)
+	f.MOVD(f.Arg("nr"), p.cols)
+	f.Comment("beta == ±0 means C is not read: test the bits without the sign.")
+	f.MOVWU(f.Arg("beta"), p.betaBits)
+	f.LSLW(1, p.betaBits)
+	f.CMP(k.nr(), p.cols)
+	f.BNE("tail")
+
+	st := tileStore{k: k, p: p, f: f}
+	f.CBZW(p.betaBits, "fullOverwrite")
+	st.emit("fullBeta", false, true)
+	f.Label("fullOverwrite")
+	st.emit("full", false, false)
+
+	f.Comment("", "nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.")
+	f.Label("tail")
+	f.CBZW(p.betaBits, "tailOverwrite")
+	st.emit("tailBeta", true, true)
+	f.Label("tailOverwrite")
+	st.emit("tail", true, false)
+
+	f.Label("done")
+	f.RET()
+	return f
+}
+
+// tileStore emits the write-back of the accumulators to C, one row at a time, stopping
+// after mr rows.
+type tileStore struct {
+	k sgemmKernel
+	p sgemmPlan
+	f *Func
+}
+
+// emit writes every row; tail selects the column-tail stores (nr < NR), withBeta adds
+// beta·C. Labels inside start with variant.
+func (s tileStore) emit(variant string, tail, withBeta bool) {
+	f, p := s.f, s.p
+	for i, row := range p.acc {
+		if tail {
+			s.tailRow(fmt.Sprintf("%s%d", variant, i), row, withBeta)
+		} else {
+			if withBeta {
+				f.VLD1(p.cRow, p.cv...)
+				for j, a := range row {
+					f.FMLAElem(a, p.cv[j], p.beta, 0)
+				}
+			}
+			f.VST1(p.cRow, row...)
+		}
+		if i+1 < len(p.acc) {
+			f.SUBS(1, p.rowsLeft)
+			f.BEQ("done")
+			f.ADD(p.ldc, p.cRow, p.cRow)
+		}
+	}
+	f.B("done")
+}
+
+// tailRow stores the first nr < NR columns of one row. Chunks of 4·2^b lanes go out as
+// whole vectors when bit b+2 of nr is set, and the accumulators after them move down to
+// acc[0]; then two lanes (bit 1) and one lane (bit 0) go out from acc[0], whose upper half
+// moves down after the pair.
+func (s tileStore) tailRow(prefix string, row []VReg, withBeta bool) {
+	f, p := s.f, s.p
+	acc := append([]VReg(nil), row...)
+	f.MOVD(p.cRow.String(), p.cPtr)
+	top := 0
+	for 1<<(top+1) < s.k.nr() {
+		top++
+	}
+	for bit := top; bit >= 0; bit-- {
+		chunk := 1 << bit
+		skip := fmt.Sprintf("%s_no%d", prefix, chunk)
+		f.TBZ(bit, p.cols, skip)
+		switch {
+		case chunk >= lanes:
+			n := chunk / lanes
+			if withBeta {
+				f.VLD1(p.cPtr, p.cv[:n]...)
+				for j := 0; j < n; j++ {
+					f.FMLAElem(acc[j], p.cv[j], p.beta, 0)
+				}
+			}
+			f.VST1P(p.cPtr, acc[:n]...)
+			// The chunks after this one hold fewer than chunk lanes.
+			need := min((chunk-1+lanes-1)/lanes, len(acc)-n)
+			for j := 0; j < need; j++ {
+				f.VMOV(acc[j+n], acc[j])
+			}
+		case chunk == 2:
+			// With beta, the sum goes to a scratch register: the FMLA covers all four
+			// lanes, and beta·0 in lanes 2 and 3 (NaN for beta = ±Inf) must not reach
+			// the lanes that move down for the last column.
+			out := acc[0]
+			if withBeta {
+				out = p.cv[1]
+				f.FMOVDLoad(p.cPtr, p.cv[0])
+				f.VMOV(acc[0], out)
+				f.FMLAElem(out, p.cv[0], p.beta, 0)
+			}
+			f.FMOVDStoreP(out, p.cPtr)
+			f.VDUPHigh(acc[0])
+		case chunk == 1:
+			if withBeta {
+				f.FMOVSLoad(p.cPtr, p.cv[0])
+				f.FMLAElem(acc[0], p.cv[0], p.beta, 0)
+			}
+			f.FMOVSStore(acc[0], p.cPtr)
+		}
+		f.Label(skip)
+	}
+}
