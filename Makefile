@@ -7,10 +7,10 @@ BENCH   ?= .
 QEMU    ?= qemu-aarch64-static
 FUZZ_TARGETS = $(shell grep -ho '^func Fuzz\w*' kernels/*_test.go | cut -d' ' -f2)
 
-.PHONY: test vet unit isas race purego generate check-generate fuzz arm64 arm64-fuzz bench
+.PHONY: test vet unit isas race purego generators generate check-generate fuzz arm64 arm64-fuzz bench
 
 ## test: everything CI checks on this machine: vet, every ISA, race, purego, fresh generated code.
-test: vet unit isas race purego check-generate
+test: vet unit isas race purego generators check-generate
 
 vet:
 	$(GO) vet ./...
@@ -34,6 +34,10 @@ race:
 purego:
 	$(GO) test -count=1 -tags purego ./...
 	$(GO) test -count=1 -short -tags noasm ./kernels/
+
+# The generators' own tests (the arm64 emitter's WORD encodings against binutils).
+generators:
+	cd asm && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## generate: re-emit every .s file and Go declaration from the generators in asm/.
 generate:

@@ -59,8 +59,10 @@ func BlockingFor(isa ISA, c Caches) Blocking {
 	nc := roundDown(c.L3/4/(kc*float32Size), t.NR)
 	nc = clamp(nc, t.NR, 256*t.NR)
 	packAMinN := 512
-	if isa == Generic {
-		packAMinN = 0 // the pure-Go kernel is fast only on packed A
+	if isa == Generic || isa == NEON {
+		// The pure-Go kernel is fast only on packed A; NEON's in-place loop broadcasts
+		// with LD1R, which takes a vector pipe from the FMLAs (75% of peak at best).
+		packAMinN = 0
 	}
 	return Blocking{ISA: isa, MR: t.MR, NR: t.NR, KC: kc, MC: mc, NC: nc, PackAMinN: packAMinN}
 }

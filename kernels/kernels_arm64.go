@@ -2,11 +2,19 @@
 
 package kernels
 
-import "github.com/simdnn/simdnn/dispatch"
+import (
+	"github.com/simdnn/simdnn/dispatch"
+	"github.com/simdnn/simdnn/generic"
+)
 
-// simdKernels are this architecture's SGEMM micro-kernels, by ISA.
-var simdKernels = map[dispatch.ISA]gemmKernel{
-	dispatch.NEON: {name: "sgemm8x12NEON", mr: 8, nr: 12, tile: tile8x12NEON},
+// simdKernels are this architecture's kernels, by ISA. The GEMV path's level-1 kernels
+// are the generic ones: the Go compiler's scalar loops already stream memory there.
+var simdKernels = map[dispatch.ISA]isaKernels{
+	dispatch.NEON: {
+		gemm: gemmKernel{name: "sgemm8x12NEON", mr: 8, nr: 12, tile: tile8x12NEON},
+		dot:  generic.Dot,
+		axpy: generic.Axpy,
+	},
 }
 
 func tile8x12NEON(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int) {

@@ -19,11 +19,11 @@ import (
 // C, which must not propagate; beta = +Inf must give ±Inf, not NaN, in every column.
 func TestMicroKernelEdges(t *testing.T) {
 	for _, isa := range dispatch.Detected.Supported {
-		kern, ok := kernelFor(isa)
+		ks, ok := kernelsFor(isa)
 		if !ok {
 			t.Fatalf("%s is detected but has no kernel", isa)
 		}
-		t.Run(string(isa), func(t *testing.T) { testMicroKernel(t, kern) })
+		t.Run(string(isa), func(t *testing.T) { testMicroKernel(t, ks.gemm) })
 	}
 }
 
