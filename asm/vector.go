@@ -61,6 +61,27 @@ func (v vectorKernels) tail(n GPVirtual, vector func(k Register), scalar func(id
 	JLT(LabelRef(done + "_scalar"))
 }
 
+// stream emits the loops over two arrays x and y of n elements: whole blocks of
+// unrollVectors vectors, then single vectors, leaving n mod vecLen elements for the
+// caller's tail at label name_tail. body processes the given number of vectors at x, y.
+func (v vectorKernels) stream(name string, n GPVirtual, x, y Mem, body func(x, y Mem, vectors int)) {
+	for _, step := range []struct {
+		label   string
+		vectors int
+		next    string
+	}{{"_block", unrollVectors, "_vectors"}, {"_vectors", 1, "_tail"}} {
+		elems := step.vectors * v.vecLen()
+		Label(name + step.label)
+		CMPQ(n, U32(elems))
+		JLT(LabelRef(name + step.next))
+		body(x, y, step.vectors)
+		ADDQ(U32(4*elems), x.Base)
+		ADDQ(U32(4*elems), y.Base)
+		SUBQ(U32(elems), n)
+		JMP(LabelRef(name + step.label))
+	}
+}
+
 func (v vectorKernels) axpy() {
 	name := "saxpy" + v.isa
 	vecBytes := 4 * v.vecLen()
@@ -72,35 +93,17 @@ func (v vectorKernels) axpy() {
 	y := Mem{Base: Load(Param("y"), GP64())}
 	alpha := v.newVec()
 	VBROADCASTSS(paramAddr("alpha"), alpha)
-	block := unrollVectors * v.vecLen()
-	Label(name + "_block")
-	CMPQ(n, U32(block))
-	JLT(LabelRef(name + "_vectors"))
-	ys := make([]VecVirtual, unrollVectors)
-	for u := range ys {
-		ys[u] = v.newVec()
-		VMOVUPS(y.Offset(u*vecBytes), ys[u])
-	}
-	for u := range ys {
-		VFMADD231PS(x.Offset(u*vecBytes), alpha, ys[u])
-		VMOVUPS(ys[u], y.Offset(u*vecBytes))
-	}
-	ADDQ(U32(block*4), x.Base)
-	ADDQ(U32(block*4), y.Base)
-	SUBQ(U32(block), n)
-	JMP(LabelRef(name + "_block"))
-
-	Label(name + "_vectors")
-	CMPQ(n, U32(v.vecLen()))
-	JLT(LabelRef(name + "_tail"))
-	t := v.newVec()
-	VMOVUPS(y, t)
-	VFMADD231PS(x, alpha, t)
-	VMOVUPS(t, y)
-	ADDQ(U32(vecBytes), x.Base)
-	ADDQ(U32(vecBytes), y.Base)
-	SUBQ(U32(v.vecLen()), n)
-	JMP(LabelRef(name + "_vectors"))
+	v.stream(name, n, x, y, func(x, y Mem, vectors int) {
+		ys := make([]VecVirtual, vectors)
+		for u := range ys {
+			ys[u] = v.newVec()
+			VMOVUPS(y.Offset(u*vecBytes), ys[u])
+		}
+		for u := range ys {
+			VFMADD231PS(x.Offset(u*vecBytes), alpha, ys[u])
+			VMOVUPS(ys[u], y.Offset(u*vecBytes))
+		}
+	})
 
 	Label(name + "_tail")
 	TESTQ(n, n)
@@ -138,30 +141,13 @@ func (v vectorKernels) dot() {
 		acc[u] = v.newVec()
 		VXORPS(acc[u], acc[u], acc[u])
 	}
-	block := unrollVectors * v.vecLen()
-	Label(name + "_block")
-	CMPQ(n, U32(block))
-	JLT(LabelRef(name + "_vectors"))
-	for u := range acc {
-		t := v.newVec()
-		VMOVUPS(x.Offset(u*vecBytes), t)
-		VFMADD231PS(y.Offset(u*vecBytes), t, acc[u])
-	}
-	ADDQ(U32(block*4), x.Base)
-	ADDQ(U32(block*4), y.Base)
-	SUBQ(U32(block), n)
-	JMP(LabelRef(name + "_block"))
-
-	Label(name + "_vectors")
-	CMPQ(n, U32(v.vecLen()))
-	JLT(LabelRef(name + "_tail"))
-	t := v.newVec()
-	VMOVUPS(x, t)
-	VFMADD231PS(y, t, acc[0])
-	ADDQ(U32(vecBytes), x.Base)
-	ADDQ(U32(vecBytes), y.Base)
-	SUBQ(U32(v.vecLen()), n)
-	JMP(LabelRef(name + "_vectors"))
+	v.stream(name, n, x, y, func(x, y Mem, vectors int) {
+		for u := 0; u < vectors; u++ {
+			t := v.newVec()
+			VMOVUPS(x.Offset(u*vecBytes), t)
+			VFMADD231PS(y.Offset(u*vecBytes), t, acc[u])
+		}
+	})
 
 	Label(name + "_tail")
 	scalarSum := XMM()
