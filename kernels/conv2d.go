@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-
-	"github.com/simdnn/simdnn/generic"
-)
+import "github.com/simdnn/simdnn/generic"
 
 // Conv2D is a Keras Conv2D layer with its filter packed for the micro-kernel. It is
 // immutable once built, so Forward may run in several goroutines at once.
@@ -37,16 +33,6 @@ func newConv2D(cfg Conv2DConfig, filter, bias []float32, im impl) (*Conv2D, erro
 	return &Conv2D{shape: s, w: w, ep: ep}, nil
 }
 
-// checkWeights checks the lengths of a convolution layer's filter (KH·KW·InC·OutC values
-// in either layout) and bias (OutC values, the layer's filters, or nil), and returns the
-// layer's epilogue, holding a copy of the bias.
-func checkWeights(layer string, cfg Conv2DConfig, filter, bias []float32) (epilogue, error) {
-	if want := cfg.ParamCount(false); len(filter) != want {
-		return epilogue{}, fmt.Errorf("kernels: %s filter has %d values, want %d (KH·KW·InC·OutC)", layer, len(filter), want)
-	}
-	return newEpilogue(layer, bias, cfg.OutC, "OutC", cfg.Activation)
-}
-
 // OutputSize returns the output height and width.
 func (c *Conv2D) OutputSize() (outH, outW int) { return c.shape.H.Out, c.shape.W.Out }
 
@@ -70,28 +56,5 @@ func (c *Conv2D) Forward(dst, src []float32, n int) error {
 		a.conv = s
 	}
 	c.w.multiply(a, m, dst, s.OutC, c.ep)
-	return nil
-}
-
-// isPointwise reports whether the convolution s maps each input pixel to the output pixel
-// at the same place and nothing else (1×1 kernel, unit strides, hence no padding): then
-// it is a matrix product on the pixels, in place.
-func isPointwise(s *generic.Conv) bool {
-	return s.H.K == 1 && s.W.K == 1 && s.H.Stride == 1 && s.W.Stride == 1
-}
-
-// checkForward validates a Forward call: n (named nName) positive, and dst and src of
-// exactly n·dstPer and n·srcPer values, their shapes spelled out by dstDims and srcDims.
-func checkForward(call, nName string, n int, dst, src []float32, dstPer, srcPer int, dstDims, srcDims string) error {
-	switch {
-	case n <= 0:
-		return fmt.Errorf("kernels: %s %s is %d, want ≥ 1", call, nName, n)
-	case n > maxElems/max(dstPer, srcPer):
-		return fmt.Errorf("kernels: %s %s is %d, too large", call, nName, n)
-	case len(src) != n*srcPer:
-		return fmt.Errorf("kernels: %s src has %d values, want %d (%s)", call, len(src), n*srcPer, srcDims)
-	case len(dst) != n*dstPer:
-		return fmt.Errorf("kernels: %s dst has %d values, want %d (%s)", call, len(dst), n*dstPer, dstDims)
-	}
 	return nil
 }

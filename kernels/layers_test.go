@@ -109,8 +109,8 @@ func (c convCase) weights(rng *rand.Rand, place func([]float32) []float32) (filt
 	return filter, bias
 }
 
-// same places a slice where it is.
-func same(s []float32) []float32 { return s }
+// asIs leaves a slice where it is.
+func asIs(s []float32) []float32 { return s }
 
 // checkConv2D runs the case's Conv2D, built for im, on random data and compares it with
 // generic.Conv2D. place puts every slice the layer sees where the test wants it.
@@ -257,7 +257,7 @@ func TestConv2DTable(t *testing.T) {
 		cases := convSweep(rng, 2)
 		for _, bim := range blockings(im) {
 			for _, c := range cases {
-				c.checkConv2D(t, bim, rng, same)
+				c.checkConv2D(t, bim, rng, asIs)
 			}
 		}
 	})
@@ -290,7 +290,7 @@ func TestConv2DTransposeTable(t *testing.T) {
 				if c.op != nil {
 					explicit++
 				}
-				c.checkConv2DTranspose(t, bim, rng, same)
+				c.checkConv2DTranspose(t, bim, rng, asIs)
 			}
 		}
 		if explicit < len(cases)/4 {
@@ -308,7 +308,7 @@ func TestDenseTable(t *testing.T) {
 				for j, out := range sizes {
 					c := denseCase{in: in, out: out, batch: []int{1, 2, 3, 13}[(i+j)%4],
 						act: Activation(i % 2), bias: j%2 == 0}
-					c.check(t, bim, rng, same)
+					c.check(t, bim, rng, asIs)
 				}
 			}
 		}
@@ -463,7 +463,7 @@ func TestLayersConcurrentForward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
 	c := convCase{Conv2DConfig: Conv2DConfig{InH: 9, InW: 7, InC: 17, OutC: 33, KH: 3, KW: 3, StrideH: 2,
 		Padding: Same, Activation: ReLU}, n: 3, bias: true}
-	filter, bias := c.weights(rng, same)
+	filter, bias := c.weights(rng, asIs)
 	conv, err := NewConv2D(c.Conv2DConfig, filter, bias)
 	if err != nil {
 		t.Fatal(err)
@@ -534,7 +534,7 @@ func TestLayersNoAllocs(t *testing.T) {
 			{Conv2DConfig: Conv2DConfig{InH: 12, InW: 10, InC: 16, OutC: 33, KH: 1, KW: 1}, n: 2, bias: true},
 			{Conv2DConfig: Conv2DConfig{InH: 5, InW: 6, InC: 200, OutC: 9, KH: 4, KW: 4, StrideH: 2, StrideW: 2, Padding: Same}, n: 1},
 		} {
-			filter, bias := c.weights(rng, same)
+			filter, bias := c.weights(rng, asIs)
 			conv, err := newConv2D(c.Conv2DConfig, filter, bias, im)
 			if err != nil {
 				t.Fatal(err)
