@@ -1,0 +1,60 @@
+package kernels
+
+import "github.com/simdnn/simdnn/generic"
+
+// Conv2D is a Keras Conv2D layer with its filter packed for the micro-kernel. It is
+// immutable once built, so Forward may run in several goroutines at once.
+type Conv2D struct {
+	shape generic.Conv
+	w     packedWeights // the filter as the K×OutC matrix W, K = KH·KW·InC
+	ep    epilogue
+}
+
+// NewConv2D validates cfg and packs the filter once. filter has the Keras Conv2D
+// layout [KH][KW][InC][OutC] (HWIO); bias has OutC values or is nil.
+func NewConv2D(cfg Conv2DConfig, filter, bias []float32) (*Conv2D, error) {
+	return newConv2D(cfg, filter, bias, active)
+}
+
+// newConv2D builds the layer for im. The layer keeps im: its filter is packed for im's
+// micro-kernel.
+func newConv2D(cfg Conv2DConfig, filter, bias []float32, im impl) (*Conv2D, error) {
+	s, err := cfg.conv2DShape()
+	if err != nil {
+		return nil, err
+	}
+	ep, err := checkWeights("Conv2D", cfg, filter, bias)
+	if err != nil {
+		return nil, err
+	}
+	// HWIO is already the row-major K×OutC matrix that multiplies the im2col rows.
+	k := s.H.K * s.W.K * s.InC
+	w := packWeights(im, filter, s.OutC, false, k, s.OutC)
+	return &Conv2D{shape: s, w: w, ep: ep}, nil
+}
+
+// OutputSize returns the output height and width.
+func (c *Conv2D) OutputSize() (outH, outW int) { return c.shape.H.Out, c.shape.W.Out }
+
+// Forward computes dst (n×outH×outW×OutC, NHWC) from src (n×InH×InW×InC).
+// Safe for concurrent use by several goroutines with their own src/dst.
+//
+// It is one GEMM, dst (n·outH·outW × OutC) = A·W, A the im2col of src: each row the
+// receptive field of one output pixel. A is never materialised whole: the driver lowers
+// one cache block of it at a time into pooled scratch, and for a 1×1 kernel with unit
+// strides A is src itself. The bias and activation are applied to each tile of dst as
+// it is finished.
+func (c *Conv2D) Forward(dst, src []float32, n int) error {
+	s := &c.shape
+	if err := checkForward("Conv2D.Forward", "n", n, dst, src, s.H.Out*s.W.Out*s.OutC, s.H.In*s.W.In*s.InC,
+		"n·outH·outW·OutC", "n·InH·InW·InC"); err != nil {
+		return err
+	}
+	m := n * s.H.Out * s.W.Out
+	a := lhs{src: src, ld: s.InC, rows: m}
+	if !isPointwise(s) {
+		a.conv = s
+	}
+	c.w.multiply(a, m, dst, s.OutC, c.ep)
+	return nil
+}

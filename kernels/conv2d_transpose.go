@@ -1,0 +1,137 @@
+package kernels
+
+import "github.com/simdnn/simdnn/generic"
+
+// Conv2DTranspose is a Keras Conv2DTranspose layer with its filter packed for the
+// micro-kernel. It is immutable once built, so Forward may run in several goroutines at
+// once.
+//
+// The layer is the adjoint of a Conv2D, fwd, which maps the layer's output
+// (fwd.H.In×fwd.W.In×fwd.InC) to its input (fwd.H.Out×fwd.W.Out×fwd.OutC); the layer's
+// filter [KH][KW][OutC][InC] is fwd's HWIO filter as it stands.
+type Conv2DTranspose struct {
+	fwd generic.Conv
+	// w is the filter as the InC × KH·KW·OutC matrix (the layer's InC and OutC): row ic
+	// holds what input channel ic contributes to each tap and filter.
+	w  packedWeights
+	ep epilogue
+}
+
+// NewConv2DTranspose: the Keras Conv2DTranspose layer (TF's conv2d_backprop_input, no
+// kernel flip). filter has the Keras layout [KH][KW][OutC][InC]. Output size as Keras's
+// deconv_output_length: with OutputPadding nil, valid: in*stride + max(dilated_k - stride, 0),
+// same: in*stride; with op: (in-1)*stride + dilated_k - 2*pad + op, pad = dilated_k/2 for
+// same, 0 for valid. The crop is the forward conv's padding: the extra row/col bottom/right.
+//
+// OutputPadding values must be in [0, stride), as Keras requires, and give a size that the
+// forward convolution maps back to the input, as TensorFlow requires.
+func NewConv2DTranspose(cfg Conv2DTransposeConfig, filter, bias []float32) (*Conv2DTranspose, error) {
+	return newConv2DTranspose(cfg, filter, bias, active)
+}
+
+// newConv2DTranspose builds the layer for im. The layer keeps im: its filter is packed
+// for im's micro-kernel.
+func newConv2DTranspose(cfg Conv2DTransposeConfig, filter, bias []float32, im impl) (*Conv2DTranspose, error) {
+	fwd, err := cfg.forwardShape()
+	if err != nil {
+		return nil, err
+	}
+	ep, err := checkWeights("Conv2DTranspose", cfg.Conv2DConfig, filter, bias)
+	if err != nil {
+		return nil, err
+	}
+	// The filter is the row-major (KH·KW·OutC) × InC matrix; w is its transpose.
+	taps := fwd.H.K * fwd.W.K * fwd.InC
+	w := packWeights(im, filter, fwd.OutC, true, fwd.OutC, taps)
+	return &Conv2DTranspose{fwd: fwd, w: w, ep: ep}, nil
+}
+
+// OutputSize returns the output height and width.
+func (t *Conv2DTranspose) OutputSize() (outH, outW int) { return t.fwd.H.In, t.fwd.W.In }
+
+// Forward computes dst (n×outH×outW×OutC, NHWC) from src (n×InH×InW×InC).
+// Safe for concurrent use by several goroutines with their own src/dst.
+//
+// It runs the scatter form of the adjoint: a GEMM of a block of input pixels (rows of
+// src, in place) against w gives every contribution of each pixel, KH·KW·OutC of them, in
+// pooled scratch sized for L2; col2im adds them to the output pixels they land on. Output
+// rows that no later input pixel reaches get the bias and activation at once, while they
+// are in cache. A 1×1 kernel with unit strides lands each contribution on one pixel: the
+// GEMM then writes dst directly, the epilogue fused per tile as in Conv2D.
+func (t *Conv2DTranspose) Forward(dst, src []float32, n int) error {
+	f := &t.fwd
+	if err := checkForward("Conv2DTranspose.Forward", "n", n, dst, src, f.H.In*f.W.In*f.InC, f.H.Out*f.W.Out*f.OutC,
+		"n·outH·outW·OutC", "n·InH·InW·InC"); err != nil {
+		return err
+	}
+	m := n * f.H.Out * f.W.Out // input pixels
+	if isPointwise(f) {
+		t.w.multiply(lhs{src: src, ld: f.OutC, rows: m}, m, dst, f.InC, t.ep)
+		return nil
+	}
+
+	clear(dst)
+	taps, mr := t.w.n, t.w.im.kernel.mr
+	bl := t.w.im.blocking
+	// Input pixels per block: the contributions take the L2 share Sgemm's packed A gets.
+	block := min(max(bl.MC*bl.KC/taps/mr*mr, mr), m)
+	s := getScratch(block * taps)
+	defer putScratch(s)
+	col := s.buf
+	pixelLen := f.InC // values per output pixel
+	done := 0         // output rows (of n×outH) that are final and have had the epilogue
+	for i0 := 0; i0 < m; i0 += block {
+		rows := min(block, m-i0)
+		a := lhs{src: src[i0*f.OutC:], ld: f.OutC, rows: m - i0}
+		t.w.multiply(a, rows, col, taps, epilogue{})
+		t.col2im(dst, col, i0, rows)
+		final := t.finalRows(i0+rows, n)
+		t.ep.apply(dst[done*f.W.In*pixelLen:], pixelLen, (final-done)*f.W.In, pixelLen)
+		done = final
+	}
+	return nil
+}
+
+// col2im adds the contributions col (rows×KH·KW·OutC, one row per input pixel from i0)
+// to the output pixels they land on: tap (ky, kx) of input pixel (b, y, x) lands on
+// (b, fwd.H.Input(y, ky), fwd.W.Input(x, kx)), the pixel that tap of the forward
+// convolution reads, unless that is padding. With unit dilation the taps kx that land
+// form one contiguous run of both the row of col and dst.
+func (t *Conv2DTranspose) col2im(dst, col []float32, i0, rows int) {
+	f := &t.fwd
+	taps, axpy := t.w.n, t.w.im.axpy
+	px := pixelAt(f, i0)
+	for i := range rows {
+		contrib := col[i*taps : i*taps+taps]
+		kyLo, kyHi := f.H.Taps(px.y)
+		kxLo, kxHi := f.W.Taps(px.x)
+		for ky := kyLo; ky < kyHi; ky++ {
+			outRow := (px.b*f.H.In + f.H.Input(px.y, ky)) * f.W.In
+			add := func(kx, kxEnd int) {
+				from := contrib[(ky*f.W.K+kx)*f.InC : (ky*f.W.K+kxEnd)*f.InC]
+				axpy(1, from, dst[(outRow+f.W.Input(px.x, kx))*f.InC:])
+			}
+			if f.W.Dilation == 1 {
+				add(kxLo, kxHi)
+				continue
+			}
+			for kx := kxLo; kx < kxHi; kx++ {
+				add(kx, kx+1)
+			}
+		}
+		px.next(f)
+	}
+}
+
+// finalRows returns how many output rows, counted over n×outH, no input pixel from next
+// on contributes to: every row of the images before next's, and the rows of its image
+// above the first one its row's lowest tap reaches. Input pixels are processed in order,
+// so these rows are complete.
+func (t *Conv2DTranspose) finalRows(next, n int) int {
+	f := &t.fwd
+	if next == n*f.H.Out*f.W.Out {
+		return n * f.H.In
+	}
+	px := pixelAt(f, next)
+	return px.b*f.H.In + min(max(f.H.Input(px.y, 0), 0), f.H.In)
+}

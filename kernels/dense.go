@@ -1,0 +1,56 @@
+package kernels
+
+import "fmt"
+
+// Dense is a Keras Dense layer with its kernel packed for the micro-kernel. It is
+// immutable once built, so Forward may run in several goroutines at once.
+type Dense struct {
+	in, out int
+	w       packedWeights
+	ep      epilogue
+}
+
+// NewDense: the Keras Dense layer, kernel [in][out], bias [out] or nil.
+func NewDense(in, out int, kernel, bias []float32, act Activation) (*Dense, error) {
+	return newDense(in, out, kernel, bias, act, active)
+}
+
+// newDense builds the layer for im. The layer keeps im: its kernel is packed for im's
+// micro-kernel.
+func newDense(in, out int, kernel, bias []float32, act Activation, im impl) (*Dense, error) {
+	for _, d := range []struct {
+		name  string
+		value int
+	}{{"in", in}, {"out", out}} {
+		if d.value < 1 || d.value > maxDim {
+			return nil, fmt.Errorf("kernels: Dense %s is %d, want 1 to %d", d.name, d.value, maxDim)
+		}
+	}
+	if act != Linear && act != ReLU {
+		return nil, fmt.Errorf("kernels: Dense act is %v, want Linear or ReLU", act)
+	}
+	if _, ok := product(in, out); !ok {
+		return nil, fmt.Errorf("kernels: Dense kernel of in·out = %d·%d values is too large", in, out)
+	}
+	if len(kernel) != in*out {
+		return nil, fmt.Errorf("kernels: Dense kernel has %d values, want %d (in·out)", len(kernel), in*out)
+	}
+	ep, err := newEpilogue("Dense", bias, out, "out", act)
+	if err != nil {
+		return nil, err
+	}
+	return &Dense{in: in, out: out, w: packWeights(im, kernel, out, false, in, out), ep: ep}, nil
+}
+
+// Forward computes dst (batch×out) from src (batch×in).
+// Safe for concurrent use by several goroutines with their own src/dst.
+//
+// It is the GEMM dst = src·kernel, src read in place, the bias and activation applied to
+// each tile of dst as it is finished; a batch of 1 is a GEMV that streams the kernel once.
+func (d *Dense) Forward(dst, src []float32, batch int) error {
+	if err := checkForward("Dense.Forward", "batch", batch, dst, src, d.out, d.in, "batch·out", "batch·in"); err != nil {
+		return err
+	}
+	d.w.multiply(lhs{src: src, ld: d.in, rows: batch}, batch, dst, d.out, d.ep)
+	return nil
+}

@@ -1,0 +1,285 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/simdnn/simdnn/generic"
+)
+
+// This file is the GEMM driver the layers share: C = A·W with the weights W packed once,
+// when the layer is built, and A either a matrix read in place or a convolution's input
+// lowered (im2col) one cache block at a time.
+
+// packedWeights is a layer's weight matrix W (k×n), packed once as the B operand of one
+// implementation's micro-kernel: NR-column panels of the full depth k, panel r holding
+// W(p, r·NR+j) at data[r·NR·k + p·NR + j], columns past n zero (packB's layout with
+// KC = k, NC = n). A KC-deep slice of a panel from depth p is data[r·NR·k + p·NR:] with
+// row stride NR, so Forward takes its slices in place and never repacks, as Sgemm must.
+type packedWeights struct {
+	im     impl          // the implementation whose NR the panels have
+	finish fusedTileFunc // im's micro-kernel with the epilogue fused into its store
+	k, n   int
+	data   []float32
+}
+
+// packWeights packs op(W) (k×n; W itself or, with trans, the n×k matrix transposed),
+// row stride ld, for im.
+func packWeights(im impl, w []float32, ld int, trans bool, k, n int) packedWeights {
+	nr := im.kernel.nr
+	data := make([]float32, roundUp(n, nr)*k)
+	packB(data, trans, w, ld, 0, 0, k, n, nr)
+	return packedWeights{im: im, finish: fusedTileFor(im.kernel), k: k, n: n, data: data}
+}
+
+// epilogue is what a layer does to its GEMM's result: add bias[j] to column j (nothing
+// when bias is nil), then clamp at zero when relu is set.
+type epilogue struct {
+	bias []float32
+	relu bool
+}
+
+// newEpilogue returns the epilogue of a layer with activation act and bias, which has
+// out values (outName in the error) or is nil. It holds a copy of bias, so that the layer
+// does not change when the caller's slice does.
+func newEpilogue(layer string, bias []float32, out int, outName string, act Activation) (epilogue, error) {
+	ep := epilogue{relu: act == ReLU}
+	if bias != nil {
+		if len(bias) != out {
+			return epilogue{}, fmt.Errorf("kernels: %s bias has %d values, want %d (%s) or nil", layer, len(bias), out, outName)
+		}
+		ep.bias = append([]float32(nil), bias...)
+	}
+	return ep, nil
+}
+
+// none reports whether the epilogue leaves C as it is.
+func (e epilogue) none() bool { return e.bias == nil && !e.relu }
+
+// cols returns the epilogue of the columns from j on.
+func (e epilogue) cols(j int) epilogue {
+	if e.bias != nil {
+		e.bias = e.bias[j:]
+	}
+	return e
+}
+
+// apply runs the epilogue over the rows×cols block of C at c (row stride ldc). ReLU is
+// Go's max, which compiles without a branch: a compare and jump per element would be
+// mispredicted half the time on activations of either sign.
+func (e epilogue) apply(c []float32, ldc, rows, cols int) {
+	if e.none() {
+		return
+	}
+	for i := 0; i < rows; i++ {
+		row := c[i*ldc : i*ldc+cols]
+		switch {
+		case e.bias == nil:
+			for j, v := range row {
+				row[j] = max(v, 0)
+			}
+		case e.relu:
+			bias := e.bias[:len(row)]
+			for j, v := range row {
+				row[j] = max(v+bias[j], 0)
+			}
+		default:
+			bias := e.bias[:len(row)]
+			for j := range row {
+				row[j] += bias[j]
+			}
+		}
+	}
+}
+
+// fusedTileFunc is a micro-kernel whose store applies a layer's epilogue: with the
+// arguments of tileFunc (alpha fixed at 1) it computes the mr×nr tile C ← A·B + beta·C,
+// then applies ep (its bias starting at the tile's first column) before storing.
+type fusedTileFunc func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, beta float32, mr, nr int, ep epilogue)
+
+// fusedTileFor returns kern with the epilogue fused into its store. No assembly kernel has
+// a fused store yet, so this is the micro-kernel followed by epilogue.apply on the tile it
+// has just written, while the tile is still in L1. A kernel that adds the bias and takes
+// the maximum in registers before its one store saves that second pass; it drops in here,
+// chosen by kern.name.
+func fusedTileFor(kern gemmKernel) fusedTileFunc {
+	tile := kern.tile
+	return func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, beta float32, mr, nr int, ep epilogue) {
+		tile(k, a, rsA, csA, b, rsB, c, ldc, 1, beta, mr, nr)
+		ep.apply(c, ldc, mr, nr)
+	}
+}
+
+// lhs is the A operand (m×k, row-major) of a layer's GEMM. Without a convolution, A is
+// src itself, row i at src[i*ld:], read in place; rows counts the rows that src holds
+// from the first, which may be more than the m a call computes. With a convolution, A
+// is the im2col of src under it: row (b, oy, ox) is the receptive field of that output
+// pixel, ordered (ky, kx, ic) like the rows of the HWIO filter, with zeros for padding.
+type lhs struct {
+	src  []float32
+	ld   int
+	rows int
+	conv *generic.Conv
+}
+
+// scratchLen is the number of floats block needs for an mc×kc block.
+func (a lhs) scratchLen(mc, kc int) int {
+	if a.conv == nil {
+		return 0
+	}
+	return mc * kc
+}
+
+// block returns rows [i0, i0+mc) × columns [p0, p0+kc) of A as a row-major view, row i
+// at data[i*ld:], in which avail rows exist (avail ≥ mc). In place it is a window on src;
+// an im2col block is built in buf (room for mcPad ≥ mc rows), its rows from mc to mcPad
+// zero, so that whole tiles may be read.
+func (a lhs) block(buf []float32, i0, p0, mc, kc, mcPad int) (data []float32, ld, avail int) {
+	if a.conv == nil {
+		return a.src[i0*a.ld+p0:], a.ld, a.rows - i0
+	}
+	data = buf[:mcPad*kc]
+	im2col(data, a.src, a.conv, i0, p0, mc, kc)
+	clear(data[mc*kc:])
+	return data, kc, mcPad
+}
+
+// multiply computes C = A·W (m×n, row stride ldc), applying ep to each tile of C as its
+// last KC slice is stored. The loops are the BLIS ones less the NC loop, since the whole
+// of W is packed already: for each MC-row block of A and each KC-deep slice of it, get
+// the block (in place, or lowered into L2-sized scratch), then sweep the micro-kernel
+// over every MR×NR tile, each KC×NR slice of a weight panel staying in L1 while the A
+// rows pass it.
+func (w *packedWeights) multiply(a lhs, m int, c []float32, ldc int, ep epilogue) {
+	if m == 1 && a.conv == nil {
+		w.gemv(a.src[:w.k], c[:w.n], ep)
+		return
+	}
+	bl := w.im.blocking
+	mr, nr := w.im.kernel.mr, w.im.kernel.nr
+	kcMax := min(bl.KC, w.k)
+	mcMax := min(bl.MC, roundUp(m, mr))
+	blockLen := a.scratchLen(mcMax, kcMax)
+	s := getScratch(blockLen + mr*kcMax)
+	defer putScratch(s)
+	blockBuf, edgeBuf := s.buf[:blockLen], s.buf[blockLen:]
+
+	for ic := 0; ic < m; ic += bl.MC {
+		mc := min(bl.MC, m-ic)
+		for pc, kc := 0, 0; pc < w.k; pc += kc {
+			kc = balancedStep(w.k-pc, bl.KC)
+			data, ld, avail := a.block(blockBuf, ic, pc, mc, kc, roundUp(mc, mr))
+			// The micro-kernel reads whole MR-row tiles. Only the last tile of A can lack
+			// rows, and only in place: copy what it has into a zero-padded tile.
+			var edge []float32
+			if last := (mc - 1) / mr * mr; last+mr > avail {
+				edge = edgeBuf[:mr*kc]
+				for i := range mr {
+					row := edge[i*kc : i*kc+kc]
+					if last+i < mc {
+						copy(row, data[(last+i)*ld:])
+					} else {
+						clear(row)
+					}
+				}
+			}
+			beta := float32(1) // later slices of k accumulate onto the first's result
+			if pc == 0 {
+				beta = 0
+			}
+			final := pc+kc == w.k
+			for jr := 0; jr < w.n; jr += nr {
+				b := w.data[jr*w.k+pc*nr:]
+				cols := min(nr, w.n-jr)
+				for ir := 0; ir < mc; ir += mr {
+					tileA, rsA := data[ir*ld:], ld
+					if ir+mr > avail {
+						tileA, rsA = edge, kc
+					}
+					rows := min(mr, mc-ir)
+					tileC := c[(ic+ir)*ldc+jr:]
+					if final {
+						w.finish(kc, tileA, rsA, 1, b, nr, tileC, ldc, beta, rows, cols, ep.cols(jr))
+					} else {
+						w.im.kernel.tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
+					}
+				}
+			}
+		}
+	}
+}
+
+// gemv computes the single row y = x·W, then ep. It is bound by streaming W once, so
+// it takes each weight panel at its full depth in one micro-kernel call, with no KC
+// slices to store and reload. x is read with row stride 0: every row of the tile is x,
+// so the micro-kernel needs no padded copy of it; the redundant rows cost FMAs that a
+// memory-bound product has to spare.
+func (w *packedWeights) gemv(x, y []float32, ep epilogue) {
+	nr := w.im.kernel.nr
+	for jr := 0; jr < w.n; jr += nr {
+		w.finish(w.k, x, 0, 1, w.data[jr*w.k:], nr, y[jr:], w.n, 0, 1, min(nr, w.n-jr), ep.cols(jr))
+	}
+}
+
+// pixel is a position (b, y, x) among the n×H.Out×W.Out output pixels of a convolution,
+// which are the rows of its im2col matrix.
+type pixel struct{ b, y, x int }
+
+// pixelAt returns output pixel i of c, counting in row-major order.
+func pixelAt(c *generic.Conv, i int) pixel {
+	per := c.H.Out * c.W.Out
+	return pixel{b: i / per, y: i % per / c.W.Out, x: i % c.W.Out}
+}
+
+// next moves p to the following output pixel of c.
+func (p *pixel) next(c *generic.Conv) {
+	if p.x++; p.x == c.W.Out {
+		if p.x, p.y = 0, p.y+1; p.y == c.H.Out {
+			p.y, p.b = 0, p.b+1
+		}
+	}
+}
+
+// im2col writes rows [i0, i0+mc) × columns [p0, p0+kc) of the lowered input of the
+// convolution c into dst (row stride kc). Row i is output pixel i; column p is
+// (ky, kx, ic) = p in row-major order over KH×KW×InC. Within one ky, the taps kx that
+// fall inside the input form one range, with zeros on either side; with unit dilation
+// that range is one contiguous run of src and one copy.
+func im2col(dst, src []float32, c *generic.Conv, i0, p0, mc, kc int) {
+	rowLen := c.W.K * c.InC // columns per ky
+	px := pixelAt(c, i0)
+	for i := range mc {
+		row := dst[i*kc : i*kc+kc]
+		// put copies src[from:] to columns [lo, hi) of A, clipped to [p0, p0+kc).
+		put := func(lo, hi int, from int) {
+			lo, hi, skip := max(lo, p0), min(hi, p0+kc), max(p0-lo, 0)
+			if lo < hi {
+				copy(row[lo-p0:hi-p0], src[from+skip:])
+			}
+		}
+		zero := func(lo, hi int) {
+			if lo, hi = max(lo, p0), min(hi, p0+kc); lo < hi {
+				clear(row[lo-p0 : hi-p0])
+			}
+		}
+		kxLo, kxHi := c.W.Taps(px.x)
+		for ky := p0 / rowLen; ky*rowLen < p0+kc; ky++ {
+			start := ky * rowLen
+			iy := c.H.Input(px.y, ky)
+			if iy < 0 || iy >= c.H.In {
+				zero(start, start+rowLen)
+				continue
+			}
+			at := func(kx int) int { return ((px.b*c.H.In+iy)*c.W.In + c.W.Input(px.x, kx)) * c.InC }
+			zero(start, start+kxLo*c.InC)
+			if c.W.Dilation == 1 && kxLo < kxHi {
+				put(start+kxLo*c.InC, start+kxHi*c.InC, at(kxLo))
+			} else {
+				for kx := kxLo; kx < kxHi; kx++ {
+					put(start+kx*c.InC, start+(kx+1)*c.InC, at(kx))
+				}
+			}
+			zero(start+kxHi*c.InC, start+rowLen)
+		}
+		px.next(c)
+	}
+}

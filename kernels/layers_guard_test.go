@@ -1,0 +1,47 @@
+//go:build unix
+
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/simdnn/simdnn/internal/guard"
+)
+
+// TestLayersGuarded runs the layers with src, filter, bias and dst each ending flush
+// against an unmapped page, on every ISA and blocking: a read or write one element past
+// any of them crashes. The configurations have padding on every side, edge tiles in M and
+// N, K slices that end mid-tap, the in-place (pointwise) path, and Dense's GEMV.
+func TestLayersGuarded(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(23, 24))
+		place := func(s []float32) []float32 { return guard.Float32s(t, s) }
+		convs := []convCase{
+			{Conv2DConfig: Conv2DConfig{InH: 7, InW: 5, InC: 3, OutC: 17, KH: 3, KW: 3, Padding: Same, Activation: ReLU}, n: 3, bias: true},
+			{Conv2DConfig: Conv2DConfig{InH: 6, InW: 9, InC: 33, OutC: 7, KH: 4, KW: 2, StrideH: 2, StrideW: 3, Padding: Same}, n: 1, bias: true},
+			{Conv2DConfig: Conv2DConfig{InH: 9, InW: 8, InC: 5, OutC: 31, KH: 1, KW: 7, DilationW: 1, Padding: Same}, n: 2, bias: true},
+			{Conv2DConfig: Conv2DConfig{InH: 9, InW: 4, InC: 8, OutC: 33, KH: 3, KW: 2, DilationH: 2, Padding: Valid, Activation: ReLU}, n: 2, bias: true},
+			{Conv2DConfig: Conv2DConfig{InH: 5, InW: 3, InC: 15, OutC: 1, KH: 1, KW: 1}, n: 3, bias: true},    // pointwise
+			{Conv2DConfig: Conv2DConfig{InH: 1, InW: 1, InC: 40, OutC: 33, KH: 1, KW: 1}, n: 1, bias: true},   // pointwise GEMV
+			{Conv2DConfig: Conv2DConfig{InH: 3, InW: 3, InC: 3, OutC: 16, KH: 5, KW: 5, Padding: Same}, n: 1}, // mostly padding
+		}
+		for _, bim := range blockings(im) {
+			for _, c := range convs {
+				c.checkConv2D(t, bim, rng, place)
+				c.checkConv2DTranspose(t, bim, rng, place)
+				c.op = []int{c.StrideH - 1, max(c.StrideW, 1) - 1}
+				if c.StrideH > 1 {
+					c.checkConv2DTranspose(t, bim, rng, place)
+				}
+			}
+			for _, d := range []denseCase{
+				{in: 37, out: 33, batch: 1, act: ReLU, bias: true},
+				{in: 300, out: 17, batch: 13, bias: true},
+				{in: 5, out: 1, batch: 3, act: ReLU, bias: true},
+			} {
+				d.check(t, bim, rng, place)
+			}
+		}
+	})
+}
