@@ -11,7 +11,7 @@ package kernels
 // (the driver pads edge panels); columns of C past nr are neither read nor written.
 // rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
 // by element; any other rsA broadcasts each A(i, p) with LD1R.
-// It has the contract of generic.Tile4x4, which is its reference.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
 //
 //go:noescape
 func sgemm8x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)

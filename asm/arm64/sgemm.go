@@ -149,7 +149,7 @@ func (k sgemmKernel) doc() []string {
 		"(the driver pads edge panels); columns of C past nr are neither read nor written.",
 		"rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it",
 		"by element; any other rsA broadcasts each A(i, p) with LD1R.",
-		"It has the contract of generic.Tile4x4, which is its reference.",
+		"It has the micro-kernel contract documented at generic.SgemmTile2x4.",
 	}
 }
 
