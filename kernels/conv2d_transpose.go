@@ -86,7 +86,7 @@ func (t *Conv2DTranspose) Forward(dst, src []float32, n int) error {
 		t.w.multiply(a, rows, col, taps, epilogue{})
 		t.col2im(dst, col, i0, rows)
 		final := t.finalRows(i0+rows, n)
-		t.ep.apply(dst[done*f.W.In*pixelLen:], pixelLen, (final-done)*f.W.In, pixelLen)
+		t.ep.apply(t.w.im.biasAct, dst[done*f.W.In*pixelLen:], pixelLen, (final-done)*f.W.In, pixelLen)
 		done = final
 	}
 	return nil

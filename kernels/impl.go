@@ -23,6 +23,9 @@ type isaKernels struct {
 	gemm gemmKernel
 	dot  func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
 	axpy func(alpha float32, x, y []float32)
+	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when
+	// relu; the layers' epilogue (generic.BiasAct is its reference).
+	biasAct func(m, n int, c []float32, ldc int, bias []float32, relu bool)
 }
 
 // impl is everything the drivers need from one ISA.
@@ -34,9 +37,10 @@ type impl struct {
 }
 
 var genericKernels = isaKernels{
-	gemm: gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
-	dot:  generic.Dot,
-	axpy: generic.Axpy,
+	gemm:    gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
+	dot:     generic.Dot,
+	axpy:    generic.Axpy,
+	biasAct: generic.BiasAct,
 }
 
 // kernelsFor returns the kernels of isa in this build.

@@ -7,14 +7,16 @@ import "github.com/simdnn/simdnn/dispatch"
 // simdKernels are this architecture's kernels, by ISA.
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.AVX2: {
-		gemm: gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2},
-		dot:  dotAVX2,
-		axpy: axpyAVX2,
+		gemm:    gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2},
+		dot:     dotAVX2,
+		axpy:    axpyAVX2,
+		biasAct: biasActAVX2,
 	},
 	dispatch.AVX512: {
-		gemm: gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512},
-		dot:  dotAVX512,
-		axpy: axpyAVX512,
+		gemm:    gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512},
+		dot:     dotAVX512,
+		axpy:    axpyAVX512,
+		biasAct: biasActAVX512,
 	},
 }
 
@@ -60,4 +62,20 @@ func axpyAVX512(alpha float32, x, y []float32) {
 	}
 	_ = y[len(x)-1]
 	saxpyAVX512(len(x), alpha, &x[0], &y[0])
+}
+
+func biasActAVX2(m, n int, c []float32, ldc int, bias []float32, relu bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	_, _ = c[(m-1)*ldc+n-1], bias[n-1]
+	sbiasActAVX2(m, n, &c[0], ldc, &bias[0], relu)
+}
+
+func biasActAVX512(m, n int, c []float32, ldc int, bias []float32, relu bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	_, _ = c[(m-1)*ldc+n-1], bias[n-1]
+	sbiasActAVX512(m, n, &c[0], ldc, &bias[0], relu)
 }

@@ -40,3 +40,29 @@ func TestVectorKernels(t *testing.T) {
 		}
 	})
 }
+
+// TestBiasAct compares each ISA's epilogue kernel with generic.BiasAct over block widths
+// around every vector length, both activations and NaN inputs, with the block and the
+// bias flush against unmapped pages.
+func TestBiasAct(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for n := 1; n <= 70; n++ {
+			for _, relu := range []bool{false, true} {
+				const m, ldc = 3, 75
+				c := randomMatrix(rng, m, n, ldc)
+				c[n/2] = float32(math.NaN())
+				bias := randomMatrix(rng, 1, n, n)
+				want := append([]float32(nil), c...)
+				generic.BiasAct(m, n, want, ldc, bias, relu)
+				got := guard.Float32s(t, c)
+				im.biasAct(m, n, got, ldc, guard.Float32s(t, bias), relu)
+				for i := range want {
+					if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) {
+						t.Fatalf("n=%d relu=%v: c[%d] = %g, want %g", n, relu, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
