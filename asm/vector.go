@@ -37,6 +37,7 @@ func (v vectorKernels) generate() {
 	v.axpy()
 	v.dot()
 	v.biasAct()
+	v.copy2D()
 }
 
 // tail emits the loop over the last n mod vecLen elements: one masked vector on
@@ -270,4 +271,91 @@ func (v vectorKernels) biasActRows(name string, relu bool) {
 	JNZ(LabelRef(name + "_row"))
 	VZEROUPPER()
 	RET()
+}
+
+// copy2D emits the strided block copy that lowers convolution inputs (im2col): rows runs
+// of cols floats, from src with row stride lds to dst with row stride ldd. The runs are
+// short (a 3×3 kernel row over RGB is 9 floats), so each row is whole vectors then one
+// masked vector, never a scalar loop or a call.
+func (v vectorKernels) copy2D() {
+	name := "scopy2D" + v.isa
+	vecBytes := 4 * v.vecLen()
+	TEXT(name, NOSPLIT, "func(rows, cols int, src *float32, lds int, dst *float32, ldd int)")
+	Pragma("noescape")
+	Doc(name+" copies rows runs of cols floats: dst[i*ldd + j] = src[i*lds + j] for i < rows,",
+		"j < cols; rows, cols ≥ 1. It reads and writes nothing else.")
+	rows := Load(Param("rows"), GP64())
+	srcRow := Load(Param("src"), GP64())
+	dstRow := Load(Param("dst"), GP64())
+	lds := Load(Param("lds"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	SHLQ(U8(2), lds)
+	SHLQ(U8(2), ldd)
+	cols := Load(Param("cols"), GP64())
+	// The tail mask depends only on cols: compute it once.
+	tailLen := GP64()
+	MOVQ(cols, tailLen)
+	ANDQ(U32(v.vecLen()-1), tailLen)
+	var kmask Register
+	var vmask VecVirtual
+	if v.isa == "AVX512" {
+		bits, all := GP64(), GP64()
+		MOVQ(I32(-1), all)
+		BZHIQ(tailLen, all, bits)
+		kmask = K()
+		KMOVW(bits.As32(), kmask)
+	} else {
+		tbl, off := GP64(), GP64()
+		LEAQ(tailMaskTable(), tbl)
+		MOVQ(U32(8), off)
+		SUBQ(tailLen, off)
+		vmask = YMM()
+		VMOVDQU(Mem{Base: tbl, Index: off, Scale: 4}, vmask)
+	}
+	whole := GP64()
+	MOVQ(cols, whole)
+	SHRQ(U8(bitsOf(v.vecLen())), whole)
+
+	Label(name + "_row")
+	s, d, n := GP64(), GP64(), GP64()
+	MOVQ(srcRow, s)
+	MOVQ(dstRow, d)
+	MOVQ(whole, n)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_vector")
+	t := v.newVec()
+	VMOVUPS(Mem{Base: s}, t)
+	VMOVUPS(t, Mem{Base: d})
+	ADDQ(U32(vecBytes), s)
+	ADDQ(U32(vecBytes), d)
+	DECQ(n)
+	JNZ(LabelRef(name + "_vector"))
+	Label(name + "_tail")
+	TESTQ(tailLen, tailLen)
+	JZ(LabelRef(name + "_next"))
+	t = v.newVec()
+	if kmask != nil {
+		VMOVUPS_Z(Mem{Base: s}, kmask, t)
+		VMOVUPS(t, kmask, Mem{Base: d})
+	} else {
+		VMASKMOVPS(Mem{Base: s}, vmask, t)
+		VMASKMOVPS(t, vmask, Mem{Base: d})
+	}
+	Label(name + "_next")
+	ADDQ(lds, srcRow)
+	ADDQ(ldd, dstRow)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
+	VZEROUPPER()
+	RET()
+}
+
+// bitsOf returns log2 of a power of two.
+func bitsOf(n int) int {
+	b := 0
+	for 1<<b < n {
+		b++
+	}
+	return b
 }

@@ -40,3 +40,10 @@ func BiasAct(m, n int, c []float32, ldc int, bias []float32, relu bool) {
 		}
 	}
 }
+
+// Copy2D copies rows runs of cols floats: dst[i*ldd+j] = src[i*lds+j].
+func Copy2D(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
+	for i := 0; i < rows; i++ {
+		copy(dst[i*ldd:i*ldd+cols], src[i*lds:i*lds+cols])
+	}
+}

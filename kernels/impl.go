@@ -26,6 +26,9 @@ type isaKernels struct {
 	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when
 	// relu; the layers' epilogue (generic.BiasAct is its reference).
 	biasAct func(m, n int, c []float32, ldc int, bias []float32, relu bool)
+	// copy2D: dst[i*ldd+j] = src[i*lds+j] for i < rows, j < cols; short rows are its
+	// business (im2col of layers with few channels).
+	copy2D func(rows, cols int, src []float32, lds int, dst []float32, ldd int)
 }
 
 // impl is everything the drivers need from one ISA.
@@ -41,6 +44,7 @@ var genericKernels = isaKernels{
 	dot:     generic.Dot,
 	axpy:    generic.Axpy,
 	biasAct: generic.BiasAct,
+	copy2D:  generic.Copy2D,
 }
 
 // kernelsFor returns the kernels of isa in this build.

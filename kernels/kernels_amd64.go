@@ -11,12 +11,14 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		dot:     dotAVX2,
 		axpy:    axpyAVX2,
 		biasAct: biasActAVX2,
+		copy2D:  copy2DAVX2,
 	},
 	dispatch.AVX512: {
 		gemm:    gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512},
 		dot:     dotAVX512,
 		axpy:    axpyAVX512,
 		biasAct: biasActAVX512,
+		copy2D:  copy2DAVX512,
 	},
 }
 
@@ -78,4 +80,20 @@ func biasActAVX512(m, n int, c []float32, ldc int, bias []float32, relu bool) {
 	}
 	_, _ = c[(m-1)*ldc+n-1], bias[n-1]
 	sbiasActAVX512(m, n, &c[0], ldc, &bias[0], relu)
+}
+
+func copy2DAVX2(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	_, _ = src[(rows-1)*lds+cols-1], dst[(rows-1)*ldd+cols-1]
+	scopy2DAVX2(rows, cols, &src[0], lds, &dst[0], ldd)
+}
+
+func copy2DAVX512(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	_, _ = src[(rows-1)*lds+cols-1], dst[(rows-1)*ldd+cols-1]
+	scopy2DAVX512(rows, cols, &src[0], lds, &dst[0], ldd)
 }

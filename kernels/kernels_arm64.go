@@ -15,6 +15,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		dot:     generic.Dot,
 		axpy:    generic.Axpy,
 		biasAct: generic.BiasAct,
+		copy2D:  generic.Copy2D,
 	},
 }
 

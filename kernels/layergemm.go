@@ -115,12 +115,12 @@ func (a lhs) scratchLen(mc, kc int) int {
 // at data[i*ld:], in which avail rows exist (avail ≥ mc). In place it is a window on src;
 // an im2col block is built in buf (room for mcPad ≥ mc rows), its rows from mc to mcPad
 // zero, so that whole tiles may be read.
-func (a lhs) block(buf []float32, i0, p0, mc, kc, mcPad int) (data []float32, ld, avail int) {
+func (a lhs) block(im impl, buf []float32, i0, p0, mc, kc, mcPad int) (data []float32, ld, avail int) {
 	if a.conv == nil {
 		return a.src[i0*a.ld+p0:], a.ld, a.rows - i0
 	}
 	data = buf[:mcPad*kc]
-	im2col(data, a.src, a.conv, i0, p0, mc, kc)
+	im2col(im, data, a.src, a.conv, i0, p0, mc, kc)
 	clear(data[mc*kc:])
 	return data, kc, mcPad
 }
@@ -149,7 +149,7 @@ func (w *packedWeights) multiply(a lhs, m int, c []float32, ldc int, ep epilogue
 		mc := min(bl.MC, m-ic)
 		for pc, kc := 0, 0; pc < w.k; pc += kc {
 			kc = balancedStep(w.k-pc, bl.KC)
-			data, ld, avail := a.block(blockBuf, ic, pc, mc, kc, roundUp(mc, mr))
+			data, ld, avail := a.block(w.im, blockBuf, ic, pc, mc, kc, roundUp(mc, mr))
 			// The micro-kernel reads whole MR-row tiles. Only the last tile of A can lack
 			// rows, and only in place: copy what it has into a zero-padded tile.
 			var edge []float32
@@ -226,10 +226,19 @@ func (p *pixel) next(c *generic.Conv) {
 // (ky, kx, ic) = p in row-major order over KH×KW×InC. Within one ky, the taps kx that
 // fall inside the input form one range, with zeros on either side; with unit dilation
 // that range is one contiguous run of src and one copy.
-func im2col(dst, src []float32, c *generic.Conv, i0, p0, mc, kc int) {
+func im2col(im impl, dst, src []float32, c *generic.Conv, i0, p0, mc, kc int) {
 	rowLen := c.W.K * c.InC // columns per ky
 	px := pixelAt(c, i0)
-	for i := range mc {
+	for i := 0; i < mc; {
+		if p0 == 0 && kc == c.H.K*rowLen && c.W.Dilation == 1 {
+			if run := im2colInterior(im, dst[i*kc:], src, c, px, mc-i); run > 0 {
+				i += run
+				for range run {
+					px.next(c)
+				}
+				continue
+			}
+		}
 		row := dst[i*kc : i*kc+kc]
 		// put copies src[from:] to columns [lo, hi) of A, clipped to [p0, p0+kc).
 		put := func(lo, hi int, from int) {
@@ -263,5 +272,40 @@ func im2col(dst, src []float32, c *generic.Conv, i0, p0, mc, kc int) {
 			zero(start+kxHi*c.InC, start+rowLen)
 		}
 		px.next(c)
+		i++
 	}
+}
+
+// im2colInterior lowers whole rows (all of K) for the run of at most limit pixels from px
+// along its output row whose taps all fall inside the input columns: the common case,
+// done without the per-tap clipping of im2col. Each kernel row of such a pixel is one
+// contiguous run of KW·InC floats of src (unit dilation), or zeros where the kernel row
+// falls in the top or bottom padding. It returns how many pixels it lowered, 0 when px
+// itself touches the left or right padding.
+func im2colInterior(im impl, dst, src []float32, c *generic.Conv, px pixel, limit int) int {
+	rowLen := c.W.K * c.InC
+	kLen := c.H.K * rowLen
+	// Interior x: Input(x, 0) ≥ 0 and Input(x, KW-1) < In.
+	run := 0
+	for x := px.x; x < c.W.Out && run < limit; x++ {
+		if c.W.Input(x, 0) < 0 || c.W.Input(x, c.W.K-1) >= c.W.In {
+			break
+		}
+		run++
+	}
+	if run == 0 {
+		return 0
+	}
+	for ky := range c.H.K {
+		iy := c.H.Input(px.y, ky)
+		if iy < 0 || iy >= c.H.In {
+			for r := range run {
+				clear(dst[r*kLen+ky*rowLen : r*kLen+(ky+1)*rowLen])
+			}
+			continue
+		}
+		from := ((px.b*c.H.In+iy)*c.W.In + c.W.Input(px.x, 0)) * c.InC
+		im.copy2D(run, rowLen, src[from:], c.W.Stride*c.InC, dst[ky*rowLen:], kLen)
+	}
+	return run
 }

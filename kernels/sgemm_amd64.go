@@ -43,6 +43,12 @@ func sdotAVX2(n int, x *float32, y *float32) float32
 //go:noescape
 func sbiasActAVX2(m int, n int, c *float32, ldc int, bias *float32, relu bool)
 
+// scopy2DAVX2 copies rows runs of cols floats: dst[i*ldd + j] = src[i*lds + j] for i < rows,
+// j < cols; rows, cols ≥ 1. It reads and writes nothing else.
+//
+//go:noescape
+func scopy2DAVX2(rows int, cols int, src *float32, lds int, dst *float32, ldd int)
+
 // saxpyAVX512 computes y[i] += alpha·x[i] for i < n.
 // Its reference is generic.Axpy.
 //
@@ -61,3 +67,9 @@ func sdotAVX512(n int, x *float32, y *float32) float32
 //
 //go:noescape
 func sbiasActAVX512(m int, n int, c *float32, ldc int, bias *float32, relu bool)
+
+// scopy2DAVX512 copies rows runs of cols floats: dst[i*ldd + j] = src[i*lds + j] for i < rows,
+// j < cols; rows, cols ≥ 1. It reads and writes nothing else.
+//
+//go:noescape
+func scopy2DAVX512(rows int, cols int, src *float32, lds int, dst *float32, ldd int)

@@ -1618,6 +1618,54 @@ sbiasActAVX2_linear_next:
 	VZEROUPPER
 	RET
 
+// func scopy2DAVX2(rows int, cols int, src *float32, lds int, dst *float32, ldd int)
+// Requires: AVX
+TEXT ·scopy2DAVX2(SB), NOSPLIT, $0-48
+	MOVQ    rows+0(FP), AX
+	MOVQ    src+16(FP), CX
+	MOVQ    dst+32(FP), DX
+	MOVQ    lds+24(FP), BX
+	MOVQ    ldd+40(FP), SI
+	SHLQ    $0x02, BX
+	SHLQ    $0x02, SI
+	MOVQ    cols+8(FP), DI
+	MOVQ    DI, R8
+	ANDQ    $0x00000007, R8
+	LEAQ    sgemmTailMask<>+0(SB), R9
+	MOVQ    $0x00000008, R10
+	SUBQ    R8, R10
+	VMOVDQU (R9)(R10*4), Y0
+	SHRQ    $0x03, DI
+
+scopy2DAVX2_row:
+	MOVQ  CX, R9
+	MOVQ  DX, R10
+	MOVQ  DI, R11
+	TESTQ R11, R11
+	JZ    scopy2DAVX2_tail
+
+scopy2DAVX2_vector:
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, (R10)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	DECQ    R11
+	JNZ     scopy2DAVX2_vector
+
+scopy2DAVX2_tail:
+	TESTQ      R8, R8
+	JZ         scopy2DAVX2_next
+	VMASKMOVPS (R9), Y0, Y1
+	VMASKMOVPS Y1, Y0, (R10)
+
+scopy2DAVX2_next:
+	ADDQ BX, CX
+	ADDQ SI, DX
+	DECQ AX
+	JNZ  scopy2DAVX2_row
+	VZEROUPPER
+	RET
+
 // func saxpyAVX512(n int, alpha float32, x *float32, y *float32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·saxpyAVX512(SB), NOSPLIT, $0-32
@@ -1851,5 +1899,52 @@ sbiasActAVX512_linear_next:
 	ADDQ DX, CX
 	DECQ AX
 	JNZ  sbiasActAVX512_linear_row
+	VZEROUPPER
+	RET
+
+// func scopy2DAVX512(rows int, cols int, src *float32, lds int, dst *float32, ldd int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scopy2DAVX512(SB), NOSPLIT, $0-48
+	MOVQ  rows+0(FP), AX
+	MOVQ  src+16(FP), CX
+	MOVQ  dst+32(FP), DX
+	MOVQ  lds+24(FP), BX
+	MOVQ  ldd+40(FP), SI
+	SHLQ  $0x02, BX
+	SHLQ  $0x02, SI
+	MOVQ  cols+8(FP), DI
+	MOVQ  DI, R8
+	ANDQ  $0x0000000f, R8
+	MOVQ  $-1, R9
+	BZHIQ R8, R9, R9
+	KMOVW R9, K1
+	SHRQ  $0x04, DI
+
+scopy2DAVX512_row:
+	MOVQ  CX, R9
+	MOVQ  DX, R10
+	MOVQ  DI, R11
+	TESTQ R11, R11
+	JZ    scopy2DAVX512_tail
+
+scopy2DAVX512_vector:
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, (R10)
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R10
+	DECQ    R11
+	JNZ     scopy2DAVX512_vector
+
+scopy2DAVX512_tail:
+	TESTQ     R8, R8
+	JZ        scopy2DAVX512_next
+	VMOVUPS.Z (R9), K1, Z0
+	VMOVUPS   Z0, K1, (R10)
+
+scopy2DAVX512_next:
+	ADDQ BX, CX
+	ADDQ SI, DX
+	DECQ AX
+	JNZ  scopy2DAVX512_row
 	VZEROUPPER
 	RET

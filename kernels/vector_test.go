@@ -66,3 +66,31 @@ func TestBiasAct(t *testing.T) {
 		}
 	})
 }
+
+// TestCopy2D compares each ISA's strided block copy with generic.Copy2D for every run
+// length around the vector widths, with src and dst flush against unmapped pages and a
+// sentinel in the gaps between dst rows, which must survive.
+func TestCopy2D(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(15, 16))
+		for cols := 1; cols <= 70; cols++ {
+			for _, rows := range []int{1, 3} {
+				lds, ldd := cols+5, cols+2
+				src := randomMatrix(rng, rows, cols, lds)
+				dst := make([]float32, (rows-1)*ldd+cols)
+				for i := range dst {
+					dst[i] = sentinel
+				}
+				want := append([]float32(nil), dst...)
+				generic.Copy2D(rows, cols, src, lds, want, ldd)
+				got := guard.Float32s(t, dst)
+				im.copy2D(rows, cols, guard.Float32s(t, src), lds, got, ldd)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("rows=%d cols=%d: dst[%d] = %g, want %g", rows, cols, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
