@@ -285,17 +285,16 @@ func im2col(im impl, dst, src []float32, c *generic.Conv, i0, p0, mc, kc int) {
 func im2colInterior(im impl, dst, src []float32, c *generic.Conv, px pixel, limit int) int {
 	rowLen := c.W.K * c.InC
 	kLen := c.H.K * rowLen
-	// Interior x: Input(x, 0) ≥ 0 and Input(x, KW-1) < In.
-	run := 0
-	for x := px.x; x < c.W.Out && run < limit; x++ {
-		if c.W.Input(x, 0) < 0 || c.W.Input(x, c.W.K-1) >= c.W.In {
-			break
-		}
-		run++
-	}
-	if run == 0 {
+	// Interior x: Input(x, 0) = x·s − pad ≥ 0 and Input(x, KW−1) = x·s − pad + KW−1 < In.
+	w := c.W
+	if w.Input(px.x, 0) < 0 {
 		return 0
 	}
+	last := (w.In - w.K + w.Pad) / w.Stride // the last interior x, when In−K+Pad ≥ 0
+	if w.In-w.K+w.Pad < 0 || px.x > last {
+		return 0
+	}
+	run := min(limit, last-px.x+1, w.Out-px.x)
 	for ky := range c.H.K {
 		iy := c.H.Input(px.y, ky)
 		if iy < 0 || iy >= c.H.In {
