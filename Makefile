@@ -43,8 +43,10 @@ generators:
 generate:
 	cd asm && $(GO) generate ./...
 
+GENERATED = kernels/sgemm_amd64.s kernels/sgemm_amd64.go kernels/sgemm_arm64.s kernels/sgemm_arm64.go
+
 check-generate: generate
-	@git diff --exit-code --stat -- kernels/ || (echo "generated code is stale: run make generate and commit" >&2; exit 1)
+	@git diff --exit-code --stat -- $(GENERATED) || (echo "generated code is stale: run make generate and commit" >&2; exit 1)
 
 ## fuzz: each fuzz target for FUZZTIME.
 fuzz:

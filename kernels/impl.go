@@ -28,8 +28,11 @@ type isaKernels struct {
 	biasAct func(m, n int, c []float32, ldc int, bias []float32, relu bool)
 	// copy2D: dst[i*ldd+j] = src[i*lds+j] for i < rows, j < cols; short rows are its
 	// business (im2col of layers with few channels).
-	copy2D func(rows, cols int, src []float32, lds int, dst []float32, ldd int)
+	copy2D copy2DFunc
 }
+
+// copy2DFunc copies rows runs of cols floats: dst[i*ldd+j] = src[i*lds+j].
+type copy2DFunc func(rows, cols int, src []float32, lds int, dst []float32, ldd int)
 
 // impl is everything the drivers need from one ISA.
 type impl struct {

@@ -141,11 +141,11 @@ func (g *gemm) blocked() {
 			}
 			bv := operand{packed: bufB, all: packAllB, full: nc / nr * nr, step: 1}
 			if packAllB {
-				packB(bufB, g.transB, g.b, g.ldb, pc, jc, kc, nc, nr)
+				packB(g.impl.copy2D, bufB, g.transB, g.b, g.ldb, pc, jc, kc, nc, nr)
 			} else {
 				bv.inPlace = g.b[pc*g.ldb+jc:]
 				if bv.full < nc {
-					packB(bufB, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
+					packB(g.impl.copy2D, bufB, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
 				}
 			}
 			for ic := 0; ic < g.m; ic += bl.MC {
@@ -259,18 +259,29 @@ const maxMR = 16
 // packB copies op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels: panel r holds columns
 // r*NR..r*NR+NR-1 with element (p, j) at dst[r*NR*kc + p*NR + j]. Columns past nc in the
 // last panel are zero.
-func packB(dst []float32, transB bool, b []float32, ldb, p0, j0, kc, nc, nr int) {
+//
+// Untransposed B is copied a row of B at a time, into every panel at once with copy2D
+// (the implementation's strided copy): the reads then stream along rows of B, where
+// panel-by-panel copying would read kc rows ldb apart for every NR floats.
+func packB(copy2D copy2DFunc, dst []float32, transB bool, b []float32, ldb, p0, j0, kc, nc, nr int) {
+	if !transB {
+		full := nc / nr
+		edge := dst[full*nr*kc:]
+		for p := 0; p < kc; p++ {
+			src := b[(p0+p)*ldb+j0:]
+			if full > 0 {
+				copy2D(full, nr, src, nr, dst[p*nr:], kc*nr)
+			}
+			if cols := nc - full*nr; cols > 0 {
+				copy(edge[p*nr:p*nr+cols], src[full*nr:full*nr+cols])
+				clear(edge[p*nr+cols : p*nr+nr])
+			}
+		}
+		return
+	}
 	for jr := 0; jr < nc; jr += nr {
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		cols := min(nr, nc-jr)
-		if !transB {
-			for p := 0; p < kc; p++ {
-				src := b[(p0+p)*ldb+j0+jr:]
-				copy(panel[p*nr:p*nr+cols], src[:cols])
-				clear(panel[p*nr+cols : p*nr+nr])
-			}
-			continue
-		}
 		for j := 0; j < cols; j++ {
 			src := b[(j0+jr+j)*ldb+p0:]
 			src = src[:kc]
