@@ -16,6 +16,7 @@ func main() {
 	ConstraintExpr("!purego,!noasm")
 	for _, k := range sgemmKernels {
 		k.generate()
+		k.generatePack()
 	}
 	for _, v := range vectorFamilies {
 		v.generate()

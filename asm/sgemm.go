@@ -260,6 +260,48 @@ func (k sgemmKernel) generate() {
 	RET()
 }
 
+// generatePack emits packRowsMRxISA, the driver's packing of a full MR-row panel of
+// row-major A: dst[p*MR + i] = a[i*lda + p] for i < MR, p < k. Rows are addressed as
+// the micro-kernel addresses them, so the copy needs MR/3 pointers and no bounds checks;
+// per step of k it is MR scalar loads and MR contiguous stores.
+func (k sgemmKernel) generatePack() {
+	name := fmt.Sprintf("packRows%d%s", k.mr, k.isa)
+	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, dst *float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s packs %d rows of row-major A into a micro-kernel panel:", name, k.mr),
+		fmt.Sprintf("dst[p*%d + i] = a[i*lda + p] for i < %d, p < k; k ≥ 1.", k.mr, k.mr))
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	bases := (k.mr + rowsPerBase - 1) / rowsPerBase
+	aRow := make([]GPVirtual, bases)
+	aRow[0] = GP64()
+	Load(Param("a"), aRow[0])
+	for r := 1; r < bases; r++ {
+		aRow[r] = GP64()
+		LEAQ(Mem{Base: aRow[r-1], Index: lda, Scale: 2}, aRow[r])
+		ADDQ(lda, aRow[r])
+	}
+	dst := Load(Param("dst"), GP64())
+	steps := Load(Param("k"), GP64())
+	Label(name + "_step")
+	for i := 0; i < k.mr; i++ {
+		m := Mem{Base: aRow[i/rowsPerBase]}
+		if s := i % rowsPerBase; s > 0 {
+			m.Index, m.Scale = lda, uint8(s)
+		}
+		v := GP32()
+		MOVL(m, v)
+		MOVL(v, Mem{Base: dst}.Offset(4*i))
+	}
+	for _, p := range aRow {
+		ADDQ(U8(4), p)
+	}
+	ADDQ(U32(4*k.mr), dst)
+	DECQ(steps)
+	JNZ(LabelRef(name + "_step"))
+	RET()
+}
+
 func paramAddr(name string) Mem {
 	p, err := Param(name).Resolve()
 	if err != nil {

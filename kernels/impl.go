@@ -16,6 +16,9 @@ type gemmKernel struct {
 	name   string
 	mr, nr int
 	tile   tileFunc
+	// packRows, if not nil, packs a full MR-row panel of row-major A (k ≥ 1 columns):
+	// dst[p*mr+i] = a[i*lda+p]. Without it packA copies in Go.
+	packRows func(k int, a []float32, lda int, dst []float32)
 }
 
 // isaKernels are one ISA's kernels.

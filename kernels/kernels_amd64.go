@@ -7,14 +7,14 @@ import "github.com/simdnn/simdnn/dispatch"
 // simdKernels are this architecture's kernels, by ISA.
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.AVX2: {
-		gemm:    gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2},
+		gemm:    gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2, packRows: packRows6},
 		dot:     dotAVX2,
 		axpy:    axpyAVX2,
 		biasAct: biasActAVX2,
 		copy2D:  copy2DAVX2,
 	},
 	dispatch.AVX512: {
-		gemm:    gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512},
+		gemm:    gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512, packRows: packRows12},
 		dot:     dotAVX512,
 		axpy:    axpyAVX512,
 		biasAct: biasActAVX512,
@@ -96,4 +96,14 @@ func copy2DAVX512(rows, cols int, src []float32, lds int, dst []float32, ldd int
 	}
 	_, _ = src[(rows-1)*lds+cols-1], dst[(rows-1)*ldd+cols-1]
 	scopy2DAVX512(rows, cols, &src[0], lds, &dst[0], ldd)
+}
+
+func packRows6(k int, a []float32, lda int, dst []float32) {
+	_, _ = a[5*lda+k-1], dst[6*k-1]
+	packRows6AVX2(k, &a[0], lda, &dst[0])
+}
+
+func packRows12(k int, a []float32, lda int, dst []float32) {
+	_, _ = a[11*lda+k-1], dst[12*k-1]
+	packRows12AVX512(k, &a[0], lda, &dst[0])
 }

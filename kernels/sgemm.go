@@ -152,11 +152,11 @@ func (g *gemm) blocked() {
 				mc := min(bl.MC, g.m-ic)
 				av := operand{packed: bufA, all: packAllA, full: mc / mr * mr, step: g.lda}
 				if packAllA {
-					packA(bufA, g.transA, g.a, g.lda, ic, pc, mc, kc, mr)
+					packA(g.impl.kernel.packRows, bufA, g.transA, g.a, g.lda, ic, pc, mc, kc, mr)
 				} else {
 					av.inPlace = g.a[ic*g.lda+pc:]
 					if av.full < mc {
-						packA(bufA, false, g.a, g.lda, ic+av.full, pc, mc-av.full, kc, mr)
+						packA(nil, bufA, false, g.a, g.lda, ic+av.full, pc, mc-av.full, kc, mr)
 					}
 				}
 				g.macroKernel(av, bv, ic, jc, mc, nc, kc, beta)
@@ -222,7 +222,8 @@ func roundUp(v, multiple int) int { return (v + multiple - 1) / multiple * multi
 // packA copies op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels: panel r holds rows
 // r*MR..r*MR+MR-1 with element (i, p) at dst[r*MR*kc + p*MR + i]. Rows past mc in the
 // last panel are zero, so that the micro-kernel may read a whole panel.
-func packA(dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc, mr int) {
+// A full panel of untransposed A goes to packRows when the kernel has one.
+func packA(packRows func(k int, a []float32, lda int, dst []float32), dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc, mr int) {
 	for ir := 0; ir < mc; ir += mr {
 		panel := dst[ir*kc : ir*kc+mr*kc]
 		rows := min(mr, mc-ir)
@@ -232,6 +233,10 @@ func packA(dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc, mr int)
 				copy(panel[p*mr:p*mr+rows], src[:rows])
 				clear(panel[p*mr+rows : p*mr+mr])
 			}
+			continue
+		}
+		if rows == mr && packRows != nil {
+			packRows(kc, a[(i0+ir)*lda+p0:], lda, panel)
 			continue
 		}
 		// Read the rows as parallel streams and write the panel in order: strided

@@ -14,6 +14,12 @@ package kernels
 //go:noescape
 func sgemm6x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
 
+// packRows6AVX2 packs 6 rows of row-major A into a micro-kernel panel:
+// dst[p*6 + i] = a[i*lda + p] for i < 6, p < k; k ≥ 1.
+//
+//go:noescape
+func packRows6AVX2(k int, a *float32, lda int, dst *float32)
+
 // sgemm12x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 12, 1 ≤ nr ≤ 32) of
 // C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
 // B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
@@ -23,6 +29,12 @@ func sgemm6x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 //
 //go:noescape
 func sgemm12x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
+// packRows12AVX512 packs 12 rows of row-major A into a micro-kernel panel:
+// dst[p*12 + i] = a[i*lda + p] for i < 12, p < k; k ≥ 1.
+//
+//go:noescape
+func packRows12AVX512(k int, a *float32, lda int, dst *float32)
 
 // saxpyAVX2 computes y[i] += alpha·x[i] for i < n.
 // Its reference is generic.Axpy.

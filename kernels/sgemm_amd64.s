@@ -584,6 +584,36 @@ DATA sgemmTailMask<>+56(SB)/4, $0x00000000
 DATA sgemmTailMask<>+60(SB)/4, $0x00000000
 GLOBL sgemmTailMask<>(SB), RODATA|NOPTR, $64
 
+// func packRows6AVX2(k int, a *float32, lda int, dst *float32)
+TEXT ·packRows6AVX2(SB), NOSPLIT, $0-32
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ a+8(FP), CX
+	LEAQ (CX)(AX*2), DX
+	ADDQ AX, DX
+	MOVQ dst+24(FP), BX
+	MOVQ k+0(FP), SI
+
+packRows6AVX2_step:
+	MOVL (CX), DI
+	MOVL DI, (BX)
+	MOVL (CX)(AX*1), DI
+	MOVL DI, 4(BX)
+	MOVL (CX)(AX*2), DI
+	MOVL DI, 8(BX)
+	MOVL (DX), DI
+	MOVL DI, 12(BX)
+	MOVL (DX)(AX*1), DI
+	MOVL DI, 16(BX)
+	MOVL (DX)(AX*2), DI
+	MOVL DI, 20(BX)
+	ADDQ $0x04, CX
+	ADDQ $0x04, DX
+	ADDQ $0x00000018, BX
+	DECQ SI
+	JNZ  packRows6AVX2_step
+	RET
+
 // func sgemm12x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
 TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-88
@@ -1373,6 +1403,54 @@ sgemm12x32AVX512_overwrite:
 
 sgemm12x32AVX512_done:
 	VZEROUPPER
+	RET
+
+// func packRows12AVX512(k int, a *float32, lda int, dst *float32)
+TEXT ·packRows12AVX512(SB), NOSPLIT, $0-32
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ a+8(FP), CX
+	LEAQ (CX)(AX*2), DX
+	ADDQ AX, DX
+	LEAQ (DX)(AX*2), BX
+	ADDQ AX, BX
+	LEAQ (BX)(AX*2), SI
+	ADDQ AX, SI
+	MOVQ dst+24(FP), DI
+	MOVQ k+0(FP), R8
+
+packRows12AVX512_step:
+	MOVL (CX), R9
+	MOVL R9, (DI)
+	MOVL (CX)(AX*1), R9
+	MOVL R9, 4(DI)
+	MOVL (CX)(AX*2), R9
+	MOVL R9, 8(DI)
+	MOVL (DX), R9
+	MOVL R9, 12(DI)
+	MOVL (DX)(AX*1), R9
+	MOVL R9, 16(DI)
+	MOVL (DX)(AX*2), R9
+	MOVL R9, 20(DI)
+	MOVL (BX), R9
+	MOVL R9, 24(DI)
+	MOVL (BX)(AX*1), R9
+	MOVL R9, 28(DI)
+	MOVL (BX)(AX*2), R9
+	MOVL R9, 32(DI)
+	MOVL (SI), R9
+	MOVL R9, 36(DI)
+	MOVL (SI)(AX*1), R9
+	MOVL R9, 40(DI)
+	MOVL (SI)(AX*2), R9
+	MOVL R9, 44(DI)
+	ADDQ $0x04, CX
+	ADDQ $0x04, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	ADDQ $0x00000030, DI
+	DECQ R8
+	JNZ  packRows12AVX512_step
 	RET
 
 // func saxpyAVX2(n int, alpha float32, x *float32, y *float32)

@@ -94,3 +94,29 @@ func TestCopy2D(t *testing.T) {
 		}
 	})
 }
+
+// TestPackRows compares each kernel's packRows with packA's Go path, with A and the
+// panel flush against unmapped pages.
+func TestPackRows(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		mr, pack := im.kernel.mr, im.kernel.packRows
+		if pack == nil {
+			t.Skip("no packRows: packA copies in Go")
+		}
+		rng := rand.New(rand.NewPCG(17, 18))
+		for _, k := range []int{1, 2, 3, 17, 64} {
+			for _, lda := range []int{k, k + 3} {
+				a := randomMatrix(rng, mr, k, lda)
+				want := make([]float32, mr*k)
+				packA(nil, want, false, a, lda, 0, 0, mr, k, mr)
+				got := guard.Float32s(t, make([]float32, mr*k))
+				pack(k, guard.Float32s(t, a), lda, got)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("k=%d lda=%d: panel[%d] = %g, want %g", k, lda, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
