@@ -45,6 +45,29 @@ func (k sgemmKernel) newVec() VecVirtual {
 // addressing gives for free (index scale 0, 1, 2), so MR rows need MR/3 base pointers.
 const rowsPerBase = 3
 
+// rowPointers loads parameter a and returns the base pointers of rows rows of a matrix
+// whose rows are stride bytes apart: base r points at row 3r.
+func rowPointers(rows int, stride Register) []GPVirtual {
+	bases := make([]GPVirtual, (rows+rowsPerBase-1)/rowsPerBase)
+	bases[0] = GP64()
+	Load(Param("a"), bases[0])
+	for r := 1; r < len(bases); r++ {
+		bases[r] = GP64()
+		LEAQ(Mem{Base: bases[r-1], Index: stride, Scale: 2}, bases[r])
+		ADDQ(stride, bases[r])
+	}
+	return bases
+}
+
+// rowAddr addresses row i through the base pointers of rowPointers.
+func rowAddr(bases []GPVirtual, stride Register, i int) Mem {
+	m := Mem{Base: bases[i/rowsPerBase]}
+	if s := i % rowsPerBase; s > 0 {
+		m.Index, m.Scale = stride, uint8(s)
+	}
+	return m
+}
+
 func (k sgemmKernel) generate() {
 	nr, vecBytes := k.nr(), 4*k.vecLen()
 	TEXT(k.name(), NOSPLIT, "func(k int, a *float32, rsA, csA int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, mr, nr int)")
@@ -77,14 +100,7 @@ func (k sgemmKernel) generate() {
 	SHLQ(U8(2), rsA)
 	SHLQ(U8(2), csA)
 	SHLQ(U8(2), rsB)
-	aRow := make([]GPVirtual, bases)
-	aRow[0] = GP64()
-	Load(Param("a"), aRow[0])
-	for r := 1; r < bases; r++ {
-		aRow[r] = GP64()
-		LEAQ(Mem{Base: aRow[r-1], Index: rsA, Scale: 2}, aRow[r])
-		ADDQ(rsA, aRow[r])
-	}
+	aRow := rowPointers(k.mr, rsA)
 	bPtr := Load(Param("b"), GP64())
 	steps := Load(Param("k"), GP64())
 
@@ -96,13 +112,7 @@ func (k sgemmKernel) generate() {
 			VXORPS(acc[i][j], acc[i][j], acc[i][j])
 		}
 	}
-	aAddr := func(i int) Mem {
-		m := Mem{Base: aRow[i/rowsPerBase]}
-		if s := i % rowsPerBase; s > 0 {
-			m.Index, m.Scale = rsA, uint8(s)
-		}
-		return m
-	}
+	aAddr := func(i int) Mem { return rowAddr(aRow, rsA, i) }
 
 	// The C tile is written once, at the end: start fetching it now, under the k loop.
 	cPre, ldcPre := GP64(), GP64()
@@ -272,25 +282,13 @@ func (k sgemmKernel) generatePack() {
 		fmt.Sprintf("dst[p*%d + i] = a[i*lda + p] for i < %d, p < k; k ≥ 1.", k.mr, k.mr))
 	lda := Load(Param("lda"), GP64())
 	SHLQ(U8(2), lda)
-	bases := (k.mr + rowsPerBase - 1) / rowsPerBase
-	aRow := make([]GPVirtual, bases)
-	aRow[0] = GP64()
-	Load(Param("a"), aRow[0])
-	for r := 1; r < bases; r++ {
-		aRow[r] = GP64()
-		LEAQ(Mem{Base: aRow[r-1], Index: lda, Scale: 2}, aRow[r])
-		ADDQ(lda, aRow[r])
-	}
+	aRow := rowPointers(k.mr, lda)
 	dst := Load(Param("dst"), GP64())
 	steps := Load(Param("k"), GP64())
 	Label(name + "_step")
 	for i := 0; i < k.mr; i++ {
-		m := Mem{Base: aRow[i/rowsPerBase]}
-		if s := i % rowsPerBase; s > 0 {
-			m.Index, m.Scale = lda, uint8(s)
-		}
 		v := GP32()
-		MOVL(m, v)
+		MOVL(rowAddr(aRow, lda, i), v)
 		MOVL(v, Mem{Base: dst}.Offset(4*i))
 	}
 	for _, p := range aRow {
