@@ -23,9 +23,9 @@ type gemmKernel struct {
 
 // isaKernels are one ISA's kernels.
 type isaKernels struct {
-	gemm gemmKernel
-	dot  func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
-	axpy func(alpha float32, x, y []float32)
+	kernel gemmKernel
+	dot    func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
+	axpy   func(alpha float32, x, y []float32)
 	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when
 	// relu; the layers' epilogue (generic.BiasAct is its reference).
 	biasAct func(m, n int, c []float32, ldc int, bias []float32, relu bool)
@@ -41,12 +41,11 @@ type copy2DFunc func(rows, cols int, src []float32, lds int, dst []float32, ldd 
 type impl struct {
 	isa dispatch.ISA
 	isaKernels
-	kernel   gemmKernel
 	blocking dispatch.Blocking
 }
 
 var genericKernels = isaKernels{
-	gemm:    gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
+	kernel:  gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
 	dot:     generic.Dot,
 	axpy:    generic.Axpy,
 	biasAct: generic.BiasAct,
@@ -68,7 +67,7 @@ func newImpl(isa dispatch.ISA) (impl, error) {
 	if !ok || !dispatch.Detected.Has(isa) {
 		return impl{}, fmt.Errorf("kernels: ISA %q is not available in this build on this CPU", isa)
 	}
-	return impl{isa: isa, isaKernels: k, kernel: k.gemm, blocking: dispatch.BlockingFor(isa, dispatch.Detected.Caches)}, nil
+	return impl{isa: isa, isaKernels: k, blocking: dispatch.BlockingFor(isa, dispatch.Detected.Caches)}, nil
 }
 
 // active is the implementation every call uses, chosen once at start-up. Tests swap it

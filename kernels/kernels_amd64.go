@@ -7,14 +7,14 @@ import "github.com/simdnn/simdnn/dispatch"
 // simdKernels are this architecture's kernels, by ISA.
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.AVX2: {
-		gemm:    gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2, packRows: packRows6},
+		kernel:  gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2, packRows: packRows6},
 		dot:     dotAVX2,
 		axpy:    axpyAVX2,
 		biasAct: biasActAVX2,
 		copy2D:  copy2DAVX2,
 	},
 	dispatch.AVX512: {
-		gemm:    gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512, packRows: packRows12},
+		kernel:  gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512, packRows: packRows12},
 		dot:     dotAVX512,
 		axpy:    axpyAVX512,
 		biasAct: biasActAVX512,

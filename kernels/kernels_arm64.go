@@ -11,7 +11,7 @@ import (
 // are the generic ones: the Go compiler's scalar loops already stream memory there.
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.NEON: {
-		gemm:    gemmKernel{name: "sgemm8x12NEON", mr: 8, nr: 12, tile: tile8x12NEON},
+		kernel:  gemmKernel{name: "sgemm8x12NEON", mr: 8, nr: 12, tile: tile8x12NEON},
 		dot:     generic.Dot,
 		axpy:    generic.Axpy,
 		biasAct: generic.BiasAct,

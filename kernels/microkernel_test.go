@@ -23,7 +23,7 @@ func TestMicroKernelEdges(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s is detected but has no kernel", isa)
 		}
-		t.Run(string(isa), func(t *testing.T) { testMicroKernel(t, ks.gemm) })
+		t.Run(string(isa), func(t *testing.T) { testMicroKernel(t, ks.kernel) })
 	}
 }
 

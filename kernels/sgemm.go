@@ -113,8 +113,9 @@ func (g *gemm) aStrides() (rs, cs int) {
 // Unlike BLIS, row-major A is read in place unless n is large (Blocking.PackAMinN): the
 // micro-kernel streams its MR rows nearly as fast as a packed panel, and packing would
 // cost as much as the multiply when n is small (3136×64×576: 128 FLOPs per element of
-// A). Transposed A is always packed, and so is op(B) unless the product is small. An edge panel, whose rows or columns run past the matrix,
-// is always packed with zero padding, so that the kernel never reads past a slice.
+// A). Transposed A is always packed, and so is op(B) unless the product is small. An
+// edge panel, whose rows or columns run past the matrix, is always packed with zero
+// padding, so that the kernel never reads past a slice.
 func (g *gemm) blocked() {
 	bl := g.impl.blocking
 	mr, nr := bl.MR, bl.NR

@@ -348,7 +348,7 @@ func TestKernelTiles(t *testing.T) {
 	name := regexp.MustCompile(`(\d+)x(\d+)`)
 	for _, isa := range append([]dispatch.ISA{dispatch.Generic}, keys(simdKernels)...) {
 		ks, _ := kernelsFor(isa)
-		k := ks.gemm
+		k := ks.kernel
 		tile := dispatch.Tiles[isa]
 		if k.mr != tile.MR || k.nr != tile.NR {
 			t.Errorf("%s: kernel %s is %d×%d, dispatch.Tiles says %d×%d", isa, k.name, k.mr, k.nr, tile.MR, tile.NR)

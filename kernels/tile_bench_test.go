@@ -25,11 +25,11 @@ func BenchmarkTile(b *testing.B) {
 }
 
 func forEachISABench(b *testing.B, f func(b *testing.B, im impl)) {
-	for _, isa := range []string{"avx512", "avx2", "generic"} {
-		im, err := newImpl(dispatch.ISA(isa))
+	for _, isa := range dispatch.Detected.Supported {
+		im, err := newImpl(isa)
 		if err != nil {
-			continue
+			b.Fatalf("%s is detected but has no implementation: %v", isa, err)
 		}
-		b.Run(isa, func(b *testing.B) { f(b, im) })
+		b.Run(string(isa), func(b *testing.B) { f(b, im) })
 	}
 }
