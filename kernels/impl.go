@@ -21,9 +21,25 @@ type gemmKernel struct {
 	packRows func(k int, a []float32, lda int, dst []float32)
 }
 
+// convTileFunc is the contract of the indirect convolution micro-kernels;
+// generic.ConvTile documents it and is its reference.
+type convTileFunc func(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr, nr int, relu bool)
+
+// convKernel is an indirect convolution micro-kernel and its tile: MR output pixels ×
+// NR output channels, NR the same as the ISA's SGEMM kernel's so that both read one
+// packing of the weights.
+type convKernel struct {
+	name   string
+	mr, nr int
+	tile   convTileFunc
+}
+
 // isaKernels are one ISA's kernels.
 type isaKernels struct {
 	kernel gemmKernel
+	// conv, if its tile is not nil, runs convolutions by indirect GEMM; without it they
+	// take im2col and the SGEMM kernel.
+	conv convKernel
 	dot    func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
 	axpy   func(alpha float32, x, y []float32)
 	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when

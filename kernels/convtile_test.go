@@ -1,0 +1,143 @@
+//go:build unix
+
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/simdnn/simdnn/generic"
+	"github.com/simdnn/simdnn/internal/guard"
+)
+
+// convTileCase is one call of an indirect convolution micro-kernel, every operand exactly
+// as long as the contract reads and flush against an unmapped page.
+type convTileCase struct {
+	MR, NR   int
+	taps, k  int
+	ind      []int32
+	src      []float32
+	zero     []float32
+	w, bias  []float32
+	ldc      int
+	mr, nr   int
+	relu     bool
+	describe string
+}
+
+// newConvTileCase draws a call: offsets anywhere in src (the last k floats included, so a
+// kernel reading one float more crashes), a quarter of them padding, and the rows past mr
+// either padding or real pixels (the contract lets the driver use both).
+func newConvTileCase(t *testing.T, rng *rand.Rand, MR, NR, taps, k, mr, nr int, relu bool) convTileCase {
+	pixels := 1 + rng.IntN(3*MR)
+	src := randomSlice(rng, pixels*k+rng.IntN(3))
+	last := int32(len(src) - k)
+	ind := make([]int32, taps*MR)
+	padPast := rng.IntN(2) == 0
+	for i := range ind {
+		switch row := i % MR; {
+		case row >= mr && padPast, rng.IntN(4) == 0:
+			ind[i] = -1
+		case i == 0:
+			ind[i] = last
+		default:
+			ind[i] = rng.Int32N(last + 1)
+		}
+	}
+	bias := randomSlice(rng, NR)
+	if relu {
+		bias[0] = float32(math.NaN()) // relu must keep NaN
+	}
+	return convTileCase{
+		MR: MR, NR: NR, taps: taps, k: k, mr: mr, nr: nr, relu: relu,
+		ind:  guard.Slice(t, ind),
+		src:  guard.Float32s(t, src),
+		zero: guard.Float32s(t, make([]float32, k)),
+		w:    guard.Float32s(t, randomSlice(rng, taps*k*NR)),
+		bias: guard.Float32s(t, bias),
+		ldc:  nr + rng.IntN(3),
+		describe: fmt.Sprintf("taps=%d k=%d mr=%d nr=%d relu=%v padPast=%v", taps, k, mr, nr, relu, padPast),
+	}
+}
+
+// check runs tile and compares every element of C with a float64 sum within the
+// rounding bound of a sum of taps·k+1 terms; C past mr rows and nr columns must keep
+// the sentinel.
+func (tc convTileCase) check(t *testing.T, name string, tile convTileFunc) {
+	t.Helper()
+	c := make([]float32, (tc.mr-1)*tc.ldc+tc.nr)
+	for i := range c {
+		c[i] = sentinel
+	}
+	c = guard.Float32s(t, c)
+	tile(tc.taps, tc.k, tc.ind, tc.src, tc.zero, tc.w, tc.bias, c, tc.ldc, tc.mr, tc.nr, tc.relu)
+	const u = 1.0 / (1 << 24)
+	for i := range c {
+		row, col := i/tc.ldc, i%tc.ldc
+		if col >= tc.nr {
+			if c[i] != sentinel {
+				t.Fatalf("%s %s: C[%d][%d], past column nr, changed to %g", name, tc.describe, row, col, c[i])
+			}
+			continue
+		}
+		want, mag := float64(tc.bias[col]), math.Abs(float64(tc.bias[col]))
+		for tap := range tc.taps {
+			off := tc.ind[tap*tc.MR+row]
+			if off < 0 {
+				continue
+			}
+			for p := range tc.k {
+				prod := float64(tc.src[int(off)+p]) * float64(tc.w[(tap*tc.k+p)*tc.NR+col])
+				want += prod
+				mag += math.Abs(prod)
+			}
+		}
+		if tc.relu && want < 0 {
+			want, mag = 0, 0
+		}
+		bound := float64(tc.taps*tc.k+3)*u*mag*1.0001 + 1e-30
+		got := float64(c[i])
+		if math.IsNaN(want) != math.IsNaN(got) || !math.IsNaN(want) && !(math.Abs(got-want) <= bound) {
+			t.Fatalf("%s %s: C[%d][%d] = %g, want %g (bound %g)", name, tc.describe, row, col, got, want, bound)
+		}
+	}
+}
+
+// TestConvTile checks each ISA's indirect convolution micro-kernel, and the generic
+// reference itself, for every mr ≤ MR and nr ≤ NR, over tap counts and channel counts
+// that cover each unrolled loop's tail.
+func TestConvTile(t *testing.T) {
+	ref := convKernel{name: "generic.ConvTile", mr: 5, nr: 3}
+	ref.tile = func(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr, nr int, relu bool) {
+		generic.ConvTile(ref.mr, ref.nr, taps, k, ind, src, zero, w, bias, c, ldc, mr, nr, relu)
+	}
+	testConvTile(t, ref)
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.conv.tile == nil {
+			t.Skipf("%s has no indirect convolution kernel", im.isa)
+		}
+		if im.conv.nr != im.kernel.nr {
+			t.Fatalf("%s: convolution tile NR %d, SGEMM NR %d: the weights have one packing", im.conv.name, im.conv.nr, im.kernel.nr)
+		}
+		testConvTile(t, im.conv)
+	})
+}
+
+func testConvTile(t *testing.T, kern convKernel) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, taps := range []int{1, 2, 9} {
+		for _, k := range []int{1, 2, 3, 4, 5, 7, 8, 9, 17} {
+			for mr := 1; mr <= kern.mr; mr++ {
+				for nr := 1; nr <= kern.nr; nr++ {
+					if taps*k > 20 && rng.IntN(4) != 0 {
+						continue // the long sums need not take every corner
+					}
+					tc := newConvTileCase(t, rng, kern.mr, kern.nr, taps, k, mr, nr, (mr+nr)%2 == 0)
+					tc.check(t, kern.name, kern.tile)
+				}
+			}
+		}
+	}
+}
