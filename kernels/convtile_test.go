@@ -52,12 +52,12 @@ func newConvTileCase(t *testing.T, rng *rand.Rand, MR, NR, taps, k, mr, nr int, 
 	}
 	return convTileCase{
 		MR: MR, NR: NR, taps: taps, k: k, mr: mr, nr: nr, relu: relu,
-		ind:  guard.Slice(t, ind),
-		src:  guard.Float32s(t, src),
-		zero: guard.Float32s(t, make([]float32, k)),
-		w:    guard.Float32s(t, randomSlice(rng, taps*k*NR)),
-		bias: guard.Float32s(t, bias),
-		ldc:  nr + rng.IntN(3),
+		ind:      guard.Slice(t, ind),
+		src:      guard.Float32s(t, src),
+		zero:     guard.Float32s(t, make([]float32, k)),
+		w:        guard.Float32s(t, randomSlice(rng, taps*k*NR)),
+		bias:     guard.Float32s(t, bias),
+		ldc:      nr + rng.IntN(3),
 		describe: fmt.Sprintf("taps=%d k=%d mr=%d nr=%d relu=%v padPast=%v", taps, k, mr, nr, relu, padPast),
 	}
 }

@@ -40,8 +40,8 @@ type isaKernels struct {
 	// conv, if its tile is not nil, runs convolutions by indirect GEMM; without it they
 	// take im2col and the SGEMM kernel.
 	conv convKernel
-	dot    func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
-	axpy   func(alpha float32, x, y []float32)
+	dot  func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
+	axpy func(alpha float32, x, y []float32)
 	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when
 	// relu; the layers' epilogue (generic.BiasAct is its reference).
 	biasAct func(m, n int, c []float32, ldc int, bias []float32, relu bool)
