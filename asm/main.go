@@ -1,6 +1,7 @@
 // Command asm generates simdnn's amd64 assembly with Avo: the SGEMM micro-kernels of
-// every ISA from one parameterised generator (sgemm.go) and the level-1 kernels of the
-// GEMV path (vector.go), with their Go declarations.
+// every ISA from one parameterised generator (sgemm.go), the indirect convolution
+// kernels on the same tiles (conv.go) and the level-1 kernels of the GEMV path and the
+// layers (vector.go), with their Go declarations.
 //
 // It is its own module so that users of simdnn never download Avo. Run `go generate` here
 // (or `make generate` at the root); CI fails when the committed output differs.
@@ -17,6 +18,9 @@ func main() {
 	for _, k := range sgemmKernels {
 		k.generate()
 		k.generatePack()
+	}
+	for _, k := range convKernels {
+		k.generate()
 	}
 	for _, v := range vectorFamilies {
 		v.generate()

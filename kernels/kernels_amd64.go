@@ -8,6 +8,7 @@ import "github.com/simdnn/simdnn/dispatch"
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.AVX2: {
 		kernel:  gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2, packRows: packRows6},
+		conv:    convKernel{name: "sconv6x16AVX2", mr: 6, nr: 16, tile: conv6x16AVX2},
 		dot:     dotAVX2,
 		axpy:    axpyAVX2,
 		biasAct: biasActAVX2,
@@ -15,6 +16,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 	},
 	dispatch.AVX512: {
 		kernel:  gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512, packRows: packRows12},
+		conv:    convKernel{name: "sconv12x32AVX512", mr: 12, nr: 32, tile: conv12x32AVX512},
 		dot:     dotAVX512,
 		axpy:    axpyAVX512,
 		biasAct: biasActAVX512,
@@ -32,6 +34,20 @@ func tile6x16AVX2(k int, a []float32, rsA, csA int, b []float32, rsB int, c []fl
 
 func tile12x32AVX512(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int) {
 	sgemm12x32AVX512(k, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta, mr, nr)
+}
+
+// The convolution wrappers check every operand but src, whose extent the driver
+// guarantees when it builds the offsets: checking them here would cost a pass over them
+// per tile.
+
+func conv6x16AVX2(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr, nr int, relu bool) {
+	_, _, _, _, _ = ind[taps*6-1], zero[k-1], w[taps*k*16-1], bias[15], c[(mr-1)*ldc+nr-1]
+	sconv6x16AVX2(taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, mr, nr, relu)
+}
+
+func conv12x32AVX512(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr, nr int, relu bool) {
+	_, _, _, _, _ = ind[taps*12-1], zero[k-1], w[taps*k*32-1], bias[31], c[(mr-1)*ldc+nr-1]
+	sconv12x32AVX512(taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, mr, nr, relu)
 }
 
 func dotAVX2(x, y []float32) float32 {

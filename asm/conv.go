@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// convKernel is an indirect convolution micro-kernel (XNNPACK's indirect GEMM): the
+// MR×NR tile of a convolution's output, MR output pixels by NR output channels, summed
+// over every tap of the filter and every input channel in one call. Its register tile is
+// its ISA's SGEMM tile, so it reads the weight panels the layers pack for that kernel.
+//
+// A pixel's input channels are contiguous in NHWC, so tap t of pixel i is one row of k
+// floats, found through the indirection buffer: an offset into the image, or a negative
+// one for padding, which reads a row of zeros instead. The driver builds the offsets
+// once per layer; padding costs no branch and no copy, and any stride, dilation or
+// kernel size is the same loop.
+type convKernel struct{ sgemmKernel }
+
+var convKernels = []convKernel{
+	{sgemmKernels[0]}, // AVX2 6×16
+	{sgemmKernels[1]}, // AVX-512 12×32
+}
+
+func (k convKernel) name() string { return fmt.Sprintf("sconv%dx%d%s", k.mr, k.nr(), k.isa) }
+
+func (k convKernel) generate() {
+	nr, vecBytes := k.nr(), 4*k.vecLen()
+	TEXT(k.name(), 0, "func(taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr, nr int, relu bool)")
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, nr),
+		"a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),",
+		fmt.Sprintf("row i of tap t at src + ind[t·%d + i] (elements), or zero when that is negative.", k.mr),
+		"It has the indirect-convolution contract documented at generic.ConvTile.",
+	)
+	Comment(
+		fmt.Sprintf("Register plan for the %d×%d tile (%s):", k.mr, nr, k.isa),
+		fmt.Sprintf("  acc[i][j]  %2d vector accumulators: pixel i < %d, vector j < %d of the channels", k.mr*k.vectors, k.mr, k.vectors),
+		fmt.Sprintf("  bv[j]      %2d vectors: the weights of one input channel", k.vectors),
+		"  av[2]       2 vectors: A_t(i, p) broadcast, alternating between rows",
+		fmt.Sprintf("  aRow[i]    %2d row pointers of the current tap, each at the end of its row", k.mr),
+		"  p           the channel index, counting up from −k to 0: aRow[i] + 4·p is A_t(i, k+p)",
+		"  wPtr        the weight row of the current channel; taps follow each other in w",
+		"  indPtr      the current tap's MR offsets",
+		"The taps left and the ends of src's and zero's rows live in the frame: they are",
+		"touched once per tap, the registers are all needed once per channel.",
+		fmt.Sprintf("Per channel: %d weight loads, %d broadcasts, %d FMAs; 4 channels per iteration.", k.vectors, k.mr, k.mr*k.vectors),
+	)
+
+	// Frame: the tap counter and the row ends that the per-tap setup reads.
+	tapsLeft, srcEnd, zeroEnd := AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	kBytes := Load(Param("k"), GP64())
+	SHLQ(U8(2), kBytes)
+	for _, e := range []struct {
+		param string
+		slot  Mem
+	}{{"src", srcEnd}, {"zero", zeroEnd}} {
+		end := Load(Param(e.param), GP64())
+		ADDQ(kBytes, end)
+		MOVQ(end, e.slot)
+	}
+	taps := Load(Param("taps"), GP64())
+	MOVQ(taps, tapsLeft)
+
+	Comment("The accumulators start from the bias.")
+	bias := Load(Param("bias"), GP64())
+	acc := make([][]VecVirtual, k.mr)
+	for i := range acc {
+		acc[i] = make([]VecVirtual, k.vectors)
+		for j := range acc[i] {
+			acc[i][j] = k.newVec()
+			if i == 0 {
+				VMOVUPS(Mem{Base: bias}.Offset(j*vecBytes), acc[i][j])
+			} else {
+				VMOVAPS(acc[0][j], acc[i][j])
+			}
+		}
+	}
+	wPtr := Load(Param("w"), GP64())
+	indPtr := Load(Param("ind"), GP64())
+	aRow := make([]GPVirtual, k.mr)
+	for i := range aRow {
+		aRow[i] = GP64()
+	}
+	p := GP64()
+	bv := make([]VecVirtual, k.vectors)
+	for j := range bv {
+		bv[j] = k.newVec()
+	}
+	av := []VecVirtual{k.newVec(), k.newVec()}
+	// channel emits one input channel's step: acc += A_t(:, k+p+u)·w(row u from wPtr).
+	channel := func(u int) {
+		for j := range bv {
+			VMOVUPS(Mem{Base: wPtr}.Offset(u*nr*4+j*vecBytes), bv[j])
+		}
+		for i := range aRow {
+			VBROADCASTSS(Mem{Base: aRow[i], Index: p, Scale: 4}.Offset(4*u), av[i%2])
+			for j := range bv {
+				VFMADD231PS(bv[j], av[i%2], acc[i][j])
+			}
+		}
+	}
+
+	tap, unrolled, tail, tailLoop, tapDone := k.name()+"_tap", k.name()+"_unrolled", k.name()+"_tail", k.name()+"_tailLoop", k.name()+"_tapDone"
+	Label(tap)
+	Comment("Row i of this tap ends at srcEnd + 4·ind[i], or at zeroEnd for padding.")
+	for i, r := range aRow {
+		MOVLQSX(Mem{Base: indPtr}.Offset(4*i), r)
+		SHLQ(U8(2), r)
+		ADDQ(srcEnd, r)
+		CMPL(Mem{Base: indPtr}.Offset(4*i), U8(0))
+		CMOVQLT(zeroEnd, r)
+	}
+	ADDQ(U32(4*k.mr), indPtr)
+	Load(Param("k"), p)
+	NEGQ(p)
+
+	const unroll = 4
+	Commentf("%d channels per iteration while that many are left.", unroll)
+	CMPQ(p, I32(-unroll))
+	JGT(LabelRef(tail))
+	Label(unrolled)
+	for u := range unroll {
+		channel(u)
+	}
+	ADDQ(U32(unroll*nr*4), wPtr)
+	ADDQ(U8(unroll), p)
+	CMPQ(p, I32(-unroll))
+	JLE(LabelRef(unrolled))
+	Label(tail)
+	TESTQ(p, p)
+	JZ(LabelRef(tapDone))
+	Label(tailLoop)
+	channel(0)
+	ADDQ(U32(nr*4), wPtr)
+	INCQ(p)
+	JNZ(LabelRef(tailLoop))
+	Label(tapDone)
+	DECQ(tapsLeft)
+	JNZ(LabelRef(tap))
+
+	Comment("Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.")
+	relu := GP32()
+	MOVBLZX(paramAddr("relu"), relu)
+	TESTL(relu, relu)
+	JZ(LabelRef(k.name() + "_store"))
+	zero := k.newVec()
+	VXORPS(zero, zero, zero)
+	for i := range acc {
+		for j := range acc[i] {
+			// VMAXPS returns its second source when either is NaN; that source is acc.
+			VMAXPS(acc[i][j], zero, acc[i][j])
+		}
+	}
+	Label(k.name() + "_store")
+	cPtr := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	rows := Load(Param("mr"), GP64())
+	cols := Load(Param("nr"), GP64())
+	store := tileStore{k: k.sgemmKernel, acc: acc, cPtr: cPtr, ldc: ldc, rows: rows, done: k.name() + "_done"}
+	if k.isa == "AVX512" {
+		store.kMasks(cols)
+		store.emit(true, false)
+	} else {
+		full := k.name() + "_full"
+		CMPQ(cols, U32(nr))
+		JEQ(LabelRef(full))
+		store.vecMasks(cols)
+		store.emit(true, false)
+		Label(full)
+		store.emit(false, false)
+	}
+	Label(store.done)
+	VZEROUPPER()
+	RET()
+}
