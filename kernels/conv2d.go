@@ -8,6 +8,8 @@ type Conv2D struct {
 	shape generic.Conv
 	w     packedWeights // the filter as the K×OutC matrix W, K = KH·KW·InC
 	ep    epilogue
+	// direct, when not nil, runs Forward on the indirect kernel instead of im2col.
+	direct *indirectConv
 }
 
 // NewConv2D validates cfg and packs the filter once. filter has the Keras Conv2D
@@ -30,7 +32,11 @@ func newConv2D(cfg Conv2DConfig, filter, bias []float32, im impl) (*Conv2D, erro
 	// HWIO is already the row-major K×OutC matrix that multiplies the im2col rows.
 	k := s.H.K * s.W.K * s.InC
 	w := packWeights(im, filter, s.OutC, false, k, s.OutC)
-	return &Conv2D{shape: s, w: w, ep: ep}, nil
+	c := &Conv2D{shape: s, w: w, ep: ep}
+	if useIndirect(im, &s) {
+		c.direct = newIndirectConv(im.conv, &s, ep)
+	}
+	return c, nil
 }
 
 // OutputSize returns the output height and width.
@@ -40,15 +46,20 @@ func (c *Conv2D) OutputSize() (outH, outW int) { return c.shape.H.Out, c.shape.W
 // Safe for concurrent use by several goroutines with their own src/dst.
 //
 // It is one GEMM, dst (n·outH·outW × OutC) = A·W, A the im2col of src: each row the
-// receptive field of one output pixel. A is never materialised whole: the driver lowers
-// one cache block of it at a time into pooled scratch, and for a 1×1 kernel with unit
-// strides A is src itself. The bias and activation are applied to each tile of dst as
-// it is finished.
+// receptive field of one output pixel. Where the ISA has an indirect convolution kernel
+// and InC is not tiny, that kernel reads A's rows straight from src, with bias and
+// activation fused into its store. Otherwise A is lowered one cache block at a time into
+// pooled scratch (for a 1×1 kernel with unit strides A is src itself) and the bias and
+// activation are applied to each tile of dst as it is finished.
 func (c *Conv2D) Forward(dst, src []float32, n int) error {
 	s := &c.shape
 	if err := checkForward("Conv2D.Forward", "n", n, dst, src, s.H.Out*s.W.Out*s.OutC, s.H.In*s.W.In*s.InC,
 		"n·outH·outW·OutC", "n·InH·InW·InC"); err != nil {
 		return err
+	}
+	if c.direct != nil {
+		c.direct.forward(&c.w, s, dst, src, n)
+		return nil
 	}
 	m := n * s.H.Out * s.W.Out
 	a := lhs{src: src, ld: s.InC, rows: m}
