@@ -17,11 +17,14 @@ import (
 // every ISA, with the real cache blocking and with tiny blocks that make small layers
 // cross many blocks and K slices.
 
-// blockings returns im, and im with MC = MR and KC = 5, as pathTinyBlocks does for Sgemm.
-// A layer keeps the impl it was built with, so tests pass these to the constructors.
+// blockings returns im, and im with MC = MR and KC = 5, as pathTinyBlocks does for Sgemm,
+// and without its indirect convolution kernel, so that Conv2D takes im2col and the GEMM
+// driver on every ISA too. A layer keeps the impl it was built with, so tests pass these
+// to the constructors.
 func blockings(im impl) []impl {
 	tiny := im
 	tiny.blocking.MC, tiny.blocking.KC = tiny.blocking.MR, 5
+	tiny.conv = convKernel{}
 	return []impl{im, tiny}
 }
 
