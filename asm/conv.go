@@ -20,10 +20,16 @@ import (
 // kernel size is the same loop.
 type convKernel struct{ sgemmKernel }
 
-var convKernels = []convKernel{
-	{sgemmKernels[0]}, // AVX2 6×16
-	{sgemmKernels[1]}, // AVX-512 12×32
-}
+// convKernels are the tiles of sgemmKernels, with their edge tiles (withEdges).
+var convKernels = func() []convKernel {
+	var ks []convKernel
+	for _, k := range sgemmKernels {
+		for _, t := range k.withEdges() {
+			ks = append(ks, convKernel{t})
+		}
+	}
+	return ks
+}()
 
 func (k convKernel) name() string { return fmt.Sprintf("sconv%dx%d%s", k.mr, k.nr(), k.isa) }
 

@@ -16,7 +16,9 @@ import (
 func main() {
 	ConstraintExpr("!purego,!noasm")
 	for _, k := range sgemmKernels {
-		k.generate()
+		for _, t := range k.withEdges() {
+			t.generate()
+		}
 		k.generatePack()
 	}
 	for _, k := range convKernels {

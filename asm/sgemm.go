@@ -23,6 +23,17 @@ var sgemmKernels = []sgemmKernel{
 	{mr: 12, vectors: 2, isa: "AVX512"},
 }
 
+// withEdges returns k's edge kernels, of a third and two thirds of its rows, then k.
+// The driver runs the last rows of a matrix on the smallest that covers them: a 64-row
+// product is five 12-row tiles and one 4-row tile, not six 12-row tiles of which the
+// last computes eight rows of padding (and reads A in place rather than from a copy
+// padded with them).
+func (k sgemmKernel) withEdges() []sgemmKernel {
+	third, twoThirds := k, k
+	third.mr, twoThirds.mr = k.mr/3, 2*k.mr/3
+	return []sgemmKernel{third, twoThirds, k}
+}
+
 func (k sgemmKernel) vecLen() int {
 	if k.isa == "AVX512" {
 		return 16

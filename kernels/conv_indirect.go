@@ -22,59 +22,66 @@ func useIndirect(im impl, s *generic.Conv) bool {
 
 // indirectConv is what the indirect path keeps of a layer besides its weights.
 type indirectConv struct {
-	kern convKernel
-	taps int // KH·KW
-	// ind holds, for each tile of MR output pixels of one image (in row-major order, the
-	// last tile padded) and each tap, MR offsets into the image: the first of the InC
-	// floats the tap reads for that pixel, or −1 where it falls in the padding.
+	// tiles cover one image's output pixels in row-major order, MR at a time, the last
+	// on the smallest kernel that covers the pixels left.
+	tiles []convTile
+	taps  int // KH·KW
+	// ind holds each tile's offsets, tap-major: for tap t, pixel i of a tile with kernel
+	// MR, the offset into the image of the first of the InC floats that tap reads for
+	// that pixel, or −1 where it falls in the padding (as do the pixels past the image).
 	ind  []int32
 	zero []float32 // InC zeros: the padding row
 	bias []float32 // the bias, zeros if none, then zeros up to a multiple of NR
 	relu bool
 }
 
-func newIndirectConv(kern convKernel, s *generic.Conv, ep epilogue) *indirectConv {
-	taps := s.H.K * s.W.K
+// convTile is one tile of output pixels: pixels from first on, run on kern, its offsets
+// from ind[at:].
+type convTile struct {
+	kern          convKernel
+	first, pixels int
+	at            int
+}
+
+func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
+	d := &indirectConv{taps: s.H.K * s.W.K, zero: make([]float32, s.InC), relu: ep.relu}
+	d.bias = make([]float32, roundUp(s.OutC, im.conv.nr))
+	copy(d.bias, ep.bias)
 	pixels := s.H.Out * s.W.Out
-	tiles := (pixels + kern.mr - 1) / kern.mr
-	ind := make([]int32, tiles*taps*kern.mr)
-	for i := range ind {
-		ind[i] = -1
-	}
-	for q := range pixels {
-		oy, ox := q/s.W.Out, q%s.W.Out
-		tile, row := q/kern.mr, q%kern.mr
-		for ky := range s.H.K {
-			iy := s.H.Input(oy, ky)
-			for kx := range s.W.K {
-				ix := s.W.Input(ox, kx)
-				if iy < 0 || iy >= s.H.In || ix < 0 || ix >= s.W.In {
-					continue
+	for first := 0; first < pixels; first += im.conv.mr {
+		n := min(im.conv.mr, pixels-first)
+		tile := convTile{kern: im.convFor(n), first: first, pixels: n, at: len(d.ind)}
+		mr := tile.kern.mr
+		for t := range d.taps {
+			ky, kx := t/s.W.K, t%s.W.K
+			for i := range mr {
+				off := int32(-1)
+				if q := first + i; i < n {
+					iy, ix := s.H.Input(q/s.W.Out, ky), s.W.Input(q%s.W.Out, kx)
+					if iy >= 0 && iy < s.H.In && ix >= 0 && ix < s.W.In {
+						off = int32((iy*s.W.In + ix) * s.InC)
+					}
 				}
-				t := ky*s.W.K + kx
-				ind[(tile*taps+t)*kern.mr+row] = int32((iy*s.W.In + ix) * s.InC)
+				d.ind = append(d.ind, off)
 			}
 		}
+		d.tiles = append(d.tiles, tile)
 	}
-	bias := make([]float32, roundUp(s.OutC, kern.nr))
-	copy(bias, ep.bias)
-	return &indirectConv{kern: kern, taps: taps, ind: ind, zero: make([]float32, s.InC), bias: bias, relu: ep.relu}
+	return d
 }
 
 // forward computes dst from src (n images) with the weights w. For each image, each
 // weight panel (taps·InC×NR, in L2) is swept over every tile of output pixels, whose
 // taps overlap their neighbours' in the input rows the sweep keeps in cache.
 func (d *indirectConv) forward(w *packedWeights, s *generic.Conv, dst, src []float32, n int) {
-	mr, nr := d.kern.mr, d.kern.nr
+	nr := w.im.kernel.nr
 	imageIn, imageOut := s.H.In*s.W.In*s.InC, s.H.Out*s.W.Out*s.OutC
-	pixels := s.H.Out * s.W.Out
-	tileInd := d.taps * mr
 	for b := range n {
 		image, out := src[b*imageIn:(b+1)*imageIn], dst[b*imageOut:]
 		for jr := 0; jr < s.OutC; jr += nr {
 			panel, bias, cols := w.data[jr*w.k:], d.bias[jr:], min(nr, s.OutC-jr)
-			for q, ind := 0, d.ind; q < pixels; q, ind = q+mr, ind[tileInd:] {
-				d.kern.tile(d.taps, s.InC, ind, image, d.zero, panel, bias, out[q*s.OutC+jr:], s.OutC, min(mr, pixels-q), cols, d.relu)
+			for _, t := range d.tiles {
+				t.kern.tile(d.taps, s.InC, d.ind[t.at:], image, d.zero, panel, bias, out[t.first*s.OutC+jr:], s.OutC, t.pixels, cols, d.relu)
 			}
 		}
 	}

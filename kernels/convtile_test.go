@@ -112,10 +112,12 @@ func TestConvTile(t *testing.T) {
 		if im.conv.tile == nil {
 			t.Skipf("%s has no indirect convolution kernel", im.isa)
 		}
-		if im.conv.nr != im.kernel.nr {
-			t.Fatalf("%s: convolution tile NR %d, SGEMM NR %d: the weights have one packing", im.conv.name, im.conv.nr, im.kernel.nr)
+		for _, kern := range append(im.convEdges, im.conv) {
+			if kern.nr != im.kernel.nr {
+				t.Fatalf("%s: NR %d, the SGEMM kernel's %d: the weights have one packing", kern.name, kern.nr, im.kernel.nr)
+			}
+			t.Run(kern.name, func(t *testing.T) { testConvTile(t, kern) })
 		}
-		testConvTile(t, im.conv)
 	})
 }
 

@@ -37,11 +37,15 @@ type convKernel struct {
 // isaKernels are one ISA's kernels.
 type isaKernels struct {
 	kernel gemmKernel
+	// edges are kernels with fewer rows than kernel (and its NR), by increasing MR: the
+	// last rows of a matrix run on the smallest that covers them (kernelFor).
+	edges []gemmKernel
 	// conv, if its tile is not nil, runs convolutions by indirect GEMM; without it they
-	// take im2col and the SGEMM kernel.
-	conv convKernel
-	dot  func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
-	axpy func(alpha float32, x, y []float32)
+	// take im2col and the SGEMM kernel. convEdges are its edges as edges are kernel's.
+	conv      convKernel
+	convEdges []convKernel
+	dot       func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
+	axpy      func(alpha float32, x, y []float32)
 	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when
 	// relu; the layers' epilogue (generic.BiasAct is its reference).
 	biasAct func(m, n int, c []float32, ldc int, bias []float32, relu bool)
@@ -52,6 +56,27 @@ type isaKernels struct {
 
 // copy2DFunc copies rows runs of cols floats: dst[i*ldd+j] = src[i*lds+j].
 type copy2DFunc func(rows, cols int, src []float32, lds int, dst []float32, ldd int)
+
+// kernelFor returns the SGEMM kernel for a tile of rows rows: the smallest that covers
+// them.
+func (k *isaKernels) kernelFor(rows int) gemmKernel {
+	for _, e := range k.edges {
+		if rows <= e.mr {
+			return e
+		}
+	}
+	return k.kernel
+}
+
+// convFor is kernelFor for the convolution kernels.
+func (k *isaKernels) convFor(rows int) convKernel {
+	for _, e := range k.convEdges {
+		if rows <= e.mr {
+			return e
+		}
+	}
+	return k.conv
+}
 
 // impl is everything the drivers need from one ISA.
 type impl struct {

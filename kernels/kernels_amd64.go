@@ -7,16 +7,32 @@ import "github.com/simdnn/simdnn/dispatch"
 // simdKernels are this architecture's kernels, by ISA.
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.AVX2: {
-		kernel:  gemmKernel{name: "sgemm6x16AVX2", mr: 6, nr: 16, tile: tile6x16AVX2, packRows: packRows6},
-		conv:    convKernel{name: "sconv6x16AVX2", mr: 6, nr: 16, tile: conv6x16AVX2},
+		kernel: gemmAsm("sgemm6x16AVX2", 6, 16, sgemm6x16AVX2, packRows6AVX2),
+		edges: []gemmKernel{
+			gemmAsm("sgemm2x16AVX2", 2, 16, sgemm2x16AVX2, nil),
+			gemmAsm("sgemm4x16AVX2", 4, 16, sgemm4x16AVX2, nil),
+		},
+		conv: convAsm("sconv6x16AVX2", 6, 16, sconv6x16AVX2),
+		convEdges: []convKernel{
+			convAsm("sconv2x16AVX2", 2, 16, sconv2x16AVX2),
+			convAsm("sconv4x16AVX2", 4, 16, sconv4x16AVX2),
+		},
 		dot:     dotAVX2,
 		axpy:    axpyAVX2,
 		biasAct: biasActAVX2,
 		copy2D:  copy2DAVX2,
 	},
 	dispatch.AVX512: {
-		kernel:  gemmKernel{name: "sgemm12x32AVX512", mr: 12, nr: 32, tile: tile12x32AVX512, packRows: packRows12},
-		conv:    convKernel{name: "sconv12x32AVX512", mr: 12, nr: 32, tile: conv12x32AVX512},
+		kernel: gemmAsm("sgemm12x32AVX512", 12, 32, sgemm12x32AVX512, packRows12AVX512),
+		edges: []gemmKernel{
+			gemmAsm("sgemm4x32AVX512", 4, 32, sgemm4x32AVX512, nil),
+			gemmAsm("sgemm8x32AVX512", 8, 32, sgemm8x32AVX512, nil),
+		},
+		conv: convAsm("sconv12x32AVX512", 12, 32, sconv12x32AVX512),
+		convEdges: []convKernel{
+			convAsm("sconv4x32AVX512", 4, 32, sconv4x32AVX512),
+			convAsm("sconv8x32AVX512", 8, 32, sconv8x32AVX512),
+		},
 		dot:     dotAVX512,
 		axpy:    axpyAVX512,
 		biasAct: biasActAVX512,
@@ -28,26 +44,34 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 // the extents each kernel's contract reads; the index expressions here only make a
 // violation of that panic in Go rather than fault in assembly.
 
-func tile6x16AVX2(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int) {
-	sgemm6x16AVX2(k, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta, mr, nr)
+// gemmAsm wraps a generated SGEMM micro-kernel of tile mr×nr.
+func gemmAsm(name string, mr, nr int,
+	asm func(k int, a *float32, rsA, csA int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, mr, nr int),
+	packRows func(k int, a *float32, lda int, dst *float32)) gemmKernel {
+	kern := gemmKernel{name: name, mr: mr, nr: nr}
+	kern.tile = func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+		asm(k, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta, rows, cols)
+	}
+	if packRows != nil {
+		kern.packRows = func(k int, a []float32, lda int, dst []float32) {
+			_, _ = a[(mr-1)*lda+k-1], dst[mr*k-1]
+			packRows(k, &a[0], lda, &dst[0])
+		}
+	}
+	return kern
 }
 
-func tile12x32AVX512(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int) {
-	sgemm12x32AVX512(k, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta, mr, nr)
-}
-
-// The convolution wrappers check every operand but src, whose extent the driver
-// guarantees when it builds the offsets: checking them here would cost a pass over them
-// per tile.
-
-func conv6x16AVX2(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr, nr int, relu bool) {
-	_, _, _, _, _ = ind[taps*6-1], zero[k-1], w[taps*k*16-1], bias[15], c[(mr-1)*ldc+nr-1]
-	sconv6x16AVX2(taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, mr, nr, relu)
-}
-
-func conv12x32AVX512(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr, nr int, relu bool) {
-	_, _, _, _, _ = ind[taps*12-1], zero[k-1], w[taps*k*32-1], bias[31], c[(mr-1)*ldc+nr-1]
-	sconv12x32AVX512(taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, mr, nr, relu)
+// convAsm wraps a generated indirect convolution micro-kernel of tile mr×nr. It checks
+// every operand but src, whose extent the driver guarantees when it builds the offsets:
+// checking them here would cost a pass over them per tile.
+func convAsm(name string, mr, nr int,
+	asm func(taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr, nr int, relu bool)) convKernel {
+	kern := convKernel{name: name, mr: mr, nr: nr}
+	kern.tile = func(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, rows, cols int, relu bool) {
+		_, _, _, _, _ = ind[taps*mr-1], zero[k-1], w[taps*k*nr-1], bias[nr-1], c[(rows-1)*ldc+cols-1]
+		asm(taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, rows, cols, relu)
+	}
+	return kern
 }
 
 func dotAVX2(x, y []float32) float32 {
@@ -112,14 +136,4 @@ func copy2DAVX512(rows, cols int, src []float32, lds int, dst []float32, ldd int
 	}
 	_, _ = src[(rows-1)*lds+cols-1], dst[(rows-1)*ldd+cols-1]
 	scopy2DAVX512(rows, cols, &src[0], lds, &dst[0], ldd)
-}
-
-func packRows6(k int, a []float32, lda int, dst []float32) {
-	_, _ = a[5*lda+k-1], dst[6*k-1]
-	packRows6AVX2(k, &a[0], lda, &dst[0])
-}
-
-func packRows12(k int, a []float32, lda int, dst []float32) {
-	_, _ = a[11*lda+k-1], dst[12*k-1]
-	packRows12AVX512(k, &a[0], lda, &dst[0])
 }

@@ -84,10 +84,9 @@ type fusedTileFunc func(k int, a []float32, rsA, csA int, b []float32, rsB int, 
 // in L1, which costs about 1% of a 3×3 convolution's tile. Keeping the epilogue out of the
 // micro-kernels leaves them one contract for Sgemm and the layers.
 func fusedTileFor(im impl) fusedTileFunc {
-	tile, biasAct := im.kernel.tile, im.biasAct
 	return func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, beta float32, mr, nr int, ep epilogue) {
-		tile(k, a, rsA, csA, b, rsB, c, ldc, 1, beta, mr, nr)
-		ep.apply(biasAct, c, ldc, mr, nr)
+		im.kernelFor(mr).tile(k, a, rsA, csA, b, rsB, c, ldc, 1, beta, mr, nr)
+		ep.apply(im.biasAct, c, ldc, mr, nr)
 	}
 }
 
@@ -150,12 +149,14 @@ func (w *packedWeights) multiply(a lhs, m int, c []float32, ldc int, ep epilogue
 		for pc, kc := 0, 0; pc < w.k; pc += kc {
 			kc = balancedStep(w.k-pc, bl.KC)
 			data, ld, avail := a.block(w.im, blockBuf, ic, pc, mc, kc, roundUp(mc, mr))
-			// The micro-kernel reads whole MR-row tiles. Only the last tile of A can lack
-			// rows, and only in place: copy what it has into a zero-padded tile.
+			// A micro-kernel reads whole tiles, the last one on the smallest kernel that
+			// covers its rows. Only that tile of A can lack rows, and only in place: copy
+			// what it has into a zero-padded tile.
 			var edge []float32
-			if last := (mc - 1) / mr * mr; last+mr > avail {
-				edge = edgeBuf[:mr*kc]
-				for i := range mr {
+			last := (mc - 1) / mr * mr
+			if lastMR := w.im.kernelFor(mc - last).mr; last+lastMR > avail {
+				edge = edgeBuf[:lastMR*kc]
+				for i := range lastMR {
 					row := edge[i*kc : i*kc+kc]
 					if last+i < mc {
 						copy(row, data[(last+i)*ld:])
@@ -174,7 +175,7 @@ func (w *packedWeights) multiply(a lhs, m int, c []float32, ldc int, ep epilogue
 				cols := min(nr, w.n-jr)
 				for ir := 0; ir < mc; ir += mr {
 					tileA, rsA := data[ir*ld:], ld
-					if ir+mr > avail {
+					if edge != nil && ir == last {
 						tileA, rsA = edge, kc
 					}
 					rows := min(mr, mc-ir)
@@ -182,7 +183,7 @@ func (w *packedWeights) multiply(a lhs, m int, c []float32, ldc int, ep epilogue
 					if final {
 						w.finish(kc, tileA, rsA, 1, b, nr, tileC, ldc, beta, rows, cols, ep.cols(jr))
 					} else {
-						w.im.kernel.tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
+						w.im.kernelFor(rows).tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
 					}
 				}
 			}

@@ -23,7 +23,12 @@ func TestMicroKernelEdges(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s is detected but has no kernel", isa)
 		}
-		t.Run(string(isa), func(t *testing.T) { testMicroKernel(t, ks.kernel) })
+		for _, kern := range append(ks.edges, ks.kernel) {
+			if kern.nr != ks.kernel.nr {
+				t.Fatalf("%s: NR %d, the ISA's is %d", kern.name, kern.nr, ks.kernel.nr)
+			}
+			t.Run(kern.name, func(t *testing.T) { testMicroKernel(t, kern) })
+		}
 	}
 }
 

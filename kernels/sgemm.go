@@ -152,13 +152,17 @@ func (g *gemm) blocked() {
 			for ic := 0; ic < g.m; ic += bl.MC {
 				mc := min(bl.MC, g.m-ic)
 				av := operand{packed: bufA, all: packAllA, full: mc / mr * mr, step: g.lda}
-				if packAllA {
-					packA(g.impl.kernel.packRows, bufA, g.transA, g.a, g.lda, ic, pc, mc, kc, mr)
-				} else {
+				// The edge rows run on the smallest kernel that covers them, edgeMR rows.
+				edge := mc - av.full
+				edgeMR := g.impl.kernelFor(edge).mr
+				switch {
+				case packAllA:
+					packA(g.impl.kernel.packRows, bufA, g.transA, g.a, g.lda, ic, pc, mc, kc, mr, edgeMR)
+				case edge == edgeMR:
+					av.inPlace, av.full = g.a[ic*g.lda+pc:], mc
+				default:
 					av.inPlace = g.a[ic*g.lda+pc:]
-					if av.full < mc {
-						packA(nil, bufA, false, g.a, g.lda, ic+av.full, pc, mc-av.full, kc, mr)
-					}
+					packA(nil, bufA, false, g.a, g.lda, ic+av.full, pc, edge, kc, mr, edgeMR)
 				}
 				g.macroKernel(av, bv, ic, jc, mc, nc, kc, beta)
 			}
@@ -188,10 +192,10 @@ func (o operand) at(r, kc int) ([]float32, bool) {
 }
 
 // macroKernel sweeps the micro-kernel over an mc×kc block of A and a kc×nc block of B,
-// updating C[ic:ic+mc, jc:jc+nc].
+// updating C[ic:ic+mc, jc:jc+nc]. The last rows, when fewer than MR, take the smallest
+// edge kernel that covers them; a packed panel is as tall as the kernel that reads it.
 func (g *gemm) macroKernel(av, bv operand, ic, jc, mc, nc, kc int, beta float32) {
-	kern := g.impl.kernel
-	mr, nr := kern.mr, kern.nr
+	mr, nr := g.impl.kernel.mr, g.impl.kernel.nr
 	for jr := 0; jr < nc; jr += nr {
 		b, packedB := bv.at(jr, kc)
 		rsB := g.ldb
@@ -199,13 +203,15 @@ func (g *gemm) macroKernel(av, bv operand, ic, jc, mc, nc, kc int, beta float32)
 			rsB = nr
 		}
 		for ir := 0; ir < mc; ir += mr {
+			rows := min(mr, mc-ir)
+			kern := g.impl.kernelFor(rows)
 			a, packedA := av.at(ir, kc)
 			rsA, csA := g.lda, 1
 			if packedA {
-				rsA, csA = 1, mr
+				rsA, csA = 1, kern.mr
 			}
 			c := g.c[(ic+ir)*g.ldc+jc+jr:]
-			kern.tile(kc, a, rsA, csA, b, rsB, c, g.ldc, g.alpha, beta, min(mr, mc-ir), min(nr, nc-jr))
+			kern.tile(kc, a, rsA, csA, b, rsB, c, g.ldc, g.alpha, beta, rows, min(nr, nc-jr))
 		}
 	}
 }
@@ -221,18 +227,22 @@ func balancedStep(remaining, limit int) int {
 func roundUp(v, multiple int) int { return (v + multiple - 1) / multiple * multiple }
 
 // packA copies op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels: panel r holds rows
-// r*MR..r*MR+MR-1 with element (i, p) at dst[r*MR*kc + p*MR + i]. Rows past mc in the
-// last panel are zero, so that the micro-kernel may read a whole panel.
+// r*MR..r*MR+MR-1 with element (i, p) at dst[r*MR*kc + p*MR + i]. A last panel of fewer
+// rows is edgeMR rows tall (the edge kernel's MR, ≤ MR), its rows past mc zero, so that
+// the micro-kernel may read a whole panel.
 // A full panel of untransposed A goes to packRows when the kernel has one.
-func packA(packRows func(k int, a []float32, lda int, dst []float32), dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc, mr int) {
+func packA(packRows func(k int, a []float32, lda int, dst []float32), dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc, mr, edgeMR int) {
 	for ir := 0; ir < mc; ir += mr {
-		panel := dst[ir*kc : ir*kc+mr*kc]
-		rows := min(mr, mc-ir)
+		rows, h := min(mr, mc-ir), mr // h: the panel's height
+		if rows < mr {
+			h = edgeMR
+		}
+		panel := dst[ir*kc : ir*kc+h*kc]
 		if transA {
 			for p := 0; p < kc; p++ {
 				src := a[(p0+p)*lda+i0+ir:]
-				copy(panel[p*mr:p*mr+rows], src[:rows])
-				clear(panel[p*mr+rows : p*mr+mr])
+				copy(panel[p*h:p*h+rows], src[:rows])
+				clear(panel[p*h+rows : p*h+h])
 			}
 			continue
 		}
@@ -247,7 +257,7 @@ func packA(packRows func(k int, a []float32, lda int, dst []float32), dst []floa
 			src[i] = a[(i0+ir+i)*lda+p0:][:kc]
 		}
 		for p := 0; p < kc; p++ {
-			col := panel[p*mr : p*mr+mr]
+			col := panel[p*h : p*h+h]
 			for i := range col {
 				if i < rows {
 					col[i] = src[i][p]

@@ -4,6 +4,26 @@
 
 package kernels
 
+// sgemm2x16AVX2 computes the mr×nr top-left corner (1 ≤ mr ≤ 2, 1 ≤ nr ≤ 16) of
+// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
+// B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
+// beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read
+// (the driver pads edge panels); columns of C past nr are neither read nor written.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
+//
+//go:noescape
+func sgemm2x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
+// sgemm4x16AVX2 computes the mr×nr top-left corner (1 ≤ mr ≤ 4, 1 ≤ nr ≤ 16) of
+// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
+// B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
+// beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read
+// (the driver pads edge panels); columns of C past nr are neither read nor written.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
+//
+//go:noescape
+func sgemm4x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
 // sgemm6x16AVX2 computes the mr×nr top-left corner (1 ≤ mr ≤ 6, 1 ≤ nr ≤ 16) of
 // C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
 // B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
@@ -19,6 +39,26 @@ func sgemm6x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 //
 //go:noescape
 func packRows6AVX2(k int, a *float32, lda int, dst *float32)
+
+// sgemm4x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 4, 1 ≤ nr ≤ 32) of
+// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
+// B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
+// beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read
+// (the driver pads edge panels); columns of C past nr are neither read nor written.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
+//
+//go:noescape
+func sgemm4x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
+// sgemm8x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 8, 1 ≤ nr ≤ 32) of
+// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
+// B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
+// beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read
+// (the driver pads edge panels); columns of C past nr are neither read nor written.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
+//
+//go:noescape
+func sgemm8x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
 
 // sgemm12x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 12, 1 ≤ nr ≤ 32) of
 // C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
@@ -36,6 +76,22 @@ func sgemm12x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, 
 //go:noescape
 func packRows12AVX512(k int, a *float32, lda int, dst *float32)
 
+// sconv2x16AVX2 computes the mr×nr top-left corner (1 ≤ mr ≤ 2, 1 ≤ nr ≤ 16) of
+// a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
+// row i of tap t at src + ind[t·2 + i] (elements), or zero when that is negative.
+// It has the indirect-convolution contract documented at generic.ConvTile.
+//
+//go:noescape
+func sconv2x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
+// sconv4x16AVX2 computes the mr×nr top-left corner (1 ≤ mr ≤ 4, 1 ≤ nr ≤ 16) of
+// a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
+// row i of tap t at src + ind[t·4 + i] (elements), or zero when that is negative.
+// It has the indirect-convolution contract documented at generic.ConvTile.
+//
+//go:noescape
+func sconv4x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
 // sconv6x16AVX2 computes the mr×nr top-left corner (1 ≤ mr ≤ 6, 1 ≤ nr ≤ 16) of
 // a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
 // row i of tap t at src + ind[t·6 + i] (elements), or zero when that is negative.
@@ -43,6 +99,22 @@ func packRows12AVX512(k int, a *float32, lda int, dst *float32)
 //
 //go:noescape
 func sconv6x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
+// sconv4x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 4, 1 ≤ nr ≤ 32) of
+// a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
+// row i of tap t at src + ind[t·4 + i] (elements), or zero when that is negative.
+// It has the indirect-convolution contract documented at generic.ConvTile.
+//
+//go:noescape
+func sconv4x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
+// sconv8x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 8, 1 ≤ nr ≤ 32) of
+// a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
+// row i of tap t at src + ind[t·8 + i] (elements), or zero when that is negative.
+// It has the indirect-convolution contract documented at generic.ConvTile.
+//
+//go:noescape
+func sconv8x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 
 // sconv12x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 12, 1 ≤ nr ≤ 32) of
 // a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),

@@ -4,6 +4,735 @@
 
 #include "textflag.h"
 
+// func sgemm2x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// Requires: AVX, CMOV, FMA3, MMX+
+TEXT ·sgemm2x16AVX2(SB), NOSPLIT, $0-88
+	// Register plan for the 2×16 tile (AVX2):
+	//   acc[i][j]   4 vector accumulators: row i < 2, vector j < 2 of C
+	//   bv[j]       2 vectors: row p of the B panel
+	//   av[2]       2 vectors: A(i, p) broadcast, alternating so that consecutive rows' loads overlap
+	//   aRow[1]     A row pointers, row i at aRow[i/3] + (i%3)*rsA; each advances by csA per step
+	//   bPtr        B row pointer, advances by rsB per step
+	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
+	// address A by displacement; other strides take a one-step loop.
+	// Per step of k: 2 B loads, 2 broadcasts, 4 FMAs; no other memory traffic.
+	MOVQ       rsA+16(FP), AX
+	MOVQ       csA+24(FP), CX
+	MOVQ       rsB+40(FP), DX
+	SHLQ       $0x02, AX
+	SHLQ       $0x02, CX
+	SHLQ       $0x02, DX
+	MOVQ       a+8(FP), BX
+	MOVQ       b+32(FP), SI
+	MOVQ       k+0(FP), DI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	MOVQ       c+48(FP), R8
+	MOVQ       ldc+56(FP), R9
+	SHLQ       $0x02, R9
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	LEAQ       (DX)(DX*2), R8
+	CMPQ       CX, $0x00000004
+	JEQ        sgemm2x16AVX2_rowMajor
+	CMPQ       AX, $0x00000004
+	JNE        sgemm2x16AVX2_general
+	CMPQ       CX, $0x00000008
+	JEQ        sgemm2x16AVX2_packed
+
+	// General loop: one rank-1 update of the tile per step of k, any A strides.
+sgemm2x16AVX2_general:
+	VMOVUPS      (SI), Y4
+	VMOVUPS      32(SI), Y5
+	VBROADCASTSS (BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (BX)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         CX, BX
+	ADDQ         DX, SI
+	DECQ         DI
+	JNZ          sgemm2x16AVX2_general
+	JMP          sgemm2x16AVX2_epilogue
+
+	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·2 + i).
+sgemm2x16AVX2_packed:
+	MOVQ DI, AX
+	SHRQ $0x02, AX
+	JZ   sgemm2x16AVX2_packedTail
+
+sgemm2x16AVX2_packedLoop:
+	VMOVUPS      (SI), Y4
+	VMOVUPS      32(SI), Y5
+	VBROADCASTSS (BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(BX), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      (SI)(DX*1), Y4
+	VMOVUPS      32(SI)(DX*1), Y5
+	VBROADCASTSS 8(BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 12(BX), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      (SI)(DX*2), Y4
+	VMOVUPS      32(SI)(DX*2), Y5
+	VBROADCASTSS 16(BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 20(BX), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      (SI)(R8*1), Y4
+	VMOVUPS      32(SI)(R8*1), Y5
+	VBROADCASTSS 24(BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 28(BX), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000020, BX
+	LEAQ         (SI)(DX*4), SI
+	DECQ         AX
+	JNZ          sgemm2x16AVX2_packedLoop
+
+sgemm2x16AVX2_packedTail:
+	ANDQ $0x00000003, DI
+	JZ   sgemm2x16AVX2_epilogue
+
+sgemm2x16AVX2_packedTailLoop:
+	VMOVUPS      (SI), Y4
+	VMOVUPS      32(SI), Y5
+	VBROADCASTSS (BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(BX), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000008, BX
+	ADDQ         DX, SI
+	DECQ         DI
+	JNZ          sgemm2x16AVX2_packedTailLoop
+	JMP          sgemm2x16AVX2_epilogue
+
+	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
+sgemm2x16AVX2_rowMajor:
+	MOVQ DI, CX
+	SHRQ $0x02, CX
+	JZ   sgemm2x16AVX2_rowMajorTail
+
+sgemm2x16AVX2_rowMajorLoop:
+	VMOVUPS      (SI), Y4
+	VMOVUPS      32(SI), Y5
+	VBROADCASTSS (BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (BX)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      (SI)(DX*1), Y4
+	VMOVUPS      32(SI)(DX*1), Y5
+	VBROADCASTSS 4(BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(BX)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      (SI)(DX*2), Y4
+	VMOVUPS      32(SI)(DX*2), Y5
+	VBROADCASTSS 8(BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 8(BX)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      (SI)(R8*1), Y4
+	VMOVUPS      32(SI)(R8*1), Y5
+	VBROADCASTSS 12(BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 12(BX)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000010, BX
+	LEAQ         (SI)(DX*4), SI
+	DECQ         CX
+	JNZ          sgemm2x16AVX2_rowMajorLoop
+
+sgemm2x16AVX2_rowMajorTail:
+	ANDQ $0x00000003, DI
+	JZ   sgemm2x16AVX2_epilogue
+
+sgemm2x16AVX2_rowMajorTailLoop:
+	VMOVUPS      (SI), Y4
+	VMOVUPS      32(SI), Y5
+	VBROADCASTSS (BX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (BX)(AX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000004, BX
+	ADDQ         DX, SI
+	DECQ         DI
+	JNZ          sgemm2x16AVX2_rowMajorTailLoop
+
+sgemm2x16AVX2_epilogue:
+	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
+	VBROADCASTSS alpha+64(FP), Y4
+	VMULPS       Y4, Y0, Y0
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y4, Y3, Y3
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         mr+72(FP), DX
+	MOVQ         nr+80(FP), BX
+	VBROADCASTSS beta+68(FP), Y4
+	MOVL         beta+68(FP), SI
+	SHLL         $0x01, SI
+	CMPQ         BX, $0x00000010
+	JEQ          sgemm2x16AVX2_full
+	LEAQ         sgemmTailMask<>+0(SB), DI
+	MOVQ         $0x00000008, R8
+	XORQ         R9, R9
+	MOVQ         BX, R10
+	SUBQ         $0x00000000, R10
+	CMPQ         R10, R8
+	CMOVQGT      R8, R10
+	CMPQ         R10, $0x00000000
+	CMOVQLT      R9, R10
+	NEGQ         R10
+	ADDQ         $0x00000008, R10
+	VMOVDQU      (DI)(R10*4), Y5
+	SUBQ         $0x00000008, BX
+	CMPQ         BX, R8
+	CMOVQGT      R8, BX
+	CMPQ         BX, $0x00000000
+	CMOVQLT      R9, BX
+	NEGQ         BX
+	ADDQ         $0x00000008, BX
+	VMOVDQU      (DI)(BX*4), Y6
+	TESTL        SI, SI
+	JZ           sgemm2x16AVX2_maskedOverwrite
+	MOVQ         DX, DX
+	VMASKMOVPS   (AX), Y5, Y7
+	VFMADD231PS  Y7, Y4, Y0
+	VMASKMOVPS   Y0, Y5, (AX)
+	VMASKMOVPS   32(AX), Y6, Y0
+	VFMADD231PS  Y0, Y4, Y1
+	VMASKMOVPS   Y1, Y6, 32(AX)
+	DECQ         DX
+	JZ           sgemm2x16AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y5, Y0
+	VFMADD231PS  Y0, Y4, Y2
+	VMASKMOVPS   Y2, Y5, (AX)
+	VMASKMOVPS   32(AX), Y6, Y0
+	VFMADD231PS  Y0, Y4, Y3
+	VMASKMOVPS   Y3, Y6, 32(AX)
+	JMP          sgemm2x16AVX2_done
+
+sgemm2x16AVX2_maskedOverwrite:
+	MOVQ       DX, DX
+	VMASKMOVPS Y0, Y5, (AX)
+	VMASKMOVPS Y1, Y6, 32(AX)
+	DECQ       DX
+	JZ         sgemm2x16AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y5, (AX)
+	VMASKMOVPS Y3, Y6, 32(AX)
+	JMP        sgemm2x16AVX2_done
+
+sgemm2x16AVX2_full:
+	TESTL       SI, SI
+	JZ          sgemm2x16AVX2_fullOverwrite
+	MOVQ        DX, DX
+	VMOVUPS     (AX), Y5
+	VFMADD231PS Y5, Y4, Y0
+	VMOVUPS     Y0, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y0, Y4, Y1
+	VMOVUPS     Y1, 32(AX)
+	DECQ        DX
+	JZ          sgemm2x16AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y0, Y4, Y2
+	VMOVUPS     Y2, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y0, Y4, Y3
+	VMOVUPS     Y3, 32(AX)
+	JMP         sgemm2x16AVX2_done
+
+sgemm2x16AVX2_fullOverwrite:
+	MOVQ    DX, DX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	DECQ    DX
+	JZ      sgemm2x16AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+
+sgemm2x16AVX2_done:
+	VZEROUPPER
+	RET
+
+DATA sgemmTailMask<>+0(SB)/4, $0xffffffff
+DATA sgemmTailMask<>+4(SB)/4, $0xffffffff
+DATA sgemmTailMask<>+8(SB)/4, $0xffffffff
+DATA sgemmTailMask<>+12(SB)/4, $0xffffffff
+DATA sgemmTailMask<>+16(SB)/4, $0xffffffff
+DATA sgemmTailMask<>+20(SB)/4, $0xffffffff
+DATA sgemmTailMask<>+24(SB)/4, $0xffffffff
+DATA sgemmTailMask<>+28(SB)/4, $0xffffffff
+DATA sgemmTailMask<>+32(SB)/4, $0x00000000
+DATA sgemmTailMask<>+36(SB)/4, $0x00000000
+DATA sgemmTailMask<>+40(SB)/4, $0x00000000
+DATA sgemmTailMask<>+44(SB)/4, $0x00000000
+DATA sgemmTailMask<>+48(SB)/4, $0x00000000
+DATA sgemmTailMask<>+52(SB)/4, $0x00000000
+DATA sgemmTailMask<>+56(SB)/4, $0x00000000
+DATA sgemmTailMask<>+60(SB)/4, $0x00000000
+GLOBL sgemmTailMask<>(SB), RODATA|NOPTR, $64
+
+// func sgemm4x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// Requires: AVX, CMOV, FMA3, MMX+
+TEXT ·sgemm4x16AVX2(SB), NOSPLIT, $0-88
+	// Register plan for the 4×16 tile (AVX2):
+	//   acc[i][j]   8 vector accumulators: row i < 4, vector j < 2 of C
+	//   bv[j]       2 vectors: row p of the B panel
+	//   av[2]       2 vectors: A(i, p) broadcast, alternating so that consecutive rows' loads overlap
+	//   aRow[2]     A row pointers, row i at aRow[i/3] + (i%3)*rsA; each advances by csA per step
+	//   bPtr        B row pointer, advances by rsB per step
+	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
+	// address A by displacement; other strides take a one-step loop.
+	// Per step of k: 2 B loads, 4 broadcasts, 8 FMAs; no other memory traffic.
+	MOVQ       rsA+16(FP), AX
+	MOVQ       csA+24(FP), CX
+	MOVQ       rsB+40(FP), DX
+	SHLQ       $0x02, AX
+	SHLQ       $0x02, CX
+	SHLQ       $0x02, DX
+	MOVQ       a+8(FP), BX
+	LEAQ       (BX)(AX*2), SI
+	ADDQ       AX, SI
+	MOVQ       b+32(FP), DI
+	MOVQ       k+0(FP), R8
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       c+48(FP), R9
+	MOVQ       ldc+56(FP), R10
+	SHLQ       $0x02, R10
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	LEAQ       (DX)(DX*2), R9
+	CMPQ       CX, $0x00000004
+	JEQ        sgemm4x16AVX2_rowMajor
+	CMPQ       AX, $0x00000004
+	JNE        sgemm4x16AVX2_general
+	CMPQ       CX, $0x00000010
+	JEQ        sgemm4x16AVX2_packed
+
+	// General loop: one rank-1 update of the tile per step of k, any A strides.
+sgemm4x16AVX2_general:
+	VMOVUPS      (DI), Y8
+	VMOVUPS      32(DI), Y9
+	VBROADCASTSS (BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (BX)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (BX)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         CX, BX
+	ADDQ         CX, SI
+	ADDQ         DX, DI
+	DECQ         R8
+	JNZ          sgemm4x16AVX2_general
+	JMP          sgemm4x16AVX2_epilogue
+
+	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·4 + i).
+sgemm4x16AVX2_packed:
+	MOVQ R8, AX
+	SHRQ $0x02, AX
+	JZ   sgemm4x16AVX2_packedTail
+
+sgemm4x16AVX2_packedLoop:
+	VMOVUPS      (DI), Y8
+	VMOVUPS      32(DI), Y9
+	VBROADCASTSS (BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 8(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 12(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      (DI)(DX*1), Y8
+	VMOVUPS      32(DI)(DX*1), Y9
+	VBROADCASTSS 16(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 20(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 24(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 28(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      (DI)(DX*2), Y8
+	VMOVUPS      32(DI)(DX*2), Y9
+	VBROADCASTSS 32(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 36(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 40(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 44(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      (DI)(R9*1), Y8
+	VMOVUPS      32(DI)(R9*1), Y9
+	VBROADCASTSS 48(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 52(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 56(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 60(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000040, BX
+	LEAQ         (DI)(DX*4), DI
+	DECQ         AX
+	JNZ          sgemm4x16AVX2_packedLoop
+
+sgemm4x16AVX2_packedTail:
+	ANDQ $0x00000003, R8
+	JZ   sgemm4x16AVX2_epilogue
+
+sgemm4x16AVX2_packedTailLoop:
+	VMOVUPS      (DI), Y8
+	VMOVUPS      32(DI), Y9
+	VBROADCASTSS (BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 8(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 12(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000010, BX
+	ADDQ         DX, DI
+	DECQ         R8
+	JNZ          sgemm4x16AVX2_packedTailLoop
+	JMP          sgemm4x16AVX2_epilogue
+
+	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
+sgemm4x16AVX2_rowMajor:
+	MOVQ R8, CX
+	SHRQ $0x02, CX
+	JZ   sgemm4x16AVX2_rowMajorTail
+
+sgemm4x16AVX2_rowMajorLoop:
+	VMOVUPS      (DI), Y8
+	VMOVUPS      32(DI), Y9
+	VBROADCASTSS (BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (BX)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (BX)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      (DI)(DX*1), Y8
+	VMOVUPS      32(DI)(DX*1), Y9
+	VBROADCASTSS 4(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(BX)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(BX)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 4(SI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      (DI)(DX*2), Y8
+	VMOVUPS      32(DI)(DX*2), Y9
+	VBROADCASTSS 8(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 8(BX)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 8(BX)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 8(SI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      (DI)(R9*1), Y8
+	VMOVUPS      32(DI)(R9*1), Y9
+	VBROADCASTSS 12(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 12(BX)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 12(BX)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 12(SI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	LEAQ         (DI)(DX*4), DI
+	DECQ         CX
+	JNZ          sgemm4x16AVX2_rowMajorLoop
+
+sgemm4x16AVX2_rowMajorTail:
+	ANDQ $0x00000003, R8
+	JZ   sgemm4x16AVX2_epilogue
+
+sgemm4x16AVX2_rowMajorTailLoop:
+	VMOVUPS      (DI), Y8
+	VMOVUPS      32(DI), Y9
+	VBROADCASTSS (BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (BX)(AX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (BX)(AX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	ADDQ         DX, DI
+	DECQ         R8
+	JNZ          sgemm4x16AVX2_rowMajorTailLoop
+
+sgemm4x16AVX2_epilogue:
+	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
+	VBROADCASTSS alpha+64(FP), Y8
+	VMULPS       Y8, Y0, Y0
+	VMULPS       Y8, Y1, Y1
+	VMULPS       Y8, Y2, Y2
+	VMULPS       Y8, Y3, Y3
+	VMULPS       Y8, Y4, Y4
+	VMULPS       Y8, Y5, Y5
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y8, Y7, Y7
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         mr+72(FP), DX
+	MOVQ         nr+80(FP), BX
+	VBROADCASTSS beta+68(FP), Y8
+	MOVL         beta+68(FP), SI
+	SHLL         $0x01, SI
+	CMPQ         BX, $0x00000010
+	JEQ          sgemm4x16AVX2_full
+	LEAQ         sgemmTailMask<>+0(SB), DI
+	MOVQ         $0x00000008, R8
+	XORQ         R9, R9
+	MOVQ         BX, R10
+	SUBQ         $0x00000000, R10
+	CMPQ         R10, R8
+	CMOVQGT      R8, R10
+	CMPQ         R10, $0x00000000
+	CMOVQLT      R9, R10
+	NEGQ         R10
+	ADDQ         $0x00000008, R10
+	VMOVDQU      (DI)(R10*4), Y9
+	SUBQ         $0x00000008, BX
+	CMPQ         BX, R8
+	CMOVQGT      R8, BX
+	CMPQ         BX, $0x00000000
+	CMOVQLT      R9, BX
+	NEGQ         BX
+	ADDQ         $0x00000008, BX
+	VMOVDQU      (DI)(BX*4), Y10
+	TESTL        SI, SI
+	JZ           sgemm4x16AVX2_maskedOverwrite
+	MOVQ         DX, DX
+	VMASKMOVPS   (AX), Y9, Y11
+	VFMADD231PS  Y11, Y8, Y0
+	VMASKMOVPS   Y0, Y9, (AX)
+	VMASKMOVPS   32(AX), Y10, Y0
+	VFMADD231PS  Y0, Y8, Y1
+	VMASKMOVPS   Y1, Y10, 32(AX)
+	DECQ         DX
+	JZ           sgemm4x16AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y9, Y0
+	VFMADD231PS  Y0, Y8, Y2
+	VMASKMOVPS   Y2, Y9, (AX)
+	VMASKMOVPS   32(AX), Y10, Y0
+	VFMADD231PS  Y0, Y8, Y3
+	VMASKMOVPS   Y3, Y10, 32(AX)
+	DECQ         DX
+	JZ           sgemm4x16AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y9, Y0
+	VFMADD231PS  Y0, Y8, Y4
+	VMASKMOVPS   Y4, Y9, (AX)
+	VMASKMOVPS   32(AX), Y10, Y0
+	VFMADD231PS  Y0, Y8, Y5
+	VMASKMOVPS   Y5, Y10, 32(AX)
+	DECQ         DX
+	JZ           sgemm4x16AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y9, Y0
+	VFMADD231PS  Y0, Y8, Y6
+	VMASKMOVPS   Y6, Y9, (AX)
+	VMASKMOVPS   32(AX), Y10, Y0
+	VFMADD231PS  Y0, Y8, Y7
+	VMASKMOVPS   Y7, Y10, 32(AX)
+	JMP          sgemm4x16AVX2_done
+
+sgemm4x16AVX2_maskedOverwrite:
+	MOVQ       DX, DX
+	VMASKMOVPS Y0, Y9, (AX)
+	VMASKMOVPS Y1, Y10, 32(AX)
+	DECQ       DX
+	JZ         sgemm4x16AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y9, (AX)
+	VMASKMOVPS Y3, Y10, 32(AX)
+	DECQ       DX
+	JZ         sgemm4x16AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y4, Y9, (AX)
+	VMASKMOVPS Y5, Y10, 32(AX)
+	DECQ       DX
+	JZ         sgemm4x16AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y6, Y9, (AX)
+	VMASKMOVPS Y7, Y10, 32(AX)
+	JMP        sgemm4x16AVX2_done
+
+sgemm4x16AVX2_full:
+	TESTL       SI, SI
+	JZ          sgemm4x16AVX2_fullOverwrite
+	MOVQ        DX, DX
+	VMOVUPS     (AX), Y9
+	VFMADD231PS Y9, Y8, Y0
+	VMOVUPS     Y0, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y0, Y8, Y1
+	VMOVUPS     Y1, 32(AX)
+	DECQ        DX
+	JZ          sgemm4x16AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y0, Y8, Y2
+	VMOVUPS     Y2, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y0, Y8, Y3
+	VMOVUPS     Y3, 32(AX)
+	DECQ        DX
+	JZ          sgemm4x16AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y0, Y8, Y4
+	VMOVUPS     Y4, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y0, Y8, Y5
+	VMOVUPS     Y5, 32(AX)
+	DECQ        DX
+	JZ          sgemm4x16AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y0, Y8, Y6
+	VMOVUPS     Y6, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y0, Y8, Y7
+	VMOVUPS     Y7, 32(AX)
+	JMP         sgemm4x16AVX2_done
+
+sgemm4x16AVX2_fullOverwrite:
+	MOVQ    DX, DX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	DECQ    DX
+	JZ      sgemm4x16AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	DECQ    DX
+	JZ      sgemm4x16AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	DECQ    DX
+	JZ      sgemm4x16AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+
+sgemm4x16AVX2_done:
+	VZEROUPPER
+	RET
+
 // func sgemm6x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
 // Requires: AVX, CMOV, FMA3, MMX+
 TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-88
@@ -566,24 +1295,6 @@ sgemm6x16AVX2_done:
 	VZEROUPPER
 	RET
 
-DATA sgemmTailMask<>+0(SB)/4, $0xffffffff
-DATA sgemmTailMask<>+4(SB)/4, $0xffffffff
-DATA sgemmTailMask<>+8(SB)/4, $0xffffffff
-DATA sgemmTailMask<>+12(SB)/4, $0xffffffff
-DATA sgemmTailMask<>+16(SB)/4, $0xffffffff
-DATA sgemmTailMask<>+20(SB)/4, $0xffffffff
-DATA sgemmTailMask<>+24(SB)/4, $0xffffffff
-DATA sgemmTailMask<>+28(SB)/4, $0xffffffff
-DATA sgemmTailMask<>+32(SB)/4, $0x00000000
-DATA sgemmTailMask<>+36(SB)/4, $0x00000000
-DATA sgemmTailMask<>+40(SB)/4, $0x00000000
-DATA sgemmTailMask<>+44(SB)/4, $0x00000000
-DATA sgemmTailMask<>+48(SB)/4, $0x00000000
-DATA sgemmTailMask<>+52(SB)/4, $0x00000000
-DATA sgemmTailMask<>+56(SB)/4, $0x00000000
-DATA sgemmTailMask<>+60(SB)/4, $0x00000000
-GLOBL sgemmTailMask<>(SB), RODATA|NOPTR, $64
-
 // func packRows6AVX2(k int, a *float32, lda int, dst *float32)
 TEXT ·packRows6AVX2(SB), NOSPLIT, $0-32
 	MOVQ lda+16(FP), AX
@@ -612,6 +1323,925 @@ packRows6AVX2_step:
 	ADDQ $0x00000018, BX
 	DECQ SI
 	JNZ  packRows6AVX2_step
+	RET
+
+// func sgemm4x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
+TEXT ·sgemm4x32AVX512(SB), NOSPLIT, $0-88
+	// Register plan for the 4×32 tile (AVX512):
+	//   acc[i][j]   8 vector accumulators: row i < 4, vector j < 2 of C
+	//   bv[j]       2 vectors: row p of the B panel
+	//   av[2]       2 vectors: A(i, p) broadcast, alternating so that consecutive rows' loads overlap
+	//   aRow[2]     A row pointers, row i at aRow[i/3] + (i%3)*rsA; each advances by csA per step
+	//   bPtr        B row pointer, advances by rsB per step
+	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
+	// address A by displacement; other strides take a one-step loop.
+	// Per step of k: 2 B loads, 4 broadcasts, 8 FMAs; no other memory traffic.
+	MOVQ       rsA+16(FP), AX
+	MOVQ       csA+24(FP), CX
+	MOVQ       rsB+40(FP), DX
+	SHLQ       $0x02, AX
+	SHLQ       $0x02, CX
+	SHLQ       $0x02, DX
+	MOVQ       a+8(FP), BX
+	LEAQ       (BX)(AX*2), SI
+	ADDQ       AX, SI
+	MOVQ       b+32(FP), DI
+	MOVQ       k+0(FP), R8
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	MOVQ       c+48(FP), R9
+	MOVQ       ldc+56(FP), R10
+	SHLQ       $0x02, R10
+	PREFETCHT0 (R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 124(R9)
+	ADDQ       R10, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 124(R9)
+	LEAQ       (DX)(DX*2), R9
+	CMPQ       CX, $0x00000004
+	JEQ        sgemm4x32AVX512_rowMajor
+	CMPQ       AX, $0x00000004
+	JNE        sgemm4x32AVX512_general
+	CMPQ       CX, $0x00000010
+	JEQ        sgemm4x32AVX512_packed
+
+	// General loop: one rank-1 update of the tile per step of k, any A strides.
+sgemm4x32AVX512_general:
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (BX)(AX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (BX)(AX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         CX, BX
+	ADDQ         CX, SI
+	ADDQ         DX, DI
+	DECQ         R8
+	JNZ          sgemm4x32AVX512_general
+	JMP          sgemm4x32AVX512_epilogue
+
+	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·4 + i).
+sgemm4x32AVX512_packed:
+	MOVQ R8, AX
+	SHRQ $0x02, AX
+	JZ   sgemm4x32AVX512_packedTail
+
+sgemm4x32AVX512_packedLoop:
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(BX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(BX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DI)(DX*1), Z8
+	VMOVUPS      64(DI)(DX*1), Z9
+	VBROADCASTSS 16(BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 20(BX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 24(BX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 28(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DI)(DX*2), Z8
+	VMOVUPS      64(DI)(DX*2), Z9
+	VBROADCASTSS 32(BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 36(BX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 40(BX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 44(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DI)(R9*1), Z8
+	VMOVUPS      64(DI)(R9*1), Z9
+	VBROADCASTSS 48(BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 52(BX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 56(BX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 60(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000040, BX
+	LEAQ         (DI)(DX*4), DI
+	DECQ         AX
+	JNZ          sgemm4x32AVX512_packedLoop
+
+sgemm4x32AVX512_packedTail:
+	ANDQ $0x00000003, R8
+	JZ   sgemm4x32AVX512_epilogue
+
+sgemm4x32AVX512_packedTailLoop:
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(BX), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(BX), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(BX), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, BX
+	ADDQ         DX, DI
+	DECQ         R8
+	JNZ          sgemm4x32AVX512_packedTailLoop
+	JMP          sgemm4x32AVX512_epilogue
+
+	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
+sgemm4x32AVX512_rowMajor:
+	MOVQ R8, CX
+	SHRQ $0x02, CX
+	JZ   sgemm4x32AVX512_rowMajorTail
+
+sgemm4x32AVX512_rowMajorLoop:
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (BX)(AX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (BX)(AX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DI)(DX*1), Z8
+	VMOVUPS      64(DI)(DX*1), Z9
+	VBROADCASTSS 4(BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(BX)(AX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 4(BX)(AX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(SI), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DI)(DX*2), Z8
+	VMOVUPS      64(DI)(DX*2), Z9
+	VBROADCASTSS 8(BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 8(BX)(AX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(BX)(AX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 8(SI), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      (DI)(R9*1), Z8
+	VMOVUPS      64(DI)(R9*1), Z9
+	VBROADCASTSS 12(BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 12(BX)(AX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 12(BX)(AX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(SI), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	LEAQ         (DI)(DX*4), DI
+	DECQ         CX
+	JNZ          sgemm4x32AVX512_rowMajorLoop
+
+sgemm4x32AVX512_rowMajorTail:
+	ANDQ $0x00000003, R8
+	JZ   sgemm4x32AVX512_epilogue
+
+sgemm4x32AVX512_rowMajorTailLoop:
+	VMOVUPS      (DI), Z8
+	VMOVUPS      64(DI), Z9
+	VBROADCASTSS (BX), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (BX)(AX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (BX)(AX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	ADDQ         DX, DI
+	DECQ         R8
+	JNZ          sgemm4x32AVX512_rowMajorTailLoop
+
+sgemm4x32AVX512_epilogue:
+	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
+	VBROADCASTSS alpha+64(FP), Z8
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         mr+72(FP), DX
+	MOVQ         nr+80(FP), BX
+	VBROADCASTSS beta+68(FP), Z8
+	MOVL         beta+68(FP), SI
+	SHLL         $0x01, SI
+	MOVQ         $-1, DI
+	BZHIQ        BX, DI, BX
+	KMOVW        BX, K1
+	SHRQ         $0x10, BX
+	KMOVW        BX, K2
+	TESTL        SI, SI
+	JZ           sgemm4x32AVX512_overwrite
+	MOVQ         DX, DX
+	VMOVUPS.Z    (AX), K1, Z9
+	VFMADD231PS  Z9, Z8, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z8, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm4x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z8, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z8, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm4x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z8, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z8, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm4x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z8, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z8, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	JMP          sgemm4x32AVX512_done
+
+sgemm4x32AVX512_overwrite:
+	MOVQ    DX, DX
+	VMOVUPS Z0, K1, (AX)
+	VMOVUPS Z1, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm4x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z2, K1, (AX)
+	VMOVUPS Z3, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm4x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z4, K1, (AX)
+	VMOVUPS Z5, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm4x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z6, K1, (AX)
+	VMOVUPS Z7, K2, 64(AX)
+
+sgemm4x32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func sgemm8x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
+TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-88
+	// Register plan for the 8×32 tile (AVX512):
+	//   acc[i][j]  16 vector accumulators: row i < 8, vector j < 2 of C
+	//   bv[j]       2 vectors: row p of the B panel
+	//   av[2]       2 vectors: A(i, p) broadcast, alternating so that consecutive rows' loads overlap
+	//   aRow[3]     A row pointers, row i at aRow[i/3] + (i%3)*rsA; each advances by csA per step
+	//   bPtr        B row pointer, advances by rsB per step
+	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
+	// address A by displacement; other strides take a one-step loop.
+	// Per step of k: 2 B loads, 8 broadcasts, 16 FMAs; no other memory traffic.
+	MOVQ       rsA+16(FP), AX
+	MOVQ       csA+24(FP), CX
+	MOVQ       rsB+40(FP), DX
+	SHLQ       $0x02, AX
+	SHLQ       $0x02, CX
+	SHLQ       $0x02, DX
+	MOVQ       a+8(FP), BX
+	LEAQ       (BX)(AX*2), SI
+	ADDQ       AX, SI
+	LEAQ       (SI)(AX*2), DI
+	ADDQ       AX, DI
+	MOVQ       b+32(FP), R8
+	MOVQ       k+0(FP), R9
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R11, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	LEAQ       (DX)(DX*2), R10
+	CMPQ       CX, $0x00000004
+	JEQ        sgemm8x32AVX512_rowMajor
+	CMPQ       AX, $0x00000004
+	JNE        sgemm8x32AVX512_general
+	CMPQ       CX, $0x00000020
+	JEQ        sgemm8x32AVX512_packed
+
+	// General loop: one rank-1 update of the tile per step of k, any A strides.
+sgemm8x32AVX512_general:
+	VMOVUPS      (R8), Z16
+	VMOVUPS      64(R8), Z17
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (BX)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (BX)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (SI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (SI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (DI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (DI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         CX, BX
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          sgemm8x32AVX512_general
+	JMP          sgemm8x32AVX512_epilogue
+
+	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·8 + i).
+sgemm8x32AVX512_packed:
+	MOVQ R9, AX
+	SHRQ $0x02, AX
+	JZ   sgemm8x32AVX512_packedTail
+
+sgemm8x32AVX512_packedLoop:
+	VMOVUPS      (R8), Z16
+	VMOVUPS      64(R8), Z17
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(BX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(BX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(BX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(BX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(BX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(BX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (R8)(DX*1), Z16
+	VMOVUPS      64(R8)(DX*1), Z17
+	VBROADCASTSS 32(BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 36(BX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 40(BX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 44(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 48(BX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 52(BX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 56(BX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 60(BX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (R8)(DX*2), Z16
+	VMOVUPS      64(R8)(DX*2), Z17
+	VBROADCASTSS 64(BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 68(BX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 72(BX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 76(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 80(BX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 84(BX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 88(BX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 92(BX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (R8)(R10*1), Z16
+	VMOVUPS      64(R8)(R10*1), Z17
+	VBROADCASTSS 96(BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 100(BX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 104(BX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 108(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 112(BX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 116(BX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 120(BX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 124(BX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000080, BX
+	LEAQ         (R8)(DX*4), R8
+	DECQ         AX
+	JNZ          sgemm8x32AVX512_packedLoop
+
+sgemm8x32AVX512_packedTail:
+	ANDQ $0x00000003, R9
+	JZ   sgemm8x32AVX512_epilogue
+
+sgemm8x32AVX512_packedTailLoop:
+	VMOVUPS      (R8), Z16
+	VMOVUPS      64(R8), Z17
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(BX), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(BX), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(BX), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 16(BX), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(BX), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 24(BX), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(BX), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000020, BX
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          sgemm8x32AVX512_packedTailLoop
+	JMP          sgemm8x32AVX512_epilogue
+
+	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
+sgemm8x32AVX512_rowMajor:
+	MOVQ R9, CX
+	SHRQ $0x02, CX
+	JZ   sgemm8x32AVX512_rowMajorTail
+
+sgemm8x32AVX512_rowMajorLoop:
+	VMOVUPS      (R8), Z16
+	VMOVUPS      64(R8), Z17
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (BX)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (BX)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (SI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (SI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (DI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (DI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (R8)(DX*1), Z16
+	VMOVUPS      64(R8)(DX*1), Z17
+	VBROADCASTSS 4(BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(BX)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 4(BX)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 4(SI), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 4(SI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 4(SI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 4(DI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 4(DI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (R8)(DX*2), Z16
+	VMOVUPS      64(R8)(DX*2), Z17
+	VBROADCASTSS 8(BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 8(BX)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(BX)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 8(SI), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 8(SI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 8(SI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 8(DI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 8(DI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      (R8)(R10*1), Z16
+	VMOVUPS      64(R8)(R10*1), Z17
+	VBROADCASTSS 12(BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 12(BX)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 12(BX)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(SI), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 12(SI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 12(SI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 12(DI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 12(DI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	ADDQ         $0x00000010, DI
+	LEAQ         (R8)(DX*4), R8
+	DECQ         CX
+	JNZ          sgemm8x32AVX512_rowMajorLoop
+
+sgemm8x32AVX512_rowMajorTail:
+	ANDQ $0x00000003, R9
+	JZ   sgemm8x32AVX512_epilogue
+
+sgemm8x32AVX512_rowMajorTailLoop:
+	VMOVUPS      (R8), Z16
+	VMOVUPS      64(R8), Z17
+	VBROADCASTSS (BX), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (BX)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (BX)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (SI), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (SI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (SI)(AX*2), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (DI), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (DI)(AX*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	ADDQ         $0x00000004, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          sgemm8x32AVX512_rowMajorTailLoop
+
+sgemm8x32AVX512_epilogue:
+	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
+	VBROADCASTSS alpha+64(FP), Z16
+	VMULPS       Z16, Z0, Z0
+	VMULPS       Z16, Z1, Z1
+	VMULPS       Z16, Z2, Z2
+	VMULPS       Z16, Z3, Z3
+	VMULPS       Z16, Z4, Z4
+	VMULPS       Z16, Z5, Z5
+	VMULPS       Z16, Z6, Z6
+	VMULPS       Z16, Z7, Z7
+	VMULPS       Z16, Z8, Z8
+	VMULPS       Z16, Z9, Z9
+	VMULPS       Z16, Z10, Z10
+	VMULPS       Z16, Z11, Z11
+	VMULPS       Z16, Z12, Z12
+	VMULPS       Z16, Z13, Z13
+	VMULPS       Z16, Z14, Z14
+	VMULPS       Z16, Z15, Z15
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         mr+72(FP), DX
+	MOVQ         nr+80(FP), BX
+	VBROADCASTSS beta+68(FP), Z16
+	MOVL         beta+68(FP), SI
+	SHLL         $0x01, SI
+	MOVQ         $-1, DI
+	BZHIQ        BX, DI, BX
+	KMOVW        BX, K1
+	SHRQ         $0x10, BX
+	KMOVW        BX, K2
+	TESTL        SI, SI
+	JZ           sgemm8x32AVX512_overwrite
+	MOVQ         DX, DX
+	VMOVUPS.Z    (AX), K1, Z17
+	VFMADD231PS  Z17, Z16, Z0
+	VMOVUPS      Z0, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z16, Z1
+	VMOVUPS      Z1, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm8x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z16, Z2
+	VMOVUPS      Z2, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z16, Z3
+	VMOVUPS      Z3, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm8x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z16, Z4
+	VMOVUPS      Z4, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z16, Z5
+	VMOVUPS      Z5, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm8x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z16, Z6
+	VMOVUPS      Z6, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z16, Z7
+	VMOVUPS      Z7, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm8x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z16, Z8
+	VMOVUPS      Z8, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z16, Z9
+	VMOVUPS      Z9, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm8x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z16, Z10
+	VMOVUPS      Z10, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z16, Z11
+	VMOVUPS      Z11, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm8x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z16, Z12
+	VMOVUPS      Z12, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z16, Z13
+	VMOVUPS      Z13, K2, 64(AX)
+	DECQ         DX
+	JZ           sgemm8x32AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z0, Z16, Z14
+	VMOVUPS      Z14, K1, (AX)
+	VMOVUPS.Z    64(AX), K2, Z0
+	VFMADD231PS  Z0, Z16, Z15
+	VMOVUPS      Z15, K2, 64(AX)
+	JMP          sgemm8x32AVX512_done
+
+sgemm8x32AVX512_overwrite:
+	MOVQ    DX, DX
+	VMOVUPS Z0, K1, (AX)
+	VMOVUPS Z1, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z2, K1, (AX)
+	VMOVUPS Z3, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z4, K1, (AX)
+	VMOVUPS Z5, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z6, K1, (AX)
+	VMOVUPS Z7, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z8, K1, (AX)
+	VMOVUPS Z9, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z10, K1, (AX)
+	VMOVUPS Z11, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z12, K1, (AX)
+	VMOVUPS Z13, K2, 64(AX)
+	DECQ    DX
+	JZ      sgemm8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z14, K1, (AX)
+	VMOVUPS Z15, K2, 64(AX)
+
+sgemm8x32AVX512_done:
+	VZEROUPPER
 	RET
 
 // func sgemm12x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
@@ -1453,6 +3083,424 @@ packRows12AVX512_step:
 	JNZ  packRows12AVX512_step
 	RET
 
+// func sconv2x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+// Requires: AVX, CMOV, FMA3
+TEXT ·sconv2x16AVX2(SB), $24-89
+	// Register plan for the 2×16 tile (AVX2):
+	//   acc[i][j]   4 vector accumulators: pixel i < 2, vector j < 2 of the channels
+	//   bv[j]       2 vectors: the weights of one input channel
+	//   av[2]       2 vectors: A_t(i, p) broadcast, alternating between rows
+	//   aRow[i]     2 row pointers of the current tap, each at the end of its row
+	//   p           the channel index, counting up from −k to 0: aRow[i] + 4·p is A_t(i, k+p)
+	//   wPtr        the weight row of the current channel; taps follow each other in w
+	//   indPtr      the current tap's MR offsets
+	// The taps left and the ends of src's and zero's rows live in the frame: they are
+	// touched once per tap, the registers are all needed once per channel.
+	// Per channel: 2 weight loads, 2 broadcasts, 4 FMAs; 4 channels per iteration.
+	MOVQ k+8(FP), AX
+	SHLQ $0x02, AX
+	MOVQ src+24(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ zero+32(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 16(SP)
+	MOVQ taps+0(FP), AX
+	MOVQ AX, (SP)
+
+	// The accumulators start from the bias.
+	MOVQ    bias+48(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y1, Y3
+	MOVQ    w+40(FP), AX
+	MOVQ    ind+16(FP), CX
+
+sconv2x16AVX2_tap:
+	// Row i of this tap ends at srcEnd + 4·ind[i], or at zeroEnd for padding.
+	MOVLQSX (CX), DX
+	SHLQ    $0x02, DX
+	ADDQ    8(SP), DX
+	CMPL    (CX), $0x00
+	CMOVQLT 16(SP), DX
+	MOVLQSX 4(CX), BX
+	SHLQ    $0x02, BX
+	ADDQ    8(SP), BX
+	CMPL    4(CX), $0x00
+	CMOVQLT 16(SP), BX
+	ADDQ    $0x00000008, CX
+	MOVQ    k+8(FP), SI
+	NEGQ    SI
+
+	// 4 channels per iteration while that many are left.
+	CMPQ SI, $-4
+	JGT  sconv2x16AVX2_tail
+
+sconv2x16AVX2_unrolled:
+	VMOVUPS      (AX), Y4
+	VMOVUPS      32(AX), Y5
+	VBROADCASTSS (DX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (BX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      64(AX), Y4
+	VMOVUPS      96(AX), Y5
+	VBROADCASTSS 4(DX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(BX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      128(AX), Y4
+	VMOVUPS      160(AX), Y5
+	VBROADCASTSS 8(DX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 8(BX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMOVUPS      192(AX), Y4
+	VMOVUPS      224(AX), Y5
+	VBROADCASTSS 12(DX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 12(BX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, SI
+	CMPQ         SI, $-4
+	JLE          sconv2x16AVX2_unrolled
+
+sconv2x16AVX2_tail:
+	TESTQ SI, SI
+	JZ    sconv2x16AVX2_tapDone
+
+sconv2x16AVX2_tailLoop:
+	VMOVUPS      (AX), Y4
+	VMOVUPS      32(AX), Y5
+	VBROADCASTSS (DX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (BX)(SI*4), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000040, AX
+	INCQ         SI
+	JNZ          sconv2x16AVX2_tailLoop
+
+sconv2x16AVX2_tapDone:
+	DECQ (SP)
+	JNZ  sconv2x16AVX2_tap
+
+	// Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.
+	MOVBLZX relu+88(FP), AX
+	TESTL   AX, AX
+	JZ      sconv2x16AVX2_store
+	VXORPS  Y4, Y4, Y4
+	VMAXPS  Y0, Y4, Y0
+	VMAXPS  Y1, Y4, Y1
+	VMAXPS  Y2, Y4, Y2
+	VMAXPS  Y3, Y4, Y3
+
+sconv2x16AVX2_store:
+	MOVQ       c+56(FP), AX
+	MOVQ       ldc+64(FP), CX
+	SHLQ       $0x02, CX
+	MOVQ       mr+72(FP), DX
+	MOVQ       nr+80(FP), BX
+	CMPQ       BX, $0x00000010
+	JEQ        sconv2x16AVX2_full
+	LEAQ       sgemmTailMask<>+0(SB), SI
+	MOVQ       $0x00000008, DI
+	XORQ       R8, R8
+	MOVQ       BX, R9
+	SUBQ       $0x00000000, R9
+	CMPQ       R9, DI
+	CMOVQGT    DI, R9
+	CMPQ       R9, $0x00000000
+	CMOVQLT    R8, R9
+	NEGQ       R9
+	ADDQ       $0x00000008, R9
+	VMOVDQU    (SI)(R9*4), Y4
+	SUBQ       $0x00000008, BX
+	CMPQ       BX, DI
+	CMOVQGT    DI, BX
+	CMPQ       BX, $0x00000000
+	CMOVQLT    R8, BX
+	NEGQ       BX
+	ADDQ       $0x00000008, BX
+	VMOVDQU    (SI)(BX*4), Y5
+	MOVQ       DX, DX
+	VMASKMOVPS Y0, Y4, (AX)
+	VMASKMOVPS Y1, Y5, 32(AX)
+	DECQ       DX
+	JZ         sconv2x16AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y4, (AX)
+	VMASKMOVPS Y3, Y5, 32(AX)
+	JMP        sconv2x16AVX2_done
+
+sconv2x16AVX2_full:
+	MOVQ    DX, DX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	DECQ    DX
+	JZ      sconv2x16AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+
+sconv2x16AVX2_done:
+	VZEROUPPER
+	RET
+
+// func sconv4x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+// Requires: AVX, CMOV, FMA3
+TEXT ·sconv4x16AVX2(SB), $24-89
+	// Register plan for the 4×16 tile (AVX2):
+	//   acc[i][j]   8 vector accumulators: pixel i < 4, vector j < 2 of the channels
+	//   bv[j]       2 vectors: the weights of one input channel
+	//   av[2]       2 vectors: A_t(i, p) broadcast, alternating between rows
+	//   aRow[i]     4 row pointers of the current tap, each at the end of its row
+	//   p           the channel index, counting up from −k to 0: aRow[i] + 4·p is A_t(i, k+p)
+	//   wPtr        the weight row of the current channel; taps follow each other in w
+	//   indPtr      the current tap's MR offsets
+	// The taps left and the ends of src's and zero's rows live in the frame: they are
+	// touched once per tap, the registers are all needed once per channel.
+	// Per channel: 2 weight loads, 4 broadcasts, 8 FMAs; 4 channels per iteration.
+	MOVQ k+8(FP), AX
+	SHLQ $0x02, AX
+	MOVQ src+24(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ zero+32(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 16(SP)
+	MOVQ taps+0(FP), AX
+	MOVQ AX, (SP)
+
+	// The accumulators start from the bias.
+	MOVQ    bias+48(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y1, Y7
+	MOVQ    w+40(FP), AX
+	MOVQ    ind+16(FP), CX
+
+sconv4x16AVX2_tap:
+	// Row i of this tap ends at srcEnd + 4·ind[i], or at zeroEnd for padding.
+	MOVLQSX (CX), DX
+	SHLQ    $0x02, DX
+	ADDQ    8(SP), DX
+	CMPL    (CX), $0x00
+	CMOVQLT 16(SP), DX
+	MOVLQSX 4(CX), BX
+	SHLQ    $0x02, BX
+	ADDQ    8(SP), BX
+	CMPL    4(CX), $0x00
+	CMOVQLT 16(SP), BX
+	MOVLQSX 8(CX), SI
+	SHLQ    $0x02, SI
+	ADDQ    8(SP), SI
+	CMPL    8(CX), $0x00
+	CMOVQLT 16(SP), SI
+	MOVLQSX 12(CX), DI
+	SHLQ    $0x02, DI
+	ADDQ    8(SP), DI
+	CMPL    12(CX), $0x00
+	CMOVQLT 16(SP), DI
+	ADDQ    $0x00000010, CX
+	MOVQ    k+8(FP), R8
+	NEGQ    R8
+
+	// 4 channels per iteration while that many are left.
+	CMPQ R8, $-4
+	JGT  sconv4x16AVX2_tail
+
+sconv4x16AVX2_unrolled:
+	VMOVUPS      (AX), Y8
+	VMOVUPS      32(AX), Y9
+	VBROADCASTSS (DX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (BX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (SI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (DI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      64(AX), Y8
+	VMOVUPS      96(AX), Y9
+	VBROADCASTSS 4(DX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(BX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 4(DI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      128(AX), Y8
+	VMOVUPS      160(AX), Y9
+	VBROADCASTSS 8(DX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 8(BX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 8(SI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 8(DI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMOVUPS      192(AX), Y8
+	VMOVUPS      224(AX), Y9
+	VBROADCASTSS 12(DX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 12(BX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 12(SI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 12(DI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R8
+	CMPQ         R8, $-4
+	JLE          sconv4x16AVX2_unrolled
+
+sconv4x16AVX2_tail:
+	TESTQ R8, R8
+	JZ    sconv4x16AVX2_tapDone
+
+sconv4x16AVX2_tailLoop:
+	VMOVUPS      (AX), Y8
+	VMOVUPS      32(AX), Y9
+	VBROADCASTSS (DX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (BX)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (SI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (DI)(R8*4), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000040, AX
+	INCQ         R8
+	JNZ          sconv4x16AVX2_tailLoop
+
+sconv4x16AVX2_tapDone:
+	DECQ (SP)
+	JNZ  sconv4x16AVX2_tap
+
+	// Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.
+	MOVBLZX relu+88(FP), AX
+	TESTL   AX, AX
+	JZ      sconv4x16AVX2_store
+	VXORPS  Y8, Y8, Y8
+	VMAXPS  Y0, Y8, Y0
+	VMAXPS  Y1, Y8, Y1
+	VMAXPS  Y2, Y8, Y2
+	VMAXPS  Y3, Y8, Y3
+	VMAXPS  Y4, Y8, Y4
+	VMAXPS  Y5, Y8, Y5
+	VMAXPS  Y6, Y8, Y6
+	VMAXPS  Y7, Y8, Y7
+
+sconv4x16AVX2_store:
+	MOVQ       c+56(FP), AX
+	MOVQ       ldc+64(FP), CX
+	SHLQ       $0x02, CX
+	MOVQ       mr+72(FP), DX
+	MOVQ       nr+80(FP), BX
+	CMPQ       BX, $0x00000010
+	JEQ        sconv4x16AVX2_full
+	LEAQ       sgemmTailMask<>+0(SB), SI
+	MOVQ       $0x00000008, DI
+	XORQ       R8, R8
+	MOVQ       BX, R9
+	SUBQ       $0x00000000, R9
+	CMPQ       R9, DI
+	CMOVQGT    DI, R9
+	CMPQ       R9, $0x00000000
+	CMOVQLT    R8, R9
+	NEGQ       R9
+	ADDQ       $0x00000008, R9
+	VMOVDQU    (SI)(R9*4), Y8
+	SUBQ       $0x00000008, BX
+	CMPQ       BX, DI
+	CMOVQGT    DI, BX
+	CMPQ       BX, $0x00000000
+	CMOVQLT    R8, BX
+	NEGQ       BX
+	ADDQ       $0x00000008, BX
+	VMOVDQU    (SI)(BX*4), Y9
+	MOVQ       DX, DX
+	VMASKMOVPS Y0, Y8, (AX)
+	VMASKMOVPS Y1, Y9, 32(AX)
+	DECQ       DX
+	JZ         sconv4x16AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y8, (AX)
+	VMASKMOVPS Y3, Y9, 32(AX)
+	DECQ       DX
+	JZ         sconv4x16AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y4, Y8, (AX)
+	VMASKMOVPS Y5, Y9, 32(AX)
+	DECQ       DX
+	JZ         sconv4x16AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y6, Y8, (AX)
+	VMASKMOVPS Y7, Y9, 32(AX)
+	JMP        sconv4x16AVX2_done
+
+sconv4x16AVX2_full:
+	MOVQ    DX, DX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	DECQ    DX
+	JZ      sconv4x16AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	DECQ    DX
+	JZ      sconv4x16AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	DECQ    DX
+	JZ      sconv4x16AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+
+sconv4x16AVX2_done:
+	VZEROUPPER
+	RET
+
 // func sconv6x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 // Requires: AVX, CMOV, FMA3
 TEXT ·sconv6x16AVX2(SB), $24-89
@@ -1761,6 +3809,532 @@ sconv6x16AVX2_full:
 	VMOVUPS Y11, 32(AX)
 
 sconv6x16AVX2_done:
+	VZEROUPPER
+	RET
+
+// func sconv4x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·sconv4x32AVX512(SB), $24-89
+	// Register plan for the 4×32 tile (AVX512):
+	//   acc[i][j]   8 vector accumulators: pixel i < 4, vector j < 2 of the channels
+	//   bv[j]       2 vectors: the weights of one input channel
+	//   av[2]       2 vectors: A_t(i, p) broadcast, alternating between rows
+	//   aRow[i]     4 row pointers of the current tap, each at the end of its row
+	//   p           the channel index, counting up from −k to 0: aRow[i] + 4·p is A_t(i, k+p)
+	//   wPtr        the weight row of the current channel; taps follow each other in w
+	//   indPtr      the current tap's MR offsets
+	// The taps left and the ends of src's and zero's rows live in the frame: they are
+	// touched once per tap, the registers are all needed once per channel.
+	// Per channel: 2 weight loads, 4 broadcasts, 8 FMAs; 4 channels per iteration.
+	MOVQ k+8(FP), AX
+	SHLQ $0x02, AX
+	MOVQ src+24(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ zero+32(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 16(SP)
+	MOVQ taps+0(FP), AX
+	MOVQ AX, (SP)
+
+	// The accumulators start from the bias.
+	MOVQ    bias+48(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z1, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z1, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z1, Z7
+	MOVQ    w+40(FP), AX
+	MOVQ    ind+16(FP), CX
+
+sconv4x32AVX512_tap:
+	// Row i of this tap ends at srcEnd + 4·ind[i], or at zeroEnd for padding.
+	MOVLQSX (CX), DX
+	SHLQ    $0x02, DX
+	ADDQ    8(SP), DX
+	CMPL    (CX), $0x00
+	CMOVQLT 16(SP), DX
+	MOVLQSX 4(CX), BX
+	SHLQ    $0x02, BX
+	ADDQ    8(SP), BX
+	CMPL    4(CX), $0x00
+	CMOVQLT 16(SP), BX
+	MOVLQSX 8(CX), SI
+	SHLQ    $0x02, SI
+	ADDQ    8(SP), SI
+	CMPL    8(CX), $0x00
+	CMOVQLT 16(SP), SI
+	MOVLQSX 12(CX), DI
+	SHLQ    $0x02, DI
+	ADDQ    8(SP), DI
+	CMPL    12(CX), $0x00
+	CMOVQLT 16(SP), DI
+	ADDQ    $0x00000010, CX
+	MOVQ    k+8(FP), R8
+	NEGQ    R8
+
+	// 4 channels per iteration while that many are left.
+	CMPQ R8, $-4
+	JGT  sconv4x32AVX512_tail
+
+sconv4x32AVX512_unrolled:
+	VMOVUPS      (AX), Z8
+	VMOVUPS      64(AX), Z9
+	VBROADCASTSS (DX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (BX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (SI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (DI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      128(AX), Z8
+	VMOVUPS      192(AX), Z9
+	VBROADCASTSS 4(DX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(BX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 4(SI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(DI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      256(AX), Z8
+	VMOVUPS      320(AX), Z9
+	VBROADCASTSS 8(DX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 8(BX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 8(SI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 8(DI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	VMOVUPS      384(AX), Z8
+	VMOVUPS      448(AX), Z9
+	VBROADCASTSS 12(DX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 12(BX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 12(SI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 12(DI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000200, AX
+	ADDQ         $0x04, R8
+	CMPQ         R8, $-4
+	JLE          sconv4x32AVX512_unrolled
+
+sconv4x32AVX512_tail:
+	TESTQ R8, R8
+	JZ    sconv4x32AVX512_tapDone
+
+sconv4x32AVX512_tailLoop:
+	VMOVUPS      (AX), Z8
+	VMOVUPS      64(AX), Z9
+	VBROADCASTSS (DX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (BX)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (SI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (DI)(R8*4), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000080, AX
+	INCQ         R8
+	JNZ          sconv4x32AVX512_tailLoop
+
+sconv4x32AVX512_tapDone:
+	DECQ (SP)
+	JNZ  sconv4x32AVX512_tap
+
+	// Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.
+	MOVBLZX relu+88(FP), AX
+	TESTL   AX, AX
+	JZ      sconv4x32AVX512_store
+	VXORPS  Z8, Z8, Z8
+	VMAXPS  Z0, Z8, Z0
+	VMAXPS  Z1, Z8, Z1
+	VMAXPS  Z2, Z8, Z2
+	VMAXPS  Z3, Z8, Z3
+	VMAXPS  Z4, Z8, Z4
+	VMAXPS  Z5, Z8, Z5
+	VMAXPS  Z6, Z8, Z6
+	VMAXPS  Z7, Z8, Z7
+
+sconv4x32AVX512_store:
+	MOVQ    c+56(FP), AX
+	MOVQ    ldc+64(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    mr+72(FP), DX
+	MOVQ    nr+80(FP), BX
+	MOVQ    $-1, SI
+	BZHIQ   BX, SI, BX
+	KMOVW   BX, K1
+	SHRQ    $0x10, BX
+	KMOVW   BX, K2
+	MOVQ    DX, DX
+	VMOVUPS Z0, K1, (AX)
+	VMOVUPS Z1, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv4x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z2, K1, (AX)
+	VMOVUPS Z3, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv4x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z4, K1, (AX)
+	VMOVUPS Z5, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv4x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z6, K1, (AX)
+	VMOVUPS Z7, K2, 64(AX)
+
+sconv4x32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func sconv8x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·sconv8x32AVX512(SB), $24-89
+	// Register plan for the 8×32 tile (AVX512):
+	//   acc[i][j]  16 vector accumulators: pixel i < 8, vector j < 2 of the channels
+	//   bv[j]       2 vectors: the weights of one input channel
+	//   av[2]       2 vectors: A_t(i, p) broadcast, alternating between rows
+	//   aRow[i]     8 row pointers of the current tap, each at the end of its row
+	//   p           the channel index, counting up from −k to 0: aRow[i] + 4·p is A_t(i, k+p)
+	//   wPtr        the weight row of the current channel; taps follow each other in w
+	//   indPtr      the current tap's MR offsets
+	// The taps left and the ends of src's and zero's rows live in the frame: they are
+	// touched once per tap, the registers are all needed once per channel.
+	// Per channel: 2 weight loads, 8 broadcasts, 16 FMAs; 4 channels per iteration.
+	MOVQ k+8(FP), AX
+	SHLQ $0x02, AX
+	MOVQ src+24(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ zero+32(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 16(SP)
+	MOVQ taps+0(FP), AX
+	MOVQ AX, (SP)
+
+	// The accumulators start from the bias.
+	MOVQ    bias+48(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z1, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z1, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z1, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z1, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z1, Z11
+	VMOVAPS Z0, Z12
+	VMOVAPS Z1, Z13
+	VMOVAPS Z0, Z14
+	VMOVAPS Z1, Z15
+	MOVQ    w+40(FP), AX
+	MOVQ    ind+16(FP), CX
+
+sconv8x32AVX512_tap:
+	// Row i of this tap ends at srcEnd + 4·ind[i], or at zeroEnd for padding.
+	MOVLQSX (CX), DX
+	SHLQ    $0x02, DX
+	ADDQ    8(SP), DX
+	CMPL    (CX), $0x00
+	CMOVQLT 16(SP), DX
+	MOVLQSX 4(CX), BX
+	SHLQ    $0x02, BX
+	ADDQ    8(SP), BX
+	CMPL    4(CX), $0x00
+	CMOVQLT 16(SP), BX
+	MOVLQSX 8(CX), SI
+	SHLQ    $0x02, SI
+	ADDQ    8(SP), SI
+	CMPL    8(CX), $0x00
+	CMOVQLT 16(SP), SI
+	MOVLQSX 12(CX), DI
+	SHLQ    $0x02, DI
+	ADDQ    8(SP), DI
+	CMPL    12(CX), $0x00
+	CMOVQLT 16(SP), DI
+	MOVLQSX 16(CX), R8
+	SHLQ    $0x02, R8
+	ADDQ    8(SP), R8
+	CMPL    16(CX), $0x00
+	CMOVQLT 16(SP), R8
+	MOVLQSX 20(CX), R9
+	SHLQ    $0x02, R9
+	ADDQ    8(SP), R9
+	CMPL    20(CX), $0x00
+	CMOVQLT 16(SP), R9
+	MOVLQSX 24(CX), R10
+	SHLQ    $0x02, R10
+	ADDQ    8(SP), R10
+	CMPL    24(CX), $0x00
+	CMOVQLT 16(SP), R10
+	MOVLQSX 28(CX), R11
+	SHLQ    $0x02, R11
+	ADDQ    8(SP), R11
+	CMPL    28(CX), $0x00
+	CMOVQLT 16(SP), R11
+	ADDQ    $0x00000020, CX
+	MOVQ    k+8(FP), R12
+	NEGQ    R12
+
+	// 4 channels per iteration while that many are left.
+	CMPQ R12, $-4
+	JGT  sconv8x32AVX512_tail
+
+sconv8x32AVX512_unrolled:
+	VMOVUPS      (AX), Z16
+	VMOVUPS      64(AX), Z17
+	VBROADCASTSS (DX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (BX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (SI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (DI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (R8)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R9)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R10)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R11)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      128(AX), Z16
+	VMOVUPS      192(AX), Z17
+	VBROADCASTSS 4(DX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(BX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 4(SI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 4(DI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 4(R8)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 4(R9)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 4(R10)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 4(R11)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      256(AX), Z16
+	VMOVUPS      320(AX), Z17
+	VBROADCASTSS 8(DX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 8(BX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 8(SI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 8(DI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 8(R8)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 8(R9)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 8(R10)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 8(R11)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	VMOVUPS      384(AX), Z16
+	VMOVUPS      448(AX), Z17
+	VBROADCASTSS 12(DX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 12(BX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS 12(SI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(DI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS 12(R8)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 12(R9)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS 12(R10)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 12(R11)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000200, AX
+	ADDQ         $0x04, R12
+	CMPQ         R12, $-4
+	JLE          sconv8x32AVX512_unrolled
+
+sconv8x32AVX512_tail:
+	TESTQ R12, R12
+	JZ    sconv8x32AVX512_tapDone
+
+sconv8x32AVX512_tailLoop:
+	VMOVUPS      (AX), Z16
+	VMOVUPS      64(AX), Z17
+	VBROADCASTSS (DX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (BX)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (SI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (DI)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (R8)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R9)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R10)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R11)(R12*4), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         $0x00000080, AX
+	INCQ         R12
+	JNZ          sconv8x32AVX512_tailLoop
+
+sconv8x32AVX512_tapDone:
+	DECQ (SP)
+	JNZ  sconv8x32AVX512_tap
+
+	// Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.
+	MOVBLZX relu+88(FP), AX
+	TESTL   AX, AX
+	JZ      sconv8x32AVX512_store
+	VXORPS  Z16, Z16, Z16
+	VMAXPS  Z0, Z16, Z0
+	VMAXPS  Z1, Z16, Z1
+	VMAXPS  Z2, Z16, Z2
+	VMAXPS  Z3, Z16, Z3
+	VMAXPS  Z4, Z16, Z4
+	VMAXPS  Z5, Z16, Z5
+	VMAXPS  Z6, Z16, Z6
+	VMAXPS  Z7, Z16, Z7
+	VMAXPS  Z8, Z16, Z8
+	VMAXPS  Z9, Z16, Z9
+	VMAXPS  Z10, Z16, Z10
+	VMAXPS  Z11, Z16, Z11
+	VMAXPS  Z12, Z16, Z12
+	VMAXPS  Z13, Z16, Z13
+	VMAXPS  Z14, Z16, Z14
+	VMAXPS  Z15, Z16, Z15
+
+sconv8x32AVX512_store:
+	MOVQ    c+56(FP), AX
+	MOVQ    ldc+64(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    mr+72(FP), DX
+	MOVQ    nr+80(FP), BX
+	MOVQ    $-1, SI
+	BZHIQ   BX, SI, BX
+	KMOVW   BX, K1
+	SHRQ    $0x10, BX
+	KMOVW   BX, K2
+	MOVQ    DX, DX
+	VMOVUPS Z0, K1, (AX)
+	VMOVUPS Z1, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z2, K1, (AX)
+	VMOVUPS Z3, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z4, K1, (AX)
+	VMOVUPS Z5, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z6, K1, (AX)
+	VMOVUPS Z7, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z8, K1, (AX)
+	VMOVUPS Z9, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z10, K1, (AX)
+	VMOVUPS Z11, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z12, K1, (AX)
+	VMOVUPS Z13, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv8x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z14, K1, (AX)
+	VMOVUPS Z15, K2, 64(AX)
+
+sconv8x32AVX512_done:
 	VZEROUPPER
 	RET
 
