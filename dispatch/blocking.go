@@ -32,6 +32,11 @@ type Tile struct{ MR, NR int }
 //     (BLIS haswell's sgemm tile).
 //   - neon: 8×12, 24 of 32 q accumulators, A as two 4-wide registers used by element.
 //   - generic: 2×4 scalars, what the Go compiler keeps in its 15 XMM registers.
+//
+// The amd64 ISAs also have edge kernels of MR/3 and 2·MR/3 rows with the same NR (for
+// SGEMM and for the indirect convolution): the last rows of a matrix, or the last output
+// pixels of an image, run on the smallest that covers them, so that a 64-row product is
+// not six 12-row tiles of which one is two-thirds padding.
 var Tiles = map[ISA]Tile{
 	AVX512:  {MR: 12, NR: 32},
 	AVX2:    {MR: 6, NR: 16},
