@@ -75,9 +75,11 @@ func NewFunc(name string, doc []string, params ...Param) *Func {
 	return f
 }
 
+// argSize is where the last argument ends. With no results there is no padding after it:
+// asmdecl (go vet) wants $0-89, not $0-96, after a final bool at offset 88.
 func (f *Func) argSize() int {
 	last := f.params[len(f.params)-1]
-	return (last.Off + last.Size + 7) / 8 * 8
+	return last.Off + last.Size
 }
 
 // Arg is the named argument as a Go assembler operand, e.g. "k+0(FP)".
