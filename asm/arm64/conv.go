@@ -6,17 +6,17 @@ import "fmt"
 // "ld128" form). Its register plan (convPlan; emitted as a table at the top of the
 // function) for the 6×12 tile:
 //
-//	V0–V5    av[i]        A_t(i, p..p+3): 4 channels of pixel i, one 128-bit load, by element
-//	V6–V8    bv[0][j]     w rows p, p+2 │ double-buffered: a row's refill
-//	V9–V11   bv[1][j]     w rows p+1, p+3 │ overlaps the other row's FMLAs
-//	V14–V31  acc[i][j]    C(i, 4j..4j+3), i < 6, j < 3     epilogue: V0 zero for ReLU
-//	R0–R5    aRow[i]      A_t row pointers: src + 4·ind[t·MR+i], or zero when that is < 0
+//	V0–V5    av[i]        A_t(i, p..p+3), one 128-bit load a row, used by element │ epilogue:
+//	V6–V8    bv[0][j]     w rows p and p+2 ┐ double-buffered: one row refills    │ V0 zeroV
+//	V9–V11   bv[1][j]     w rows p+1, p+3  ┘ while the other feeds the FMLAs     │ (ReLU)
+//	V14–V31  acc[i][j]    C(i, 4j..4j+3), i < 6, j < 3; V12–V13 spare
+//	R0–R5    aRow[i]      row pointers of the tap: src + 4·ind[t·6+i], or zero if that is < 0
 //	R6–R14   indPtr src zero wPtr k tapsLeft kBlocks off biasPtr
 //	R15–R17, R19–R21      epilogue: cRow ldc rowsLeft cols cPtr relu
 //
-// With one row pointer per pixel, A cannot be loaded a column at a time as the SGEMM
-// kernel's packed path does: each row's load brings 4 steps of k, and 6 rows × 4 steps
-// leave 30 of the 32 vector registers taken. 8 rows (the SGEMM tile) would need 35.
+// Each pixel has its own row pointer, so A cannot come a column at a time as in the SGEMM
+// kernel's packed path: a row's load brings 4 steps of k, and 6 rows take 18 accumulators +
+// 6 A + 6 B = 30 vector registers. The SGEMM kernel's 8 rows would need 24 + 8 + 3 = 35.
 
 // convKernel describes one NEON indirect convolution micro-kernel: an MR×NR register tile
 // of C, NR/4 q registers per row. NR must be the SGEMM kernel's: both read one packing
@@ -190,7 +190,7 @@ func (k convKernel) generate() *Func {
 	f.VLD1Past(p.wPtr, p.bv[1]...)
 	for step := 0; step < convKStep; step++ {
 		b := p.bv[step%2]
-		k.rank1(f, p, b, step)
+		p.rank1(f, b, step)
 		if step+2 < convKStep {
 			f.VLD1Past(p.wPtr, b...)
 		}
@@ -206,15 +206,15 @@ func (k convKernel) generate() *Func {
 	}
 	f.VLD1Past(p.wPtr, p.bv[0]...)
 	f.VLD1Past(p.wPtr, p.bv[1]...)
-	k.rank1(f, p, p.bv[0], 0)
-	k.rank1(f, p, p.bv[1], 1)
+	p.rank1(f, p.bv[0], 0)
+	p.rank1(f, p.bv[1], 1)
 	f.Label("kNoPair")
 	f.TBZ(0, p.k, "tapDone")
 	for i, row := range p.aRow {
 		f.FMOVSLoadP(row, p.av[i])
 	}
 	f.VLD1Past(p.wPtr, p.bv[0]...)
-	k.rank1(f, p, p.bv[0], 0)
+	p.rank1(f, p.bv[0], 0)
 	f.Label("tapDone")
 	f.SUBS(1, p.tapsLeft)
 	f.BNE("tap")
@@ -252,7 +252,7 @@ func (k convKernel) generate() *Func {
 }
 
 // rank1 emits one step of k: acc[i] += b · av[i][lane] for every row i.
-func (k convKernel) rank1(f *Func, p convPlan, b []VReg, lane int) {
+func (p convPlan) rank1(f *Func, b []VReg, lane int) {
 	for i, row := range p.acc {
 		for j, a := range row {
 			f.FMLAElem(a, b[j], p.av[i], lane)
