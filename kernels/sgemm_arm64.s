@@ -663,3 +663,421 @@ sgemm8x12NEON_tail7_no1:
 	B        sgemm8x12NEON_done
 sgemm8x12NEON_done:
 	RET      
+
+// func sconv6x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+TEXT ·sconv6x12NEON(SB), NOSPLIT, $0-89
+	// Register plan for the 6×12 tile (NEON, 4 float32 lanes per q register):
+	//   acc[i][j]  V14–V31  18 accumulators: pixel i < 6, channels 4j..4j+3 (j < 3) of C
+	//   av[i]      V0–V5    A_t(i, p..p+3): 4 steps of k of row i in one load, used by element
+	//   bv[0][j]   V6–V8    w rows p and p+2, refilled while the FMLAs use bv[1]
+	//   bv[1][j]   V9–V11   w rows p+1 and p+3, refilled while the FMLAs use bv[0]
+	//   zeroV      V0       epilogue: +0 for ReLU
+	//   aRow[i]    R0–R5    row pointers of tap t: src + 4·ind[t·6+i], or zero when that offset is < 0
+	//   indPtr     R6       ind, advancing by 6 int32s per tap
+	//   src zero   R7–R8    the input, and the padding row of k zeros
+	//   wPtr       R9       w, read once from start to end: tap t's rows follow tap t-1's
+	//   k          R10      channels per tap; bits 1 and 0 select the k-tail steps
+	//   tapsLeft   R11      taps left
+	//   kBlocks    R12      main-loop iterations (4 steps of k each) left in this tap
+	//   off        R13      an offset from ind, sign-extended
+	//   biasPtr    R14      bias, read once into every row of acc
+	//   cRow ldc   R15–R16  epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R17      epilogue: rows of C left to store
+	//   cols       R19      epilogue: nr
+	//   cPtr       R20      epilogue: walks along a row of C in the column-tail path
+	//   relu       R21      epilogue: the relu argument
+	// Per 4 steps of k: 6 128-bit loads of A (one a row), 12 of w (as 4 LD1 of 3 registers),
+	// 72 FMLA by element. The k tail (k mod 4) loads 2 then 1 channel a row (LDR d, LDR s).
+	MOVD     taps+0(FP), R11
+	MOVD     k+8(FP), R10
+	MOVD     ind+16(FP), R6
+	MOVD     src+24(FP), R7
+	MOVD     zero+32(FP), R8
+	MOVD     w+40(FP), R9
+	MOVD     bias+48(FP), R14
+	// Every row of the tile starts from the bias.
+	VLD1     (R14), [V14.S4, V15.S4, V16.S4]
+	VMOV     V14.B16, V17.B16
+	VMOV     V15.B16, V18.B16
+	VMOV     V16.B16, V19.B16
+	VMOV     V14.B16, V20.B16
+	VMOV     V15.B16, V21.B16
+	VMOV     V16.B16, V22.B16
+	VMOV     V14.B16, V23.B16
+	VMOV     V15.B16, V24.B16
+	VMOV     V16.B16, V25.B16
+	VMOV     V14.B16, V26.B16
+	VMOV     V15.B16, V27.B16
+	VMOV     V16.B16, V28.B16
+	VMOV     V14.B16, V29.B16
+	VMOV     V15.B16, V30.B16
+	VMOV     V16.B16, V31.B16
+	// taps = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.
+	CBZ      R11, sconv6x12NEON_epilogue
+
+	// One tap: the row pointers, then k steps of the rank-1 update.
+sconv6x12NEON_tap:
+	MOVW     0(R6), R13
+	ADD      R13<<2, R7, R0
+	CMP      $0, R13
+	CSEL     LT, R8, R0, R0
+	MOVW     4(R6), R13
+	ADD      R13<<2, R7, R1
+	CMP      $0, R13
+	CSEL     LT, R8, R1, R1
+	MOVW     8(R6), R13
+	ADD      R13<<2, R7, R2
+	CMP      $0, R13
+	CSEL     LT, R8, R2, R2
+	MOVW     12(R6), R13
+	ADD      R13<<2, R7, R3
+	CMP      $0, R13
+	CSEL     LT, R8, R3, R3
+	MOVW     16(R6), R13
+	ADD      R13<<2, R7, R4
+	CMP      $0, R13
+	CSEL     LT, R8, R4, R4
+	MOVW     20(R6), R13
+	ADD      R13<<2, R7, R5
+	CMP      $0, R13
+	CSEL     LT, R8, R5, R5
+	ADD      $24, R6
+	LSR      $2, R10, R12
+	CBZ      R12, sconv6x12NEON_kTail
+
+	// 4 steps of k: A in one load a row, used by lanes; w a row of 12 at a time.
+sconv6x12NEON_kLoop:
+	VLD1.P   16(R0), [V0.S4]
+	VLD1.P   16(R1), [V1.S4]
+	VLD1.P   16(R2), [V2.S4]
+	VLD1.P   16(R3), [V3.S4]
+	VLD1.P   16(R4), [V4.S4]
+	VLD1.P   16(R5), [V5.S4]
+	VLD1.P   48(R9), [V6.S4, V7.S4, V8.S4]
+	VLD1.P   48(R9), [V9.S4, V10.S4, V11.S4]
+	WORD     $0x4f8010ce // fmla v14.4s, v6.4s, v0.s[0]
+	WORD     $0x4f8010ef // fmla v15.4s, v7.4s, v0.s[0]
+	WORD     $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
+	WORD     $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD     $0x4f8110f2 // fmla v18.4s, v7.4s, v1.s[0]
+	WORD     $0x4f811113 // fmla v19.4s, v8.4s, v1.s[0]
+	WORD     $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD     $0x4f8210f5 // fmla v21.4s, v7.4s, v2.s[0]
+	WORD     $0x4f821116 // fmla v22.4s, v8.4s, v2.s[0]
+	WORD     $0x4f8310d7 // fmla v23.4s, v6.4s, v3.s[0]
+	WORD     $0x4f8310f8 // fmla v24.4s, v7.4s, v3.s[0]
+	WORD     $0x4f831119 // fmla v25.4s, v8.4s, v3.s[0]
+	WORD     $0x4f8410da // fmla v26.4s, v6.4s, v4.s[0]
+	WORD     $0x4f8410fb // fmla v27.4s, v7.4s, v4.s[0]
+	WORD     $0x4f84111c // fmla v28.4s, v8.4s, v4.s[0]
+	WORD     $0x4f8510dd // fmla v29.4s, v6.4s, v5.s[0]
+	WORD     $0x4f8510fe // fmla v30.4s, v7.4s, v5.s[0]
+	WORD     $0x4f85111f // fmla v31.4s, v8.4s, v5.s[0]
+	VLD1.P   48(R9), [V6.S4, V7.S4, V8.S4]
+	WORD     $0x4fa0112e // fmla v14.4s, v9.4s, v0.s[1]
+	WORD     $0x4fa0114f // fmla v15.4s, v10.4s, v0.s[1]
+	WORD     $0x4fa01170 // fmla v16.4s, v11.4s, v0.s[1]
+	WORD     $0x4fa11131 // fmla v17.4s, v9.4s, v1.s[1]
+	WORD     $0x4fa11152 // fmla v18.4s, v10.4s, v1.s[1]
+	WORD     $0x4fa11173 // fmla v19.4s, v11.4s, v1.s[1]
+	WORD     $0x4fa21134 // fmla v20.4s, v9.4s, v2.s[1]
+	WORD     $0x4fa21155 // fmla v21.4s, v10.4s, v2.s[1]
+	WORD     $0x4fa21176 // fmla v22.4s, v11.4s, v2.s[1]
+	WORD     $0x4fa31137 // fmla v23.4s, v9.4s, v3.s[1]
+	WORD     $0x4fa31158 // fmla v24.4s, v10.4s, v3.s[1]
+	WORD     $0x4fa31179 // fmla v25.4s, v11.4s, v3.s[1]
+	WORD     $0x4fa4113a // fmla v26.4s, v9.4s, v4.s[1]
+	WORD     $0x4fa4115b // fmla v27.4s, v10.4s, v4.s[1]
+	WORD     $0x4fa4117c // fmla v28.4s, v11.4s, v4.s[1]
+	WORD     $0x4fa5113d // fmla v29.4s, v9.4s, v5.s[1]
+	WORD     $0x4fa5115e // fmla v30.4s, v10.4s, v5.s[1]
+	WORD     $0x4fa5117f // fmla v31.4s, v11.4s, v5.s[1]
+	VLD1.P   48(R9), [V9.S4, V10.S4, V11.S4]
+	WORD     $0x4f8018ce // fmla v14.4s, v6.4s, v0.s[2]
+	WORD     $0x4f8018ef // fmla v15.4s, v7.4s, v0.s[2]
+	WORD     $0x4f801910 // fmla v16.4s, v8.4s, v0.s[2]
+	WORD     $0x4f8118d1 // fmla v17.4s, v6.4s, v1.s[2]
+	WORD     $0x4f8118f2 // fmla v18.4s, v7.4s, v1.s[2]
+	WORD     $0x4f811913 // fmla v19.4s, v8.4s, v1.s[2]
+	WORD     $0x4f8218d4 // fmla v20.4s, v6.4s, v2.s[2]
+	WORD     $0x4f8218f5 // fmla v21.4s, v7.4s, v2.s[2]
+	WORD     $0x4f821916 // fmla v22.4s, v8.4s, v2.s[2]
+	WORD     $0x4f8318d7 // fmla v23.4s, v6.4s, v3.s[2]
+	WORD     $0x4f8318f8 // fmla v24.4s, v7.4s, v3.s[2]
+	WORD     $0x4f831919 // fmla v25.4s, v8.4s, v3.s[2]
+	WORD     $0x4f8418da // fmla v26.4s, v6.4s, v4.s[2]
+	WORD     $0x4f8418fb // fmla v27.4s, v7.4s, v4.s[2]
+	WORD     $0x4f84191c // fmla v28.4s, v8.4s, v4.s[2]
+	WORD     $0x4f8518dd // fmla v29.4s, v6.4s, v5.s[2]
+	WORD     $0x4f8518fe // fmla v30.4s, v7.4s, v5.s[2]
+	WORD     $0x4f85191f // fmla v31.4s, v8.4s, v5.s[2]
+	WORD     $0x4fa0192e // fmla v14.4s, v9.4s, v0.s[3]
+	WORD     $0x4fa0194f // fmla v15.4s, v10.4s, v0.s[3]
+	WORD     $0x4fa01970 // fmla v16.4s, v11.4s, v0.s[3]
+	WORD     $0x4fa11931 // fmla v17.4s, v9.4s, v1.s[3]
+	WORD     $0x4fa11952 // fmla v18.4s, v10.4s, v1.s[3]
+	WORD     $0x4fa11973 // fmla v19.4s, v11.4s, v1.s[3]
+	WORD     $0x4fa21934 // fmla v20.4s, v9.4s, v2.s[3]
+	WORD     $0x4fa21955 // fmla v21.4s, v10.4s, v2.s[3]
+	WORD     $0x4fa21976 // fmla v22.4s, v11.4s, v2.s[3]
+	WORD     $0x4fa31937 // fmla v23.4s, v9.4s, v3.s[3]
+	WORD     $0x4fa31958 // fmla v24.4s, v10.4s, v3.s[3]
+	WORD     $0x4fa31979 // fmla v25.4s, v11.4s, v3.s[3]
+	WORD     $0x4fa4193a // fmla v26.4s, v9.4s, v4.s[3]
+	WORD     $0x4fa4195b // fmla v27.4s, v10.4s, v4.s[3]
+	WORD     $0x4fa4197c // fmla v28.4s, v11.4s, v4.s[3]
+	WORD     $0x4fa5193d // fmla v29.4s, v9.4s, v5.s[3]
+	WORD     $0x4fa5195e // fmla v30.4s, v10.4s, v5.s[3]
+	WORD     $0x4fa5197f // fmla v31.4s, v11.4s, v5.s[3]
+	SUBS     $1, R12
+	BNE      sconv6x12NEON_kLoop
+
+	// k mod 4 steps left: two (bit 1 of k), then one (bit 0), loading only those channels.
+sconv6x12NEON_kTail:
+	TBZ      $1, R10, sconv6x12NEON_kNoPair
+	FMOVD.P  8(R0), F0
+	FMOVD.P  8(R1), F1
+	FMOVD.P  8(R2), F2
+	FMOVD.P  8(R3), F3
+	FMOVD.P  8(R4), F4
+	FMOVD.P  8(R5), F5
+	VLD1.P   48(R9), [V6.S4, V7.S4, V8.S4]
+	VLD1.P   48(R9), [V9.S4, V10.S4, V11.S4]
+	WORD     $0x4f8010ce // fmla v14.4s, v6.4s, v0.s[0]
+	WORD     $0x4f8010ef // fmla v15.4s, v7.4s, v0.s[0]
+	WORD     $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
+	WORD     $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD     $0x4f8110f2 // fmla v18.4s, v7.4s, v1.s[0]
+	WORD     $0x4f811113 // fmla v19.4s, v8.4s, v1.s[0]
+	WORD     $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD     $0x4f8210f5 // fmla v21.4s, v7.4s, v2.s[0]
+	WORD     $0x4f821116 // fmla v22.4s, v8.4s, v2.s[0]
+	WORD     $0x4f8310d7 // fmla v23.4s, v6.4s, v3.s[0]
+	WORD     $0x4f8310f8 // fmla v24.4s, v7.4s, v3.s[0]
+	WORD     $0x4f831119 // fmla v25.4s, v8.4s, v3.s[0]
+	WORD     $0x4f8410da // fmla v26.4s, v6.4s, v4.s[0]
+	WORD     $0x4f8410fb // fmla v27.4s, v7.4s, v4.s[0]
+	WORD     $0x4f84111c // fmla v28.4s, v8.4s, v4.s[0]
+	WORD     $0x4f8510dd // fmla v29.4s, v6.4s, v5.s[0]
+	WORD     $0x4f8510fe // fmla v30.4s, v7.4s, v5.s[0]
+	WORD     $0x4f85111f // fmla v31.4s, v8.4s, v5.s[0]
+	WORD     $0x4fa0112e // fmla v14.4s, v9.4s, v0.s[1]
+	WORD     $0x4fa0114f // fmla v15.4s, v10.4s, v0.s[1]
+	WORD     $0x4fa01170 // fmla v16.4s, v11.4s, v0.s[1]
+	WORD     $0x4fa11131 // fmla v17.4s, v9.4s, v1.s[1]
+	WORD     $0x4fa11152 // fmla v18.4s, v10.4s, v1.s[1]
+	WORD     $0x4fa11173 // fmla v19.4s, v11.4s, v1.s[1]
+	WORD     $0x4fa21134 // fmla v20.4s, v9.4s, v2.s[1]
+	WORD     $0x4fa21155 // fmla v21.4s, v10.4s, v2.s[1]
+	WORD     $0x4fa21176 // fmla v22.4s, v11.4s, v2.s[1]
+	WORD     $0x4fa31137 // fmla v23.4s, v9.4s, v3.s[1]
+	WORD     $0x4fa31158 // fmla v24.4s, v10.4s, v3.s[1]
+	WORD     $0x4fa31179 // fmla v25.4s, v11.4s, v3.s[1]
+	WORD     $0x4fa4113a // fmla v26.4s, v9.4s, v4.s[1]
+	WORD     $0x4fa4115b // fmla v27.4s, v10.4s, v4.s[1]
+	WORD     $0x4fa4117c // fmla v28.4s, v11.4s, v4.s[1]
+	WORD     $0x4fa5113d // fmla v29.4s, v9.4s, v5.s[1]
+	WORD     $0x4fa5115e // fmla v30.4s, v10.4s, v5.s[1]
+	WORD     $0x4fa5117f // fmla v31.4s, v11.4s, v5.s[1]
+sconv6x12NEON_kNoPair:
+	TBZ      $0, R10, sconv6x12NEON_tapDone
+	FMOVS.P  4(R0), F0
+	FMOVS.P  4(R1), F1
+	FMOVS.P  4(R2), F2
+	FMOVS.P  4(R3), F3
+	FMOVS.P  4(R4), F4
+	FMOVS.P  4(R5), F5
+	VLD1.P   48(R9), [V6.S4, V7.S4, V8.S4]
+	WORD     $0x4f8010ce // fmla v14.4s, v6.4s, v0.s[0]
+	WORD     $0x4f8010ef // fmla v15.4s, v7.4s, v0.s[0]
+	WORD     $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
+	WORD     $0x4f8110d1 // fmla v17.4s, v6.4s, v1.s[0]
+	WORD     $0x4f8110f2 // fmla v18.4s, v7.4s, v1.s[0]
+	WORD     $0x4f811113 // fmla v19.4s, v8.4s, v1.s[0]
+	WORD     $0x4f8210d4 // fmla v20.4s, v6.4s, v2.s[0]
+	WORD     $0x4f8210f5 // fmla v21.4s, v7.4s, v2.s[0]
+	WORD     $0x4f821116 // fmla v22.4s, v8.4s, v2.s[0]
+	WORD     $0x4f8310d7 // fmla v23.4s, v6.4s, v3.s[0]
+	WORD     $0x4f8310f8 // fmla v24.4s, v7.4s, v3.s[0]
+	WORD     $0x4f831119 // fmla v25.4s, v8.4s, v3.s[0]
+	WORD     $0x4f8410da // fmla v26.4s, v6.4s, v4.s[0]
+	WORD     $0x4f8410fb // fmla v27.4s, v7.4s, v4.s[0]
+	WORD     $0x4f84111c // fmla v28.4s, v8.4s, v4.s[0]
+	WORD     $0x4f8510dd // fmla v29.4s, v6.4s, v5.s[0]
+	WORD     $0x4f8510fe // fmla v30.4s, v7.4s, v5.s[0]
+	WORD     $0x4f85111f // fmla v31.4s, v8.4s, v5.s[0]
+sconv6x12NEON_tapDone:
+	SUBS     $1, R11
+	BNE      sconv6x12NEON_tap
+
+	// Epilogue: ReLU if asked, then C ← acc over mr rows and nr columns.
+sconv6x12NEON_epilogue:
+	MOVBU    relu+88(FP), R21
+	CBZW     R21, sconv6x12NEON_store
+	// FMAX returns NaN when either operand is NaN: max(NaN, 0) stays NaN.
+	VEOR     V0.B16, V0.B16, V0.B16
+	WORD     $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD     $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD     $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD     $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD     $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD     $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
+	WORD     $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
+	WORD     $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
+	WORD     $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
+	WORD     $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
+	WORD     $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
+	WORD     $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
+	WORD     $0x4e20f75a // fmax v26.4s, v26.4s, v0.4s
+	WORD     $0x4e20f77b // fmax v27.4s, v27.4s, v0.4s
+	WORD     $0x4e20f79c // fmax v28.4s, v28.4s, v0.4s
+	WORD     $0x4e20f7bd // fmax v29.4s, v29.4s, v0.4s
+	WORD     $0x4e20f7de // fmax v30.4s, v30.4s, v0.4s
+	WORD     $0x4e20f7ff // fmax v31.4s, v31.4s, v0.4s
+sconv6x12NEON_store:
+	MOVD     c+56(FP), R15
+	MOVD     ldc+64(FP), R16
+	LSL      $2, R16
+	MOVD     mr+72(FP), R17
+	MOVD     nr+80(FP), R19
+	CMP      $12, R19
+	BNE      sconv6x12NEON_tail
+	VST1     [V14.S4, V15.S4, V16.S4], (R15)
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	VST1     [V17.S4, V18.S4, V19.S4], (R15)
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	VST1     [V20.S4, V21.S4, V22.S4], (R15)
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	VST1     [V23.S4, V24.S4, V25.S4], (R15)
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	VST1     [V26.S4, V27.S4, V28.S4], (R15)
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	VST1     [V29.S4, V30.S4, V31.S4], (R15)
+	B        sconv6x12NEON_done
+
+	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
+sconv6x12NEON_tail:
+	MOVD     R15, R20
+	TBZ      $3, R19, sconv6x12NEON_tail0_no8
+	VST1.P   [V14.S4, V15.S4], 32(R20)
+	VMOV     V16.B16, V14.B16
+sconv6x12NEON_tail0_no8:
+	TBZ      $2, R19, sconv6x12NEON_tail0_no4
+	VST1.P   [V14.S4], 16(R20)
+	VMOV     V15.B16, V14.B16
+sconv6x12NEON_tail0_no4:
+	TBZ      $1, R19, sconv6x12NEON_tail0_no2
+	FMOVD.P  F14, 8(R20)
+	VDUP     V14.D[1], V14.D2
+sconv6x12NEON_tail0_no2:
+	TBZ      $0, R19, sconv6x12NEON_tail0_no1
+	FMOVS    F14, (R20)
+sconv6x12NEON_tail0_no1:
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	MOVD     R15, R20
+	TBZ      $3, R19, sconv6x12NEON_tail1_no8
+	VST1.P   [V17.S4, V18.S4], 32(R20)
+	VMOV     V19.B16, V17.B16
+sconv6x12NEON_tail1_no8:
+	TBZ      $2, R19, sconv6x12NEON_tail1_no4
+	VST1.P   [V17.S4], 16(R20)
+	VMOV     V18.B16, V17.B16
+sconv6x12NEON_tail1_no4:
+	TBZ      $1, R19, sconv6x12NEON_tail1_no2
+	FMOVD.P  F17, 8(R20)
+	VDUP     V17.D[1], V17.D2
+sconv6x12NEON_tail1_no2:
+	TBZ      $0, R19, sconv6x12NEON_tail1_no1
+	FMOVS    F17, (R20)
+sconv6x12NEON_tail1_no1:
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	MOVD     R15, R20
+	TBZ      $3, R19, sconv6x12NEON_tail2_no8
+	VST1.P   [V20.S4, V21.S4], 32(R20)
+	VMOV     V22.B16, V20.B16
+sconv6x12NEON_tail2_no8:
+	TBZ      $2, R19, sconv6x12NEON_tail2_no4
+	VST1.P   [V20.S4], 16(R20)
+	VMOV     V21.B16, V20.B16
+sconv6x12NEON_tail2_no4:
+	TBZ      $1, R19, sconv6x12NEON_tail2_no2
+	FMOVD.P  F20, 8(R20)
+	VDUP     V20.D[1], V20.D2
+sconv6x12NEON_tail2_no2:
+	TBZ      $0, R19, sconv6x12NEON_tail2_no1
+	FMOVS    F20, (R20)
+sconv6x12NEON_tail2_no1:
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	MOVD     R15, R20
+	TBZ      $3, R19, sconv6x12NEON_tail3_no8
+	VST1.P   [V23.S4, V24.S4], 32(R20)
+	VMOV     V25.B16, V23.B16
+sconv6x12NEON_tail3_no8:
+	TBZ      $2, R19, sconv6x12NEON_tail3_no4
+	VST1.P   [V23.S4], 16(R20)
+	VMOV     V24.B16, V23.B16
+sconv6x12NEON_tail3_no4:
+	TBZ      $1, R19, sconv6x12NEON_tail3_no2
+	FMOVD.P  F23, 8(R20)
+	VDUP     V23.D[1], V23.D2
+sconv6x12NEON_tail3_no2:
+	TBZ      $0, R19, sconv6x12NEON_tail3_no1
+	FMOVS    F23, (R20)
+sconv6x12NEON_tail3_no1:
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	MOVD     R15, R20
+	TBZ      $3, R19, sconv6x12NEON_tail4_no8
+	VST1.P   [V26.S4, V27.S4], 32(R20)
+	VMOV     V28.B16, V26.B16
+sconv6x12NEON_tail4_no8:
+	TBZ      $2, R19, sconv6x12NEON_tail4_no4
+	VST1.P   [V26.S4], 16(R20)
+	VMOV     V27.B16, V26.B16
+sconv6x12NEON_tail4_no4:
+	TBZ      $1, R19, sconv6x12NEON_tail4_no2
+	FMOVD.P  F26, 8(R20)
+	VDUP     V26.D[1], V26.D2
+sconv6x12NEON_tail4_no2:
+	TBZ      $0, R19, sconv6x12NEON_tail4_no1
+	FMOVS    F26, (R20)
+sconv6x12NEON_tail4_no1:
+	SUBS     $1, R17
+	BEQ      sconv6x12NEON_done
+	ADD      R16, R15, R15
+	MOVD     R15, R20
+	TBZ      $3, R19, sconv6x12NEON_tail5_no8
+	VST1.P   [V29.S4, V30.S4], 32(R20)
+	VMOV     V31.B16, V29.B16
+sconv6x12NEON_tail5_no8:
+	TBZ      $2, R19, sconv6x12NEON_tail5_no4
+	VST1.P   [V29.S4], 16(R20)
+	VMOV     V30.B16, V29.B16
+sconv6x12NEON_tail5_no4:
+	TBZ      $1, R19, sconv6x12NEON_tail5_no2
+	FMOVD.P  F29, 8(R20)
+	VDUP     V29.D[1], V29.D2
+sconv6x12NEON_tail5_no2:
+	TBZ      $0, R19, sconv6x12NEON_tail5_no1
+	FMOVS    F29, (R20)
+sconv6x12NEON_tail5_no1:
+	B        sconv6x12NEON_done
+sconv6x12NEON_done:
+	RET      

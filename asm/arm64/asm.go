@@ -75,9 +75,11 @@ func NewFunc(name string, doc []string, params ...Param) *Func {
 	return f
 }
 
+// argSize is where the last argument ends. With no results there is no padding after it:
+// asmdecl (go vet) wants $0-89, not $0-96, after a final bool at offset 88.
 func (f *Func) argSize() int {
 	last := f.params[len(f.params)-1]
-	return (last.Off + last.Size + 7) / 8 * 8
+	return last.Off + last.Size
 }
 
 // Arg is the named argument as a Go assembler operand, e.g. "k+0(FP)".
@@ -143,8 +145,30 @@ func (f *Func) MOVD(arg string, dst Reg) { f.op("MOVD", arg, dst.String()) }
 // MOVWU loads a 32-bit argument, zero-extended.
 func (f *Func) MOVWU(arg string, dst Reg) { f.op("MOVWU", arg, dst.String()) }
 
+// MOVBU loads a bool or byte argument, zero-extended.
+func (f *Func) MOVBU(arg string, dst Reg) { f.op("MOVBU", arg, dst.String()) }
+
+// MOVWLoad loads the int32 at off(ptr), sign-extended (LDRSW).
+func (f *Func) MOVWLoad(off int, ptr, dst Reg) {
+	f.op("MOVW", fmt.Sprintf("%d(%s)", off, ptr), dst.String())
+}
+
 // ADD sets dst = n + m.
 func (f *Func) ADD(m, n, dst Reg) { f.op("ADD", m.String(), n.String(), dst.String()) }
+
+// ADDShifted sets dst = n + m<<shift.
+func (f *Func) ADDShifted(m Reg, shift int, n, dst Reg) {
+	f.op("ADD", fmt.Sprintf("%s<<%d", m, shift), n.String(), dst.String())
+}
+
+// ADDConst adds v to r.
+func (f *Func) ADDConst(v int, r Reg) { f.op("ADD", imm(v), r.String()) }
+
+// CSELLT sets dst = lt if the flags say less than (signed), else ge.
+func (f *Func) CSELLT(lt, ge, dst Reg) { f.op("CSEL", "LT", lt.String(), ge.String(), dst.String()) }
+
+// LSRTo sets dst = src >> shift, unsigned.
+func (f *Func) LSRTo(shift int, src, dst Reg) { f.op("LSR", imm(shift), src.String(), dst.String()) }
 
 // LSL shifts r left in place.
 func (f *Func) LSL(shift int, r Reg) { f.op("LSL", imm(shift), r.String()) }
@@ -189,6 +213,11 @@ func (f *Func) VLD1P(ptr, step Reg, vs ...VReg) {
 	f.op("VLD1.P", fmt.Sprintf("(%s)(%s)", ptr, step), regList(vs))
 }
 
+// VLD1Past loads consecutive q registers from (ptr) and advances ptr past them.
+func (f *Func) VLD1Past(ptr Reg, vs ...VReg) {
+	f.op("VLD1.P", fmt.Sprintf("%d(%s)", 16*len(vs), ptr), regList(vs))
+}
+
 // VLD1RP broadcasts the float32 at (ptr) to the four lanes of v (LD1R), then advances ptr
 // by step bytes.
 func (f *Func) VLD1RP(ptr, step Reg, v VReg) {
@@ -215,11 +244,19 @@ func (f *Func) FMOVSArg(arg string, v VReg) { f.op("FMOVS", arg, v.F()) }
 // FMOVSLoad loads the float32 at (ptr) into lane 0 of v, clearing the others.
 func (f *Func) FMOVSLoad(ptr Reg, v VReg) { f.op("FMOVS", "("+ptr.String()+")", v.F()) }
 
+// FMOVSLoadP loads the float32 at (ptr) into lane 0 of v, clearing the others, and
+// advances ptr by 4.
+func (f *Func) FMOVSLoadP(ptr Reg, v VReg) { f.op("FMOVS.P", "4("+ptr.String()+")", v.F()) }
+
 // FMOVSStore stores lane 0 of v to (ptr).
 func (f *Func) FMOVSStore(v VReg, ptr Reg) { f.op("FMOVS", v.F(), "("+ptr.String()+")") }
 
 // FMOVDLoad loads the two float32s at (ptr) into lanes 0 and 1 of v, clearing the others.
 func (f *Func) FMOVDLoad(ptr Reg, v VReg) { f.op("FMOVD", "("+ptr.String()+")", v.F()) }
+
+// FMOVDLoadP loads the two float32s at (ptr) into lanes 0 and 1 of v, clearing the others,
+// and advances ptr by 8.
+func (f *Func) FMOVDLoadP(ptr Reg, v VReg) { f.op("FMOVD.P", "8("+ptr.String()+")", v.F()) }
 
 // FMOVDStoreP stores lanes 0 and 1 of v to (ptr) and advances ptr by 8.
 func (f *Func) FMOVDStoreP(v VReg, ptr Reg) { f.op("FMOVD.P", v.F(), "8("+ptr.String()+")") }
@@ -234,6 +271,11 @@ func (f *Func) FMLAElem(d, n, m VReg, lane int) {
 // FMULElem sets d = n·m[lane] (FMUL by element).
 func (f *Func) FMULElem(d, n, m VReg, lane int) {
 	f.word(encFMULElem(d, n, m, lane), fmt.Sprintf("fmul %s, %s, v%d.s[%d]", d.gnu(), n.gnu(), int(m), lane))
+}
+
+// FMAX sets d = max(n, m), lane by lane; a NaN in either gives NaN.
+func (f *Func) FMAX(d, n, m VReg) {
+	f.word(encFMAX(d, n, m), fmt.Sprintf("fmax %s, %s, %s", d.gnu(), n.gnu(), m.gnu()))
 }
 
 // File is one generated assembly file and its Go declarations.

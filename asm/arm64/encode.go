@@ -30,6 +30,20 @@ func elemS(op uint32, d, n, m VReg, lane int) uint32 {
 	return op | l<<21 | uint32(m)<<16 | h<<11 | uint32(n)<<5 | uint32(d)
 }
 
+// FMAX on vectors is in "Advanced SIMD three same": 0 Q U 0 1 1 1 0 0 sz 1 Rm 1 1 1 1 0 1 Rn Rd
+// (bit 23 clear: FMAX; set: FMIN), Q = 1 and sz = 0 for 4S.
+const opFMAX4S = 0x4E20F400 // FMAX Vd.4S, Vn.4S, Vm.4S
+
+// encFMAX encodes FMAX Vd.4S, Vn.4S, Vm.4S: d = max(n, m) lane by lane, NaN if either is.
+func encFMAX(d, n, m VReg) uint32 {
+	for _, v := range []VReg{d, n, m} {
+		if v < 0 || v > 31 {
+			panic(fmt.Sprintf("arm64: no vector register V%d", int(v)))
+		}
+	}
+	return opFMAX4S | uint32(m)<<16 | uint32(n)<<5 | uint32(d)
+}
+
 // encFMLAElem encodes FMLA Vd.4S, Vn.4S, Vm.S[lane]: d += n·m[lane].
 func encFMLAElem(d, n, m VReg, lane int) uint32 { return elemS(opFMLAElem, d, n, m, lane) }
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-// TestEncodingKnown checks the by-element encodings against values taken from binutils,
+// TestEncodingKnown checks the WORD encodings against values taken from binutils,
 // so that it runs where binutils is absent.
 func TestEncodingKnown(t *testing.T) {
 	for _, tc := range []struct {
@@ -24,6 +24,9 @@ func TestEncodingKnown(t *testing.T) {
 		{encFMLAElem(8, 0, 3, 0), 0x4f831008, "fmla v8.4s, v0.4s, v3.s[0]"},
 		{encFMLAElem(31, 2, 4, 3), 0x4fa4185f, "fmla v31.4s, v2.4s, v4.s[3]"},
 		{encFMULElem(8, 8, 0, 0), 0x4f809108, "fmul v8.4s, v8.4s, v0.s[0]"},
+		{encFMAX(2, 2, 3), 0x4e23f442, "fmax v2.4s, v2.4s, v3.4s"}, // TOOLCHAIN.md
+		{encFMAX(31, 0, 16), 0x4e30f41f, "fmax v31.4s, v0.4s, v16.4s"},
+		{encFMAX(14, 14, 0), 0x4e20f5ce, "fmax v14.4s, v14.4s, v0.4s"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: encoded %#08x, want %#08x", tc.gnu, tc.got, tc.want)

@@ -1,5 +1,6 @@
 // Command arm64 generates simdnn's arm64 assembly: the NEON SGEMM micro-kernel
-// (sgemm.go) and its Go declaration.
+// (sgemm.go), the NEON indirect convolution micro-kernel (conv.go), and their Go
+// declarations.
 //
 // Avo has no arm64 back end, so this is a small emitter of the project's own, after Go's
 // math/big/internal/asmgen: named registers, a method per instruction (asm.go), and WORD
@@ -39,6 +40,9 @@ func main() {
 func generate(out, stubs string) *File {
 	file := &File{command: fmt.Sprintf("go run . -out %s -stubs %s", out, stubs), pkg: "kernels"}
 	for _, k := range sgemmKernels {
+		file.Add(k.generate())
+	}
+	for _, k := range convKernels {
 		file.Add(k.generate())
 	}
 	return file

@@ -242,7 +242,7 @@ func (k sgemmKernel) generate() *Func {
 	f.CMP(k.nr(), p.cols)
 	f.BNE("tail")
 
-	st := tileStore{k: k, p: p, f: f}
+	st := tileStore{f: f, acc: p.acc, cRow: p.cRow, ldc: p.ldc, rowsLeft: p.rowsLeft, cols: p.cols, cPtr: p.cPtr, cv: p.cv, beta: p.beta}
 	f.CBZW(p.betaBits, "fullOverwrite")
 	st.emit("fullBeta", false, true)
 	f.Label("fullOverwrite")
@@ -258,92 +258,4 @@ func (k sgemmKernel) generate() *Func {
 	f.Label("done")
 	f.RET()
 	return f
-}
-
-// tileStore emits the write-back of the accumulators to C, one row at a time, stopping
-// after mr rows.
-type tileStore struct {
-	k sgemmKernel
-	p sgemmPlan
-	f *Func
-}
-
-// emit writes every row; tail selects the column-tail stores (nr < NR), withBeta adds
-// beta·C. Labels inside start with variant.
-func (s tileStore) emit(variant string, tail, withBeta bool) {
-	f, p := s.f, s.p
-	for i, row := range p.acc {
-		if tail {
-			s.tailRow(fmt.Sprintf("%s%d", variant, i), row, withBeta)
-		} else {
-			if withBeta {
-				f.VLD1(p.cRow, p.cv...)
-				for j, a := range row {
-					f.FMLAElem(a, p.cv[j], p.beta, 0)
-				}
-			}
-			f.VST1(p.cRow, row...)
-		}
-		if i+1 < len(p.acc) {
-			f.SUBS(1, p.rowsLeft)
-			f.BEQ("done")
-			f.ADD(p.ldc, p.cRow, p.cRow)
-		}
-	}
-	f.B("done")
-}
-
-// tailRow stores the first nr < NR columns of one row. Chunks of 4·2^b lanes go out as
-// whole vectors when bit b+2 of nr is set, and the accumulators after them move down to
-// acc[0]; then two lanes (bit 1) and one lane (bit 0) go out from acc[0], whose upper half
-// moves down after the pair.
-func (s tileStore) tailRow(prefix string, row []VReg, withBeta bool) {
-	f, p := s.f, s.p
-	acc := append([]VReg(nil), row...)
-	f.MOVD(p.cRow.String(), p.cPtr)
-	top := 0
-	for 1<<(top+1) < s.k.nr() {
-		top++
-	}
-	for bit := top; bit >= 0; bit-- {
-		chunk := 1 << bit
-		skip := fmt.Sprintf("%s_no%d", prefix, chunk)
-		f.TBZ(bit, p.cols, skip)
-		switch {
-		case chunk >= lanes:
-			n := chunk / lanes
-			if withBeta {
-				f.VLD1(p.cPtr, p.cv[:n]...)
-				for j := 0; j < n; j++ {
-					f.FMLAElem(acc[j], p.cv[j], p.beta, 0)
-				}
-			}
-			f.VST1P(p.cPtr, acc[:n]...)
-			// The chunks after this one hold fewer than chunk lanes.
-			need := min((chunk-1+lanes-1)/lanes, len(acc)-n)
-			for j := 0; j < need; j++ {
-				f.VMOV(acc[j+n], acc[j])
-			}
-		case chunk == 2:
-			// With beta, the sum goes to a scratch register: the FMLA covers all four
-			// lanes, and beta·0 in lanes 2 and 3 (NaN for beta = ±Inf) must not reach
-			// the lanes that move down for the last column.
-			out := acc[0]
-			if withBeta {
-				out = p.cv[1]
-				f.FMOVDLoad(p.cPtr, p.cv[0])
-				f.VMOV(acc[0], out)
-				f.FMLAElem(out, p.cv[0], p.beta, 0)
-			}
-			f.FMOVDStoreP(out, p.cPtr)
-			f.VDUPHigh(acc[0])
-		case chunk == 1:
-			if withBeta {
-				f.FMOVSLoad(p.cPtr, p.cv[0])
-				f.FMLAElem(acc[0], p.cv[0], p.beta, 0)
-			}
-			f.FMOVSStore(acc[0], p.cPtr)
-		}
-		f.Label(skip)
-	}
 }
