@@ -193,9 +193,9 @@ func (w *packedWeights) multiply(a lhs, m int, c []float32, ldc int, ep epilogue
 
 // gemv computes the single row y = x·W, then ep. It is bound by streaming W once, so
 // it takes each weight panel at its full depth in one micro-kernel call, with no KC
-// slices to store and reload. x is read with row stride 0: every row of the tile is x,
-// so the micro-kernel needs no padded copy of it; the redundant rows cost FMAs that a
-// memory-bound product has to spare.
+// slices to store and reload, on the smallest edge kernel. x is read with row stride 0:
+// every row of the tile is x, so the kernel needs no padded copy of it; the redundant
+// rows cost FMAs that a memory-bound product has to spare.
 func (w *packedWeights) gemv(x, y []float32, ep epilogue) {
 	nr := w.im.kernel.nr
 	for jr := 0; jr < w.n; jr += nr {
