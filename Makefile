@@ -68,6 +68,6 @@ arm64-fuzz:
 ## bench: one thread, COUNT runs of each ISA and gonum, then the median GFLOPS table.
 bench:
 	@rm -f bench/out.txt
-	@for isa in $(ISAS); do SIMDNN_ISA=$$isa GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "$(BENCH)/simdnn" -count $(COUNT) . | tee -a bench/out.txt; done
-	@GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "$(BENCH)/gonum" -count $(COUNT) . | tee -a bench/out.txt
+	@for isa in $(ISAS); do SIMDNN_ISA=$$isa GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "($(BENCH))/simdnn" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt; done
+	@GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "($(BENCH))/gonum" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
 	@$(GO) -C bench run ./cmd/gflopstable < bench/out.txt
