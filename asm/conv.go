@@ -74,18 +74,13 @@ func (k convKernel) generate() {
 
 	Comment("The accumulators start from the bias.")
 	bias := Load(Param("bias"), GP64())
-	acc := make([][]VecVirtual, k.mr)
-	for i := range acc {
-		acc[i] = make([]VecVirtual, k.vectors)
-		for j := range acc[i] {
-			acc[i][j] = k.newVec()
-			if i == 0 {
-				VMOVUPS(Mem{Base: bias}.Offset(j*vecBytes), acc[i][j])
-			} else {
-				VMOVAPS(acc[0][j], acc[i][j])
-			}
+	acc := k.accumulators(func(acc [][]VecVirtual, i, j int) {
+		if i == 0 {
+			VMOVUPS(Mem{Base: bias}.Offset(j*vecBytes), acc[i][j])
+		} else {
+			VMOVAPS(acc[0][j], acc[i][j])
 		}
-	}
+	})
 	wPtr := Load(Param("w"), GP64())
 	indPtr := Load(Param("ind"), GP64())
 	aRow := make([]GPVirtual, k.mr)

@@ -115,14 +115,7 @@ func (k sgemmKernel) generate() {
 	bPtr := Load(Param("b"), GP64())
 	steps := Load(Param("k"), GP64())
 
-	acc := make([][]VecVirtual, k.mr)
-	for i := range acc {
-		acc[i] = make([]VecVirtual, k.vectors)
-		for j := range acc[i] {
-			acc[i][j] = k.newVec()
-			VXORPS(acc[i][j], acc[i][j], acc[i][j])
-		}
-	}
+	acc := k.accumulators(func(acc [][]VecVirtual, i, j int) { VXORPS(acc[i][j], acc[i][j], acc[i][j]) })
 	aAddr := func(i int) Mem { return rowAddr(aRow, rsA, i) }
 
 	// The C tile is written once, at the end: start fetching it now, under the k loop.
@@ -279,6 +272,20 @@ func (k sgemmKernel) generate() {
 	Label(store.done)
 	VZEROUPPER()
 	RET()
+}
+
+// accumulators allocates the tile's accumulators, acc[i][j] for row i and vector j, and
+// sets each in order with init, which may read those before it.
+func (k sgemmKernel) accumulators(init func(acc [][]VecVirtual, i, j int)) [][]VecVirtual {
+	acc := make([][]VecVirtual, k.mr)
+	for i := range acc {
+		acc[i] = make([]VecVirtual, k.vectors)
+		for j := range acc[i] {
+			acc[i][j] = k.newVec()
+			init(acc, i, j)
+		}
+	}
+	return acc
 }
 
 // generatePack emits packRowsMRxISA, the driver's packing of a full MR-row panel of
