@@ -47,8 +47,8 @@ func (c *Conv2D) OutputSize() (outH, outW int) { return c.shape.H.Out, c.shape.W
 //
 // It is one GEMM, dst (n·outH·outW × OutC) = A·W, A the im2col of src: each row the
 // receptive field of one output pixel. Where the ISA has an indirect convolution kernel
-// and InC is not tiny, that kernel reads A's rows straight from src, with bias and
-// activation fused into its store. Otherwise A is lowered one cache block at a time into
+// and the kernel is not 1×1 with unit strides, that kernel reads A's rows straight from
+// src, with bias and activation fused into its store. Otherwise A is lowered one cache block at a time into
 // pooled scratch (for a 1×1 kernel with unit strides A is src itself) and the bias and
 // activation are applied to each tile of dst as it is finished.
 func (c *Conv2D) Forward(dst, src []float32, n int) error {

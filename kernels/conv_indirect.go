@@ -56,7 +56,8 @@ func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
 			ky, kx := t/s.W.K, t%s.W.K
 			for i := range mr {
 				off := int32(-1)
-				if q := first + i; i < n {
+				if i < n {
+					q := first + i
 					iy, ix := s.H.Input(q/s.W.Out, ky), s.W.Input(q%s.W.Out, kx)
 					if iy >= 0 && iy < s.H.In && ix >= 0 && ix < s.W.In {
 						off = int32((iy*s.W.In + ix) * s.InC)
