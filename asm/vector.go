@@ -35,6 +35,7 @@ func (v vectorKernels) newVec() VecVirtual {
 
 func (v vectorKernels) generate() {
 	v.axpy()
+	v.axpy4()
 	v.dot()
 	v.biasAct()
 	v.copy2D()
@@ -122,6 +123,121 @@ func (v vectorKernels) axpy() {
 		VMOVSS(Mem{Base: x.Base, Index: idx, Scale: 4}, xs)
 		VFMADD231SS(xs, alpha.AsX(), t)
 		VMOVSS(t, Mem{Base: y.Base, Index: idx, Scale: 4})
+	}, name)
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// axpy4Rows is how many rows of a matrix axpy4 adds into y at once. One row at a time
+// (axpy) reads and writes y once per row and keeps one stream of the matrix in flight;
+// four rows quarter the traffic on y and give the prefetchers four streams. More rows
+// measured no faster: the stream is then at this core's read bandwidth (~29 GB/s).
+const axpy4Rows = 4
+
+// axpy4StepBytes is how far axpy4's loop moves along each row per iteration: two cache
+// lines, so that each row's two prefetches cover exactly the lines the loop will need.
+const axpy4StepBytes = 128
+
+// axpy4PrefetchBytes is how far ahead of the loads axpy4 prefetches each row into L1.
+// The L2 streamer stops at every 4 KiB page; prefetching 1 KiB ahead keeps lines in
+// flight across the page boundary. Measured on 64 MiB: 27.4 GB/s without, 28.7 with;
+// 256 B to 2 KiB ahead all land within 1% of that.
+const axpy4PrefetchBytes = 1024
+
+// axpy4 emits y[j] += Σ_r x[r]·b[r*ldb + j] over the four rows r < 4 and j < n: the
+// GEMV y = x·B of a row-major B taken four rows at a time.
+//
+// Register plan: four broadcast coefficients; axpy4StepBytes/vecBytes y accumulators (2
+// on AVX-512, 4 on AVX2); the four row bases and one byte offset shared by y and every
+// row. The FMAs take B straight from memory: each element is used once.
+func (v vectorKernels) axpy4() {
+	name := "saxpy4" + v.isa
+	vecBytes := 4 * v.vecLen()
+	TEXT(name, NOSPLIT, "func(n int, x, b *float32, ldb int, y *float32)")
+	Pragma("noescape")
+	Doc(name+" computes y[j] += x[0]·b[j] + x[1]·b[ldb+j] + x[2]·b[2·ldb+j] + x[3]·b[3·ldb+j]",
+		"for j < n. Its reference is generic.Axpy4.")
+	n := Load(Param("n"), GP64()).(GPVirtual)
+	xs := Load(Param("x"), GP64())
+	coef := make([]VecVirtual, axpy4Rows)
+	for r := range coef {
+		coef[r] = v.newVec()
+		VBROADCASTSS(Mem{Base: xs, Disp: 4 * r}, coef[r])
+	}
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb)
+	rows := make([]GPVirtual, axpy4Rows)
+	rows[0] = Load(Param("b"), GP64()).(GPVirtual)
+	for r := 1; r < axpy4Rows; r++ {
+		rows[r] = GP64()
+		LEAQ(Mem{Base: rows[r-1], Index: ldb, Scale: 1}, rows[r])
+	}
+	y := Load(Param("y"), GP64())
+	off := GP64()
+	XORQ(off, off)
+	at := func(base Register, disp int) Mem { return Mem{Base: base, Index: off, Scale: 1, Disp: disp} }
+	// body adds the given number of vectors of every row into y at off.
+	body := func(vectors int, prefetch bool) {
+		acc := make([]VecVirtual, vectors)
+		for u := range acc {
+			acc[u] = v.newVec()
+			VMOVUPS(at(y, u*vecBytes), acc[u])
+		}
+		for r, row := range rows {
+			for u := range acc {
+				VFMADD231PS(at(row, u*vecBytes), coef[r], acc[u])
+			}
+			if prefetch {
+				for line := 0; line < axpy4StepBytes; line += 64 {
+					PREFETCHT0(at(row, axpy4PrefetchBytes+line))
+				}
+			}
+		}
+		for u := range acc {
+			VMOVUPS(acc[u], at(y, u*vecBytes))
+		}
+	}
+	for _, step := range []struct {
+		label, next string
+		vectors     int
+		prefetch    bool
+	}{{"_step", "_vector", axpy4StepBytes / vecBytes, true}, {"_vector", "_tail", 1, false}} {
+		elems := step.vectors * v.vecLen()
+		Label(name + step.label)
+		CMPQ(n, U32(elems))
+		JLT(LabelRef(name + step.next))
+		body(step.vectors, step.prefetch)
+		ADDQ(U32(4*elems), off)
+		SUBQ(U32(elems), n)
+		JMP(LabelRef(name + step.label))
+	}
+
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	// The tail addresses from the bases, so move them to the first element left.
+	ADDQ(off, y)
+	for _, row := range rows {
+		ADDQ(off, row)
+	}
+	v.tail(n, func(k Register) {
+		acc := v.newVec()
+		VMOVUPS_Z(Mem{Base: y}, k, acc)
+		for r, row := range rows {
+			t := v.newVec()
+			VMOVUPS_Z(Mem{Base: row}, k, t)
+			VFMADD231PS(t, coef[r], acc)
+		}
+		VMOVUPS(acc, k, Mem{Base: y})
+	}, func(idx GPVirtual) {
+		acc := XMM()
+		elem := func(base Register) Mem { return Mem{Base: base, Index: idx, Scale: 4} }
+		VMOVSS(elem(y), acc)
+		for r, row := range rows {
+			VFMADD231SS(elem(row), coef[r].AsX(), acc)
+		}
+		VMOVSS(acc, elem(y))
 	}, name)
 	Label(name + "_done")
 	VZEROUPPER()

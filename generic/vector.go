@@ -25,6 +25,20 @@ func Axpy(alpha float32, x, y []float32) {
 	}
 }
 
+// Axpy4 computes y[j] += x[0]·b[j] + x[1]·b[ldb+j] + x[2]·b[2·ldb+j] + x[3]·b[3·ldb+j]
+// over len(y) elements: four rows of a row-major matrix added into y in one pass.
+func Axpy4(x, b []float32, ldb int, y []float32) {
+	n := len(y)
+	if n == 0 {
+		return
+	}
+	b0, b1, b2, b3 := b[:n], b[ldb:ldb+n], b[2*ldb:2*ldb+n], b[3*ldb:3*ldb+n]
+	x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+	for j := range y {
+		y[j] += x0*b0[j] + x1*b1[j] + x2*b2[j] + x3*b3[j]
+	}
+}
+
 // BiasAct sets c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) for i < m, j < n, where act is
 // max(·, 0) when relu (NaN stays NaN) and the identity otherwise.
 func BiasAct(m, n int, c []float32, ldc int, bias []float32, relu bool) {

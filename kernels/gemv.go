@@ -23,10 +23,7 @@ func (g *gemm) rowTimesMatrix() {
 			acc[j] = g.impl.dot(x, g.b[j*g.ldb:])
 		}
 	} else {
-		clear(acc)
-		for p, xp := range x {
-			g.impl.axpy(xp, g.b[p*g.ldb:p*g.ldb+g.n], acc)
-		}
+		g.impl.rowsTimes(x, g.b, g.ldb, acc)
 	}
 	combine(g.c[:g.n], 1, acc, g.alpha, g.beta)
 }
@@ -42,16 +39,26 @@ func (g *gemm) matrixTimesColumn() {
 	y, acc := gather(s.buf[:g.k], g.b, ysStride), s.buf[g.k:]
 	if g.transA {
 		// op(A) column p is row p of A: contiguous.
-		clear(acc)
-		for p, yp := range y {
-			g.impl.axpy(yp, g.a[p*g.lda:p*g.lda+g.m], acc)
-		}
+		g.impl.rowsTimes(y, g.a, g.lda, acc)
 	} else {
 		for i := range acc {
 			acc[i] = g.impl.dot(y, g.a[i*g.lda:])
 		}
 	}
 	combine(g.c, g.ldc, acc, g.alpha, g.beta)
+}
+
+// rowsTimes sets acc = x·M, M the len(x)×len(acc) row-major matrix m with leading
+// dimension ldm: the sum of M's rows scaled by x, four rows per pass over acc.
+func (im *impl) rowsTimes(x, m []float32, ldm int, acc []float32) {
+	clear(acc)
+	n, p := len(acc), 0
+	for ; p+4 <= len(x); p += 4 {
+		im.axpy4(x[p:p+4], m[p*ldm:], ldm, acc)
+	}
+	for ; p < len(x); p++ {
+		im.axpy(x[p], m[p*ldm:p*ldm+n], acc)
+	}
 }
 
 // gather returns the len(dst) elements src[0], src[stride], ...: src itself when they are

@@ -46,6 +46,8 @@ type isaKernels struct {
 	convEdges []convKernel
 	dot       func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
 	axpy      func(alpha float32, x, y []float32)
+	// axpy4: y[j] += Σ_{r<4} x[r]·b[r*ldb+j] over len(y); the GEMV's row loop (axpyRows).
+	axpy4 func(x, b []float32, ldb int, y []float32)
 	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when
 	// relu; the layers' epilogue (generic.BiasAct is its reference).
 	biasAct func(m, n int, c []float32, ldc int, bias []float32, relu bool)
@@ -89,6 +91,7 @@ var genericKernels = isaKernels{
 	kernel:  gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
 	dot:     generic.Dot,
 	axpy:    generic.Axpy,
+	axpy4:   generic.Axpy4,
 	biasAct: generic.BiasAct,
 	copy2D:  generic.Copy2D,
 }

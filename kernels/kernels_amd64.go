@@ -19,6 +19,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		},
 		dot:     dotAVX2,
 		axpy:    axpyAVX2,
+		axpy4:   axpy4AVX2,
 		biasAct: biasActAVX2,
 		copy2D:  copy2DAVX2,
 	},
@@ -35,6 +36,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		},
 		dot:     dotAVX512,
 		axpy:    axpyAVX512,
+		axpy4:   axpy4AVX512,
 		biasAct: biasActAVX512,
 		copy2D:  copy2DAVX512,
 	},
@@ -106,12 +108,28 @@ func axpyAVX512(alpha float32, x, y []float32) {
 	saxpyAVX512(len(x), alpha, &x[0], &y[0])
 }
 
+func axpy4AVX2(x, b []float32, ldb int, y []float32) {
+	if len(y) == 0 {
+		return
+	}
+	_, _ = x[3], b[3*ldb+len(y)-1]
+	saxpy4AVX2(len(y), &x[0], &b[0], ldb, &y[0])
+}
+
 func biasActAVX2(m, n int, c []float32, ldc int, bias []float32, relu bool) {
 	if m == 0 || n == 0 {
 		return
 	}
 	_, _ = c[(m-1)*ldc+n-1], bias[n-1]
 	sbiasActAVX2(m, n, &c[0], ldc, &bias[0], relu)
+}
+
+func axpy4AVX512(x, b []float32, ldb int, y []float32) {
+	if len(y) == 0 {
+		return
+	}
+	_, _ = x[3], b[3*ldb+len(y)-1]
+	saxpy4AVX512(len(y), &x[0], &b[0], ldb, &y[0])
 }
 
 func biasActAVX512(m, n int, c []float32, ldc int, bias []float32, relu bool) {

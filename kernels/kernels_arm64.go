@@ -15,6 +15,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		conv:    convKernel{name: "sconv6x12NEON", mr: 6, nr: 12, tile: conv6x12NEON},
 		dot:     generic.Dot,
 		axpy:    generic.Axpy,
+		axpy4:   generic.Axpy4,
 		biasAct: generic.BiasAct,
 		copy2D:  generic.Copy2D,
 	},

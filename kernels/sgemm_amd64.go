@@ -130,6 +130,12 @@ func sconv12x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, 
 //go:noescape
 func saxpyAVX2(n int, alpha float32, x *float32, y *float32)
 
+// saxpy4AVX2 computes y[j] += x[0]·b[j] + x[1]·b[ldb+j] + x[2]·b[2·ldb+j] + x[3]·b[3·ldb+j]
+// for j < n. Its reference is generic.Axpy4.
+//
+//go:noescape
+func saxpy4AVX2(n int, x *float32, b *float32, ldb int, y *float32)
+
 // sdotAVX2 returns Σ x[i]·y[i] over i < n.
 // Its reference is generic.Dot.
 //
@@ -154,6 +160,12 @@ func scopy2DAVX2(rows int, cols int, src *float32, lds int, dst *float32, ldd in
 //
 //go:noescape
 func saxpyAVX512(n int, alpha float32, x *float32, y *float32)
+
+// saxpy4AVX512 computes y[j] += x[0]·b[j] + x[1]·b[ldb+j] + x[2]·b[2·ldb+j] + x[3]·b[3·ldb+j]
+// for j < n. Its reference is generic.Axpy4.
+//
+//go:noescape
+func saxpy4AVX512(n int, x *float32, b *float32, ldb int, y *float32)
 
 // sdotAVX512 returns Σ x[i]·y[i] over i < n.
 // Its reference is generic.Dot.

@@ -4844,6 +4844,101 @@ saxpyAVX2_done:
 	VZEROUPPER
 	RET
 
+// func saxpy4AVX2(n int, x *float32, b *float32, ldb int, y *float32)
+// Requires: AVX, FMA3, MMX+
+TEXT ·saxpy4AVX2(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         x+8(FP), CX
+	VBROADCASTSS (CX), Y0
+	VBROADCASTSS 4(CX), Y1
+	VBROADCASTSS 8(CX), Y2
+	VBROADCASTSS 12(CX), Y3
+	MOVQ         ldb+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         b+16(FP), DX
+	LEAQ         (DX)(CX*1), BX
+	LEAQ         (BX)(CX*1), SI
+	LEAQ         (SI)(CX*1), CX
+	MOVQ         y+32(FP), DI
+	XORQ         R8, R8
+
+saxpy4AVX2_step:
+	CMPQ        AX, $0x00000020
+	JLT         saxpy4AVX2_vector
+	VMOVUPS     (DI)(R8*1), Y4
+	VMOVUPS     32(DI)(R8*1), Y5
+	VMOVUPS     64(DI)(R8*1), Y6
+	VMOVUPS     96(DI)(R8*1), Y7
+	VFMADD231PS (DX)(R8*1), Y0, Y4
+	VFMADD231PS 32(DX)(R8*1), Y0, Y5
+	VFMADD231PS 64(DX)(R8*1), Y0, Y6
+	VFMADD231PS 96(DX)(R8*1), Y0, Y7
+	PREFETCHT0  1024(DX)(R8*1)
+	PREFETCHT0  1088(DX)(R8*1)
+	VFMADD231PS (BX)(R8*1), Y1, Y4
+	VFMADD231PS 32(BX)(R8*1), Y1, Y5
+	VFMADD231PS 64(BX)(R8*1), Y1, Y6
+	VFMADD231PS 96(BX)(R8*1), Y1, Y7
+	PREFETCHT0  1024(BX)(R8*1)
+	PREFETCHT0  1088(BX)(R8*1)
+	VFMADD231PS (SI)(R8*1), Y2, Y4
+	VFMADD231PS 32(SI)(R8*1), Y2, Y5
+	VFMADD231PS 64(SI)(R8*1), Y2, Y6
+	VFMADD231PS 96(SI)(R8*1), Y2, Y7
+	PREFETCHT0  1024(SI)(R8*1)
+	PREFETCHT0  1088(SI)(R8*1)
+	VFMADD231PS (CX)(R8*1), Y3, Y4
+	VFMADD231PS 32(CX)(R8*1), Y3, Y5
+	VFMADD231PS 64(CX)(R8*1), Y3, Y6
+	VFMADD231PS 96(CX)(R8*1), Y3, Y7
+	PREFETCHT0  1024(CX)(R8*1)
+	PREFETCHT0  1088(CX)(R8*1)
+	VMOVUPS     Y4, (DI)(R8*1)
+	VMOVUPS     Y5, 32(DI)(R8*1)
+	VMOVUPS     Y6, 64(DI)(R8*1)
+	VMOVUPS     Y7, 96(DI)(R8*1)
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x00000020, AX
+	JMP         saxpy4AVX2_step
+
+saxpy4AVX2_vector:
+	CMPQ        AX, $0x00000008
+	JLT         saxpy4AVX2_tail
+	VMOVUPS     (DI)(R8*1), Y4
+	VFMADD231PS (DX)(R8*1), Y0, Y4
+	VFMADD231PS (BX)(R8*1), Y1, Y4
+	VFMADD231PS (SI)(R8*1), Y2, Y4
+	VFMADD231PS (CX)(R8*1), Y3, Y4
+	VMOVUPS     Y4, (DI)(R8*1)
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, AX
+	JMP         saxpy4AVX2_vector
+
+saxpy4AVX2_tail:
+	TESTQ AX, AX
+	JZ    saxpy4AVX2_done
+	ADDQ  R8, DI
+	ADDQ  R8, DX
+	ADDQ  R8, BX
+	ADDQ  R8, SI
+	ADDQ  R8, CX
+	XORQ  R8, R8
+
+saxpy4AVX2_scalar:
+	VMOVSS      (DI)(R8*4), X4
+	VFMADD231SS (DX)(R8*4), X0, X4
+	VFMADD231SS (BX)(R8*4), X1, X4
+	VFMADD231SS (SI)(R8*4), X2, X4
+	VFMADD231SS (CX)(R8*4), X3, X4
+	VMOVSS      X4, (DI)(R8*4)
+	INCQ        R8
+	CMPQ        R8, AX
+	JLT         saxpy4AVX2_scalar
+
+saxpy4AVX2_done:
+	VZEROUPPER
+	RET
+
 // func sdotAVX2(n int, x *float32, y *float32) float32
 // Requires: AVX, FMA3, SSE
 TEXT ·sdotAVX2(SB), NOSPLIT, $0-28
@@ -5129,6 +5224,90 @@ saxpyAVX512_tail:
 	VMOVUPS     Z1, K1, (DX)
 
 saxpyAVX512_done:
+	VZEROUPPER
+	RET
+
+// func saxpy4AVX512(n int, x *float32, b *float32, ldb int, y *float32)
+// Requires: AVX, AVX512F, BMI2, MMX+
+TEXT ·saxpy4AVX512(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         x+8(FP), CX
+	VBROADCASTSS (CX), Z0
+	VBROADCASTSS 4(CX), Z1
+	VBROADCASTSS 8(CX), Z2
+	VBROADCASTSS 12(CX), Z3
+	MOVQ         ldb+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         b+16(FP), DX
+	LEAQ         (DX)(CX*1), BX
+	LEAQ         (BX)(CX*1), SI
+	LEAQ         (SI)(CX*1), CX
+	MOVQ         y+32(FP), DI
+	XORQ         R8, R8
+
+saxpy4AVX512_step:
+	CMPQ        AX, $0x00000020
+	JLT         saxpy4AVX512_vector
+	VMOVUPS     (DI)(R8*1), Z4
+	VMOVUPS     64(DI)(R8*1), Z5
+	VFMADD231PS (DX)(R8*1), Z0, Z4
+	VFMADD231PS 64(DX)(R8*1), Z0, Z5
+	PREFETCHT0  1024(DX)(R8*1)
+	PREFETCHT0  1088(DX)(R8*1)
+	VFMADD231PS (BX)(R8*1), Z1, Z4
+	VFMADD231PS 64(BX)(R8*1), Z1, Z5
+	PREFETCHT0  1024(BX)(R8*1)
+	PREFETCHT0  1088(BX)(R8*1)
+	VFMADD231PS (SI)(R8*1), Z2, Z4
+	VFMADD231PS 64(SI)(R8*1), Z2, Z5
+	PREFETCHT0  1024(SI)(R8*1)
+	PREFETCHT0  1088(SI)(R8*1)
+	VFMADD231PS (CX)(R8*1), Z3, Z4
+	VFMADD231PS 64(CX)(R8*1), Z3, Z5
+	PREFETCHT0  1024(CX)(R8*1)
+	PREFETCHT0  1088(CX)(R8*1)
+	VMOVUPS     Z4, (DI)(R8*1)
+	VMOVUPS     Z5, 64(DI)(R8*1)
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x00000020, AX
+	JMP         saxpy4AVX512_step
+
+saxpy4AVX512_vector:
+	CMPQ        AX, $0x00000010
+	JLT         saxpy4AVX512_tail
+	VMOVUPS     (DI)(R8*1), Z4
+	VFMADD231PS (DX)(R8*1), Z0, Z4
+	VFMADD231PS (BX)(R8*1), Z1, Z4
+	VFMADD231PS (SI)(R8*1), Z2, Z4
+	VFMADD231PS (CX)(R8*1), Z3, Z4
+	VMOVUPS     Z4, (DI)(R8*1)
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000010, AX
+	JMP         saxpy4AVX512_vector
+
+saxpy4AVX512_tail:
+	TESTQ       AX, AX
+	JZ          saxpy4AVX512_done
+	ADDQ        R8, DI
+	ADDQ        R8, DX
+	ADDQ        R8, BX
+	ADDQ        R8, SI
+	ADDQ        R8, CX
+	MOVQ        $-1, R8
+	BZHIQ       AX, R8, AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   (DI), K1, Z4
+	VMOVUPS.Z   (DX), K1, Z5
+	VFMADD231PS Z5, Z0, Z4
+	VMOVUPS.Z   (BX), K1, Z0
+	VFMADD231PS Z0, Z1, Z4
+	VMOVUPS.Z   (SI), K1, Z0
+	VFMADD231PS Z0, Z2, Z4
+	VMOVUPS.Z   (CX), K1, Z0
+	VFMADD231PS Z0, Z3, Z4
+	VMOVUPS     Z4, K1, (DI)
+
+saxpy4AVX512_done:
 	VZEROUPPER
 	RET
 

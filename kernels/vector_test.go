@@ -41,6 +41,37 @@ func TestVectorKernels(t *testing.T) {
 	})
 }
 
+// TestAxpy4 compares each ISA's four-row axpy with generic.Axpy4 for every length up to
+// and past two loop steps, with the rows' coefficients, the matrix (its last row ending
+// on the page boundary) and y flush against unmapped pages.
+func TestAxpy4(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(19, 20))
+		for n := 0; n <= 300; n++ {
+			for _, ldb := range []int{n, n + 7} {
+				x, b := randomMatrix(rng, 1, 4, 4), randomMatrix(rng, 4, n, ldb)
+				y := randomMatrix(rng, 1, n, n)
+				want := append([]float32(nil), y...)
+				generic.Axpy4(x, b, ldb, want)
+				got := guard.Float32s(t, y)
+				im.axpy4(guard.Float32s(t, x), guard.Float32s(t, b), ldb, got)
+				for j := range want {
+					// Five terms, each rounded once or fused: within 6u of their absolute sum.
+					var absSum float64
+					for r := range 4 {
+						absSum += math.Abs(float64(x[r]) * float64(b[r*ldb+j]))
+					}
+					absSum += math.Abs(float64(y[j]))
+					const u = 1.0 / (1 << 24)
+					if d := math.Abs(float64(got[j] - want[j])); d > 12*u*absSum {
+						t.Fatalf("n=%d ldb=%d: y[%d] = %g, want %g", n, ldb, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestBiasAct compares each ISA's epilogue kernel with generic.BiasAct over block widths
 // around every vector length, both activations and NaN inputs, with the block and the
 // bias flush against unmapped pages.
