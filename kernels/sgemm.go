@@ -94,7 +94,7 @@ type gemm struct {
 // micro-kernel needs.
 func (g *gemm) isSmall() bool {
 	bl := g.impl.blocking
-	return !g.transB && g.k <= bl.KC && g.m <= bl.MC && g.n <= bl.NC
+	return !g.transB && !bl.PackSmallB && g.k <= bl.KC && g.m <= bl.MC && g.n <= bl.NC
 }
 
 // aStrides gives op(A)'s element strides: (i, p) is at a[i*rs + p*cs].
