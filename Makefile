@@ -70,4 +70,5 @@ bench:
 	@rm -f bench/out.txt
 	@for isa in $(ISAS); do SIMDNN_ISA=$$isa GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "($(BENCH))/simdnn" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt; done
 	@GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "($(BENCH))/gonum" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
+	@GOMAXPROCS=1 $(GO) -C bench test -tags noasm -run "^$$" -bench "($(BENCH))/gonum" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
 	@$(GO) -C bench run ./cmd/gflopstable < bench/out.txt

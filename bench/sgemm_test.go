@@ -1,4 +1,4 @@
-// Package bench measures simdnn against gonum's pure-Go BLAS in the same run, in GFLOPS.
+// Package bench measures simdnn against gonum's BLAS in the same run, in GFLOPS.
 // Each ISA is a separate run with SIMDNN_ISA set (see the Makefile's bench target); the
 // ISA in use is part of every benchmark name.
 package bench
@@ -38,7 +38,7 @@ func BenchmarkSgemm(b *testing.B) {
 		{"simdnn-" + kernels.ISA(), func(m, n, k int, a, bm, c []float32) {
 			kernels.Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
 		}},
-		{"gonum", func(m, n, k int, a, bm, c []float32) {
+		{gonumName, func(m, n, k int, a, bm, c []float32) {
 			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, bm, n, 0, c, n)
 		}},
 	}
