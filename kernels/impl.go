@@ -46,7 +46,7 @@ type isaKernels struct {
 	convEdges []convKernel
 	dot       func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
 	axpy      func(alpha float32, x, y []float32)
-	// axpy4: y[j] += Σ_{r<4} x[r]·b[r*ldb+j] over len(y); the GEMV's row loop (axpyRows).
+	// axpy4: y[j] += Σ_{r<4} x[r]·b[r*ldb+j] over len(y); the GEMV's row loop (rowsTimes).
 	axpy4 func(x, b []float32, ldb int, y []float32)
 	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when
 	// relu; the layers' epilogue (generic.BiasAct is its reference).

@@ -116,20 +116,20 @@ func axpy4AVX2(x, b []float32, ldb int, y []float32) {
 	saxpy4AVX2(len(y), &x[0], &b[0], ldb, &y[0])
 }
 
-func biasActAVX2(m, n int, c []float32, ldc int, bias []float32, relu bool) {
-	if m == 0 || n == 0 {
-		return
-	}
-	_, _ = c[(m-1)*ldc+n-1], bias[n-1]
-	sbiasActAVX2(m, n, &c[0], ldc, &bias[0], relu)
-}
-
 func axpy4AVX512(x, b []float32, ldb int, y []float32) {
 	if len(y) == 0 {
 		return
 	}
 	_, _ = x[3], b[3*ldb+len(y)-1]
 	saxpy4AVX512(len(y), &x[0], &b[0], ldb, &y[0])
+}
+
+func biasActAVX2(m, n int, c []float32, ldc int, bias []float32, relu bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	_, _ = c[(m-1)*ldc+n-1], bias[n-1]
+	sbiasActAVX2(m, n, &c[0], ldc, &bias[0], relu)
 }
 
 func biasActAVX512(m, n int, c []float32, ldc int, bias []float32, relu bool) {
