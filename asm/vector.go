@@ -63,24 +63,32 @@ func (v vectorKernels) tail(n GPVirtual, vector func(k Register), scalar func(id
 	JLT(LabelRef(done + "_scalar"))
 }
 
-// stream emits the loops over two arrays x and y of n elements: whole blocks of
-// unrollVectors vectors, then single vectors, leaving n mod vecLen elements for the
-// caller's tail at label name_tail. body processes the given number of vectors at x, y.
-func (v vectorKernels) stream(name string, n GPVirtual, x, y Mem, body func(x, y Mem, vectors int)) {
+// stream emits the loops over n elements: whole blocks of blockVectors vectors, then
+// single vectors, leaving n mod vecLen elements for the caller's tail at label
+// name_tail. body processes the given number of vectors at the current position;
+// advance moves every pointer on by the given number of bytes.
+func (v vectorKernels) stream(name string, n GPVirtual, blockVectors int, advance func(bytes int), body func(vectors int)) {
 	for _, step := range []struct {
 		label   string
 		vectors int
 		next    string
-	}{{"_block", unrollVectors, "_vectors"}, {"_vectors", 1, "_tail"}} {
+	}{{"_block", blockVectors, "_vectors"}, {"_vectors", 1, "_tail"}} {
 		elems := step.vectors * v.vecLen()
 		Label(name + step.label)
 		CMPQ(n, U32(elems))
 		JLT(LabelRef(name + step.next))
-		body(x, y, step.vectors)
-		ADDQ(U32(4*elems), x.Base)
-		ADDQ(U32(4*elems), y.Base)
+		body(step.vectors)
+		advance(4 * elems)
 		SUBQ(U32(elems), n)
 		JMP(LabelRef(name + step.label))
+	}
+}
+
+// advancePair is stream's advance for kernels that walk two arrays x and y.
+func advancePair(x, y Mem) func(bytes int) {
+	return func(bytes int) {
+		ADDQ(U32(bytes), x.Base)
+		ADDQ(U32(bytes), y.Base)
 	}
 }
 
@@ -95,7 +103,7 @@ func (v vectorKernels) axpy() {
 	y := Mem{Base: Load(Param("y"), GP64())}
 	alpha := v.newVec()
 	VBROADCASTSS(paramAddr("alpha"), alpha)
-	v.stream(name, n, x, y, func(x, y Mem, vectors int) {
+	v.stream(name, n, unrollVectors, advancePair(x, y), func(vectors int) {
 		ys := make([]VecVirtual, vectors)
 		for u := range ys {
 			ys[u] = v.newVec()
@@ -198,20 +206,11 @@ func (v vectorKernels) axpy4() {
 			VMOVUPS(acc[u], at(y, u*vecBytes))
 		}
 	}
-	for _, step := range []struct {
-		label, next string
-		vectors     int
-		prefetch    bool
-	}{{"_step", "_vector", axpy4StepBytes / vecBytes, true}, {"_vector", "_tail", 1, false}} {
-		elems := step.vectors * v.vecLen()
-		Label(name + step.label)
-		CMPQ(n, U32(elems))
-		JLT(LabelRef(name + step.next))
-		body(step.vectors, step.prefetch)
-		ADDQ(U32(4*elems), off)
-		SUBQ(U32(elems), n)
-		JMP(LabelRef(name + step.label))
-	}
+	// Only the two-line step prefetches: its prefetches cover exactly its lines.
+	stepVectors := axpy4StepBytes / vecBytes
+	v.stream(name, n, stepVectors, func(bytes int) { ADDQ(U32(bytes), off) }, func(vectors int) {
+		body(vectors, vectors == stepVectors)
+	})
 
 	Label(name + "_tail")
 	TESTQ(n, n)
@@ -258,7 +257,7 @@ func (v vectorKernels) dot() {
 		acc[u] = v.newVec()
 		VXORPS(acc[u], acc[u], acc[u])
 	}
-	v.stream(name, n, x, y, func(x, y Mem, vectors int) {
+	v.stream(name, n, unrollVectors, advancePair(x, y), func(vectors int) {
 		for u := 0; u < vectors; u++ {
 			t := v.newVec()
 			VMOVUPS(x.Offset(u*vecBytes), t)

@@ -4862,9 +4862,9 @@ TEXT ·saxpy4AVX2(SB), NOSPLIT, $0-40
 	MOVQ         y+32(FP), DI
 	XORQ         R8, R8
 
-saxpy4AVX2_step:
+saxpy4AVX2_block:
 	CMPQ        AX, $0x00000020
-	JLT         saxpy4AVX2_vector
+	JLT         saxpy4AVX2_vectors
 	VMOVUPS     (DI)(R8*1), Y4
 	VMOVUPS     32(DI)(R8*1), Y5
 	VMOVUPS     64(DI)(R8*1), Y6
@@ -4899,9 +4899,9 @@ saxpy4AVX2_step:
 	VMOVUPS     Y7, 96(DI)(R8*1)
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, AX
-	JMP         saxpy4AVX2_step
+	JMP         saxpy4AVX2_block
 
-saxpy4AVX2_vector:
+saxpy4AVX2_vectors:
 	CMPQ        AX, $0x00000008
 	JLT         saxpy4AVX2_tail
 	VMOVUPS     (DI)(R8*1), Y4
@@ -4912,7 +4912,7 @@ saxpy4AVX2_vector:
 	VMOVUPS     Y4, (DI)(R8*1)
 	ADDQ        $0x00000020, R8
 	SUBQ        $0x00000008, AX
-	JMP         saxpy4AVX2_vector
+	JMP         saxpy4AVX2_vectors
 
 saxpy4AVX2_tail:
 	TESTQ AX, AX
@@ -5245,9 +5245,9 @@ TEXT ·saxpy4AVX512(SB), NOSPLIT, $0-40
 	MOVQ         y+32(FP), DI
 	XORQ         R8, R8
 
-saxpy4AVX512_step:
+saxpy4AVX512_block:
 	CMPQ        AX, $0x00000020
-	JLT         saxpy4AVX512_vector
+	JLT         saxpy4AVX512_vectors
 	VMOVUPS     (DI)(R8*1), Z4
 	VMOVUPS     64(DI)(R8*1), Z5
 	VFMADD231PS (DX)(R8*1), Z0, Z4
@@ -5270,9 +5270,9 @@ saxpy4AVX512_step:
 	VMOVUPS     Z5, 64(DI)(R8*1)
 	ADDQ        $0x00000080, R8
 	SUBQ        $0x00000020, AX
-	JMP         saxpy4AVX512_step
+	JMP         saxpy4AVX512_block
 
-saxpy4AVX512_vector:
+saxpy4AVX512_vectors:
 	CMPQ        AX, $0x00000010
 	JLT         saxpy4AVX512_tail
 	VMOVUPS     (DI)(R8*1), Z4
@@ -5283,7 +5283,7 @@ saxpy4AVX512_vector:
 	VMOVUPS     Z4, (DI)(R8*1)
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, AX
-	JMP         saxpy4AVX512_vector
+	JMP         saxpy4AVX512_vectors
 
 saxpy4AVX512_tail:
 	TESTQ       AX, AX
