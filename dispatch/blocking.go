@@ -20,6 +20,11 @@ type Blocking struct {
 	// steps of k; 64³ 5.8 → 6.6 GFLOPS packed); the SIMD kernels read B rows as fast in
 	// place.
 	PackSmallB bool
+
+	// MinFlopsPerThread: a GEMM gets one thread per this many FLOPs, up to the cap, so
+	// that each thread's share outweighs what it costs to hand it over (waking a helper,
+	// the barriers, packing B in smaller pieces): see BlockingFor.
+	MinFlopsPerThread float64
 }
 
 // Tile is a micro-kernel's register tile.
@@ -81,8 +86,17 @@ func BlockingFor(isa ISA, c Caches) Blocking {
 		packAMinN = 0
 	}
 	return Blocking{ISA: isa, MR: t.MR, NR: t.NR, KC: kc, MC: mc, NC: nc,
-		PackAMinN: packAMinN, PackSmallB: isa == Generic}
+		PackAMinN: packAMinN, PackSmallB: isa == Generic,
+		MinFlopsPerThread: minThreadTime * flopRate[isa]}
 }
+
+// minThreadTime is the least time, in seconds, a thread's share of a product should take:
+// handing work to an idle helper and meeting at the barriers costs a few microseconds.
+const minThreadTime = 20e-6
+
+// flopRate is each ISA's single-core GEMM speed on the development machine, FLOP/s: the
+// scale of minThreadTime's work.
+var flopRate = map[ISA]float64{AVX512: 170e9, AVX2: 90e9, NEON: 30e9, Generic: 7e9}
 
 func roundDown(v, multiple int) int { return v / multiple * multiple }
 

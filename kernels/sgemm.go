@@ -16,14 +16,21 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	g := gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+	g := gemmPool.Get().(*gemm)
+	*g = gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, impl: active}
 	if m == 1 || n == 1 {
 		g.gemv()
-		return
+	} else {
+		g.blocked()
 	}
-	g.blocked()
+	*g = gemm{} // drop the caller's slices
+	gemmPool.Put(g)
 }
+
+// gemmPool recycles the state of Sgemm calls, which their threads share, so that a call
+// allocates nothing.
+var gemmPool = sync.Pool{New: func() any { return new(gemm) }}
 
 // checkSgemm panics, in gonum's order and with its wording, on the first bad argument.
 func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
@@ -86,6 +93,7 @@ type gemm struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	impl           impl
+	plan           gemmPlan // the blocked path's, shared by its threads
 }
 
 // isSmall reports whether op(B) is read in place rather than packed: when the product is
@@ -116,58 +124,147 @@ func (g *gemm) aStrides() (rs, cs int) {
 // A). Transposed A is always packed, and so is op(B) unless the product is small. An
 // edge panel, whose rows or columns run past the matrix, is always packed with zero
 // padding, so that the kernel never reads past a slice.
+//
+// Threads split it as BLIS does (Smith et al., "Anatomy of high-performance many-threaded
+// matrix multiplication"): they pack each KC×NC block of B together, into one shared
+// buffer, then share out its tasks, an MC-row block of A against a chunk of NR panels;
+// each thread packs the A blocks it works on into its own buffer, in its own L2. The
+// chunks split the JR loop too, so that a short, wide product (64×3136×576, one block
+// of A) still gives every thread a share.
 func (g *gemm) blocked() {
 	bl := g.impl.blocking
 	mr, nr := bl.MR, bl.NR
-	packAllA, packAllB := g.transA || g.n >= bl.PackAMinN, g.transB || !g.isSmall()
+	p := &g.plan
+	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, g.transB || !g.isSmall()
 	kcMax := min(bl.KC, g.k)
-	aLen, bLen := mr*kcMax, nr*kcMax // the edge panels
-	if packAllA {
-		aLen = min(bl.MC, roundUp(g.m, mr)) * kcMax
+	p.aLen = mr * kcMax // the edge panel
+	bLen := nr * kcMax
+	// Blocks of A as equal as whole tiles allow: 1024 rows are four blocks of 256, not
+	// three of 336 and a sliver of 16 that would leave threads idle.
+	blocks := ceilDiv(g.m, bl.MC)
+	p.mc = roundUp(ceilDiv(g.m, blocks), mr)
+	p.blocksA = ceilDiv(g.m, p.mc)
+	if p.packAllA {
+		p.aLen = p.mc * kcMax
 	}
-	if packAllB {
-		bLen = min(bl.NC, roundUp(g.n, nr)) * kcMax
+	ncMax := min(bl.NC, roundUp(g.n, nr))
+	if p.packAllB {
+		bLen = ncMax * kcMax
 	}
-	s := getScratch(aLen + bLen)
+	// The threads and the tasks: enough chunks of NR panels for gemmTasksPerThread tasks
+	// per thread.
+	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
+	panels := ncMax / nr
+	threads := threadsFor(flops, g.impl.blocking.MinFlopsPerThread, p.blocksA*panels)
+	p.chunkPanels = panels
+	if threads > 1 {
+		p.chunkPanels = max(1, panels*p.blocksA/(gemmTasksPerThread*threads))
+	}
+	s := getScratch(bLen)
 	defer putScratch(s)
-	bufA, bufB := s.buf[:aLen], s.buf[aLen:]
+	p.bufB = s.buf
+	parallel(threads, p.blocksA, g)
+	p.bufB = nil
+}
+
+// gemmTasksPerThread is how many tasks Sgemm's blocked path cuts per thread: enough that
+// a thread slowed by a neighbour on a shared core leaves little work waiting at the end
+// (XNNPACK's target_tiles_per_thread is 5).
+const gemmTasksPerThread = 4
+
+// gemmPlan is what the threads of one blocked Sgemm call share.
+type gemmPlan struct {
+	packAllA, packAllB bool
+	aLen               int // floats in each thread's A buffer
+	mc, blocksA        int // rows per block of A (a multiple of MR), and how many blocks
+	chunkPanels        int // NR panels of B per task
+	bufB               []float32
+}
+
+// run is one thread's share of the blocked product.
+func (g *gemm) run(t *team, id int) {
+	bl := g.impl.blocking
+	nr := bl.NR
+	p := &g.plan
+	bufA, bufB := t.buffer(id, p.aLen), p.bufB
 
 	for jc := 0; jc < g.n; jc += bl.NC {
 		nc := min(bl.NC, g.n-jc)
+		panels := ceilDiv(nc, nr)
 		for pc, kc := 0, 0; pc < g.k; pc += kc {
 			kc = balancedStep(g.k-pc, bl.KC)
 			beta := g.beta
 			if pc > 0 {
 				beta = 1 // later slices of k accumulate onto the first's result
 			}
-			bv := operand{packed: bufB, all: packAllB, full: nc / nr * nr, step: 1}
-			if packAllB {
-				packB(g.impl.copy2D, bufB, g.transB, g.b, g.ldb, pc, jc, kc, nc, nr)
-			} else {
+			bv := operand{packed: bufB, all: p.packAllB, full: nc / nr * nr, step: 1}
+			if !p.packAllB {
 				bv.inPlace = g.b[pc*g.ldb+jc:]
-				if bv.full < nc {
-					packB(g.impl.copy2D, bufB, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
-				}
 			}
-			for ic := 0; ic < g.m; ic += bl.MC {
-				mc := min(bl.MC, g.m-ic)
-				av := operand{packed: bufA, all: packAllA, full: mc / mr * mr, step: g.lda}
-				// The edge rows run on the smallest kernel that covers them, edgeMR rows.
-				edge := mc - av.full
-				edgeMR := g.impl.kernelFor(edge).mr
-				switch {
-				case packAllA:
-					packA(g.impl.kernel.packRows, bufA, g.transA, g.a, g.lda, ic, pc, mc, kc, mr, edgeMR)
-				case edge == edgeMR:
-					av.inPlace, av.full = g.a[ic*g.lda+pc:], mc
-				default:
-					av.inPlace = g.a[ic*g.lda+pc:]
-					packA(nil, bufA, false, g.a, g.lda, ic+av.full, pc, edge, kc, mr, edgeMR)
+			if g.packBShare(t, id, bv, jc, pc, kc, nc) {
+				t.barrier() // B is whole before anyone reads it
+			}
+			var av operand
+			prepared := -1 // the block of A in av
+			chunks := ceilDiv(panels, p.chunkPanels)
+			t.forEachTask(id, p.blocksA, chunks, func(block, chunk int) {
+				ic := block * p.mc
+				mc := min(p.mc, g.m-ic)
+				if block != prepared {
+					av, prepared = g.prepareA(bufA, ic, pc, mc, kc), block
 				}
-				g.macroKernel(av, bv, ic, jc, mc, nc, kc, beta)
+				jr := chunk * p.chunkPanels * nr
+				g.macroKernel(av, bv, ic, jc, mc, jr, min(nc, jr+p.chunkPanels*nr), kc, beta)
+			})
+			if jc+nc < g.n || pc+kc < g.k {
+				t.barrier() // everyone is done with B before it is packed again
 			}
 		}
 	}
+}
+
+// packBShare packs this thread's share of the current block of op(B), kc×nc from
+// (pc, jc): an equal run of the block's NR panels when B is packed, or the edge panel
+// (the last thread's) when it is read in place. It reports whether any thread packs.
+func (g *gemm) packBShare(t *team, id int, bv operand, jc, pc, kc, nc int) bool {
+	nr := g.impl.blocking.NR
+	if !bv.all {
+		if bv.full == nc {
+			return false
+		}
+		if id == t.size-1 {
+			packB(g.impl.copy2D, bv.packed, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
+		}
+		return true
+	}
+	panels := ceilDiv(nc, nr)
+	lo, hi := id*panels/t.size, (id+1)*panels/t.size
+	if lo < hi {
+		cols := min(hi*nr, nc) - lo*nr
+		packB(g.impl.copy2D, bv.packed[lo*nr*kc:], g.transB, g.b, g.ldb, pc, jc+lo*nr, kc, cols, nr)
+	}
+	return true
+}
+
+// prepareA returns the operand for the mc×kc block of op(A) at (ic, pc): packed into buf,
+// or read in place with only its edge rows, if the edge kernel has more rows than are
+// left, packed into buf.
+func (g *gemm) prepareA(buf []float32, ic, pc, mc, kc int) operand {
+	mr := g.impl.blocking.MR
+	av := operand{packed: buf, all: g.plan.packAllA, full: mc / mr * mr, step: g.lda}
+	// The edge rows run on the smallest kernel that covers them, edgeMR rows.
+	edge := mc - av.full
+	edgeMR := g.impl.kernelFor(edge).mr
+	switch {
+	case av.all:
+		packA(g.impl.kernel.packRows, buf, g.transA, g.a, g.lda, ic, pc, mc, kc, mr, edgeMR)
+	case edge == edgeMR:
+		av.inPlace, av.full = g.a[ic*g.lda+pc:], mc
+	default:
+		av.inPlace = g.a[ic*g.lda+pc:]
+		packA(nil, buf, false, g.a, g.lda, ic+av.full, pc, edge, kc, mr, edgeMR)
+	}
+	return av
 }
 
 // operand says where the micro-kernel finds the panel at offset r (rows of A, columns of
@@ -191,12 +288,13 @@ func (o operand) at(r, kc int) ([]float32, bool) {
 	return o.inPlace[r*o.step:], false
 }
 
-// macroKernel sweeps the micro-kernel over an mc×kc block of A and a kc×nc block of B,
-// updating C[ic:ic+mc, jc:jc+nc]. The last rows, when fewer than MR, take the smallest
-// edge kernel that covers them; a packed panel is as tall as the kernel that reads it.
-func (g *gemm) macroKernel(av, bv operand, ic, jc, mc, nc, kc int, beta float32) {
+// macroKernel sweeps the micro-kernel over an mc×kc block of A and columns [jrLo, jrHi)
+// of a kc×nc block of B (jrLo a multiple of NR), updating C[ic:ic+mc, jc+jrLo:jc+jrHi].
+// The last rows, when fewer than MR, take the smallest edge kernel that covers them; a
+// packed panel is as tall as the kernel that reads it.
+func (g *gemm) macroKernel(av, bv operand, ic, jc, mc, jrLo, jrHi, kc int, beta float32) {
 	mr, nr := g.impl.kernel.mr, g.impl.kernel.nr
-	for jr := 0; jr < nc; jr += nr {
+	for jr := jrLo; jr < jrHi; jr += nr {
 		b, packedB := bv.at(jr, kc)
 		rsB := g.ldb
 		if packedB {
@@ -211,7 +309,7 @@ func (g *gemm) macroKernel(av, bv operand, ic, jc, mc, nc, kc int, beta float32)
 				rsA, csA = 1, kern.mr
 			}
 			c := g.c[(ic+ir)*g.ldc+jc+jr:]
-			kern.tile(kc, a, rsA, csA, b, rsB, c, g.ldc, g.alpha, beta, rows, min(nr, nc-jr))
+			kern.tile(kc, a, rsA, csA, b, rsB, c, g.ldc, g.alpha, beta, rows, min(nr, jrHi-jr))
 		}
 	}
 }
@@ -225,6 +323,8 @@ func balancedStep(remaining, limit int) int {
 }
 
 func roundUp(v, multiple int) int { return (v + multiple - 1) / multiple * multiple }
+
+func ceilDiv(v, d int) int { return (v + d - 1) / d }
 
 // packA copies op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels: panel r holds rows
 // r*MR..r*MR+MR-1 with element (i, p) at dst[r*MR*kc + p*MR + i]. A last panel of fewer

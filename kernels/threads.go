@@ -1,0 +1,325 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// This file is the thread pool every call shares: persistent helper goroutines, started
+// the first time a call wants them, that join a call only when they are idle. The calling
+// goroutine always works on its own call, so a call never waits for a busy pool; when
+// many goroutines call at once each finds few idle helpers and runs mostly alone, and the
+// machine is not oversubscribed.
+//
+// A call splits its output into tasks whose boundaries depend on the shape alone, never
+// on how many threads run them, and no task splits a sum over K: each output element is
+// computed by the same instructions in the same order whatever the thread count, so
+// results are bit-for-bit the same for every cap and under any concurrency.
+
+// maxThreads is the cap SetMaxThreads set; 0 means runtime.GOMAXPROCS(0) at each call.
+var maxThreads atomic.Int64
+
+// SetMaxThreads caps the threads one call may use and returns the previous cap; n < 1
+// restores the default, runtime.GOMAXPROCS(0) at the time of each call. Results are
+// bit-for-bit the same for every cap and any number of concurrent callers.
+//
+// previous is 0 when the default was in force, so that SetMaxThreads(previous) always
+// restores what was there. The cap may change while calls are in flight: each call reads
+// it once, when it starts.
+func SetMaxThreads(n int) (previous int) {
+	return int(maxThreads.Swap(int64(max(n, 0))))
+}
+
+// threadCap returns the threads a call may use now.
+func threadCap() int {
+	if n := int(maxThreads.Load()); n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// threadsFor returns how many threads a call should use for work units of work, at most
+// tasks (its independent pieces): one per minWork units, so that a second thread is only
+// woken when its share pays for the wake-up, within the cap.
+func threadsFor(work, minWork float64, tasks int) int {
+	n := threadCap()
+	if minWork > 0 {
+		n = min(n, int(work/minWork))
+	}
+	return max(1, min(n, tasks))
+}
+
+// parallelJob is one call's work. run is called once by every participant of the team,
+// id 0 being the caller; it may claim tasks from the team and meet at its barrier.
+type parallelJob interface {
+	run(t *team, id int)
+}
+
+// team is the set of threads working on one call: the caller and the helpers that were
+// idle when it started. Its size is fixed before any of them runs.
+type team struct {
+	job     parallelJob
+	size    int
+	groups  []atomic.Int64 // per group, the next unclaimed task of the current phase
+	bar     barrier
+	pending atomic.Int32  // helpers still running job
+	done    chan struct{} // the last helper's signal to the caller
+	helpers []*worker
+	own     []float32 // the caller's buffer (buffer)
+}
+
+// buffer returns participant id's private buffer of n floats, its contents undefined.
+// Each helper keeps its own from call to call, and the caller's belongs to the team, so
+// a call in steady state allocates none.
+func (t *team) buffer(id, n int) []float32 {
+	buf := &t.own
+	if id > 0 {
+		buf = &t.helpers[id-1].buf
+	}
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
+}
+
+var teamPool = sync.Pool{New: func() any { return &team{done: make(chan struct{}, 1)} }}
+
+// forEachTask runs do(group, task) for this participant's share of a phase's tasks: groups
+// of perGroup tasks each, every task run once by one participant. Participant id starts on
+// group id·groups/size and claims that group's tasks in order, then moves to the next
+// group with tasks left, wrapping around: so a participant mostly stays in one group,
+// whose shared operand (a packed block of A, a weight panel) it then prepares once,
+// and joins another group's tasks only when its own are gone.
+func (t *team) forEachTask(id, groups, perGroup int, do func(group, task int)) {
+	first := id * groups / t.size
+	for i := range groups {
+		g := (first + i) % groups
+		for task := t.claim(g); task < perGroup; task = t.claim(g) {
+			do(g, task)
+		}
+	}
+}
+
+// claim returns the next task of group g in the current phase; past the group's last, the
+// group has none left.
+func (t *team) claim(g int) int { return int(t.groups[g].Add(1) - 1) }
+
+// reset starts a new phase of claims.
+func (t *team) reset() {
+	for i := range t.groups {
+		t.groups[i].Store(0)
+	}
+}
+
+// barrier waits until every participant has reached it, then starts a new phase of
+// claims. Participants must call it the same number of times.
+func (t *team) barrier() {
+	if t.size > 1 {
+		t.bar.wait(t.size, t.reset)
+		return
+	}
+	t.reset()
+}
+
+// parallel runs job on up to threads threads, the caller among them, and returns when
+// every participant has returned from job.run. Its phases have up to groups groups of
+// tasks (team.forEachTask).
+func parallel(threads, groups int, job parallelJob) {
+	t := teamPool.Get().(*team)
+	t.job = job
+	if cap(t.groups) < groups {
+		t.groups = make([]atomic.Int64, groups)
+	}
+	t.groups = t.groups[:groups]
+	t.reset()
+	t.helpers = recruit(t.helpers[:0], threads-1)
+	t.size = 1 + len(t.helpers)
+	t.pending.Store(int32(len(t.helpers)))
+	for i, w := range t.helpers {
+		w.assign(t, i+1)
+	}
+	job.run(t, 0)
+	if len(t.helpers) > 0 {
+		t.await()
+	}
+	clear(t.helpers)
+	t.job = nil
+	teamPool.Put(t)
+}
+
+// await waits for the helpers: briefly spinning, since they usually finish within
+// microseconds of the caller, then blocking.
+func (t *team) await() {
+	for deadline := time.Now().Add(spinTime); t.pending.Load() != 0 && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
+	<-t.done
+}
+
+// spinTime is how long an idle helper, or a thread at a barrier, polls before it blocks.
+// A helper that blocks takes tens of microseconds to wake (a futex and an OS thread),
+// which would be most of a 256³ product's time on two threads; one that polls keeps its
+// core busy for no more than this after each call, yielding to other goroutines
+// (runtime.Gosched) between polls.
+const spinTime = 100 * time.Microsecond
+
+// worker is a helper goroutine's mailbox.
+type worker struct {
+	state  atomic.Int32
+	team   atomic.Pointer[team] // set, with id, by the caller that claimed it
+	id     int
+	parked bool          // whether it was parked when claimed (then it needs wake)
+	wake   chan struct{} // a parked worker's signal
+	buf    []float32     // its private buffer (team.buffer)
+}
+
+const (
+	workerSpinning = iota // idle, polling team
+	workerParked          // idle, blocked on wake
+	workerClaimed         // a caller has it, or it is running a job
+)
+
+// workers holds every helper started so far; it only grows, copied on write under
+// workersMu, so that callers read it without a lock.
+var (
+	workers   atomic.Pointer[[]*worker]
+	workersMu sync.Mutex
+)
+
+// recruit claims up to n idle helpers, starting more when fewer than n exist, and
+// appends them to dst.
+func recruit(dst []*worker, n int) []*worker {
+	if n <= 0 {
+		return dst
+	}
+	all := workers.Load()
+	if all == nil || len(*all) < n {
+		all = startWorkers(n)
+	}
+	for _, w := range *all {
+		if len(dst) == n {
+			break
+		}
+		if w.claim() {
+			dst = append(dst, w)
+		}
+	}
+	return dst
+}
+
+// startWorkers makes sure at least n helpers exist and returns them all.
+func startWorkers(n int) *[]*worker {
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	all := workers.Load()
+	if all != nil && len(*all) >= n {
+		return all
+	}
+	grown := make([]*worker, 0, n)
+	if all != nil {
+		grown = append(grown, *all...)
+	}
+	for len(grown) < n {
+		w := &worker{wake: make(chan struct{}, 1)}
+		grown = append(grown, w)
+		go w.loop()
+	}
+	workers.Store(&grown)
+	return &grown
+}
+
+// claim takes w for a caller if it is idle.
+func (w *worker) claim() bool {
+	for {
+		switch s := w.state.Load(); s {
+		case workerSpinning, workerParked:
+			if w.state.CompareAndSwap(s, workerClaimed) {
+				w.parked = s == workerParked
+				return true
+			}
+		default:
+			return false
+		}
+	}
+}
+
+// assign hands the claimed w its place in t.
+func (w *worker) assign(t *team, id int) {
+	w.id = id
+	w.team.Store(t)
+	if w.parked {
+		w.wake <- struct{}{}
+	}
+}
+
+func (w *worker) loop() {
+	for {
+		t := w.await()
+		t.job.run(t, w.id)
+		// Idle again before signalling, so that a caller that returns and calls again at
+		// once finds this helper free.
+		w.team.Store(nil)
+		w.state.Store(workerSpinning)
+		if t.pending.Add(-1) == 0 {
+			t.done <- struct{}{}
+		}
+	}
+}
+
+// await returns the next team w is assigned to: polling for spinTime, then parked.
+func (w *worker) await() *team {
+	deadline := time.Now().Add(spinTime)
+	for {
+		if t := w.team.Load(); t != nil {
+			return t
+		}
+		if time.Now().After(deadline) && w.state.CompareAndSwap(workerSpinning, workerParked) {
+			<-w.wake
+			return w.team.Load()
+		}
+		// Claimed but not yet assigned, or still within the spin: poll again.
+		runtime.Gosched()
+	}
+}
+
+// barrier is a reusable barrier for a fixed number of participants: they poll for
+// spinTime, then block.
+type barrier struct {
+	arrived    atomic.Int32
+	generation atomic.Uint32
+	mu         sync.Mutex
+	cond       *sync.Cond
+}
+
+// wait blocks until n participants have called it; the last to arrive runs last before
+// releasing the others.
+func (b *barrier) wait(n int, last func()) {
+	gen := b.generation.Load()
+	if int(b.arrived.Add(1)) == n {
+		b.arrived.Store(0)
+		last()
+		b.mu.Lock()
+		b.generation.Add(1)
+		if b.cond != nil {
+			b.cond.Broadcast()
+		}
+		b.mu.Unlock()
+		return
+	}
+	for deadline := time.Now().Add(spinTime); time.Now().Before(deadline); {
+		if b.generation.Load() != gen {
+			return
+		}
+		runtime.Gosched()
+	}
+	b.mu.Lock()
+	if b.cond == nil {
+		b.cond = sync.NewCond(&b.mu)
+	}
+	for b.generation.Load() == gen {
+		b.cond.Wait()
+	}
+	b.mu.Unlock()
+}
