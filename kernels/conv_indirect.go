@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"sync"
 
 	"github.com/simdnn/simdnn/generic"
 )
@@ -74,16 +75,45 @@ func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
 // forward computes dst from src (n images) with the weights w. For each image, each
 // weight panel (taps·InC×NR, in L2) is swept over every tile of output pixels, whose
 // taps overlap their neighbours' in the input rows the sweep keeps in cache.
+//
+// Threads share out the grid of images × weight panels × runs of tiles; each thread
+// starts on its own image and panel (team.forEachTask), so that a panel is mostly read
+// by one core.
 func (d *indirectConv) forward(w *packedWeights, s *generic.Conv, dst, src []float32, n int) {
+	j := indirectJobPool.Get().(*indirectJob)
+	*j = indirectJob{d: d, w: w, s: s, dst: dst, src: src}
+	panels := ceilDiv(s.OutC, w.im.kernel.nr)
+	flops := 2 * float64(n) * float64(s.H.Out*s.W.Out) * float64(w.k) * float64(s.OutC)
+	threads := threadsFor(flops, w.minFlopsPerThread(), n*panels*len(d.tiles))
+	j.tasks = newTaskGrid(n*panels, len(d.tiles), threads)
+	parallel(threads, j.tasks.groups, j)
+	*j = indirectJob{}
+	indirectJobPool.Put(j)
+}
+
+// indirectJob is one forward call, shared by its threads.
+type indirectJob struct {
+	d        *indirectConv
+	w        *packedWeights
+	s        *generic.Conv
+	dst, src []float32
+	tasks    taskGrid // groups: image × panel; units: tiles
+}
+
+var indirectJobPool = sync.Pool{New: func() any { return new(indirectJob) }}
+
+func (j *indirectJob) run(t *team, id int) {
+	d, w, s := j.d, j.w, j.s
 	nr := w.im.kernel.nr
+	panels := ceilDiv(s.OutC, nr)
 	imageIn, imageOut := s.H.In*s.W.In*s.InC, s.H.Out*s.W.Out*s.OutC
-	for b := range n {
-		image, out := src[b*imageIn:(b+1)*imageIn], dst[b*imageOut:]
-		for jr := 0; jr < s.OutC; jr += nr {
-			panel, bias, cols := w.data[jr*w.k:], d.bias[jr:], min(nr, s.OutC-jr)
-			for _, t := range d.tiles {
-				t.kern.tile(d.taps, s.InC, d.ind[t.at:], image, d.zero, panel, bias, out[t.first*s.OutC+jr:], s.OutC, t.pixels, cols, d.relu)
-			}
+	t.forEachTask(id, j.tasks.groups, j.tasks.perGroup, func(group, task int) {
+		b, jr := group/panels, group%panels*nr
+		image, out := j.src[b*imageIn:(b+1)*imageIn], j.dst[b*imageOut:]
+		panel, bias, cols := w.data[jr*w.k:], d.bias[jr:], min(nr, s.OutC-jr)
+		first := task * j.tasks.span
+		for _, t := range d.tiles[first:min(first+j.tasks.span, len(d.tiles))] {
+			t.kern.tile(d.taps, s.InC, d.ind[t.at:], image, d.zero, panel, bias, out[t.first*s.OutC+jr:], s.OutC, t.pixels, cols, d.relu)
 		}
-	}
+	})
 }

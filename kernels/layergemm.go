@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/simdnn/simdnn/generic"
 )
@@ -130,76 +131,159 @@ func (a lhs) block(im impl, buf []float32, i0, p0, mc, kc, mcPad int) (data []fl
 // the block (in place, or lowered into L2-sized scratch), then sweep the micro-kernel
 // over every MR×NR tile, each KC×NR slice of a weight panel staying in L1 while the A
 // rows pass it.
+//
+// Threads share out tasks of one block of A against a chunk of the weight panels, each
+// task running the whole depth k for its tiles, so that no two threads write one tile.
 func (w *packedWeights) multiply(a lhs, m int, c []float32, ldc int, ep epilogue) {
-	if m == 1 && a.conv == nil {
-		w.gemv(a.src[:w.k], c[:w.n], ep)
+	j := layerGemmPool.Get().(*layerGemm)
+	*j = layerGemm{w: w, a: a, m: m, c: c, ldc: ldc, ep: ep}
+	j.start()
+	*j = layerGemm{}
+	layerGemmPool.Put(j)
+}
+
+// layerGemm is one multiply call, shared by its threads.
+type layerGemm struct {
+	w     *packedWeights
+	a     lhs
+	m     int
+	c     []float32
+	ldc   int
+	ep    epilogue
+	mc    int // rows per block of A, a multiple of MR
+	tasks taskGrid
+}
+
+var layerGemmPool = sync.Pool{New: func() any { return new(layerGemm) }}
+
+// taskGrid is how a call's tiles are grouped into tasks: groups (blocks of A, images, ...)
+// of perGroup tasks, each of span units (NR panels, tiles, outputs).
+type taskGrid struct{ groups, perGroup, span int }
+
+// newTaskGrid groups units in each of groups groups into tasks for threads threads:
+// whole groups when there are enough of them for tasksPerThread each, otherwise cut into
+// equal chunks of units.
+func newTaskGrid(groups, units, threads int) taskGrid {
+	chunks := 1
+	if threads > 1 {
+		chunks = min(units, ceilDiv(tasksPerThread*threads, groups))
+	}
+	span := ceilDiv(units, chunks)
+	return taskGrid{groups: groups, perGroup: ceilDiv(units, span), span: span}
+}
+
+// tasksPerThread is how many tasks the layers cut per thread: enough that uneven tiles and
+// a thread slowed by a neighbour on a shared core balance out (XNNPACK's
+// target_tiles_per_thread is 5).
+const tasksPerThread = 4
+
+// minFlopsPerThread is the least work worth a thread in a layer: Sgemm's threshold, for
+// the same hand-over cost.
+func (w *packedWeights) minFlopsPerThread() float64 { return w.im.blocking.MinFlopsPerThread }
+
+func (j *layerGemm) start() {
+	w := j.w
+	nr := w.im.kernel.nr
+	panels := ceilDiv(w.n, nr)
+	if j.m == 1 && j.a.conv == nil {
+		// The GEMV: one panel's worth of weights per task at most.
+		threads := threadsFor(4*float64(w.k)*float64(w.n), gemvMinBytesPerThread, panels)
+		j.tasks = newTaskGrid(1, panels, threads)
+		parallel(threads, 1, j)
 		return
 	}
 	bl := w.im.blocking
-	mr, nr := w.im.kernel.mr, w.im.kernel.nr
-	kcMax := min(bl.KC, w.k)
-	mcMax := min(bl.MC, roundUp(m, mr))
-	blockLen := a.scratchLen(mcMax, kcMax)
-	s := getScratch(blockLen + mr*kcMax)
-	defer putScratch(s)
-	blockBuf, edgeBuf := s.buf[:blockLen], s.buf[blockLen:]
+	blocks := ceilDiv(j.m, bl.MC)
+	j.mc = roundUp(ceilDiv(j.m, blocks), bl.MR)
+	blocks = ceilDiv(j.m, j.mc)
+	flops := 2 * float64(j.m) * float64(w.k) * float64(w.n)
+	threads := threadsFor(flops, w.minFlopsPerThread(), blocks*panels)
+	j.tasks = newTaskGrid(blocks, panels, threads)
+	parallel(threads, blocks, j)
+}
 
-	for ic := 0; ic < m; ic += bl.MC {
-		mc := min(bl.MC, m-ic)
-		for pc, kc := 0, 0; pc < w.k; pc += kc {
-			kc = balancedStep(w.k-pc, bl.KC)
-			data, ld, avail := a.block(w.im, blockBuf, ic, pc, mc, kc, roundUp(mc, mr))
-			// A micro-kernel reads whole tiles, the last one on the smallest kernel that
-			// covers its rows. Only that tile of A can lack rows, and only in place: copy
-			// what it has into a zero-padded tile.
-			var edge []float32
-			last := (mc - 1) / mr * mr
-			if lastMR := w.im.kernelFor(mc - last).mr; last+lastMR > avail {
-				edge = edgeBuf[:lastMR*kc]
-				for i := range lastMR {
-					row := edge[i*kc : i*kc+kc]
-					if last+i < mc {
-						copy(row, data[(last+i)*ld:])
-					} else {
-						clear(row)
-					}
+func (j *layerGemm) run(t *team, id int) {
+	w := j.w
+	nr := w.im.kernel.nr
+	if j.m == 1 && j.a.conv == nil {
+		t.forEachTask(id, 1, j.tasks.perGroup, func(_, task int) {
+			jr := task * j.tasks.span * nr
+			w.gemv(j.a.src[:w.k], j.c[:w.n], j.ep, jr, min(w.n, jr+j.tasks.span*nr))
+		})
+		return
+	}
+	mr := w.im.kernel.mr
+	kcMax := min(w.im.blocking.KC, w.k)
+	blockLen := j.a.scratchLen(j.mc, kcMax)
+	buf := t.buffer(id, blockLen+mr*kcMax)
+	blockBuf, edgeBuf := buf[:blockLen], buf[blockLen:]
+	t.forEachTask(id, j.tasks.groups, j.tasks.perGroup, func(block, task int) {
+		ic := block * j.mc
+		jr := task * j.tasks.span * nr
+		w.multiplyTiles(j.a, blockBuf, edgeBuf, ic, min(j.mc, j.m-ic), jr, min(w.n, jr+j.tasks.span*nr), j.c, j.ldc, j.ep)
+	})
+}
+
+// multiplyTiles computes the tiles of C in rows [ic, ic+mc) and columns [jrLo, jrHi)
+// (jrLo a multiple of NR), over the whole depth k, lowering blocks of A into blockBuf
+// and its edge tile into edgeBuf as needed.
+func (w *packedWeights) multiplyTiles(a lhs, blockBuf, edgeBuf []float32, ic, mc, jrLo, jrHi int, c []float32, ldc int, ep epilogue) {
+	bl := w.im.blocking
+	mr, nr := w.im.kernel.mr, w.im.kernel.nr
+	for pc, kc := 0, 0; pc < w.k; pc += kc {
+		kc = balancedStep(w.k-pc, bl.KC)
+		data, ld, avail := a.block(w.im, blockBuf, ic, pc, mc, kc, roundUp(mc, mr))
+		// A micro-kernel reads whole tiles, the last one on the smallest kernel that
+		// covers its rows. Only that tile of A can lack rows, and only in place: copy
+		// what it has into a zero-padded tile.
+		var edge []float32
+		last := (mc - 1) / mr * mr
+		if lastMR := w.im.kernelFor(mc - last).mr; last+lastMR > avail {
+			edge = edgeBuf[:lastMR*kc]
+			for i := range lastMR {
+				row := edge[i*kc : i*kc+kc]
+				if last+i < mc {
+					copy(row, data[(last+i)*ld:])
+				} else {
+					clear(row)
 				}
 			}
-			beta := float32(1) // later slices of k accumulate onto the first's result
-			if pc == 0 {
-				beta = 0
-			}
-			final := pc+kc == w.k
-			for jr := 0; jr < w.n; jr += nr {
-				b := w.data[jr*w.k+pc*nr:]
-				cols := min(nr, w.n-jr)
-				for ir := 0; ir < mc; ir += mr {
-					tileA, rsA := data[ir*ld:], ld
-					if edge != nil && ir == last {
-						tileA, rsA = edge, kc
-					}
-					rows := min(mr, mc-ir)
-					tileC := c[(ic+ir)*ldc+jr:]
-					if final {
-						w.finish(kc, tileA, rsA, 1, b, nr, tileC, ldc, beta, rows, cols, ep.cols(jr))
-					} else {
-						w.im.kernelFor(rows).tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
-					}
+		}
+		beta := float32(1) // later slices of k accumulate onto the first's result
+		if pc == 0 {
+			beta = 0
+		}
+		final := pc+kc == w.k
+		for jr := jrLo; jr < jrHi; jr += nr {
+			b := w.data[jr*w.k+pc*nr:]
+			cols := min(nr, jrHi-jr)
+			for ir := 0; ir < mc; ir += mr {
+				tileA, rsA := data[ir*ld:], ld
+				if edge != nil && ir == last {
+					tileA, rsA = edge, kc
+				}
+				rows := min(mr, mc-ir)
+				tileC := c[(ic+ir)*ldc+jr:]
+				if final {
+					w.finish(kc, tileA, rsA, 1, b, nr, tileC, ldc, beta, rows, cols, ep.cols(jr))
+				} else {
+					w.im.kernelFor(rows).tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
 				}
 			}
 		}
 	}
 }
 
-// gemv computes the single row y = x·W, then ep. It is bound by streaming W once, so
-// it takes each weight panel at its full depth in one micro-kernel call, with no KC
-// slices to store and reload, on the smallest edge kernel. x is read with row stride 0:
-// every row of the tile is x, so the kernel needs no padded copy of it; the redundant
-// rows cost FMAs that a memory-bound product has to spare.
-func (w *packedWeights) gemv(x, y []float32, ep epilogue) {
+// gemv computes columns [jrLo, jrHi) of the single row y = x·W (jrLo a multiple of NR),
+// then ep. It is bound by streaming W once, so it takes each weight panel at its full
+// depth in one micro-kernel call, with no KC slices to store and reload, on the smallest
+// edge kernel. x is read with row stride 0: every row of the tile is x, so the kernel
+// needs no padded copy of it; the redundant rows cost FMAs that a memory-bound product
+// has to spare.
+func (w *packedWeights) gemv(x, y []float32, ep epilogue, jrLo, jrHi int) {
 	nr := w.im.kernel.nr
-	for jr := 0; jr < w.n; jr += nr {
-		w.finish(w.k, x, 0, 1, w.data[jr*w.k:], nr, y[jr:], w.n, 0, 1, min(nr, w.n-jr), ep.cols(jr))
+	for jr := jrLo; jr < jrHi; jr += nr {
+		w.finish(w.k, x, 0, 1, w.data[jr*w.k:], nr, y[jr:], w.n, 0, 1, min(nr, jrHi-jr), ep.cols(jr))
 	}
 }
 

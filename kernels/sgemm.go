@@ -179,6 +179,11 @@ type gemmPlan struct {
 	mc, blocksA        int // rows per block of A (a multiple of MR), and how many blocks
 	chunkPanels        int // NR panels of B per task
 	bufB               []float32
+
+	// The GEMV's: the vector op(A) or op(B) is multiplied by, the outputs before alpha
+	// and beta, and the outputs per task.
+	vec, acc []float32
+	run      int
 }
 
 // run is one thread's share of the blocked product.
