@@ -7,10 +7,10 @@ BENCH   ?= .
 QEMU    ?= qemu-aarch64-static
 FUZZ_TARGETS = $(shell grep -ho '^func Fuzz\w*' kernels/*_test.go | cut -d' ' -f2)
 
-.PHONY: test vet unit isas race purego generators generate check-generate fuzz arm64 arm64-fuzz bench
+.PHONY: test vet unit isas threads race purego generators generate check-generate fuzz arm64 arm64-fuzz bench
 
 ## test: everything CI checks on this machine: vet, every ISA, race, purego, fresh generated code.
-test: vet unit isas race purego generators check-generate
+test: vet unit isas threads race purego generators check-generate
 
 vet:
 	$(GO) vet ./...
@@ -28,7 +28,15 @@ isas:
 	@for isa in $(ISAS); do echo "SIMDNN_ISA=$$isa"; SIMDNN_ISA=$$isa $(GO) test -count=1 -short ./kernels/ || exit 1; done
 	GODEBUG=cpu.avx512f=off $(GO) test -count=1 -short ./kernels/
 
+# ...and with every call split across threads (SIMDNN_TEST_THREADS: the cap, and no
+# call too small to split), at caps that divide the work evenly, unevenly and beyond the
+# cores; results must not depend on it.
+THREADS ?= 2 3 8
+threads:
+	@for n in $(THREADS); do echo "SIMDNN_TEST_THREADS=$$n"; SIMDNN_TEST_THREADS=$$n $(GO) test -count=1 -short ./kernels/ || exit 1; done
+
 race:
+	SIMDNN_TEST_THREADS=3 $(GO) test -count=1 -short -race ./kernels/
 	$(GO) test -count=1 -short -race ./...
 
 purego:
@@ -56,6 +64,8 @@ fuzz:
 arm64:
 	GOARCH=arm64 $(GO) test -count=1 -exec $(QEMU) ./...
 	SIMDNN_ISA=generic GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) ./kernels/
+	SIMDNN_TEST_THREADS=3 GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) ./kernels/
+	SIMDNN_TEST_THREADS=3 SIMDNN_ISA=generic GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU) ./kernels/
 	GOARCH=arm64 $(GO) test -count=1 -short -tags purego -exec $(QEMU) ./...
 
 # Fuzz workers re-exec the test binary, so this needs binfmt_misc to run arm64 binaries.

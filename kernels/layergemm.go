@@ -156,27 +156,6 @@ type layerGemm struct {
 
 var layerGemmPool = sync.Pool{New: func() any { return new(layerGemm) }}
 
-// taskGrid is how a call's tiles are grouped into tasks: groups (blocks of A, images, ...)
-// of perGroup tasks, each of span units (NR panels, tiles, outputs).
-type taskGrid struct{ groups, perGroup, span int }
-
-// newTaskGrid groups units in each of groups groups into tasks for threads threads:
-// whole groups when there are enough of them for tasksPerThread each, otherwise cut into
-// equal chunks of units.
-func newTaskGrid(groups, units, threads int) taskGrid {
-	chunks := 1
-	if threads > 1 {
-		chunks = min(units, ceilDiv(tasksPerThread*threads, groups))
-	}
-	span := ceilDiv(units, chunks)
-	return taskGrid{groups: groups, perGroup: ceilDiv(units, span), span: span}
-}
-
-// tasksPerThread is how many tasks the layers cut per thread: enough that uneven tiles and
-// a thread slowed by a neighbour on a shared core balance out (XNNPACK's
-// target_tiles_per_thread is 5).
-const tasksPerThread = 4
-
 // minFlopsPerThread is the least work worth a thread in a layer: Sgemm's threshold, for
 // the same hand-over cost.
 func (w *packedWeights) minFlopsPerThread() float64 { return w.im.blocking.MinFlopsPerThread }

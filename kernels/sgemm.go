@@ -151,26 +151,16 @@ func (g *gemm) blocked() {
 	if p.packAllB {
 		bLen = ncMax * kcMax
 	}
-	// The threads and the tasks: enough chunks of NR panels for gemmTasksPerThread tasks
-	// per thread.
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
 	panels := ncMax / nr
 	threads := threadsFor(flops, g.impl.blocking.MinFlopsPerThread, p.blocksA*panels)
-	p.chunkPanels = panels
-	if threads > 1 {
-		p.chunkPanels = max(1, panels*p.blocksA/(gemmTasksPerThread*threads))
-	}
+	p.chunkPanels = newTaskGrid(p.blocksA, panels, threads).span
 	s := getScratch(bLen)
 	defer putScratch(s)
 	p.bufB = s.buf
 	parallel(threads, p.blocksA, g)
 	p.bufB = nil
 }
-
-// gemmTasksPerThread is how many tasks Sgemm's blocked path cuts per thread: enough that
-// a thread slowed by a neighbour on a shared core leaves little work waiting at the end
-// (XNNPACK's target_tiles_per_thread is 5).
-const gemmTasksPerThread = 4
 
 // gemmPlan is what the threads of one blocked Sgemm call share.
 type gemmPlan struct {

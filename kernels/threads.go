@@ -40,16 +40,41 @@ func threadCap() int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// splitAll, for tests, gives every call as many threads as it has tasks, within the cap,
+// however small: so that small problems exercise the threaded paths.
+var splitAll atomic.Bool
+
 // threadsFor returns how many threads a call should use for work units of work, at most
 // tasks (its independent pieces): one per minWork units, so that a second thread is only
 // woken when its share pays for the wake-up, within the cap.
 func threadsFor(work, minWork float64, tasks int) int {
 	n := threadCap()
-	if minWork > 0 {
+	if minWork > 0 && !splitAll.Load() {
 		n = min(n, int(work/minWork))
 	}
 	return max(1, min(n, tasks))
 }
+
+// taskGrid is how a call's tiles are grouped into tasks: groups (blocks of A, images, ...)
+// of perGroup tasks, each of span units (NR panels, tiles, outputs).
+type taskGrid struct{ groups, perGroup, span int }
+
+// newTaskGrid groups units in each of groups groups into tasks for threads threads:
+// whole groups when there are enough of them for tasksPerThread each, otherwise cut into
+// equal chunks of units.
+func newTaskGrid(groups, units, threads int) taskGrid {
+	chunks := 1
+	if threads > 1 {
+		chunks = min(units, ceilDiv(tasksPerThread*threads, groups))
+	}
+	span := ceilDiv(units, chunks)
+	return taskGrid{groups: groups, perGroup: ceilDiv(units, span), span: span}
+}
+
+// tasksPerThread is how many tasks a call cuts per thread: enough that uneven tiles and
+// a thread slowed by a neighbour on a shared core balance out (XNNPACK's
+// target_tiles_per_thread is 5).
+const tasksPerThread = 4
 
 // parallelJob is one call's work. run is called once by every participant of the team,
 // id 0 being the caller; it may claim tasks from the team and meet at its barrier.
