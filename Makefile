@@ -75,10 +75,13 @@ ARM64_FUZZ ?= 2000x
 arm64-fuzz:
 	@for f in $(FUZZ_TARGETS); do GOARCH=arm64 $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(ARM64_FUZZ) ./kernels/ || exit 1; done
 
-## bench: one thread, COUNT runs of each ISA and gonum, then the median GFLOPS table.
+## bench: COUNT runs of each ISA on one thread, of the best on every core (NPROC), and of
+## gonum, then the median GFLOPS table.
+NPROC ?= $(shell nproc)
 bench:
 	@rm -f bench/out.txt
 	@for isa in $(ISAS); do SIMDNN_ISA=$$isa GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "($(BENCH))/simdnn" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt; done
+	@GOMAXPROCS=$(NPROC) $(GO) -C bench test -run "^$$" -bench "($(BENCH))/simdnn" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
 	@GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "($(BENCH))/gonum" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
 	@GOMAXPROCS=1 $(GO) -C bench test -tags noasm -run "^$$" -bench "($(BENCH))/gonum" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
 	@$(GO) -C bench run ./cmd/gflopstable < bench/out.txt

@@ -1,6 +1,7 @@
 // Command gflopstable reads `go test -bench` output on stdin and prints one row per shape
 // with the median GFLOPS of each implementation, the implementations as columns, in the
-// order they first appear.
+// order they first appear. A run with GOMAXPROCS = N > 1 (go test's "-N" suffix) is its
+// own column, "impl×N": simdnn's calls use GOMAXPROCS threads by default.
 //
 //	go test -bench . -count 5 | go run ./cmd/gflopstable
 package main
@@ -16,7 +17,7 @@ import (
 )
 
 // A benchmark line: Benchmark<Group>/<impl>/<shape>-<procs> <iters> <ns> ns/op <g> GFLOPS
-var line = regexp.MustCompile(`^Benchmark(\w+)/([^/\s]+)/(\S+?)(?:-\d+)?\s.*?([\d.]+) GFLOPS`)
+var line = regexp.MustCompile(`^Benchmark(\w+)/([^/\s]+)/(\S+?)(?:-(\d+))?\s.*?([\d.]+) GFLOPS`)
 
 func main() {
 	type key struct{ group, shape, impl string }
@@ -29,14 +30,18 @@ func main() {
 		if m == nil {
 			continue
 		}
-		g, _ := strconv.ParseFloat(m[4], 64)
-		k := key{m[1], m[3], m[2]}
+		g, _ := strconv.ParseFloat(m[5], 64)
+		impl := m[2]
+		if m[4] != "" {
+			impl += "×" + m[4]
+		}
+		k := key{m[1], m[3], impl}
 		samples[k] = append(samples[k], g)
 		if row := (key{group: m[1], shape: m[3]}); !slices.Contains(rows, row) {
 			rows = append(rows, row)
 		}
-		if !slices.Contains(impls, m[2]) {
-			impls = append(impls, m[2])
+		if !slices.Contains(impls, impl) {
+			impls = append(impls, impl)
 		}
 	}
 	fmt.Printf("%-28s", "median GFLOPS")
