@@ -1,6 +1,10 @@
 package kernels
 
-import "github.com/simdnn/simdnn/generic"
+import (
+	"sync"
+
+	"github.com/simdnn/simdnn/generic"
+)
 
 // Conv2DTranspose is a Keras Conv2DTranspose layer with its filter packed for the
 // micro-kernel. It is immutable once built, so Forward may run in several goroutines at
@@ -56,7 +60,8 @@ func (t *Conv2DTranspose) OutputSize() (outH, outW int) { return t.fwd.H.In, t.f
 // src, in place) against w gives every contribution of each pixel, KH·KW·OutC of them, in
 // pooled scratch sized for L2; col2im adds them to the output pixels they land on. Output
 // rows that no later input pixel reaches get the bias and activation at once, while they
-// are in cache. A 1×1 kernel with unit strides lands each contribution on one pixel: the
+// are in cache. Both steps split across threads: the GEMM as every layer's does, col2im
+// by output rows. A 1×1 kernel with unit strides lands each contribution on one pixel: the
 // GEMM then writes dst directly, the epilogue fused per tile as in Conv2D.
 func (t *Conv2DTranspose) Forward(dst, src []float32, n int) error {
 	f := &t.fwd
@@ -77,27 +82,77 @@ func (t *Conv2DTranspose) Forward(dst, src []float32, n int) error {
 	block := min(max(bl.MC*bl.KC/taps/mr*mr, mr), m)
 	s := getScratch(block * taps)
 	defer putScratch(s)
-	col := s.buf
-	pixelLen := f.InC // values per output pixel
-	done := 0         // output rows (of n×outH) that are final and have had the epilogue
+	j := col2imJobPool.Get().(*col2imJob)
+	*j = col2imJob{t: t, dst: dst, col: s.buf}
 	for i0 := 0; i0 < m; i0 += block {
 		rows := min(block, m-i0)
 		a := lhs{src: src[i0*f.OutC:], ld: f.OutC, rows: m - i0}
-		t.w.multiply(a, rows, col, taps, epilogue{})
-		t.col2im(dst, col, i0, rows)
-		final := t.finalRows(i0+rows, n)
-		t.ep.apply(t.w.im.biasAct, dst[done*f.W.In*pixelLen:], pixelLen, (final-done)*f.W.In, pixelLen)
-		done = final
+		t.w.multiply(a, rows, j.col, taps, epilogue{})
+		j.add(i0, rows, n)
 	}
+	*j = col2imJob{}
+	col2imJobPool.Put(j)
 	return nil
 }
 
+// col2imJob adds one block's contributions to the output, and applies the epilogue to
+// the rows they complete. Threads split it by output rows: each adds, to the rows it
+// owns, the contributions that land there in input-pixel order, the order one thread
+// would add them in, so the sums are the same whatever the thread count.
+type col2imJob struct {
+	t        *Conv2DTranspose
+	dst, col []float32
+	i0, rows int // the block: input pixels [i0, i0+rows)
+	done     int // output rows (of n×outH) that are final and have had the epilogue
+	final    int // ... and after this block
+	rowsTo   int // rows [done, rowsTo) are this block's to write
+	span     int // output rows per task
+}
+
+var col2imJobPool = sync.Pool{New: func() any { return new(col2imJob) }}
+
+// add adds the contributions in col of input pixels [i0, i0+rows), n images in all.
+func (j *col2imJob) add(i0, rows, n int) {
+	f := &j.t.fwd
+	j.i0, j.rows = i0, rows
+	j.final = j.t.finalRows(i0+rows, n)
+	// The lowest row the block reaches: with dilation, not always one of its last
+	// input row's taps.
+	j.rowsTo = j.final
+	first, last := pixelAt(f, i0), pixelAt(f, i0+rows-1)
+	for b, y := first.b, first.y; b < last.b || b == last.b && y <= last.y; b, y = b+(y+1)/f.H.Out, (y+1)%f.H.Out {
+		if lo, hi := f.H.Taps(y); lo < hi {
+			j.rowsTo = max(j.rowsTo, b*f.H.In+f.H.Input(y, hi-1)+1)
+		}
+	}
+	outRows := j.rowsTo - j.done
+	// Bound by memory, as the GEMV: each contribution is read, and added to dst.
+	bytes := 12 * float64(rows) * float64(j.t.w.n)
+	threads := threadsFor(bytes, gemvMinBytesPerThread, outRows)
+	j.span = ceilDiv(outRows, min(outRows, tasksPerThread*threads))
+	parallel(threads, 1, j)
+	j.done = j.final
+}
+
+func (j *col2imJob) run(t *team, id int) {
+	f := &j.t.fwd
+	rowLen := f.W.In * f.InC
+	t.forEachTask(id, 1, ceilDiv(j.rowsTo-j.done, j.span), func(_, task int) {
+		lo := j.done + task*j.span
+		hi := min(lo+j.span, j.rowsTo)
+		j.t.col2im(j.dst, j.col, j.i0, j.rows, lo, hi)
+		if final := min(hi, j.final); lo < final {
+			j.t.ep.apply(j.t.w.im.biasAct, j.dst[lo*rowLen:], f.InC, (final-lo)*f.W.In, f.InC)
+		}
+	})
+}
+
 // col2im adds the contributions col (rows×KH·KW·OutC, one row per input pixel from i0)
-// to the output pixels they land on: tap (ky, kx) of input pixel (b, y, x) lands on
-// (b, fwd.H.Input(y, ky), fwd.W.Input(x, kx)), the pixel that tap of the forward
-// convolution reads, unless that is padding. With unit dilation the taps kx that land
-// form one contiguous run of both the row of col and dst.
-func (t *Conv2DTranspose) col2im(dst, col []float32, i0, rows int) {
+// that land on output rows [rowLo, rowHi) (counted over n×outH) to those rows: tap
+// (ky, kx) of input pixel (b, y, x) lands on (b, fwd.H.Input(y, ky), fwd.W.Input(x, kx)),
+// the pixel that tap of the forward convolution reads, unless that is padding. With unit
+// dilation the taps kx that land form one contiguous run of both the row of col and dst.
+func (t *Conv2DTranspose) col2im(dst, col []float32, i0, rows, rowLo, rowHi int) {
 	f := &t.fwd
 	taps, axpy := t.w.n, t.w.im.axpy
 	px := pixelAt(f, i0)
@@ -106,10 +161,13 @@ func (t *Conv2DTranspose) col2im(dst, col []float32, i0, rows int) {
 		kyLo, kyHi := f.H.Taps(px.y)
 		kxLo, kxHi := f.W.Taps(px.x)
 		for ky := kyLo; ky < kyHi; ky++ {
-			outRow := (px.b*f.H.In + f.H.Input(px.y, ky)) * f.W.In
+			outRow := px.b*f.H.In + f.H.Input(px.y, ky)
+			if outRow < rowLo || outRow >= rowHi {
+				continue
+			}
 			add := func(kx, kxEnd int) {
 				from := contrib[(ky*f.W.K+kx)*f.InC : (ky*f.W.K+kxEnd)*f.InC]
-				axpy(1, from, dst[(outRow+f.W.Input(px.x, kx))*f.InC:])
+				axpy(1, from, dst[(outRow*f.W.In+f.W.Input(px.x, kx))*f.InC:])
 			}
 			if f.W.Dilation == 1 {
 				add(kxLo, kxHi)
