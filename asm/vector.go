@@ -37,6 +37,7 @@ func (v vectorKernels) generate() {
 	v.axpy()
 	v.axpy4()
 	v.dot()
+	v.dot4()
 	v.biasAct()
 	v.copy2D()
 }
@@ -282,28 +283,162 @@ func (v vectorKernels) dot() {
 	}, name)
 
 	Label(name + "_reduce")
-	for step := unrollVectors / 2; step > 0; step /= 2 {
-		for u := 0; u < step; u++ {
-			VADDPS(acc[u+step], acc[u], acc[u])
-		}
-	}
-	sum := acc[0]
-	if v.isa == "AVX512" {
-		hi := YMM()
-		VEXTRACTF64X4(U8(1), sum, hi)
-		VADDPS(hi, sum.AsY(), hi)
-		sum = hi
-	}
-	hi := XMM()
-	VEXTRACTF128(U8(1), sum.AsY(), hi)
-	lo := sum.AsX()
-	VADDPS(hi, lo, lo)
+	lo := foldToX(v.foldToY(sumVectors(acc)))
 	VADDPS(scalarSum, lo, lo)
 	VHADDPS(lo, lo, lo)
 	VHADDPS(lo, lo, lo)
 	Store(lo, ReturnIndex(0))
 	VZEROUPPER()
 	RET()
+}
+
+// dot4Rows is how many rows of a matrix dot4 multiplies by x at once: x is read once for
+// all of them, and each row is one stream, as in axpy4.
+const dot4Rows = 4
+
+// dot4 emits out[r] = Σ_i x[i]·a[r*lda + i] over the four rows r < 4 and i < n: the GEMV
+// y = A·x of a row-major A taken four rows at a time. Four dots would load each x vector
+// four times: eight loads per four FMAs instead of five, and loads bound a dot on data in
+// cache.
+//
+// Register plan: dot4Accumulators per row, one for each vector of a loop step; one x
+// vector at a time; the four row bases and one byte offset shared by x and every row.
+// The FMAs take the rows straight from memory: each element is used once.
+func (v vectorKernels) dot4() {
+	name := "sdot4" + v.isa
+	vecBytes := 4 * v.vecLen()
+	TEXT(name, NOSPLIT, "func(n int, x, a *float32, lda int, out *float32)")
+	Pragma("noescape")
+	Doc(name+" sets out[r] = Σ x[i]·a[r·lda+i] over i < n for r < 4.",
+		"Its reference is generic.Dot4.")
+	n := Load(Param("n"), GP64()).(GPVirtual)
+	x := Load(Param("x"), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	rows := make([]GPVirtual, dot4Rows)
+	rows[0] = Load(Param("a"), GP64()).(GPVirtual)
+	for r := 1; r < dot4Rows; r++ {
+		rows[r] = GP64()
+		LEAQ(Mem{Base: rows[r-1], Index: lda, Scale: 1}, rows[r])
+	}
+	acc := make([][]VecVirtual, dot4Rows)
+	for r := range acc {
+		acc[r] = make([]VecVirtual, v.dot4Accumulators())
+		for u := range acc[r] {
+			acc[r][u] = v.newVec()
+			VXORPS(acc[r][u], acc[r][u], acc[r][u])
+		}
+	}
+	off := GP64()
+	XORQ(off, off)
+	at := func(base Register, disp int) Mem { return Mem{Base: base, Index: off, Scale: 1, Disp: disp} }
+	v.stream(name, n, v.dot4Accumulators(), func(bytes int) { ADDQ(U32(bytes), off) }, func(vectors int) {
+		for u := 0; u < vectors; u++ {
+			xs := v.newVec()
+			VMOVUPS(at(x, u*vecBytes), xs)
+			for r, row := range rows {
+				VFMADD231PS(at(row, u*vecBytes), xs, acc[r][u])
+			}
+		}
+	})
+
+	Label(name + "_tail")
+	sums := make([]VecVirtual, dot4Rows)
+	for r := range sums {
+		sums[r] = sumVectors(acc[r])
+	}
+	// A scalar FMA clears the upper lanes of its destination, so AVX2's scalar tail sums
+	// into registers of its own, zero but for their first lane, added in below.
+	scalarSums := make([]VecVirtual, dot4Rows)
+	for r := range scalarSums {
+		scalarSums[r] = YMM()
+		VXORPS(scalarSums[r], scalarSums[r], scalarSums[r])
+	}
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_reduce"))
+	// The tail addresses from the bases, so move them to the first element left.
+	ADDQ(off, x)
+	for _, row := range rows {
+		ADDQ(off, row)
+	}
+	v.tail(n, func(k Register) {
+		xs := v.newVec()
+		VMOVUPS_Z(Mem{Base: x}, k, xs)
+		for r, row := range rows {
+			t := v.newVec()
+			VMOVUPS_Z(Mem{Base: row}, k, t)
+			VFMADD231PS(t, xs, sums[r])
+		}
+	}, func(idx GPVirtual) {
+		xs := XMM()
+		elem := func(base Register) Mem { return Mem{Base: base, Index: idx, Scale: 4} }
+		VMOVSS(elem(x), xs)
+		for r, row := range rows {
+			VFMADD231SS(elem(row), xs, scalarSums[r].AsX())
+		}
+	}, name)
+
+	Label(name + "_reduce")
+	// Fold every row to one ymm; three horizontal adds then leave row r's sum over each
+	// 128-bit half in lane r of that half, and adding the halves gives out.
+	for r := range sums {
+		sums[r] = v.foldToY(sums[r])
+		VADDPS(scalarSums[r], sums[r], sums[r])
+	}
+	lo, hi := YMM(), YMM()
+	VHADDPS(sums[1], sums[0], lo)
+	VHADDPS(sums[3], sums[2], hi)
+	VHADDPS(hi, lo, lo)
+	VMOVUPS(foldToX(lo), Mem{Base: Load(Param("out"), GP64())})
+	VZEROUPPER()
+	RET()
+}
+
+// dot4Accumulators is how many accumulators dot4 keeps per row, each taking one vector
+// of a loop step. Four rows of them and an x vector must fit the register file: 3 take
+// 13 of AVX2's 16 ymm, 4 take 17 of AVX-512's 32 zmm. Measured on 4×1024 floats in L1
+// against four dots (median of 20 interleaved runs): AVX2 1.31× with 2, 1.41× with 3;
+// AVX-512 1.57× with 2, 1.64× with 4, 1.59× with 6. Prefetching the rows ahead, as axpy4
+// does, measured no faster.
+func (v vectorKernels) dot4Accumulators() int {
+	if v.isa == "AVX512" {
+		return 4
+	}
+	return 3
+}
+
+// sumVectors adds vs into vs[0] by halves, a balanced tree, and returns vs[0].
+func sumVectors(vs []VecVirtual) VecVirtual {
+	for n := len(vs); n > 1; {
+		half := (n + 1) / 2
+		for u := 0; u+half < n; u++ {
+			VADDPS(vs[u+half], vs[u], vs[u])
+		}
+		n = half
+	}
+	return vs[0]
+}
+
+// foldToY adds the upper 256 bits of a zmm to its lower ones and returns the ymm
+// holding the sum; a ymm is returned as it is.
+func (v vectorKernels) foldToY(sum VecVirtual) VecVirtual {
+	if v.isa != "AVX512" {
+		return sum
+	}
+	hi := YMM()
+	VEXTRACTF64X4(U8(1), sum, hi)
+	VADDPS(hi, sum.AsY(), hi)
+	return hi
+}
+
+// foldToX adds the upper 128 bits of a ymm to its lower ones and returns the xmm
+// holding the sum.
+func foldToX(sum VecVirtual) Register {
+	hi := XMM()
+	VEXTRACTF128(U8(1), sum.AsY(), hi)
+	lo := sum.AsX()
+	VADDPS(hi, lo, lo)
+	return lo
 }
 
 // biasAct emits the layers' epilogue: c[i*ldc + j] = act(c[i*ldc + j] + bias[j]) over an

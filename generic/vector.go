@@ -17,6 +17,29 @@ func Dot(x, y []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
+// Dot4 sets out[r] = Σ x[i]·a[r·lda+i] over len(x) elements for r < 4: the dot
+// products of x with four rows of a row-major matrix, in one pass over x. Each row must
+// be at least len(x) long (lda ≥ len(x) for all but the last), and out must hold 4 values.
+// One accumulator per row gives four independent sums, as many as Dot keeps; on amd64
+// this measured faster than two per row.
+func Dot4(x, a []float32, lda int, out []float32) {
+	n := len(x)
+	out = out[:4]
+	if n == 0 {
+		clear(out)
+		return
+	}
+	a0, a1, a2, a3 := a[:n], a[lda:lda+n], a[2*lda:2*lda+n], a[3*lda:3*lda+n]
+	var s0, s1, s2, s3 float32
+	for i, v := range x {
+		s0 += v * a0[i]
+		s1 += v * a1[i]
+		s2 += v * a2[i]
+		s3 += v * a3[i]
+	}
+	out[0], out[1], out[2], out[3] = s0, s1, s2, s3
+}
+
 // Axpy computes y[i] += alpha·x[i] over len(x) elements; y must be at least as long.
 func Axpy(alpha float32, x, y []float32) {
 	y = y[:len(x)]

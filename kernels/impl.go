@@ -44,7 +44,8 @@ type isaKernels struct {
 	// take im2col and the SGEMM kernel. convEdges are its edges as edges are kernel's.
 	conv      convKernel
 	convEdges []convKernel
-	dot       func(x, y []float32) float32 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
+	dot       func(x, y []float32) float32                 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
+	dot4      func(x, a []float32, lda int, out []float32) // out[r] = Σ x[i]·a[r*lda+i] over len(x), r < 4
 	axpy      func(alpha float32, x, y []float32)
 	// axpy4: y[j] += Σ_{r<4} x[r]·b[r*ldb+j] over len(y); the GEMV's row loop (rowsTimes).
 	axpy4 func(x, b []float32, ldb int, y []float32)
@@ -90,6 +91,7 @@ type impl struct {
 var genericKernels = isaKernels{
 	kernel:  gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
 	dot:     generic.Dot,
+	dot4:    generic.Dot4,
 	axpy:    generic.Axpy,
 	axpy4:   generic.Axpy4,
 	biasAct: generic.BiasAct,

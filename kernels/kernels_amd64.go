@@ -18,6 +18,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 			convAsm("sconv4x16AVX2", 4, 16, sconv4x16AVX2),
 		},
 		dot:     dotAVX2,
+		dot4:    dot4AVX2,
 		axpy:    axpyAVX2,
 		axpy4:   axpy4AVX2,
 		biasAct: biasActAVX2,
@@ -35,6 +36,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 			convAsm("sconv8x32AVX512", 8, 32, sconv8x32AVX512),
 		},
 		dot:     dotAVX512,
+		dot4:    dot4AVX512,
 		axpy:    axpyAVX512,
 		axpy4:   axpy4AVX512,
 		biasAct: biasActAVX512,
@@ -90,6 +92,24 @@ func dotAVX512(x, y []float32) float32 {
 	}
 	_ = y[len(x)-1]
 	return sdotAVX512(len(x), &x[0], &y[0])
+}
+
+func dot4AVX2(x, a []float32, lda int, out []float32) {
+	if len(x) == 0 {
+		clear(out[:4])
+		return
+	}
+	_, _ = out[3], a[3*lda+len(x)-1]
+	sdot4AVX2(len(x), &x[0], &a[0], lda, &out[0])
+}
+
+func dot4AVX512(x, a []float32, lda int, out []float32) {
+	if len(x) == 0 {
+		clear(out[:4])
+		return
+	}
+	_, _ = out[3], a[3*lda+len(x)-1]
+	sdot4AVX512(len(x), &x[0], &a[0], lda, &out[0])
 }
 
 func axpyAVX2(alpha float32, x, y []float32) {

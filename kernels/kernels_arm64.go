@@ -14,6 +14,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		kernel:  gemmKernel{name: "sgemm8x12NEON", mr: 8, nr: 12, tile: tile8x12NEON},
 		conv:    convKernel{name: "sconv6x12NEON", mr: 6, nr: 12, tile: conv6x12NEON},
 		dot:     generic.Dot,
+		dot4:    generic.Dot4,
 		axpy:    generic.Axpy,
 		axpy4:   generic.Axpy4,
 		biasAct: generic.BiasAct,

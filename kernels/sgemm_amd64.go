@@ -142,6 +142,12 @@ func saxpy4AVX2(n int, x *float32, b *float32, ldb int, y *float32)
 //go:noescape
 func sdotAVX2(n int, x *float32, y *float32) float32
 
+// sdot4AVX2 sets out[r] = Σ x[i]·a[r·lda+i] over i < n for r < 4.
+// Its reference is generic.Dot4.
+//
+//go:noescape
+func sdot4AVX2(n int, x *float32, a *float32, lda int, out *float32)
+
 // sbiasActAVX2 sets c[i*ldc + j] = act(c[i*ldc + j] + bias[j]) for i < m, j < n, m, n ≥ 1,
 // act = max(·, 0) when relu (NaN stays NaN), else the identity.
 // Its reference is generic.BiasAct.
@@ -172,6 +178,12 @@ func saxpy4AVX512(n int, x *float32, b *float32, ldb int, y *float32)
 //
 //go:noescape
 func sdotAVX512(n int, x *float32, y *float32) float32
+
+// sdot4AVX512 sets out[r] = Σ x[i]·a[r·lda+i] over i < n for r < 4.
+// Its reference is generic.Dot4.
+//
+//go:noescape
+func sdot4AVX512(n int, x *float32, a *float32, lda int, out *float32)
 
 // sbiasActAVX512 sets c[i*ldc + j] = act(c[i*ldc + j] + bias[j]) for i < m, j < n, m, n ≥ 1,
 // act = max(·, 0) when relu (NaN stays NaN), else the identity.

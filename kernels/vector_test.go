@@ -72,6 +72,63 @@ func TestAxpy4(t *testing.T) {
 	})
 }
 
+// dot4Tolerance bounds the error of row r's Σ x[i]·a[r*lda+i], summed in any order with
+// each term rounded once or fused: a few ulps of the sum of the terms' magnitudes per term.
+func dot4Tolerance(x, a []float32, lda, r int) float64 {
+	var absSum float64
+	for i := range x {
+		absSum += math.Abs(float64(x[i]) * float64(a[r*lda+i]))
+	}
+	const u = 1.0 / (1 << 24)
+	return 2 * float64(len(x)+2) * u * absSum
+}
+
+// TestDot4 compares each ISA's four-row dot with generic.Dot4 for every length up to and
+// past two loop steps, with x, the matrix (its last row ending on the page boundary) and
+// out flush against unmapped pages. out starts as garbage: n = 0 must write zeros.
+func TestDot4(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(21, 22))
+		for n := 0; n <= 300; n++ {
+			for _, lda := range []int{n, n + 7} {
+				x, a := randomMatrix(rng, 1, n, n), randomMatrix(rng, 4, n, lda)
+				want := make([]float32, 4)
+				generic.Dot4(x, a, lda, want)
+				got := guard.Float32s(t, []float32{sentinel, sentinel, sentinel, sentinel})
+				im.dot4(guard.Float32s(t, x), guard.Float32s(t, a), lda, got)
+				for r := range want {
+					if d := math.Abs(float64(got[r] - want[r])); !(d <= dot4Tolerance(x, a, lda, r)) {
+						t.Fatalf("n=%d lda=%d: out[%d] = %g, want %g", n, lda, r, got[r], want[r])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGenericDot4 checks the reference itself against four generic.Dot calls, which sum
+// in another order.
+func TestGenericDot4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for n := 0; n <= 70; n++ {
+		for _, lda := range []int{n, n + 3} {
+			x, a := randomMatrix(rng, 1, n, n), randomMatrix(rng, 4, n, lda)
+			got := []float32{sentinel, sentinel, sentinel, sentinel}
+			generic.Dot4(x, a, lda, got)
+			for r := range got {
+				var row []float32 // a is empty when n is 0
+				if n > 0 {
+					row = a[r*lda : r*lda+n]
+				}
+				want := generic.Dot(x, row)
+				if d := math.Abs(float64(got[r] - want)); !(d <= dot4Tolerance(x, a, lda, r)) {
+					t.Fatalf("n=%d lda=%d: out[%d] = %g, Dot gives %g", n, lda, r, got[r], want)
+				}
+			}
+		}
+	}
+}
+
 // TestBiasAct compares each ISA's epilogue kernel with generic.BiasAct over block widths
 // around every vector length, both activations and NaN inputs, with the block and the
 // bias flush against unmapped pages.
