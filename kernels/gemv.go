@@ -33,8 +33,8 @@ func (g *gemm) gemv() {
 	p.vec, p.acc = nil, nil
 }
 
-// The GEMV's split: runs of outputs of at least gemvMinRun (4 KiB of each row of the
-// matrix, which the prefetchers stream well), at most gemvMaxTasks runs, and a thread per
+// The GEMV's split: runs of outputs of at least gemvMinRun (1 KiB of each row of the
+// matrix, which the prefetchers stream well; a multiple of dot4's four rows), at most gemvMaxTasks runs, and a thread per
 // gemvMinBytesPerThread of matrix: at about 20 GB/s a core streams that in 25 µs, what
 // waking a helper is worth.
 const (
@@ -63,9 +63,7 @@ func (g *gemm) gemvOutputs(lo, hi int) {
 		// C (1×n) = alpha·x·op(B) + beta·C, x = op(A), 1×k.
 		if g.transB {
 			// op(B) column j is row j of B: contiguous.
-			for j := range acc {
-				acc[j] = g.impl.dot(vec, g.b[(lo+j)*g.ldb:])
-			}
+			g.impl.rowsDot(vec, g.b[lo*g.ldb:], g.ldb, acc)
 		} else {
 			g.impl.rowsTimes(vec, g.b[lo:], g.ldb, acc)
 		}
@@ -77,9 +75,7 @@ func (g *gemm) gemvOutputs(lo, hi int) {
 		// op(A) column p is row p of A: contiguous.
 		g.impl.rowsTimes(vec, g.a[lo:], g.lda, acc)
 	} else {
-		for i := range acc {
-			acc[i] = g.impl.dot(vec, g.a[(lo+i)*g.lda:])
-		}
+		g.impl.rowsDot(vec, g.a[lo*g.lda:], g.lda, acc)
 	}
 	combine(g.c[lo*g.ldc:], g.ldc, acc, g.alpha, g.beta)
 }
@@ -94,6 +90,20 @@ func (im *impl) rowsTimes(x, m []float32, ldm int, acc []float32) {
 	}
 	for ; p < len(x); p++ {
 		im.axpy(x[p], m[p*ldm:p*ldm+n], acc)
+	}
+}
+
+// rowsDot sets acc[i] = x·(row i of M), M the row-major matrix m with leading dimension
+// ldm, four rows per pass over x. The GEMV's runs of outputs start at multiples of four,
+// so each row takes the same kernel, dot4 or (the matrix's last few rows) dot, however
+// the outputs are split between threads.
+func (im *impl) rowsDot(x, m []float32, ldm int, acc []float32) {
+	i := 0
+	for ; i+4 <= len(acc); i += 4 {
+		im.dot4(x, m[i*ldm:], ldm, acc[i:i+4])
+	}
+	for ; i < len(acc); i++ {
+		acc[i] = im.dot(x, m[i*ldm:])
 	}
 }
 
