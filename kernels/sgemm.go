@@ -1,6 +1,9 @@
 package kernels
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major float32 matrices,
 // op(X) = X, or Xᵀ when trans is true. op(A) is m×k, op(B) is k×n, C is m×n.
@@ -18,13 +21,14 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	}
 	g := gemmPool.Get().(*gemm)
 	*g = gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, impl: active}
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, impl: active,
+		plan: gemmPlan{sliceDone: g.plan.sliceDone}}
 	if m == 1 || n == 1 {
 		g.gemv()
 	} else {
 		g.blocked()
 	}
-	*g = gemm{} // drop the caller's slices
+	*g = gemm{plan: gemmPlan{sliceDone: g.plan.sliceDone}} // drop the caller's slices, keep the counters
 	gemmPool.Put(g)
 }
 
@@ -126,11 +130,13 @@ func (g *gemm) aStrides() (rs, cs int) {
 // padding, so that the kernel never reads past a slice.
 //
 // Threads split it as BLIS does (Smith et al., "Anatomy of high-performance many-threaded
-// matrix multiplication"): they pack each KC×NC block of B together, into one shared
+// matrix multiplication"): they pack each KC×NC block of B together, into a shared
 // buffer, then share out its tasks, an MC-row block of A against a chunk of NR panels;
 // each thread packs the A blocks it works on into its own buffer, in its own L2. The
 // chunks split the JR loop too, so that a short, wide product (64×3136×576, one block
-// of A) still gives every thread a share.
+// of A) still gives every thread a share. The blocks of B are the phases of a pipeline
+// (team.enter), with two buffers, so that no thread waits for a slower one to finish
+// its tasks before packing the next block.
 func (g *gemm) blocked() {
 	bl := g.impl.blocking
 	mr, nr := bl.MR, bl.NR
@@ -138,7 +144,7 @@ func (g *gemm) blocked() {
 	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, g.transB || !g.isSmall()
 	kcMax := min(bl.KC, g.k)
 	p.aLen = mr * kcMax // the edge panel
-	bLen := nr * kcMax
+	p.bLen = nr * kcMax
 	// Blocks of A as equal as whole tiles allow: 1024 rows are four blocks of 256, not
 	// three of 336 and a sliver of 16 that would leave threads idle.
 	blocks := ceilDiv(g.m, bl.MC)
@@ -149,13 +155,26 @@ func (g *gemm) blocked() {
 	}
 	ncMax := min(bl.NC, roundUp(g.n, nr))
 	if p.packAllB {
-		bLen = ncMax * kcMax
+		p.bLen = ncMax * kcMax
 	}
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
 	panels := ncMax / nr
 	threads := threadsFor(flops, g.impl.blocking.MinFlopsPerThread, p.blocksA*panels)
 	p.chunkPanels = newTaskGrid(p.blocksA, panels, threads).span
-	s := getScratch(bLen)
+	buffers := 1
+	if threads > 1 {
+		buffers = 2
+	}
+	p.chunksMax = ceilDiv(panels, p.chunkPanels)
+	tasks := 2 * p.blocksA * p.chunksMax
+	if cap(p.sliceDone) < tasks {
+		p.sliceDone = make([]atomic.Int64, tasks)
+	}
+	p.sliceDone = p.sliceDone[:tasks]
+	for i := range p.sliceDone {
+		p.sliceDone[i].Store(0)
+	}
+	s := getScratch(buffers * p.bLen)
 	defer putScratch(s)
 	p.bufB = s.buf
 	parallel(threads, p.blocksA, g)
@@ -165,10 +184,17 @@ func (g *gemm) blocked() {
 // gemmPlan is what the threads of one blocked Sgemm call share.
 type gemmPlan struct {
 	packAllA, packAllB bool
-	aLen               int // floats in each thread's A buffer
-	mc, blocksA        int // rows per block of A (a multiple of MR), and how many blocks
-	chunkPanels        int // NR panels of B per task
-	bufB               []float32
+	aLen, bLen         int       // floats in each thread's A buffer, and in each B buffer
+	mc, blocksA        int       // rows per block of A (a multiple of MR), and how many blocks
+	chunkPanels        int       // NR panels of B per task
+	bufB               []float32 // one B buffer, or two that alternate with threads
+	// sliceDone[task], for the tasks of a block of B: 1 + the last phase that ran it.
+	// The phases of one NC block are its slices of k, which must reach each tile of C in
+	// order: a thread ahead in the pipeline waits for the tile's previous slice. Two
+	// NC blocks may be in flight at once (the last slice of one, the first of the
+	// next), so there is a set of tasks for even blocks and one for odd.
+	sliceDone []atomic.Int64
+	chunksMax int // the most chunks of any NC block
 
 	// The GEMV's: the vector op(A) or op(B) is multiplied by, the outputs before alpha
 	// and beta, and the outputs per task.
@@ -181,64 +207,79 @@ func (g *gemm) run(t *team, id int) {
 	bl := g.impl.blocking
 	nr := bl.NR
 	p := &g.plan
-	bufA, bufB := t.buffer(id, p.aLen), p.bufB
-
+	bufA := t.buffer(id, p.aLen)
+	phase, tasksBefore := 0, [2]int{} // tasksBefore[i%2]: phase i−2's task count, when it shares i's buffer
 	for jc := 0; jc < g.n; jc += bl.NC {
 		nc := min(bl.NC, g.n-jc)
 		panels := ceilDiv(nc, nr)
-		for pc, kc := 0, 0; pc < g.k; pc += kc {
+		chunks := ceilDiv(panels, p.chunkPanels)
+		for pc, kc := 0, 0; pc < g.k; pc, phase = pc+kc, phase+1 {
 			kc = balancedStep(g.k-pc, bl.KC)
 			beta := g.beta
 			if pc > 0 {
 				beta = 1 // later slices of k accumulate onto the first's result
 			}
+			bufB := p.bufB[phase%(len(p.bufB)/p.bLen)*p.bLen:][:p.bLen]
 			bv := operand{packed: bufB, all: p.packAllB, full: nc / nr * nr, step: 1}
 			if !p.packAllB {
 				bv.inPlace = g.b[pc*g.ldb+jc:]
 			}
-			if g.packBShare(t, id, bv, jc, pc, kc, nc) {
-				t.barrier() // B is whole before anyone reads it
+			slot := t.enter(phase)
+			if phase >= 2 {
+				t.tasksDone(phase-2, tasksBefore[phase%2]) // its readers are done with bufB
 			}
+			slot.prepare(g.packPieces(bv, nc), func(piece int) { g.packBPiece(bv, piece, jc, pc, kc, nc) })
 			var av operand
 			prepared := -1 // the block of A in av
-			chunks := ceilDiv(panels, p.chunkPanels)
-			t.forEachTask(id, p.blocksA, chunks, func(block, chunk int) {
+			slot.forEachTask(t, id, p.blocksA, chunks, func(block, chunk int) {
 				ic := block * p.mc
 				mc := min(p.mc, g.m-ic)
 				if block != prepared {
 					av, prepared = g.prepareA(bufA, ic, pc, mc, kc), block
 				}
+				// The tile's previous slice of k, in the previous phase, goes first.
+				done := &p.sliceDone[(jc/bl.NC%2*p.blocksA+block)*p.chunksMax+chunk]
+				if pc > 0 {
+					waitUntil(func() bool { return done.Load() == int64(phase) })
+				}
 				jr := chunk * p.chunkPanels * nr
 				g.macroKernel(av, bv, ic, jc, mc, jr, min(nc, jr+p.chunkPanels*nr), kc, beta)
+				done.Store(int64(phase + 1))
 			})
-			if jc+nc < g.n || pc+kc < g.k {
-				t.barrier() // everyone is done with B before it is packed again
-			}
+			tasksBefore[phase%2] = p.blocksA * chunks
+			slot.leave(t, phase)
 		}
 	}
 }
 
-// packBShare packs this thread's share of the current block of op(B), kc×nc from
-// (pc, jc): an equal run of the block's NR panels when B is packed, or the edge panel
-// (the last thread's) when it is read in place. It reports whether any thread packs.
-func (g *gemm) packBShare(t *team, id int, bv operand, jc, pc, kc, nc int) bool {
+// packPieces returns how many pieces the packing of a block of op(B) nc wide is cut into
+// for the threads to share: runs of gemmPackPanels NR panels when B is packed, the edge
+// panel alone when B is read in place, or none.
+func (g *gemm) packPieces(bv operand, nc int) int {
+	switch {
+	case bv.all:
+		return ceilDiv(ceilDiv(nc, g.impl.blocking.NR), gemmPackPanels)
+	case bv.full < nc:
+		return 1
+	}
+	return 0
+}
+
+// gemmPackPanels is how many NR panels of B one piece of packing covers: 8 panels of
+// KC = 384 rows is 384 KiB to read and write, long enough to amortise its claim and
+// short enough that 16 threads share a 1024-wide block.
+const gemmPackPanels = 8
+
+// packBPiece packs one piece (packPieces) of the kc×nc block of op(B) from (pc, jc).
+func (g *gemm) packBPiece(bv operand, piece, jc, pc, kc, nc int) {
 	nr := g.impl.blocking.NR
 	if !bv.all {
-		if bv.full == nc {
-			return false
-		}
-		if id == t.size-1 {
-			packB(g.impl.copy2D, bv.packed, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
-		}
-		return true
+		packB(g.impl.copy2D, bv.packed, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
+		return
 	}
-	panels := ceilDiv(nc, nr)
-	lo, hi := id*panels/t.size, (id+1)*panels/t.size
-	if lo < hi {
-		cols := min(hi*nr, nc) - lo*nr
-		packB(g.impl.copy2D, bv.packed[lo*nr*kc:], g.transB, g.b, g.ldb, pc, jc+lo*nr, kc, cols, nr)
-	}
-	return true
+	lo := piece * gemmPackPanels * nr
+	cols := min(lo+gemmPackPanels*nr, nc) - lo
+	packB(g.impl.copy2D, bv.packed[lo*kc:], g.transB, g.b, g.ldb, pc, jc+lo, kc, cols, nr)
 }
 
 // prepareA returns the operand for the mc×kc block of op(A) at (ic, pc): packed into buf,

@@ -77,7 +77,7 @@ func newTaskGrid(groups, units, threads int) taskGrid {
 const tasksPerThread = 4
 
 // parallelJob is one call's work. run is called once by every participant of the team,
-// id 0 being the caller; it may claim tasks from the team and meet at its barrier.
+// id 0 being the caller; it claims its share of the tasks from the team.
 type parallelJob interface {
 	run(t *team, id int)
 }
@@ -87,8 +87,7 @@ type parallelJob interface {
 type team struct {
 	job     parallelJob
 	size    int
-	groups  []atomic.Int64 // per group, the next unclaimed task of the current phase
-	bar     barrier
+	slots   [phaseSlots]phaseSlot
 	pending atomic.Int32  // helpers still running job
 	done    chan struct{} // the last helper's signal to the caller
 	helpers []*worker
@@ -111,54 +110,122 @@ func (t *team) buffer(id, n int) []float32 {
 
 var teamPool = sync.Pool{New: func() any { return &team{done: make(chan struct{}, 1)} }}
 
-// forEachTask runs do(group, task) for this participant's share of a phase's tasks: groups
-// of perGroup tasks each, every task run once by one participant. Participant id starts on
-// group id·groups/size and claims that group's tasks in order, then moves to the next
-// group with tasks left, wrapping around: so a participant mostly stays in one group,
-// whose shared operand (a packed block of A, a weight panel) it then prepares once,
-// and joins another group's tasks only when its own are gone.
+// forEachTask runs do(group, task) for this participant's share of a one-phase job's
+// tasks: groups of perGroup tasks each, every task run once by one participant.
 func (t *team) forEachTask(id, groups, perGroup int, do func(group, task int)) {
+	t.slots[0].forEachTask(t, id, groups, perGroup, do)
+}
+
+// A job of several phases (Sgemm's KC×NC blocks of B) runs them as a pipeline: in each,
+// the threads first prepare a shared operand together (pack the block of B), claiming
+// pieces of it, then share out the tasks that read it. A thread waits only for what it
+// needs: for the operand to be whole before its tasks, and, before preparing phase i
+// into the buffer that phase i−2 read, for phase i−2's tasks to be done. It never waits
+// for a slower thread to arrive anywhere, as a barrier would make it: a thread that
+// finishes phase i's tasks early packs phase i+1's operand while the others finish theirs.
+//
+// Each phase counts its claims in a slot of a ring, which the last thread to leave the
+// phase clears and hands to phase i+len(slots).
+const phaseSlots = 4
+
+// phaseSlot holds one phase's counters.
+type phaseSlot struct {
+	phase    atomic.Int64   // the phase whose counters these are
+	prepNext atomic.Int64   // the next unclaimed piece of the shared operand
+	prepDone atomic.Int64   // pieces prepared
+	taskDone atomic.Int64   // tasks finished
+	left     atomic.Int64   // participants that have left the phase
+	groups   []atomic.Int64 // per group of tasks, the next unclaimed task
+}
+
+// forEachTask runs do(group, task) for this participant's share of the phase's tasks:
+// groups of perGroup tasks each, every task run once by one participant. Participant id
+// starts on group id·groups/size and claims that group's tasks in order, then moves to
+// the next group with tasks left, wrapping around: so a participant mostly stays in one
+// group, whose operand (a packed block of A, a weight panel) it then prepares once, and
+// joins another group's tasks only when its own are gone.
+func (s *phaseSlot) forEachTask(t *team, id, groups, perGroup int, do func(group, task int)) {
 	first := id * groups / t.size
 	for i := range groups {
 		g := (first + i) % groups
-		for task := t.claim(g); task < perGroup; task = t.claim(g) {
+		for task := int(s.groups[g].Add(1) - 1); task < perGroup; task = int(s.groups[g].Add(1) - 1) {
 			do(g, task)
+			s.taskDone.Add(1)
 		}
 	}
 }
 
-// claim returns the next task of group g in the current phase; past the group's last, the
-// group has none left.
-func (t *team) claim(g int) int { return int(t.groups[g].Add(1) - 1) }
+// enter waits until phase's slot is free for it and returns the slot.
+func (t *team) enter(phase int) *phaseSlot {
+	s := &t.slots[phase%phaseSlots]
+	waitUntil(func() bool { return s.phase.Load() == int64(phase) })
+	return s
+}
 
-// reset starts a new phase of claims.
-func (t *team) reset() {
-	for i := range t.groups {
-		t.groups[i].Store(0)
+// prepare runs prep(piece) for this participant's share of the phase's pieces, then waits
+// until every piece is done.
+func (s *phaseSlot) prepare(pieces int, prep func(piece int)) {
+	for p := int(s.prepNext.Add(1) - 1); p < pieces; p = int(s.prepNext.Add(1) - 1) {
+		prep(p)
+		s.prepDone.Add(1)
+	}
+	waitUntil(func() bool { return s.prepDone.Load() == int64(pieces) })
+}
+
+// leave marks this participant done with the phase; the last to leave clears the slot
+// for phase+phaseSlots.
+func (s *phaseSlot) leave(t *team, phase int) {
+	if s.left.Add(1) == int64(t.size) {
+		s.clear()
+		s.phase.Store(int64(phase + phaseSlots))
 	}
 }
 
-// barrier waits until every participant has reached it, then starts a new phase of
-// claims. Participants must call it the same number of times.
-func (t *team) barrier() {
-	if t.size > 1 {
-		t.bar.wait(t.size, t.reset)
-		return
+func (s *phaseSlot) clear() {
+	s.prepNext.Store(0)
+	s.prepDone.Store(0)
+	s.taskDone.Store(0)
+	s.left.Store(0)
+	for i := range s.groups {
+		s.groups[i].Store(0)
 	}
-	t.reset()
+}
+
+// tasksDone waits until phase's tasks, tasks of them, are finished.
+func (t *team) tasksDone(phase, tasks int) {
+	s := &t.slots[phase%phaseSlots]
+	// A slot handed on means that every participant has left the phase.
+	waitUntil(func() bool { return s.phase.Load() != int64(phase) || s.taskDone.Load() == int64(tasks) })
+}
+
+// waitUntil polls done, yielding to other goroutines between polls, and after spinTime
+// sleeps between them: what it waits for is another thread's piece of the same call,
+// usually microseconds away, unless that thread lost its core.
+func waitUntil(done func() bool) {
+	for start := time.Now(); !done(); {
+		if time.Since(start) < spinTime {
+			runtime.Gosched()
+		} else {
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
 }
 
 // parallel runs job on up to threads threads, the caller among them, and returns when
 // every participant has returned from job.run. Its phases have up to groups groups of
-// tasks (team.forEachTask).
+// tasks.
 func parallel(threads, groups int, job parallelJob) {
 	t := teamPool.Get().(*team)
 	t.job = job
-	if cap(t.groups) < groups {
-		t.groups = make([]atomic.Int64, groups)
+	for i := range t.slots {
+		s := &t.slots[i]
+		if cap(s.groups) < groups {
+			s.groups = make([]atomic.Int64, groups)
+		}
+		s.groups = s.groups[:groups]
+		s.clear()
+		s.phase.Store(int64(i))
 	}
-	t.groups = t.groups[:groups]
-	t.reset()
 	t.helpers = recruit(t.helpers[:0], threads-1)
 	t.size = 1 + len(t.helpers)
 	t.pending.Store(int32(len(t.helpers)))
@@ -183,7 +250,8 @@ func (t *team) await() {
 	<-t.done
 }
 
-// spinTime is how long an idle helper, or a thread at a barrier, polls before it blocks.
+// spinTime is how long an idle helper, or a thread waiting on another, polls before it
+// blocks.
 // A helper that blocks takes tens of microseconds to wake (a futex and an OS thread),
 // which would be most of a 256³ product's time on two threads; one that polls keeps its
 // core busy for no more than this after each call, yielding to other goroutines
@@ -307,44 +375,4 @@ func (w *worker) await() *team {
 		// Claimed but not yet assigned, or still within the spin: poll again.
 		runtime.Gosched()
 	}
-}
-
-// barrier is a reusable barrier for a fixed number of participants: they poll for
-// spinTime, then block.
-type barrier struct {
-	arrived    atomic.Int32
-	generation atomic.Uint32
-	mu         sync.Mutex
-	cond       *sync.Cond
-}
-
-// wait blocks until n participants have called it; the last to arrive runs last before
-// releasing the others.
-func (b *barrier) wait(n int, last func()) {
-	gen := b.generation.Load()
-	if int(b.arrived.Add(1)) == n {
-		b.arrived.Store(0)
-		last()
-		b.mu.Lock()
-		b.generation.Add(1)
-		if b.cond != nil {
-			b.cond.Broadcast()
-		}
-		b.mu.Unlock()
-		return
-	}
-	for deadline := time.Now().Add(spinTime); time.Now().Before(deadline); {
-		if b.generation.Load() != gen {
-			return
-		}
-		runtime.Gosched()
-	}
-	b.mu.Lock()
-	if b.cond == nil {
-		b.cond = sync.NewCond(&b.mu)
-	}
-	for b.generation.Load() == gen {
-		b.cond.Wait()
-	}
-	b.mu.Unlock()
 }
