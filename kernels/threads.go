@@ -113,7 +113,9 @@ var teamPool = sync.Pool{New: func() any { return &team{done: make(chan struct{}
 // forEachTask runs do(group, task) for this participant's share of a one-phase job's
 // tasks: groups of perGroup tasks each, every task run once by one participant.
 func (t *team) forEachTask(id, groups, perGroup int, do func(group, task int)) {
-	t.slots[0].forEachTask(t, id, groups, perGroup, do)
+	s := t.enter(0)
+	s.forEachTask(t, id, groups, perGroup, do)
+	s.leave(t, 0)
 }
 
 // A job of several phases (Sgemm's KC×NC blocks of B) runs them as a pipeline: in each,
@@ -202,6 +204,9 @@ func (t *team) tasksDone(phase, tasks int) {
 // sleeps between them: what it waits for is another thread's piece of the same call,
 // usually microseconds away, unless that thread lost its core.
 func waitUntil(done func() bool) {
+	if done() {
+		return
+	}
 	for start := time.Now(); !done(); {
 		if time.Since(start) < spinTime {
 			runtime.Gosched()
@@ -217,13 +222,14 @@ func waitUntil(done func() bool) {
 func parallel(threads, groups int, job parallelJob) {
 	t := teamPool.Get().(*team)
 	t.job = job
+	// Every counter is zero between calls: the last thread to leave a phase clears its
+	// slot, and a new slice of counters starts at zero.
 	for i := range t.slots {
 		s := &t.slots[i]
 		if cap(s.groups) < groups {
 			s.groups = make([]atomic.Int64, groups)
 		}
 		s.groups = s.groups[:groups]
-		s.clear()
 		s.phase.Store(int64(i))
 	}
 	t.helpers = recruit(t.helpers[:0], threads-1)
