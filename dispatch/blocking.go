@@ -91,8 +91,11 @@ func BlockingFor(isa ISA, c Caches) Blocking {
 }
 
 // minThreadTime is the least time, in seconds, a thread's share of a product should take:
-// handing work to an idle helper and meeting at the barriers costs a few microseconds.
-const minThreadTime = 20e-6
+// handing work to an idle (polling) helper costs about a microsecond. Measured with
+// kernels' BenchmarkSgemmSplit on AVX-512, two threads against one: 64³ 98 against 110
+// GFLOPS, 96³ 145 against 124, 128³ 187 against 121; the threshold falls between, at
+// 0.85 MFLOP a thread.
+const minThreadTime = 5e-6
 
 // flopRate is each ISA's single-core GEMM speed on the development machine, FLOP/s: the
 // scale of minThreadTime's work.
