@@ -174,14 +174,7 @@ func (v vectorKernels) axpy4() {
 		coef[r] = v.newVec()
 		VBROADCASTSS(Mem{Base: xs, Disp: 4 * r}, coef[r])
 	}
-	ldb := Load(Param("ldb"), GP64())
-	SHLQ(U8(2), ldb)
-	rows := make([]GPVirtual, axpy4Rows)
-	rows[0] = Load(Param("b"), GP64()).(GPVirtual)
-	for r := 1; r < axpy4Rows; r++ {
-		rows[r] = GP64()
-		LEAQ(Mem{Base: rows[r-1], Index: ldb, Scale: 1}, rows[r])
-	}
+	rows := rowBases("b", "ldb", axpy4Rows)
 	y := Load(Param("y"), GP64())
 	off := GP64()
 	XORQ(off, off)
@@ -292,6 +285,20 @@ func (v vectorKernels) dot() {
 	RET()
 }
 
+// rowBases loads the addresses of the first n rows of the matrix at parameter matrix,
+// whose row stride in floats is parameter ld.
+func rowBases(matrix, ld string, n int) []GPVirtual {
+	stride := Load(Param(ld), GP64())
+	SHLQ(U8(2), stride)
+	rows := make([]GPVirtual, n)
+	rows[0] = Load(Param(matrix), GP64()).(GPVirtual)
+	for r := 1; r < n; r++ {
+		rows[r] = GP64()
+		LEAQ(Mem{Base: rows[r-1], Index: stride, Scale: 1}, rows[r])
+	}
+	return rows
+}
+
 // dot4Rows is how many rows of a matrix dot4 multiplies by x at once: x is read once for
 // all of them, and each row is one stream, as in axpy4.
 const dot4Rows = 4
@@ -313,14 +320,7 @@ func (v vectorKernels) dot4() {
 		"Its reference is generic.Dot4.")
 	n := Load(Param("n"), GP64()).(GPVirtual)
 	x := Load(Param("x"), GP64())
-	lda := Load(Param("lda"), GP64())
-	SHLQ(U8(2), lda)
-	rows := make([]GPVirtual, dot4Rows)
-	rows[0] = Load(Param("a"), GP64()).(GPVirtual)
-	for r := 1; r < dot4Rows; r++ {
-		rows[r] = GP64()
-		LEAQ(Mem{Base: rows[r-1], Index: lda, Scale: 1}, rows[r])
-	}
+	rows := rowBases("a", "lda", dot4Rows)
 	acc := make([][]VecVirtual, dot4Rows)
 	for r := range acc {
 		acc[r] = make([]VecVirtual, v.dot4Accumulators())

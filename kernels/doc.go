@@ -16,9 +16,9 @@
 // # Determinism
 //
 // Results are bit-for-bit the same whatever the thread count, the cap, and the number
-// of concurrent callers: the work is cut into tasks by the shape alone, threads only
-// choose which tasks they run, and no sum over the reduction dimension (K, or a
-// convolution's taps and channels) is ever split between threads or reordered by
-// scheduling. OpenBLAS, MKL and oneDNN do not promise this. Results do depend on the
+// of concurrent callers: the cache blocks, register tiles and kernels are chosen by the
+// shape alone, threads only choose which tiles they compute, and no sum over the
+// reduction dimension (K, or a convolution's taps and channels) is ever split between
+// threads or reordered by scheduling. OpenBLAS, MKL and oneDNN do not promise this. Results do depend on the
 // instruction set (SIMDNN_ISA, or the CPU), whose kernels sum in different orders.
 package kernels

@@ -13,10 +13,11 @@ import (
 // many goroutines call at once each finds few idle helpers and runs mostly alone, and the
 // machine is not oversubscribed.
 //
-// A call splits its output into tasks whose boundaries depend on the shape alone, never
-// on how many threads run them, and no task splits a sum over K: each output element is
-// computed by the same instructions in the same order whatever the thread count, so
-// results are bit-for-bit the same for every cap and under any concurrency.
+// A call splits its output into tasks, and no task splits a sum over K: each output
+// element is computed by the same instructions in the same order whatever the thread
+// count and whichever thread runs it (the cache blocks, tiles and kernels depend on the
+// shape alone), so results are bit-for-bit the same for every cap and under any
+// concurrency.
 
 // maxThreads is the cap SetMaxThreads set; 0 means runtime.GOMAXPROCS(0) at each call.
 var maxThreads atomic.Int64
@@ -257,11 +258,10 @@ func (t *team) await() {
 }
 
 // spinTime is how long an idle helper, or a thread waiting on another, polls before it
-// blocks.
-// A helper that blocks takes tens of microseconds to wake (a futex and an OS thread),
-// which would be most of a 256³ product's time on two threads; one that polls keeps its
-// core busy for no more than this after each call, yielding to other goroutines
-// (runtime.Gosched) between polls.
+// blocks. A helper that blocks takes tens of microseconds to wake (a futex and an OS
+// thread), which would be most of a 256³ product's time on two threads; one that polls
+// keeps its core busy for no more than this after each call, yielding to other
+// goroutines (runtime.Gosched) between polls.
 const spinTime = 100 * time.Microsecond
 
 // worker is a helper goroutine's mailbox.
