@@ -25,13 +25,7 @@ func BenchmarkConcurrent(b *testing.B) {
 		b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
 	})
 	s := convShapes[0]
-	cfg := kernels.Conv2DConfig{InH: s.size, InW: s.size, InC: s.inC, OutC: s.outC, KH: 3, KW: 3,
-		StrideH: s.stride, StrideW: s.stride, Padding: kernels.Same}
-	conv, err := kernels.NewConv2D(cfg, randomSlice(9*s.inC*s.outC), randomSlice(s.outC))
-	if err != nil {
-		b.Fatal(err)
-	}
-	outH, outW := cfg.OutputSize()
+	conv, outH, outW := conv3x3(b, s)
 	b.Run(fmt.Sprintf("simdnn-%s/conv-%dx%dx%d-%d-s%d", kernels.ISA(), s.size, s.size, s.inC, s.outC, s.stride), func(b *testing.B) {
 		b.SetParallelism(1)
 		b.RunParallel(func(pb *testing.PB) {

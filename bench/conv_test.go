@@ -9,26 +9,62 @@ import (
 
 // convShapes are the 3×3 `same` layers that ../shared/peers/conv_xnn.c times for XNNPACK
 // and oneDNN: ResNet-style stages and a first layer on RGB, batch 1.
-var convShapes = []struct{ size, inC, outC, stride int }{
+var convShapes = []convShape{
 	{56, 64, 64, 1}, {28, 128, 128, 1}, {14, 256, 256, 1}, {7, 512, 512, 1},
 	{112, 64, 64, 2}, {224, 3, 32, 2},
 }
 
+// convShape is a 3×3 `same` layer: a size×size×inC image, outC filters.
+type convShape struct{ size, inC, outC, stride int }
+
+// conv3x3 builds the Conv2D of s, weights and bias random, and returns its output size.
+func conv3x3(b *testing.B, s convShape) (conv *kernels.Conv2D, outH, outW int) {
+	cfg := kernels.Conv2DConfig{InH: s.size, InW: s.size, InC: s.inC, OutC: s.outC, KH: 3, KW: 3,
+		StrideH: s.stride, StrideW: s.stride, Padding: kernels.Same}
+	conv, err := kernels.NewConv2D(cfg, randomSlice(9*s.inC*s.outC), randomSlice(s.outC))
+	if err != nil {
+		b.Fatal(err)
+	}
+	outH, outW = cfg.OutputSize()
+	return conv, outH, outW
+}
+
 func BenchmarkConv(b *testing.B) {
 	for _, s := range convShapes {
-		cfg := kernels.Conv2DConfig{InH: s.size, InW: s.size, InC: s.inC, OutC: s.outC, KH: 3, KW: 3,
-			StrideH: s.stride, StrideW: s.stride, Padding: kernels.Same}
-		conv, err := kernels.NewConv2D(cfg, randomSlice(9*s.inC*s.outC), randomSlice(s.outC))
-		if err != nil {
-			b.Fatal(err)
-		}
-		outH, outW := cfg.OutputSize()
+		conv, outH, outW := conv3x3(b, s)
 		src, dst := randomSlice(s.size*s.size*s.inC), make([]float32, outH*outW*s.outC)
 		// Padding taps counted, as the peers count them.
 		flops := 2 * float64(outH*outW*s.outC*s.inC*9)
 		b.Run(fmt.Sprintf("simdnn-%s/%dx%dx%d-%d-s%d", kernels.ISA(), s.size, s.size, s.inC, s.outC, s.stride), func(b *testing.B) {
 			for b.Loop() {
 				if err := conv.Forward(dst, src, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}
+
+// deconvShapes are the decoder layers ../shared/peers/conv_dnnl.c times for oneDNN's
+// deconvolution: Keras Conv2DTranspose, 3×3, strides 2, `same`, batch 1 (out = 2·in).
+var deconvShapes = []convShape{{7, 512, 256, 2}, {14, 256, 128, 2}, {28, 128, 64, 2}, {56, 64, 32, 2}}
+
+func BenchmarkDeconv(b *testing.B) {
+	for _, s := range deconvShapes {
+		cfg := kernels.Conv2DTransposeConfig{Conv2DConfig: kernels.Conv2DConfig{InH: s.size, InW: s.size,
+			InC: s.inC, OutC: s.outC, KH: 3, KW: 3, StrideH: s.stride, StrideW: s.stride, Padding: kernels.Same}}
+		deconv, err := kernels.NewConv2DTranspose(cfg, randomSlice(9*s.inC*s.outC), randomSlice(s.outC))
+		if err != nil {
+			b.Fatal(err)
+		}
+		outH, outW := deconv.OutputSize()
+		src, dst := randomSlice(s.size*s.size*s.inC), make([]float32, outH*outW*s.outC)
+		// Every input pixel's every tap, cropped or not, as the peer counts.
+		flops := 2 * float64(s.size*s.size*s.inC*s.outC*9)
+		b.Run(fmt.Sprintf("simdnn-%s/%dx%dx%d-%d-s%d", kernels.ISA(), s.size, s.size, s.inC, s.outC, s.stride), func(b *testing.B) {
+			for b.Loop() {
+				if err := deconv.Forward(dst, src, 1); err != nil {
 					b.Fatal(err)
 				}
 			}
