@@ -85,7 +85,7 @@ func (d *indirectConv) forward(w *packedWeights, s *generic.Conv, dst, src []flo
 	panels := ceilDiv(s.OutC, w.im.kernel.nr)
 	flops := 2 * float64(n) * float64(s.H.Out*s.W.Out) * float64(w.k) * float64(s.OutC)
 	threads := threadsFor(flops, w.minFlopsPerThread(), n*panels*len(d.tiles))
-	j.tasks = newTaskGrid(n*panels, len(d.tiles), threads)
+	j.tasks = newTaskGrid(n*panels, len(d.tiles), threads, tasksPerThread)
 	parallel(threads, j.tasks.groups, j)
 	*j = indirectJob{}
 	indirectJobPool.Put(j)

@@ -160,7 +160,7 @@ func (g *gemm) blocked() {
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
 	panels := ncMax / nr
 	threads := threadsFor(flops, g.impl.blocking.MinFlopsPerThread, p.blocksA*panels)
-	p.chunkPanels = newTaskGrid(p.blocksA, panels, threads).span
+	p.chunkPanels = newTaskGrid(p.blocksA, panels, threads, tasksPerThread).span
 	buffers := 1
 	if threads > 1 {
 		buffers = 2
@@ -228,7 +228,7 @@ func (g *gemm) run(t *team, id int) {
 			if phase >= 2 {
 				t.tasksDone(phase-2, tasksBefore[phase%2]) // its readers are done with bufB
 			}
-			slot.prepare(g.packPieces(bv, nc), func(piece int) { g.packBPiece(bv, piece, jc, pc, kc, nc) })
+			slot.prepare(t, g.packPieces(bv, nc), func(piece int) { g.packBPiece(bv, piece, jc, pc, kc, nc) })
 			var av operand
 			prepared := -1 // the block of A in av
 			slot.forEachTask(t, id, p.blocksA, chunks, func(block, chunk int) {
@@ -240,7 +240,7 @@ func (g *gemm) run(t *team, id int) {
 				// The tile's previous slice of k, in the previous phase, goes first.
 				done := &p.sliceDone[(jc/bl.NC%2*p.blocksA+block)*p.chunksMax+chunk]
 				if pc > 0 {
-					waitUntil(func() bool { return done.Load() == int64(phase) })
+					t.waitUntil(func() bool { return done.Load() == int64(phase) })
 				}
 				jr := chunk * p.chunkPanels * nr
 				g.macroKernel(av, bv, ic, jc, mc, jr, min(nc, jr+p.chunkPanels*nr), kc, beta)

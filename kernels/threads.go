@@ -61,20 +61,21 @@ func threadsFor(work, minWork float64, tasks int) int {
 type taskGrid struct{ groups, perGroup, span int }
 
 // newTaskGrid groups units in each of groups groups into tasks for threads threads:
-// whole groups when there are enough of them for tasksPerThread each, otherwise cut into
+// whole groups when there are enough of them for perThread each, otherwise cut into
 // equal chunks of units.
-func newTaskGrid(groups, units, threads int) taskGrid {
+func newTaskGrid(groups, units, threads, perThread int) taskGrid {
 	chunks := 1
 	if threads > 1 {
-		chunks = min(units, ceilDiv(tasksPerThread*threads, groups))
+		chunks = min(units, ceilDiv(perThread*threads, groups))
 	}
 	span := ceilDiv(units, chunks)
 	return taskGrid{groups: groups, perGroup: ceilDiv(units, span), span: span}
 }
 
-// tasksPerThread is how many tasks a call cuts per thread: enough that uneven tiles and
-// a thread slowed by a neighbour on a shared core balance out (XNNPACK's
-// target_tiles_per_thread is 5).
+// tasksPerThread is how many tasks a call cuts per thread where a task costs nothing
+// more for being small: enough that uneven tiles and a thread slowed by a neighbour on
+// a shared core balance out (XNNPACK's target_tiles_per_thread is 5). Where each task
+// rereads a shared operand, fewer (layerGemm).
 const tasksPerThread = 4
 
 // parallelJob is one call's work. run is called once by every participant of the team,
@@ -93,6 +94,7 @@ type team struct {
 	done    chan struct{} // the last helper's signal to the caller
 	helpers []*worker
 	own     []float32 // the caller's buffer (buffer)
+	tight   bool      // whether each participant has a core to poll on (poll)
 }
 
 // buffer returns participant id's private buffer of n floats, its contents undefined.
@@ -161,18 +163,18 @@ func (s *phaseSlot) forEachTask(t *team, id, groups, perGroup int, do func(group
 // enter waits until phase's slot is free for it and returns the slot.
 func (t *team) enter(phase int) *phaseSlot {
 	s := &t.slots[phase%phaseSlots]
-	waitUntil(func() bool { return s.phase.Load() == int64(phase) })
+	t.waitUntil(func() bool { return s.phase.Load() == int64(phase) })
 	return s
 }
 
 // prepare runs prep(piece) for this participant's share of the phase's pieces, then waits
 // until every piece is done.
-func (s *phaseSlot) prepare(pieces int, prep func(piece int)) {
+func (s *phaseSlot) prepare(t *team, pieces int, prep func(piece int)) {
 	for p := int(s.prepNext.Add(1) - 1); p < pieces; p = int(s.prepNext.Add(1) - 1) {
 		prep(p)
 		s.prepDone.Add(1)
 	}
-	waitUntil(func() bool { return s.prepDone.Load() == int64(pieces) })
+	t.waitUntil(func() bool { return s.prepDone.Load() == int64(pieces) })
 }
 
 // leave marks this participant done with the phase; the last to leave clears the slot
@@ -198,21 +200,42 @@ func (s *phaseSlot) clear() {
 func (t *team) tasksDone(phase, tasks int) {
 	s := &t.slots[phase%phaseSlots]
 	// A slot handed on means that every participant has left the phase.
-	waitUntil(func() bool { return s.phase.Load() != int64(phase) || s.taskDone.Load() == int64(tasks) })
+	t.waitUntil(func() bool { return s.phase.Load() != int64(phase) || s.taskDone.Load() == int64(tasks) })
 }
 
-// waitUntil polls done, yielding to other goroutines between polls, and after spinTime
-// sleeps between them: what it waits for is another thread's piece of the same call,
-// usually microseconds away, unless that thread lost its core.
-func waitUntil(done func() bool) {
-	if done() {
+// waitUntil waits until done reports true: what it waits for is another thread's piece
+// of the same call, usually microseconds away, so it polls (poll) and only then sleeps
+// between polls, in case that thread has lost its core.
+func (t *team) waitUntil(done func() bool) {
+	if poll(t.tight, done) {
 		return
 	}
-	for start := time.Now(); !done(); {
-		if time.Since(start) < spinTime {
+	for !done() {
+		time.Sleep(20 * time.Microsecond)
+	}
+}
+
+// poll calls done until it reports true, or spinTime passes, and reports which. When
+// there is a core for every thread that may be polling (tight), it polls without
+// yielding: runtime.Gosched puts the goroutine on the scheduler's global queue, from
+// which it may come back only tens of microseconds later, or on another core (measured:
+// with yielding helpers, 30 to 60% of back-to-back 1 ms convolutions on two threads
+// found the helper parked). Otherwise it yields between polls, so that the threads it
+// waits for can run.
+func poll(tight bool, done func() bool) bool {
+	if done() {
+		return true
+	}
+	deadline := time.Now().Add(spinTime)
+	for i := 1; ; i++ {
+		if done() {
+			return true
+		}
+		if !tight {
 			runtime.Gosched()
-		} else {
-			time.Sleep(20 * time.Microsecond)
+		}
+		if i%64 == 0 && time.Now().After(deadline) {
+			return false
 		}
 	}
 }
@@ -235,6 +258,7 @@ func parallel(threads, groups int, job parallelJob) {
 	}
 	t.helpers = recruit(t.helpers[:0], threads-1)
 	t.size = 1 + len(t.helpers)
+	t.tight = t.size <= runtime.GOMAXPROCS(0)
 	t.pending.Store(int32(len(t.helpers)))
 	for i, w := range t.helpers {
 		w.assign(t, i+1)
@@ -248,20 +272,17 @@ func parallel(threads, groups int, job parallelJob) {
 	teamPool.Put(t)
 }
 
-// await waits for the helpers: briefly spinning, since they usually finish within
-// microseconds of the caller, then blocking.
+// await waits for the helpers: polling, since they usually finish within microseconds
+// of the caller, then blocking.
 func (t *team) await() {
-	for deadline := time.Now().Add(spinTime); t.pending.Load() != 0 && time.Now().Before(deadline); {
-		runtime.Gosched()
-	}
+	poll(t.tight, func() bool { return t.pending.Load() == 0 })
 	<-t.done
 }
 
 // spinTime is how long an idle helper, or a thread waiting on another, polls before it
 // blocks. A helper that blocks takes tens of microseconds to wake (a futex and an OS
 // thread), which would be most of a 256³ product's time on two threads; one that polls
-// keeps its core busy for no more than this after each call, yielding to other
-// goroutines (runtime.Gosched) between polls.
+// keeps its core busy for no more than this after each call.
 const spinTime = 100 * time.Microsecond
 
 // worker is a helper goroutine's mailbox.
@@ -367,18 +388,21 @@ func (w *worker) loop() {
 	}
 }
 
-// await returns the next team w is assigned to: polling for spinTime, then parked.
+// await returns the next team w is assigned to: polling for spinTime, then parked. At
+// most GOMAXPROCS−1 helpers poll without yielding at once, leaving a core to callers.
 func (w *worker) await() *team {
-	deadline := time.Now().Add(spinTime)
-	for {
-		if t := w.team.Load(); t != nil {
-			return t
-		}
-		if time.Now().After(deadline) && w.state.CompareAndSwap(workerSpinning, workerParked) {
-			<-w.wake
-			return w.team.Load()
-		}
-		// Claimed but not yet assigned, or still within the spin: poll again.
+	tight := pollingHelpers.Add(1) < int32(runtime.GOMAXPROCS(0))
+	assigned := poll(tight, func() bool { return w.team.Load() != nil })
+	pollingHelpers.Add(-1)
+	if !assigned && w.state.CompareAndSwap(workerSpinning, workerParked) {
+		<-w.wake
+	}
+	// Assigned, or claimed while it stopped polling: the team is on its way.
+	for w.team.Load() == nil {
 		runtime.Gosched()
 	}
+	return w.team.Load()
 }
+
+// pollingHelpers counts the helpers polling for work (worker.await).
+var pollingHelpers atomic.Int32
