@@ -42,6 +42,10 @@ func newConv2D(cfg Conv2DConfig, filter, bias []float32, im impl) (*Conv2D, erro
 // OutputSize returns the output height and width.
 func (c *Conv2D) OutputSize() (outH, outW int) { return c.shape.H.Out, c.shape.W.Out }
 
+// ParamCount returns the layer's parameters as Keras's model.summary() counts them: the
+// filter's KH·KW·InC·OutC, plus OutC if it was built with a bias.
+func (c *Conv2D) ParamCount() int { return c.w.k*c.w.n + c.ep.params(c.shape.OutC) }
+
 // Forward computes dst (n×outH×outW×OutC, NHWC) from src (n×InH×InW×InC).
 // Safe for concurrent use by several goroutines with their own src/dst.
 //

@@ -53,6 +53,10 @@ func newConv2DTranspose(cfg Conv2DTransposeConfig, filter, bias []float32, im im
 // OutputSize returns the output height and width.
 func (t *Conv2DTranspose) OutputSize() (outH, outW int) { return t.fwd.H.In, t.fwd.W.In }
 
+// ParamCount returns the layer's parameters as Keras's model.summary() counts them: the
+// filter's KH·KW·OutC·InC, plus OutC (its filters) if it was built with a bias.
+func (t *Conv2DTranspose) ParamCount() int { return t.w.k*t.w.n + t.ep.params(t.fwd.InC) }
+
 // Forward computes dst (n×outH×outW×OutC, NHWC) from src (n×InH×InW×InC).
 // Safe for concurrent use by several goroutines with their own src/dst.
 //

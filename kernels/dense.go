@@ -42,6 +42,16 @@ func newDense(in, out int, kernel, bias []float32, act Activation, im impl) (*De
 	return &Dense{in: in, out: out, w: packWeights(im, kernel, out, false, in, out), ep: ep}, nil
 }
 
+// InputSize returns the values each input row has: in.
+func (d *Dense) InputSize() int { return d.in }
+
+// OutputSize returns the values each output row has: out.
+func (d *Dense) OutputSize() int { return d.out }
+
+// ParamCount returns the layer's parameters as Keras's model.summary() counts them:
+// in·out, plus out if it was built with a bias.
+func (d *Dense) ParamCount() int { return d.in*d.out + d.ep.params(d.out) }
+
 // Forward computes dst (batch×out) from src (batch×in).
 // Safe for concurrent use by several goroutines with their own src/dst.
 //

@@ -35,15 +35,16 @@ func packWeights(im impl, w []float32, ld int, trans bool, k, n int) packedWeigh
 // epilogue is what a layer does to its GEMM's result: add bias[j] to column j (nothing
 // when bias is nil), then clamp at zero when relu is set.
 type epilogue struct {
-	bias []float32
-	relu bool
+	bias    []float32
+	relu    bool
+	hasBias bool // the layer's own bias, not zeros standing in for one
 }
 
 // newEpilogue returns the epilogue of a layer with activation act and bias, which has
 // out values (outName in the error) or is nil. It holds a copy of bias, so that the layer
 // does not change when the caller's slice does.
 func newEpilogue(layer string, bias []float32, out int, outName string, act Activation) (epilogue, error) {
-	ep := epilogue{relu: act == ReLU}
+	ep := epilogue{relu: act == ReLU, hasBias: bias != nil}
 	switch {
 	case bias != nil && len(bias) != out:
 		return epilogue{}, fmt.Errorf("kernels: %s bias has %d values, want %d (%s) or nil", layer, len(bias), out, outName)
@@ -53,6 +54,15 @@ func newEpilogue(layer string, bias []float32, out int, outName string, act Acti
 		ep.bias = make([]float32, out) // the epilogue kernel always adds a bias
 	}
 	return ep, nil
+}
+
+// params returns how many parameters the bias adds to a layer with out outputs, as
+// Keras counts them.
+func (e epilogue) params(out int) int {
+	if e.hasBias {
+		return out
+	}
+	return 0
 }
 
 // none reports whether the epilogue leaves C as it is.

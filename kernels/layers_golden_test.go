@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -152,5 +153,52 @@ func TestKerasGoldenGeneric(t *testing.T) {
 		got := nans(len(g.Output))
 		g.reference(got, g.Input, g.Kernel, g.Bias, g.Activation == "relu")
 		g.check(t, got)
+	}
+}
+
+// TestLayerParamCount: every layer built from a Keras golden case reports the parameter
+// count Keras's model.countParams() gave, bias or not, and Dense its sizes.
+func TestLayerParamCount(t *testing.T) {
+	cases, err := kerasgold.Load("../testdata/keras")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		cfg := Conv2DConfig{InH: c.InH, InW: c.InW, InC: c.InC, OutC: c.OutC, KH: c.KH, KW: c.KW,
+			StrideH: c.StrideH, StrideW: c.StrideW, DilationH: c.DilationH, DilationW: c.DilationW,
+			Padding: map[string]Padding{"valid": Valid, "same": Same}[c.Padding]}
+		var got int
+		switch c.Layer {
+		case kerasgold.Conv2D:
+			l, err := NewConv2D(cfg, c.Kernel, c.Bias)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name, err)
+			}
+			got = l.ParamCount()
+		case kerasgold.Conv2DTranspose:
+			cfg.DilationH, cfg.DilationW = 1, 1 // tfjs drops it (testdata/keras/README.md)
+			l, err := NewConv2DTranspose(Conv2DTransposeConfig{Conv2DConfig: cfg, OutputPadding: c.OutputPadding}, c.Kernel, c.Bias)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name, err)
+			}
+			got = l.ParamCount()
+		case kerasgold.Dense:
+			l, err := NewDense(c.In, c.Out, c.Kernel, c.Bias, ReLU) // ReLU: a zero bias stands in, uncounted
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name, err)
+			}
+			if l.InputSize() != c.In || l.OutputSize() != c.Out {
+				t.Errorf("%s: Dense sizes %d→%d, want %d→%d", c.Name, l.InputSize(), l.OutputSize(), c.In, c.Out)
+			}
+			got = l.ParamCount()
+		}
+		if got != c.ParamCount {
+			t.Errorf("%s: ParamCount() = %d, Keras counts %d", c.Name, got, c.ParamCount)
+		}
+		seen[fmt.Sprint(c.Layer, c.UseBias)] = true
+	}
+	if len(seen) < 6 {
+		t.Errorf("golden cases cover only %v of the layers × bias or not", seen)
 	}
 }
