@@ -48,17 +48,20 @@ func (c *Conv2D) ParamCount() int { return c.w.k*c.w.n + c.ep.params(c.shape.Out
 
 // Forward computes dst (n×outH×outW×OutC, NHWC) from src (n×InH×InW×InC).
 // Safe for concurrent use by several goroutines with their own src/dst.
+// dst and src may be longer than that: Forward uses their prefixes, as BLAS does, so
+// that one buffer sized for the largest batch serves every call.
 //
 // It is one GEMM, dst (n·outH·outW × OutC) = A·W, A the im2col of src: each row the
 // receptive field of one output pixel. Where the ISA has an indirect convolution kernel
 // and the kernel is not 1×1 with unit strides, that kernel reads A's rows straight from
-// src, with bias and activation fused into its store. Otherwise A is lowered one cache block at a time into
-// pooled scratch (for a 1×1 kernel with unit strides A is src itself) and the bias and
-// activation are applied to each tile of dst as it is finished.
+// src, with bias and activation fused into its store. Otherwise A is lowered one cache
+// block at a time into pooled scratch (for a 1×1 kernel with unit strides A is src
+// itself) and the bias and activation are applied to each tile of dst as it is finished.
 func (c *Conv2D) Forward(dst, src []float32, n int) error {
 	s := &c.shape
-	if err := checkForward("Conv2D.Forward", "n", n, dst, src, s.H.Out*s.W.Out*s.OutC, s.H.In*s.W.In*s.InC,
-		"n·outH·outW·OutC", "n·InH·InW·InC"); err != nil {
+	dst, src, err := checkForward("Conv2D.Forward", "n", n, dst, src, s.H.Out*s.W.Out*s.OutC, s.H.In*s.W.In*s.InC,
+		"n·outH·outW·OutC", "n·InH·InW·InC")
+	if err != nil {
 		return err
 	}
 	if c.direct != nil {

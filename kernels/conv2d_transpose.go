@@ -59,6 +59,8 @@ func (t *Conv2DTranspose) ParamCount() int { return t.w.k*t.w.n + t.ep.params(t.
 
 // Forward computes dst (n×outH×outW×OutC, NHWC) from src (n×InH×InW×InC).
 // Safe for concurrent use by several goroutines with their own src/dst.
+// dst and src may be longer than that: Forward uses their prefixes, as BLAS does, so
+// that one buffer sized for the largest batch serves every call.
 //
 // It runs the scatter form of the adjoint: a GEMM of a block of input pixels (rows of
 // src, in place) against w gives every contribution of each pixel, KH·KW·OutC of them, in
@@ -69,8 +71,9 @@ func (t *Conv2DTranspose) ParamCount() int { return t.w.k*t.w.n + t.ep.params(t.
 // GEMM then writes dst directly, the epilogue fused per tile as in Conv2D.
 func (t *Conv2DTranspose) Forward(dst, src []float32, n int) error {
 	f := &t.fwd
-	if err := checkForward("Conv2DTranspose.Forward", "n", n, dst, src, f.H.In*f.W.In*f.InC, f.H.Out*f.W.Out*f.OutC,
-		"n·outH·outW·OutC", "n·InH·InW·InC"); err != nil {
+	dst, src, err := checkForward("Conv2DTranspose.Forward", "n", n, dst, src, f.H.In*f.W.In*f.InC, f.H.Out*f.W.Out*f.OutC,
+		"n·outH·outW·OutC", "n·InH·InW·InC")
+	if err != nil {
 		return err
 	}
 	m := n * f.H.Out * f.W.Out // input pixels

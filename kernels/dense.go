@@ -54,11 +54,14 @@ func (d *Dense) ParamCount() int { return d.in*d.out + d.ep.params(d.out) }
 
 // Forward computes dst (batch×out) from src (batch×in).
 // Safe for concurrent use by several goroutines with their own src/dst.
+// dst and src may be longer than that: Forward uses their prefixes, as BLAS does, so
+// that one buffer sized for the largest batch serves every call.
 //
 // It is the GEMM dst = src·kernel, src read in place, the bias and activation applied to
 // each tile of dst as it is finished; a batch of 1 is a GEMV that streams the kernel once.
 func (d *Dense) Forward(dst, src []float32, batch int) error {
-	if err := checkForward("Dense.Forward", "batch", batch, dst, src, d.out, d.in, "batch·out", "batch·in"); err != nil {
+	dst, src, err := checkForward("Dense.Forward", "batch", batch, dst, src, d.out, d.in, "batch·out", "batch·in")
+	if err != nil {
 		return err
 	}
 	d.w.multiply(lhs{src: src, ld: d.in, rows: batch}, batch, dst, d.out, d.ep)

@@ -250,17 +250,20 @@ func isPointwise(s *generic.Conv) bool {
 }
 
 // checkForward validates a Forward call: n (named nName) positive, and dst and src of
-// exactly n·dstPer and n·srcPer values, their shapes spelled out by dstDims and srcDims.
-func checkForward(call, nName string, n int, dst, src []float32, dstPer, srcPer int, dstDims, srcDims string) error {
+// at least n·dstPer and n·srcPer values, their shapes spelled out by dstDims and
+// srcDims. It returns the prefixes of dst and src that the call uses: as with BLAS
+// slices, longer ones are fine, so that one buffer sized for the largest batch serves
+// every call, and nothing past the prefix is read or written.
+func checkForward(call, nName string, n int, dst, src []float32, dstPer, srcPer int, dstDims, srcDims string) (dstUsed, srcUsed []float32, err error) {
 	switch {
 	case n <= 0:
-		return fmt.Errorf("kernels: %s %s is %d, want ≥ 1", call, nName, n)
+		return nil, nil, fmt.Errorf("kernels: %s %s is %d, want ≥ 1", call, nName, n)
 	case n > maxElems/max(dstPer, srcPer):
-		return fmt.Errorf("kernels: %s %s is %d, too large", call, nName, n)
-	case len(src) != n*srcPer:
-		return fmt.Errorf("kernels: %s src has %d values, want %d (%s)", call, len(src), n*srcPer, srcDims)
-	case len(dst) != n*dstPer:
-		return fmt.Errorf("kernels: %s dst has %d values, want %d (%s)", call, len(dst), n*dstPer, dstDims)
+		return nil, nil, fmt.Errorf("kernels: %s %s is %d, too large", call, nName, n)
+	case len(src) < n*srcPer:
+		return nil, nil, fmt.Errorf("kernels: %s src has %d values, want %d (%s)", call, len(src), n*srcPer, srcDims)
+	case len(dst) < n*dstPer:
+		return nil, nil, fmt.Errorf("kernels: %s dst has %d values, want %d (%s)", call, len(dst), n*dstPer, dstDims)
 	}
-	return nil
+	return dst[:n*dstPer], src[:n*srcPer], nil
 }
