@@ -1,7 +1,5 @@
 package kernels
 
-import "fmt"
-
 // Dense is a Keras Dense layer with its kernel packed for the micro-kernel. It is
 // immutable once built, so Forward may run in several goroutines at once.
 type Dense struct {
@@ -23,17 +21,17 @@ func newDense(in, out int, kernel, bias []float32, act Activation, im impl) (*De
 		value int
 	}{{"in", in}, {"out", out}} {
 		if d.value < 1 || d.value > maxDim {
-			return nil, fmt.Errorf("kernels: Dense %s is %d, want 1 to %d", d.name, d.value, maxDim)
+			return nil, layerErrorf(ErrConfig, "kernels: Dense %s is %d, want 1 to %d", d.name, d.value, maxDim)
 		}
 	}
 	if act != Linear && act != ReLU {
-		return nil, fmt.Errorf("kernels: Dense act is %v, want Linear or ReLU", act)
+		return nil, layerErrorf(ErrConfig, "kernels: Dense act is %v, want Linear or ReLU", act)
 	}
 	if _, ok := product(in, out); !ok {
-		return nil, fmt.Errorf("kernels: Dense kernel of in·out = %d·%d values is too large", in, out)
+		return nil, layerErrorf(ErrConfig, "kernels: Dense kernel of in·out = %d·%d values is too large", in, out)
 	}
 	if len(kernel) != in*out {
-		return nil, fmt.Errorf("kernels: Dense kernel has %d values, want %d (in·out)", len(kernel), in*out)
+		return nil, layerErrorf(ErrWeights, "kernels: Dense kernel has %d values, want %d (in·out)", len(kernel), in*out)
 	}
 	ep, err := newEpilogue("Dense", bias, out, "out", act)
 	if err != nil {

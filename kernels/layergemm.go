@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"fmt"
 	"sync"
 
 	"github.com/simdnn/simdnn/generic"
@@ -47,7 +46,7 @@ func newEpilogue(layer string, bias []float32, out int, outName string, act Acti
 	ep := epilogue{relu: act == ReLU, hasBias: bias != nil}
 	switch {
 	case bias != nil && len(bias) != out:
-		return epilogue{}, fmt.Errorf("kernels: %s bias has %d values, want %d (%s) or nil", layer, len(bias), out, outName)
+		return epilogue{}, layerErrorf(ErrWeights, "kernels: %s bias has %d values, want %d (%s) or nil", layer, len(bias), out, outName)
 	case bias != nil:
 		ep.bias = append([]float32(nil), bias...)
 	case ep.relu:

@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 
@@ -125,21 +124,21 @@ func (c Conv2DConfig) check(layer string) error {
 	} {
 		switch {
 		case f.value < f.min && f.min == 0:
-			return fmt.Errorf("kernels: %s %s is %d, want ≥ 1 (or 0, meaning 1)", layer, f.name, f.value)
+			return layerErrorf(ErrConfig, "kernels: %s %s is %d, want ≥ 1 (or 0, meaning 1)", layer, f.name, f.value)
 		case f.value < f.min:
-			return fmt.Errorf("kernels: %s %s is %d, want ≥ 1", layer, f.name, f.value)
+			return layerErrorf(ErrConfig, "kernels: %s %s is %d, want ≥ 1", layer, f.name, f.value)
 		case f.value > maxDim:
-			return fmt.Errorf("kernels: %s %s is %d, larger than the limit %d", layer, f.name, f.value, maxDim)
+			return layerErrorf(ErrConfig, "kernels: %s %s is %d, larger than the limit %d", layer, f.name, f.value, maxDim)
 		}
 	}
 	if c.Padding != Valid && c.Padding != Same {
-		return fmt.Errorf("kernels: %s Padding is %v, want Valid or Same", layer, c.Padding)
+		return layerErrorf(ErrConfig, "kernels: %s Padding is %v, want Valid or Same", layer, c.Padding)
 	}
 	if c.Activation != Linear && c.Activation != ReLU {
-		return fmt.Errorf("kernels: %s Activation is %v, want Linear or ReLU", layer, c.Activation)
+		return layerErrorf(ErrConfig, "kernels: %s Activation is %v, want Linear or ReLU", layer, c.Activation)
 	}
 	if _, ok := product(c.KH, c.KW, c.InC, c.OutC); !ok {
-		return fmt.Errorf("kernels: %s filter of KH·KW·InC·OutC = %d·%d·%d·%d values is too large", layer, c.KH, c.KW, c.InC, c.OutC)
+		return layerErrorf(ErrConfig, "kernels: %s filter of KH·KW·InC·OutC = %d·%d·%d·%d values is too large", layer, c.KH, c.KW, c.InC, c.OutC)
 	}
 	return nil
 }
@@ -157,10 +156,10 @@ func (c Conv2DConfig) conv2DShape() (generic.Conv, error) {
 		W: generic.ConvAxis(n.InW, n.KW, n.StrideW, n.DilationW, same),
 	}
 	if s.H.Out <= 0 {
-		return s, fmt.Errorf("kernels: Conv2D kernel height %d (dilated) is larger than InH %d with Valid padding", s.H.DilatedK(), c.InH)
+		return s, layerErrorf(ErrConfig, "kernels: Conv2D kernel height %d (dilated) is larger than InH %d with Valid padding", s.H.DilatedK(), c.InH)
 	}
 	if s.W.Out <= 0 {
-		return s, fmt.Errorf("kernels: Conv2D kernel width %d (dilated) is larger than InW %d with Valid padding", s.W.DilatedK(), c.InW)
+		return s, layerErrorf(ErrConfig, "kernels: Conv2D kernel width %d (dilated) is larger than InW %d with Valid padding", s.W.DilatedK(), c.InW)
 	}
 	return s, checkTensors("Conv2D", s)
 }
@@ -168,10 +167,10 @@ func (c Conv2DConfig) conv2DShape() (generic.Conv, error) {
 // checkTensors refuses shapes whose input or output tensors exceed maxElems.
 func checkTensors(layer string, s generic.Conv) error {
 	if _, ok := product(s.H.In, s.W.In, s.InC); !ok {
-		return fmt.Errorf("kernels: %s convolution input %d×%d×%d is too large", layer, s.H.In, s.W.In, s.InC)
+		return layerErrorf(ErrConfig, "kernels: %s convolution input %d×%d×%d is too large", layer, s.H.In, s.W.In, s.InC)
 	}
 	if _, ok := product(s.H.Out, s.W.Out, s.OutC); !ok {
-		return fmt.Errorf("kernels: %s convolution output %d×%d×%d is too large", layer, s.H.Out, s.W.Out, s.OutC)
+		return layerErrorf(ErrConfig, "kernels: %s convolution output %d×%d×%d is too large", layer, s.H.Out, s.W.Out, s.OutC)
 	}
 	return nil
 }
@@ -204,12 +203,12 @@ func (c Conv2DTransposeConfig) forwardShape() (generic.Conv, error) {
 	opH, opW := generic.NoOutputPadding, generic.NoOutputPadding
 	if c.OutputPadding != nil {
 		if len(c.OutputPadding) != 2 {
-			return generic.Conv{}, fmt.Errorf("kernels: Conv2DTranspose OutputPadding has %d values, want 2 {rows, cols} or nil", len(c.OutputPadding))
+			return generic.Conv{}, layerErrorf(ErrConfig, "kernels: Conv2DTranspose OutputPadding has %d values, want 2 {rows, cols} or nil", len(c.OutputPadding))
 		}
 		// Keras's own check: output_padding must be smaller than the stride.
 		for i, stride := range []int{n.StrideH, n.StrideW} {
 			if op := c.OutputPadding[i]; op < 0 || op >= stride {
-				return generic.Conv{}, fmt.Errorf("kernels: Conv2DTranspose OutputPadding[%d] is %d, want 0 ≤ it < stride %d (Keras requires output_padding < strides)", i, op, stride)
+				return generic.Conv{}, layerErrorf(ErrConfig, "kernels: Conv2DTranspose OutputPadding[%d] is %d, want 0 ≤ it < stride %d (Keras requires output_padding < strides)", i, op, stride)
 			}
 		}
 		opH, opW = c.OutputPadding[0], c.OutputPadding[1]
@@ -225,7 +224,7 @@ func (c Conv2DTransposeConfig) forwardShape() (generic.Conv, error) {
 		in   int
 	}{{"height", okH, h, n.InH}, {"width", okW, w, n.InW}} {
 		if !a.ok {
-			return s, fmt.Errorf("kernels: Conv2DTranspose OutputPadding %v gives output %s %d, which a forward convolution maps to %d, not to the input's %d (TensorFlow refuses this layer too)",
+			return s, layerErrorf(ErrConfig, "kernels: Conv2DTranspose OutputPadding %v gives output %s %d, which a forward convolution maps to %d, not to the input's %d (TensorFlow refuses this layer too)",
 				c.OutputPadding, a.name, a.axis.In, a.axis.Out, a.in)
 		}
 	}
@@ -237,7 +236,7 @@ func (c Conv2DTransposeConfig) forwardShape() (generic.Conv, error) {
 // layer's epilogue, holding a copy of the bias.
 func checkWeights(layer string, cfg Conv2DConfig, filter, bias []float32) (epilogue, error) {
 	if want := cfg.ParamCount(false); len(filter) != want {
-		return epilogue{}, fmt.Errorf("kernels: %s filter has %d values, want %d (KH·KW·InC·OutC)", layer, len(filter), want)
+		return epilogue{}, layerErrorf(ErrWeights, "kernels: %s filter has %d values, want %d (KH·KW·InC·OutC)", layer, len(filter), want)
 	}
 	return newEpilogue(layer, bias, cfg.OutC, "OutC", cfg.Activation)
 }
@@ -257,13 +256,13 @@ func isPointwise(s *generic.Conv) bool {
 func checkForward(call, nName string, n int, dst, src []float32, dstPer, srcPer int, dstDims, srcDims string) (dstUsed, srcUsed []float32, err error) {
 	switch {
 	case n <= 0:
-		return nil, nil, fmt.Errorf("kernels: %s %s is %d, want ≥ 1", call, nName, n)
+		return nil, nil, layerErrorf(ErrShape, "kernels: %s %s is %d, want ≥ 1", call, nName, n)
 	case n > maxElems/max(dstPer, srcPer):
-		return nil, nil, fmt.Errorf("kernels: %s %s is %d, too large", call, nName, n)
+		return nil, nil, layerErrorf(ErrShape, "kernels: %s %s is %d, too large", call, nName, n)
 	case len(src) < n*srcPer:
-		return nil, nil, fmt.Errorf("kernels: %s src has %d values, want %d (%s)", call, len(src), n*srcPer, srcDims)
+		return nil, nil, layerErrorf(ErrShape, "kernels: %s src has %d values, want %d (%s)", call, len(src), n*srcPer, srcDims)
 	case len(dst) < n*dstPer:
-		return nil, nil, fmt.Errorf("kernels: %s dst has %d values, want %d (%s)", call, len(dst), n*dstPer, dstDims)
+		return nil, nil, layerErrorf(ErrShape, "kernels: %s dst has %d values, want %d (%s)", call, len(dst), n*dstPer, dstDims)
 	}
 	return dst[:n*dstPer], src[:n*srcPer], nil
 }

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -814,5 +815,19 @@ func checkError(t *testing.T, noLayer bool, err error, want string) {
 		t.Errorf("error %q does not start with \"kernels: \"", err)
 	case !noLayer:
 		t.Errorf("a layer came with the error %q", err)
+	case !errors.Is(err, errorKind(err.Error())):
+		t.Errorf("error %q does not wrap %v", err, errorKind(err.Error()))
 	}
+}
+
+// errorKind is the sentinel an error with message msg must wrap: ErrShape for Forward's
+// arguments, ErrWeights for a filter, kernel or bias of the wrong length, else ErrConfig.
+func errorKind(msg string) error {
+	switch {
+	case strings.Contains(msg, ".Forward "):
+		return ErrShape
+	case strings.Contains(msg, " filter has ") || strings.Contains(msg, " kernel has ") || strings.Contains(msg, " bias has "):
+		return ErrWeights
+	}
+	return ErrConfig
 }
