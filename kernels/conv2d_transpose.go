@@ -10,10 +10,14 @@ import (
 // micro-kernel. It is immutable once built, so Forward may run in several goroutines at
 // once.
 //
-// The layer is the adjoint of a Conv2D, fwd, which maps the layer's output
-// (fwd.H.In×fwd.W.In×fwd.InC) to its input (fwd.H.Out×fwd.W.Out×fwd.OutC); the layer's
-// filter [KH][KW][OutC][InC] is fwd's HWIO filter as it stands.
+// The layer is the adjoint (the gradient with respect to the input) of the Conv2D with
+// the same kernel size, strides, dilation and padding that maps the layer's output
+// (outH×outW×OutC) back to its input (InH×InW×InC). The layer's filter
+// [KH][KW][OutC][InC] is that Conv2D's HWIO filter as it stands: a Conv2D's kernel
+// serves the matching Conv2DTranspose unchanged, as in TensorFlow.
 type Conv2DTranspose struct {
+	// fwd is that Conv2D's shape: fwd.H.In×fwd.W.In×fwd.InC is the layer's output,
+	// fwd.H.Out×fwd.W.Out×fwd.OutC its input.
 	fwd generic.Conv
 	// w is the filter as the InC × KH·KW·OutC matrix (the layer's InC and OutC): row ic
 	// holds what input channel ic contributes to each tap and filter.
