@@ -181,9 +181,8 @@ func (j *layerGemm) start() {
 		return
 	}
 	bl := w.im.blocking
-	blocks := ceilDiv(j.m, bl.MC)
-	j.mc = roundUp(ceilDiv(j.m, blocks), bl.MR)
-	blocks = ceilDiv(j.m, j.mc)
+	mc, blocks := blocksOf(j.m, bl.MC, bl.MR)
+	j.mc = mc
 	flops := 2 * float64(j.m) * float64(w.k) * float64(w.n)
 	threads := threadsFor(flops, w.minFlopsPerThread(), blocks*panels)
 	// Each task runs the whole depth k and rereads its block of A for it, so a block is

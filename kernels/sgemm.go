@@ -145,11 +145,7 @@ func (g *gemm) blocked() {
 	kcMax := min(bl.KC, g.k)
 	p.aLen = mr * kcMax // the edge panel
 	p.bLen = nr * kcMax
-	// Blocks of A as equal as whole tiles allow: 1024 rows are four blocks of 256, not
-	// three of 336 and a sliver of 16 that would leave threads idle.
-	blocks := ceilDiv(g.m, bl.MC)
-	p.mc = roundUp(ceilDiv(g.m, blocks), mr)
-	p.blocksA = ceilDiv(g.m, p.mc)
+	p.mc, p.blocksA = blocksOf(g.m, bl.MC, mr)
 	if p.packAllA {
 		p.aLen = p.mc * kcMax
 	}
@@ -356,6 +352,15 @@ func (g *gemm) macroKernel(av, bv operand, ic, jc, mc, jrLo, jrHi, kc int, beta 
 func balancedStep(remaining, limit int) int {
 	steps := (remaining + limit - 1) / limit
 	return (remaining + steps - 1) / steps
+}
+
+// blocksOf cuts length into blocks of at most limit, a multiple of multiple (limit is
+// one too), as equal as whole multiples allow, and returns their size and count: 1024 rows
+// of A are four blocks of 256, not three of 336 and a sliver of 16 that would leave
+// threads idle.
+func blocksOf(length, limit, multiple int) (size, count int) {
+	size = roundUp(balancedStep(length, limit), multiple)
+	return size, ceilDiv(length, size)
 }
 
 func roundUp(v, multiple int) int { return (v + multiple - 1) / multiple * multiple }
