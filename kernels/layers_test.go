@@ -461,12 +461,20 @@ func dot64(x, y []float32) float64 {
 	return s
 }
 
-// TestLayersConcurrentForward runs Forward on one layer of each kind from several
-// goroutines at once; each result must equal the one computed alone. Run it with -race.
-func TestLayersConcurrentForward(t *testing.T) {
-	rng := rand.New(rand.NewPCG(19, 20))
-	c := convCase{Conv2DConfig: Conv2DConfig{InH: 9, InW: 7, InC: 17, OutC: 33, KH: 3, KW: 3, StrideH: 2,
-		Padding: Same, Activation: ReLU}, n: 3, bias: true}
+// layerCall is a built layer and a batch to call it on, for the tests that treat every
+// kind of layer alike.
+type layerCall struct {
+	name           string
+	forward        func(dst, src []float32, n int) error
+	srcPer, dstPer int // values per image or row, in and out
+	n              int
+}
+
+// oneOfEach builds, with random weights, the Conv2D of c and the Conv2DTranspose of the
+// same configuration, called on c.n images, and a Dense in→out with bias and ReLU,
+// called on batch rows and, as a GEMV, on one.
+func oneOfEach(t *testing.T, rng *rand.Rand, c convCase, in, out, batch int) []layerCall {
+	t.Helper()
 	filter, bias := c.weights(rng, asIs)
 	conv, err := NewConv2D(c.Conv2DConfig, filter, bias)
 	if err != nil {
@@ -476,23 +484,28 @@ func TestLayersConcurrentForward(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dense, err := NewDense(40, 33, uniform(rng, 40*33), uniform(rng, 33), ReLU)
+	dense, err := NewDense(in, out, uniform(rng, in*out), uniform(rng, out), ReLU)
 	if err != nil {
 		t.Fatal(err)
 	}
 	oh, ow := conv.OutputSize()
 	th, tw := convT.OutputSize()
-	for _, l := range []struct {
-		name           string
-		forward        func(dst, src []float32, n int) error
-		srcPer, dstPer int
-		n              int
-	}{
-		{"Conv2D", conv.Forward, 9 * 7 * 17, oh * ow * 33, 3},
-		{"Conv2DTranspose", convT.Forward, 9 * 7 * 17, th * tw * 33, 3},
-		{"Dense", dense.Forward, 40, 33, 5},
-		{"DenseGEMV", dense.Forward, 40, 33, 1},
-	} {
+	image := c.InH * c.InW * c.InC
+	return []layerCall{
+		{"Conv2D", conv.Forward, image, oh * ow * c.OutC, c.n},
+		{"Conv2DTranspose", convT.Forward, image, th * tw * c.OutC, c.n},
+		{"Dense", dense.Forward, in, out, batch},
+		{"DenseGEMV", dense.Forward, in, out, 1},
+	}
+}
+
+// TestLayersConcurrentForward runs Forward on one layer of each kind from several
+// goroutines at once; each result must equal the one computed alone. Run it with -race.
+func TestLayersConcurrentForward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	c := convCase{Conv2DConfig: Conv2DConfig{InH: 9, InW: 7, InC: 17, OutC: 33, KH: 3, KW: 3, StrideH: 2,
+		Padding: Same, Activation: ReLU}, n: 3, bias: true}
+	for _, l := range oneOfEach(t, rng, c, 40, 33, 5) {
 		src := uniform(rng, l.n*l.srcPer)
 		want := make([]float32, l.n*l.dstPer)
 		if err := l.forward(want, src, l.n); err != nil {
@@ -745,36 +758,9 @@ func TestLayerErrors(t *testing.T) {
 func TestForwardLongSlices(t *testing.T) {
 	rng := rand.New(rand.NewPCG(45, 46))
 	c := convCase{Conv2DConfig: Conv2DConfig{InH: 6, InW: 5, InC: 7, OutC: 9, KH: 3, KW: 3, StrideH: 2, StrideW: 2,
-		Padding: Same, Activation: ReLU}, bias: true}
-	filter, bias := c.weights(rng, asIs)
-	conv, err := NewConv2D(c.Conv2DConfig, filter, bias)
-	if err != nil {
-		t.Fatal(err)
-	}
-	convT, err := NewConv2DTranspose(c.transposeConfig(), filter, bias)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dense, err := NewDense(11, 13, uniform(rng, 11*13), uniform(rng, 13), ReLU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	oh, ow := conv.OutputSize()
-	th, tw := convT.OutputSize()
-	for _, l := range []struct {
-		name           string
-		forward        func(dst, src []float32, n int) error
-		srcPer, dstPer int
-	}{
-		{"Conv2D", conv.Forward, 6 * 5 * 7, oh * ow * 9},
-		{"Conv2DTranspose", convT.Forward, 6 * 5 * 7, th * tw * 9},
-		{"Dense", dense.Forward, 11, 13},
-		{"DenseGEMV", dense.Forward, 11, 13},
-	} {
-		n := 2
-		if l.name == "DenseGEMV" {
-			n = 1
-		}
+		Padding: Same, Activation: ReLU}, n: 2, bias: true}
+	for _, l := range oneOfEach(t, rng, c, 11, 13, 2) {
+		n := l.n
 		src := uniform(rng, 4*l.srcPer) // room for 4, the call uses n
 		want := make([]float32, n*l.dstPer)
 		if err := l.forward(want, src[:n*l.srcPer], n); err != nil {
