@@ -137,6 +137,11 @@ func (j *col2imJob) add(i0, rows, n int) {
 		}
 	}
 	outRows := j.rowsTo - j.done
+	if outRows == 0 {
+		// Every tap of the block lands in padding (a dilated kernel taller than the
+		// padded image), and no row became final.
+		return
+	}
 	// Bound by memory, as the GEMV: each contribution is read, and added to dst.
 	bytes := 12 * float64(rows) * float64(j.t.w.n)
 	threads := threadsFor(bytes, gemvMinBytesPerThread, outRows)

@@ -41,6 +41,9 @@ func convSeeds(f *testing.F) {
 	f.Add(uint8(8), uint8(8), uint8(16), uint8(32), uint8(0), uint8(0), uint8(1), uint8(1), uint8(1), uint8(1), uint8(0), uint8(0), uint8(2), true, uint64(2))
 	f.Add(uint8(11), uint8(6), uint8(33), uint8(17), uint8(4), uint8(6), uint8(3), uint8(4), uint8(2), uint8(1), uint8(1), uint8(1), uint8(0), true, uint64(3))
 	f.Add(uint8(3), uint8(3), uint8(2), uint8(0), uint8(2), uint8(2), uint8(0), uint8(3), uint8(0), uint8(2), uint8(2), uint8(2), uint8(0), false, uint64(4))
+	// 1×4 input, a 6×3 kernel dilated by 2, same padding: no tap of the one input row lands
+	// on the one output row (the transpose once divided by zero rows of work).
+	f.Add(uint8(0), uint8(3), uint8(2), uint8(3), uint8(5), uint8(2), uint8(2), uint8(2), uint8(3), uint8(3), uint8(1), uint8(0), uint8(0), false, uint64(0))
 }
 
 func FuzzConv2D(f *testing.F) {
