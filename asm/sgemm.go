@@ -17,7 +17,7 @@ type sgemmKernel struct {
 	isa     string // "AVX2" (ymm, VMASKMOVPS tails) or "AVX512" (zmm, K-mask tails)
 }
 
-// The tiles must match dispatch.Tiles; kernels' tests check that they do.
+// The tiles must match dispatch.TileFor; kernels' tests check that they do.
 var sgemmKernels = []sgemmKernel{
 	{mr: 6, vectors: 2, isa: "AVX2"},
 	{mr: 12, vectors: 2, isa: "AVX512"},

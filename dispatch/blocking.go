@@ -1,10 +1,12 @@
 package dispatch
 
+import "fmt"
+
 // Blocking is the GEMM blocking for one ISA on one CPU: the micro-kernel's register tile
 // MR×NR and the cache blocks of the BLIS five-loop driver (NC → KC → MC → NR → MR).
 type Blocking struct {
 	ISA    ISA
-	MR, NR int // register tile: fixed by the micro-kernel, see Tiles
+	MR, NR int // register tile: fixed by the micro-kernel, see TileFor
 	KC     int // depth of one packed panel pass
 	MC     int // rows of packed A per block, a multiple of MR
 	NC     int // columns of packed B per block, a multiple of NR
@@ -30,7 +32,7 @@ type Blocking struct {
 // Tile is a micro-kernel's register tile.
 type Tile struct{ MR, NR int }
 
-// Tiles is the register tile of each ISA's SGEMM micro-kernel, the one place a tile size
+// TileFor returns the register tile of isa's SGEMM micro-kernel, the one place a tile size
 // is chosen. Each is the largest tile whose accumulators, B vectors and A broadcast fit
 // the register file while keeping enough independent FMAs in flight to cover the FMA
 // latency on every pipe:
@@ -47,11 +49,22 @@ type Tile struct{ MR, NR int }
 // SGEMM and for the indirect convolution): the last rows of a matrix, or the last output
 // pixels of an image, run on the smallest that covers them, so that a 64-row product is
 // not six 12-row tiles of which one is two-thirds padding.
-var Tiles = map[ISA]Tile{
-	AVX512:  {MR: 12, NR: 32},
-	AVX2:    {MR: 6, NR: 16},
-	NEON:    {MR: 8, NR: 12},
-	Generic: {MR: 2, NR: 4},
+//
+// It panics for a value that is not one of the ISA constants.
+func TileFor(isa ISA) Tile {
+	// A switch, not an exported map: the kernels are generated for these tiles, so no
+	// caller may change them.
+	switch isa {
+	case AVX512:
+		return Tile{MR: 12, NR: 32}
+	case AVX2:
+		return Tile{MR: 6, NR: 16}
+	case NEON:
+		return Tile{MR: 8, NR: 12}
+	case Generic:
+		return Tile{MR: 2, NR: 4}
+	}
+	panic(fmt.Sprintf("dispatch: unknown ISA %q", string(isa)))
 }
 
 // BlockingFor derives the cache blocking of isa from the cache sizes. It starts from
@@ -72,7 +85,7 @@ var Tiles = map[ISA]Tile{
 //     because L3 is shared with the other cores (and virtual machines report odd sizes).
 func BlockingFor(isa ISA, c Caches) Blocking {
 	const float32Size = 4
-	t := Tiles[isa]
+	t := TileFor(isa)
 	kc := roundDown(c.L1D/(t.NR*float32Size), 16)
 	kc = clamp(kc, 64, 384)
 	mc := roundDown(c.L2/4/(kc*float32Size), t.MR)

@@ -1,14 +1,23 @@
-// Package dispatch decides, once per process, which instruction set simdnn's kernels use
-// and how the GEMM driver blocks its loops for this CPU's caches.
+// Package dispatch is an internal part of simdnn: it detects the CPU, decides once per
+// process which instruction set simdnn's kernels use, and chooses how the GEMM driver
+// blocks its loops for this CPU's caches. Users call package kernels, which reports the
+// choice as kernels.ISA; nothing here needs calling. The package is importable for
+// simdnn's own commands and tests, and its API may change in any release.
 //
 // The ISA comes from golang.org/x/sys/cpu (which honours GODEBUG=cpu.avx512f=off), the
-// vendor, model and cache sizes from github.com/klauspost/cpuid/v2. SIMDNN_ISA forces a
-// narrower path; an ISA the CPU lacks is refused, never run.
+// vendor, model and cache sizes from github.com/klauspost/cpuid/v2. The SIMDNN_ISA
+// environment variable (generic, avx2, avx512 or neon) forces another path the CPU can
+// run; an ISA the CPU or the build lacks is refused with a panic at start-up, never run.
+// Builds with the purego or noasm tag, or for other architectures, have only generic.
+//
+// Everything it exposes is a constant, a function or a copy: no caller can change a
+// detected value, a chosen ISA or a tile size.
 package dispatch
 
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -69,13 +78,28 @@ func (c CPU) Choose(override string) (ISA, error) {
 	return want, nil
 }
 
-// Detected is the CPU this process runs on, filled in at package initialisation.
-var Detected = detect()
+// detected is the CPU this process runs on and selected the ISA chosen from it and
+// SIMDNN_ISA, both fixed at package initialisation and reached only through
+// DetectedCPU and SelectedISA, so that nothing outside this package can change them.
+var (
+	detected = detect()
+	// A refused override panics at start-up: running a path the user did not ask for
+	// would make benchmarks and bug reports lie.
+	selected = mustChoose(detected, os.Getenv(EnvVar))
+)
 
-// Selected is the ISA chosen from Detected and SIMDNN_ISA at initialisation. A refused
-// override panics at start-up: running a path the user did not ask for would make
-// benchmarks and bug reports lie.
-var Selected = mustChoose(Detected, os.Getenv(EnvVar))
+// DetectedCPU returns the CPU this process runs on, as detected at package
+// initialisation. The result is a copy: changing it changes nothing here.
+func DetectedCPU() CPU {
+	c := detected
+	c.Supported = slices.Clone(detected.Supported)
+	return c
+}
+
+// SelectedISA returns the ISA chosen at package initialisation: the best that
+// DetectedCPU supports, or the one SIMDNN_ISA names. A refused SIMDNN_ISA panics at
+// start-up instead.
+func SelectedISA() ISA { return selected }
 
 func mustChoose(c CPU, override string) ISA {
 	isa, err := c.Choose(override)

@@ -110,15 +110,15 @@ func kernelsFor(isa dispatch.ISA) (isaKernels, bool) {
 // newImpl assembles the implementation of isa for the detected CPU.
 func newImpl(isa dispatch.ISA) (impl, error) {
 	k, ok := kernelsFor(isa)
-	if !ok || !dispatch.Detected.Has(isa) {
+	if !ok || !dispatch.DetectedCPU().Has(isa) {
 		return impl{}, fmt.Errorf("kernels: ISA %q is not available in this build on this CPU", isa)
 	}
-	return impl{isa: isa, isaKernels: k, blocking: dispatch.BlockingFor(isa, dispatch.Detected.Caches)}, nil
+	return impl{isa: isa, isaKernels: k, blocking: dispatch.BlockingFor(isa, dispatch.DetectedCPU().Caches)}, nil
 }
 
 // active is the implementation every call uses, chosen once at start-up. Tests swap it
 // with useISA to run every path the machine has in one process.
-var active = mustImpl(dispatch.Selected)
+var active = mustImpl(dispatch.SelectedISA())
 
 func mustImpl(isa dispatch.ISA) impl {
 	im, err := newImpl(isa)

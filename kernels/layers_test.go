@@ -33,7 +33,7 @@ func blockings(im impl) []impl {
 // the fuzz targets, which cannot use forEachISA's subtests.
 func supportedImpls(t testing.TB) []impl {
 	var ims []impl
-	for _, isa := range dispatch.Detected.Supported {
+	for _, isa := range dispatch.DetectedCPU().Supported {
 		im, err := newImpl(isa)
 		if err != nil {
 			t.Fatalf("%s is detected but has no implementation: %v", isa, err)

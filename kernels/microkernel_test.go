@@ -18,7 +18,7 @@ import (
 // crashes. C's columns past nr hold a sentinel that must survive; beta == ±0 puts NaN in
 // C, which must not propagate; beta = +Inf must give ±Inf, not NaN, in every column.
 func TestMicroKernelEdges(t *testing.T) {
-	for _, isa := range dispatch.Detected.Supported {
+	for _, isa := range dispatch.DetectedCPU().Supported {
 		ks, ok := kernelsFor(isa)
 		if !ok {
 			t.Fatalf("%s is detected but has no kernel", isa)

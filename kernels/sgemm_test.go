@@ -16,7 +16,7 @@ import (
 // Tests that use it must not run in parallel: they swap the package's implementation.
 func forEachISA(t *testing.T, f func(t *testing.T, im impl)) {
 	t.Helper()
-	for _, isa := range dispatch.Detected.Supported {
+	for _, isa := range dispatch.DetectedCPU().Supported {
 		im, err := newImpl(isa)
 		if err != nil {
 			t.Fatalf("%s is detected but has no implementation: %v", isa, err)
@@ -343,15 +343,15 @@ func TestSgemmNoAllocs(t *testing.T) {
 	})
 }
 
-// TestKernelTiles checks that every micro-kernel's name, its tile and dispatch.Tiles agree.
+// TestKernelTiles checks that every micro-kernel's name, its tile and dispatch.TileFor agree.
 func TestKernelTiles(t *testing.T) {
 	name := regexp.MustCompile(`(\d+)x(\d+)`)
 	for _, isa := range append([]dispatch.ISA{dispatch.Generic}, keys(simdKernels)...) {
 		ks, _ := kernelsFor(isa)
 		k := ks.kernel
-		tile := dispatch.Tiles[isa]
+		tile := dispatch.TileFor(isa)
 		if k.mr != tile.MR || k.nr != tile.NR {
-			t.Errorf("%s: kernel %s is %d×%d, dispatch.Tiles says %d×%d", isa, k.name, k.mr, k.nr, tile.MR, tile.NR)
+			t.Errorf("%s: kernel %s is %d×%d, dispatch.TileFor says %d×%d", isa, k.name, k.mr, k.nr, tile.MR, tile.NR)
 		}
 		m := name.FindStringSubmatch(k.name)
 		if m == nil {

@@ -25,7 +25,7 @@ func BenchmarkTile(b *testing.B) {
 }
 
 func forEachISABench(b *testing.B, f func(b *testing.B, im impl)) {
-	for _, isa := range dispatch.Detected.Supported {
+	for _, isa := range dispatch.DetectedCPU().Supported {
 		im, err := newImpl(isa)
 		if err != nil {
 			b.Fatalf("%s is detected but has no implementation: %v", isa, err)

@@ -14,7 +14,7 @@ import "fmt"
 //	R13–R17, R19          epilogue: cRow ldc rowsLeft cols betaBits, cPtr
 
 // sgemmKernel describes one NEON SGEMM micro-kernel: an MR×NR register tile of C, NR/4
-// q registers per row. The tile must match dispatch.Tiles; kernels' tests check it.
+// q registers per row. The tile must match dispatch.TileFor; kernels' tests check it.
 type sgemmKernel struct {
 	mr      int // rows of C per tile, a multiple of 4: A's column is mr/4 q registers
 	vectors int // q registers of C per row

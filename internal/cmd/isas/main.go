@@ -9,8 +9,9 @@ import (
 )
 
 func main() {
-	names := make([]string, len(dispatch.Detected.Supported))
-	for i, isa := range dispatch.Detected.Supported {
+	supported := dispatch.DetectedCPU().Supported
+	names := make([]string, len(supported))
+	for i, isa := range supported {
 		names[i] = string(isa)
 	}
 	fmt.Println(strings.Join(names, " "))
