@@ -1,6 +1,3 @@
-// Package generic holds simdnn's plain-Go implementations: references that read like the
-// definitions, against which every fast path is tested and fuzzed, and the pure-Go
-// micro-kernels that the drivers fall back on where no SIMD path exists.
 package generic
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, op(X) = X or Xᵀ,
