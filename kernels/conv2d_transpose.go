@@ -158,7 +158,9 @@ func (j *col2imJob) run(t *team, id int) {
 		hi := min(lo+j.span, j.rowsTo)
 		j.t.col2im(j.dst, j.col, j.i0, j.rows, lo, hi)
 		if final := min(hi, j.final); lo < final {
-			j.t.ep.apply(j.t.w.im.biasAct, j.dst[lo*rowLen:], f.InC, (final-lo)*f.W.In, f.InC)
+			pixels := j.dst[lo*rowLen:]
+			j.t.ep.apply(&j.t.w.im.isaKernels, pixels, f.InC, (final-lo)*f.W.In, f.InC)
+			j.t.ep.finishRows(&j.t.w.im.isaKernels, pixels, f.InC, (final-lo)*f.W.In, f.InC)
 		}
 	})
 }

@@ -33,7 +33,8 @@ type indirectConv struct {
 	ind  []int32
 	zero []float32 // InC zeros: the padding row
 	bias []float32 // the bias, zeros if none, then zeros up to a multiple of NR
-	relu bool
+	relu bool      // fused into the kernel's store
+	ep   epilogue  // for the activations the kernel does not fuse
 }
 
 // convTile is one tile of output pixels: pixels from first on, run on kern, its offsets
@@ -45,7 +46,7 @@ type convTile struct {
 }
 
 func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
-	d := &indirectConv{taps: s.H.K * s.W.K, zero: make([]float32, s.InC), relu: ep.relu}
+	d := &indirectConv{taps: s.H.K * s.W.K, zero: make([]float32, s.InC), relu: ep.relu, ep: epilogue{act: ep.act}}
 	d.bias = make([]float32, roundUp(s.OutC, im.conv.nr))
 	copy(d.bias, ep.bias)
 	pixels := s.H.Out * s.W.Out
@@ -87,6 +88,7 @@ func (d *indirectConv) forward(w *packedWeights, s *generic.Conv, dst, src []flo
 	threads := threadsFor(flops, w.minFlopsPerThread(), n*panels*len(d.tiles))
 	j.tasks = newTaskGrid(n*panels, len(d.tiles), threads, tasksPerThread)
 	parallel(threads, j.tasks.groups, j)
+	d.ep.finishRows(&w.im.isaKernels, dst, s.OutC, n*s.H.Out*s.W.Out, s.OutC)
 	*j = indirectJob{}
 	indirectJobPool.Put(j)
 }
@@ -113,7 +115,9 @@ func (j *indirectJob) run(t *team, id int) {
 		panel, bias, cols := w.data[jr*w.k:], d.bias[jr:], min(nr, s.OutC-jr)
 		first := task * j.tasks.span
 		for _, t := range d.tiles[first:min(first+j.tasks.span, len(d.tiles))] {
-			t.kern.tile(d.taps, s.InC, d.ind[t.at:], image, d.zero, panel, bias, out[t.first*s.OutC+jr:], s.OutC, t.pixels, cols, d.relu)
+			tile := out[t.first*s.OutC+jr:]
+			t.kern.tile(d.taps, s.InC, d.ind[t.at:], image, d.zero, panel, bias, tile, s.OutC, t.pixels, cols, d.relu)
+			d.ep.apply(&w.im.isaKernels, tile, s.OutC, t.pixels, cols)
 		}
 	})
 }

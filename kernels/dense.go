@@ -24,8 +24,8 @@ func newDense(in, out int, kernel, bias []float32, act Activation, im impl) (*De
 			return nil, layerErrorf(ErrConfig, "kernels: Dense %s is %d, want 1 to %d", d.name, d.value, maxDim)
 		}
 	}
-	if act != Linear && act != ReLU {
-		return nil, layerErrorf(ErrConfig, "kernels: Dense act is %v, want Linear or ReLU", act)
+	if err := checkActivation("Dense", "act", act); err != nil {
+		return nil, err
 	}
 	if _, ok := product(in, out); !ok {
 		return nil, layerErrorf(ErrConfig, "kernels: Dense kernel of in·out = %d·%d values is too large", in, out)

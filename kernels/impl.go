@@ -55,6 +55,32 @@ type isaKernels struct {
 	// copy2D: dst[i*ldd+j] = src[i*lds+j] for i < rows, j < cols; short rows are its
 	// business (im2col of layers with few channels).
 	copy2D copy2DFunc
+	// activate[act]: dst[i] = act(src[i]) over len(dst), dst == src or disjoint; Softmax's
+	// over the whole of dst, one row. generic's functions are the references.
+	activate [activations]func(dst, src []float32)
+}
+
+// genericActivations are the references of every activate kernel.
+var genericActivations = [activations]func(dst, src []float32){
+	Linear:    func(dst, src []float32) { copy(dst, src[:len(dst)]) },
+	ReLU:      generic.ReLU,
+	ReLU6:     generic.ReLU6,
+	LeakyReLU: func(dst, src []float32) { generic.LeakyReLU(dst, src, leakyReLUSlope) },
+	Sigmoid:   generic.Sigmoid,
+	Tanh:      generic.Tanh,
+	Swish:     generic.Swish,
+	GELU:      generic.GELU,
+	Softmax:   generic.Softmax,
+}
+
+// activateRows applies act in place to each of the rows×cols block of C at c (row
+// stride ldc), Softmax to each row.
+func (k *isaKernels) activateRows(act Activation, c []float32, ldc, rows, cols int) {
+	f := k.activate[act]
+	for i := range rows {
+		row := c[i*ldc : i*ldc+cols]
+		f(row, row)
+	}
 }
 
 // copy2DFunc copies rows runs of cols floats: dst[i*ldd+j] = src[i*lds+j].
@@ -89,13 +115,14 @@ type impl struct {
 }
 
 var genericKernels = isaKernels{
-	kernel:  gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
-	dot:     generic.Dot,
-	dot4:    generic.Dot4,
-	axpy:    generic.Axpy,
-	axpy4:   generic.Axpy4,
-	biasAct: generic.BiasAct,
-	copy2D:  generic.Copy2D,
+	kernel:   gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
+	dot:      generic.Dot,
+	dot4:     generic.Dot4,
+	axpy:     generic.Axpy,
+	axpy4:    generic.Axpy4,
+	biasAct:  generic.BiasAct,
+	copy2D:   generic.Copy2D,
+	activate: genericActivations,
 }
 
 // kernelsFor returns the kernels of isa in this build.

@@ -11,14 +11,15 @@ import (
 // are the generic ones: the Go compiler's scalar loops already stream memory there.
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.NEON: {
-		kernel:  gemmKernel{name: "sgemm8x12NEON", mr: 8, nr: 12, tile: tile8x12NEON},
-		conv:    convKernel{name: "sconv6x12NEON", mr: 6, nr: 12, tile: conv6x12NEON},
-		dot:     generic.Dot,
-		dot4:    generic.Dot4,
-		axpy:    generic.Axpy,
-		axpy4:   generic.Axpy4,
-		biasAct: generic.BiasAct,
-		copy2D:  generic.Copy2D,
+		kernel:   gemmKernel{name: "sgemm8x12NEON", mr: 8, nr: 12, tile: tile8x12NEON},
+		conv:     convKernel{name: "sconv6x12NEON", mr: 6, nr: 12, tile: conv6x12NEON},
+		dot:      generic.Dot,
+		dot4:     generic.Dot4,
+		axpy:     generic.Axpy,
+		axpy4:    generic.Axpy4,
+		biasAct:  generic.BiasAct,
+		copy2D:   generic.Copy2D,
+		activate: genericActivations,
 	},
 }
 

@@ -32,10 +32,14 @@ func packWeights(im impl, w []float32, ld int, trans bool, k, n int) packedWeigh
 }
 
 // epilogue is what a layer does to its GEMM's result: add bias[j] to column j (nothing
-// when bias is nil), then clamp at zero when relu is set.
+// when bias is nil), then apply the activation. ReLU is the epilogue kernel's (relu), as
+// the convolution kernels' stores; the other elementwise activations run on each tile
+// right after it (elementwise); Softmax needs whole rows and runs once they are done
+// (finishRows).
 type epilogue struct {
 	bias    []float32
 	relu    bool
+	act     Activation
 	hasBias bool // the layer's own bias, not zeros standing in for one
 }
 
@@ -43,7 +47,7 @@ type epilogue struct {
 // out values (outName in the error) or is nil. It holds a copy of bias, so that the layer
 // does not change when the caller's slice does.
 func newEpilogue(layer string, bias []float32, out int, outName string, act Activation) (epilogue, error) {
-	ep := epilogue{relu: act == ReLU, hasBias: bias != nil}
+	ep := epilogue{relu: act == ReLU, act: act, hasBias: bias != nil}
 	switch {
 	case bias != nil && len(bias) != out:
 		return epilogue{}, layerErrorf(ErrWeights, "kernels: %s bias has %d values, want %d (%s) or nil", layer, len(bias), out, outName)
@@ -64,8 +68,12 @@ func (e epilogue) params(out int) int {
 	return 0
 }
 
-// none reports whether the epilogue leaves C as it is.
-func (e epilogue) none() bool { return e.bias == nil && !e.relu }
+// elementwise reports whether the activation runs on each tile after the epilogue
+// kernel: every one but the identity, ReLU (the kernel's) and Softmax (by rows).
+func (e epilogue) elementwise() bool { return e.act != Linear && e.act != ReLU && e.act != Softmax }
+
+// none reports whether the epilogue leaves a tile as it is.
+func (e epilogue) none() bool { return e.bias == nil && !e.relu && !e.elementwise() }
 
 // cols returns the epilogue of the columns from j on.
 func (e epilogue) cols(j int) epilogue {
@@ -75,13 +83,23 @@ func (e epilogue) cols(j int) epilogue {
 	return e
 }
 
-// apply runs the epilogue over the rows×cols block of C at c (row stride ldc) with
-// biasAct, the implementation's epilogue kernel.
-func (e epilogue) apply(biasAct func(m, n int, c []float32, ldc int, bias []float32, relu bool), c []float32, ldc, rows, cols int) {
-	if e.none() {
-		return
+// apply runs the epilogue, but for a Softmax, over the rows×cols block of C at c (row
+// stride ldc) with k's kernels.
+func (e epilogue) apply(k *isaKernels, c []float32, ldc, rows, cols int) {
+	if e.bias != nil || e.relu {
+		k.biasAct(rows, cols, c, ldc, e.bias, e.relu)
 	}
-	biasAct(rows, cols, c, ldc, e.bias, e.relu)
+	if e.elementwise() {
+		k.activateRows(e.act, c, ldc, rows, cols)
+	}
+}
+
+// finishRows applies a Softmax activation to the rows×cols block of C at c, once its
+// rows are complete; other activations are done by then.
+func (e epilogue) finishRows(k *isaKernels, c []float32, ldc, rows, cols int) {
+	if e.act == Softmax {
+		k.activateRows(Softmax, c, ldc, rows, cols)
+	}
 }
 
 // fusedTileFunc is a micro-kernel whose store applies a layer's epilogue: with the
@@ -90,13 +108,13 @@ func (e epilogue) apply(biasAct func(m, n int, c []float32, ldc int, bias []floa
 type fusedTileFunc func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, beta float32, mr, nr int, ep epilogue)
 
 // fusedTileFor returns im's micro-kernel with the epilogue after its store: the
-// implementation's biasAct kernel on the tile it has just written, while the tile is still
+// implementation's epilogue kernels on the tile it has just written, while the tile is still
 // in L1, which costs about 1% of a 3×3 convolution's tile. Keeping the epilogue out of the
 // micro-kernels leaves them one contract for Sgemm and the layers.
 func fusedTileFor(im impl) fusedTileFunc {
 	return func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, beta float32, mr, nr int, ep epilogue) {
 		im.kernelFor(mr).tile(k, a, rsA, csA, b, rsB, c, ldc, 1, beta, mr, nr)
-		ep.apply(im.biasAct, c, ldc, mr, nr)
+		ep.apply(&im.isaKernels, c, ldc, mr, nr)
 	}
 }
 
@@ -147,6 +165,7 @@ func (w *packedWeights) multiply(a lhs, m int, c []float32, ldc int, ep epilogue
 	j := layerGemmPool.Get().(*layerGemm)
 	*j = layerGemm{w: w, a: a, m: m, c: c, ldc: ldc, ep: ep}
 	j.start()
+	ep.finishRows(&w.im.isaKernels, c, ldc, m, w.n)
 	*j = layerGemm{}
 	layerGemmPool.Put(j)
 }

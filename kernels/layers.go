@@ -25,22 +25,45 @@ func (p Padding) String() string {
 	return "Padding(" + strconv.Itoa(int(p)) + ")"
 }
 
-// Activation is what a layer applies to each output after adding the bias.
+// Activation is what a layer applies to each output after adding the bias, with the
+// definition of the Keras activation of the same name. NaN stays NaN.
 type Activation int
 
 const (
-	Linear Activation = iota // the identity
-	ReLU                     // max(x, 0); NaN stays NaN
+	Linear      Activation = iota // the identity
+	ReLU                          // max(x, 0)
+	ReLU6                         // min(max(x, 0), 6)
+	LeakyReLU                     // x, or 0.2·x below 0: Keras's "leaky_relu" (for other slopes see LeakyReLUAlpha)
+	Sigmoid                       // 1/(1 + e^−x)
+	Tanh                          // tanh(x)
+	Swish                         // x·sigmoid(x): Keras's "swish", also named "silu"
+	GELU                          // x·Φ(x) = x/2·(1 + erf(x/√2)): Keras's "gelu", approximate=False
+	Softmax                       // e^x / Σ e^x over the last axis: a pixel's channels, a Dense row
+	activations                   // the number of activations
 )
 
+// leakyReLUSlope is the slope of LeakyReLU below zero: Keras's default for the activation
+// "leaky_relu" (keras.activations.leaky_relu, negative_slope=0.2).
+const leakyReLUSlope = 0.2
+
+var activationNames = [activations]string{"linear", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "swish", "gelu", "softmax"}
+
+// String returns the activation's Keras name.
 func (a Activation) String() string {
-	switch a {
-	case Linear:
-		return "linear"
-	case ReLU:
-		return "relu"
+	if a.valid() {
+		return activationNames[a]
 	}
 	return "Activation(" + strconv.Itoa(int(a)) + ")"
+}
+
+func (a Activation) valid() bool { return a >= Linear && a < activations }
+
+// checkActivation returns an error naming field of layer unless a is an activation.
+func checkActivation(layer, field string, a Activation) error {
+	if !a.valid() {
+		return layerErrorf(ErrConfig, "kernels: %s %s is %v, want one of Linear … Softmax", layer, field, a)
+	}
+	return nil
 }
 
 // Conv2DConfig is a Keras Conv2D layer's configuration (NHWC tensors, HWIO filter).
@@ -134,8 +157,8 @@ func (c Conv2DConfig) check(layer string) error {
 	if c.Padding != Valid && c.Padding != Same {
 		return layerErrorf(ErrConfig, "kernels: %s Padding is %v, want Valid or Same", layer, c.Padding)
 	}
-	if c.Activation != Linear && c.Activation != ReLU {
-		return layerErrorf(ErrConfig, "kernels: %s Activation is %v, want Linear or ReLU", layer, c.Activation)
+	if err := checkActivation(layer, "Activation", c.Activation); err != nil {
+		return err
 	}
 	if _, ok := product(c.KH, c.KW, c.InC, c.OutC); !ok {
 		return layerErrorf(ErrConfig, "kernels: %s filter of KH·KW·InC·OutC = %d·%d·%d·%d values is too large", layer, c.KH, c.KW, c.InC, c.OutC)

@@ -22,7 +22,7 @@ func fuzzConv(inH, inW, inC, outC, kh, kw, sh, sw, dh, dw, pad, act, n uint8, bi
 			InH: 1 + int(inH%12), InW: 1 + int(inW%12), InC: 1 + int(inC%40), OutC: 1 + int(outC%40),
 			KH: 1 + int(kh%7), KW: 1 + int(kw%7),
 			StrideH: int(sh%5) - 1, StrideW: int(sw%5) - 1, DilationH: int(dh%4) - 1, DilationW: int(dw%4) - 1,
-			Padding: Padding(pad % 3), Activation: Activation(act % 3),
+			Padding: Padding(pad % 3), Activation: Activation(act % (uint8(activations) + 1)),
 		},
 		n:    1 + int(n%3),
 		bias: bias,
@@ -33,7 +33,7 @@ func fuzzConv(inH, inW, inC, outC, kh, kw, sh, sw, dh, dw, pad, act, n uint8, bi
 // valid-padding kernel larger than its input and the transpose's OutputPadding rules.
 func (c convCase) refusable() bool {
 	return c.StrideH < 0 || c.StrideW < 0 || c.DilationH < 0 || c.DilationW < 0 ||
-		c.Padding > Same || c.Activation > ReLU
+		c.Padding > Same || !c.Activation.valid()
 }
 
 func convSeeds(f *testing.F) {
@@ -109,8 +109,8 @@ func FuzzDense(f *testing.F) {
 	f.Add(uint16(300), uint16(33), uint8(13), uint8(0), false, uint64(2))
 	f.Add(uint16(1), uint16(1), uint8(2), uint8(2), true, uint64(3))
 	f.Fuzz(func(t *testing.T, in, out uint16, batch, act uint8, bias bool, seed uint64) {
-		c := denseCase{in: 1 + int(in%400), out: 1 + int(out%100), batch: 1 + int(batch%16), act: Activation(act % 3), bias: bias}
-		if c.act > ReLU {
+		c := denseCase{in: 1 + int(in%400), out: 1 + int(out%100), batch: 1 + int(batch%16), act: Activation(act % (uint8(activations) + 1)), bias: bias}
+		if !c.act.valid() {
 			if l, err := NewDense(c.in, c.out, make([]float32, c.in*c.out), nil, c.act); l != nil || err == nil {
 				t.Fatalf("%v accepted", c)
 			}

@@ -77,10 +77,44 @@ const unitRoundoff = 1.0 / (1 << 24)
 // doubled product, a stale accumulator or a wrong pixel is off by far more.
 func checkWithin(t testing.TB, what fmt.Stringer, got, want, mag []float32, terms int) {
 	t.Helper()
-	for i := range got {
-		bound := float64(terms+3)*unitRoundoff*float64(mag[i])*1.0001 + 1e-30
-		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= bound) {
-			t.Fatalf("%v: output[%d] = %g, want %g (error %g > bound %g)", what, i, got[i], want[i], d, bound)
+	checkActivated(t, what, got, want, mag, terms, Linear, 1)
+}
+
+// activationSlope bounds |act'|: how much an activation can grow an error in its input.
+// GELU's steepest slope is 1.129, Swish's 1.100.
+var activationSlope = [activations]float64{Linear: 1, ReLU: 1, ReLU6: 1, LeakyReLU: 1, Sigmoid: 0.25, Tanh: 1, Swish: 1.1, GELU: 1.13}
+
+// checkActivated compares got with act(pre), pre the reference without activation
+// (rows of cols values) and mag its magnitude (the same on |operands|), which bounds
+// pre's error by (terms+3)·u·mag. The activation carries that error over scaled by its
+// slope (Softmax: each output by 2·p times the row's largest), and adds its own rounding,
+// a few units in the last place.
+func checkActivated(t testing.TB, what fmt.Stringer, got, pre, mag []float32, terms int, act Activation, cols int) {
+	t.Helper()
+	want := slices.Clone(pre)
+	rows := len(want) / cols
+	for r := range rows {
+		row := want[r*cols : r*cols+cols]
+		genericActivations[act](row, row)
+	}
+	for r := range rows {
+		worst := 0.0 // the row's largest bound on pre's error
+		for _, m := range mag[r*cols : r*cols+cols] {
+			worst = max(worst, float64(m))
+		}
+		for i := r * cols; i < r*cols+cols; i++ {
+			preBound := float64(terms+3) * unitRoundoff * float64(mag[i]) * 1.0001
+			bound := activationSlope[act] * preBound
+			if act == Softmax {
+				bound = 2.02 * float64(terms+3) * unitRoundoff * worst * float64(want[i])
+			}
+			if act != Linear && act != ReLU {
+				bound += 4 * unitRoundoff * math.Abs(float64(want[i]))
+			}
+			bound += 1e-30
+			if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= bound) {
+				t.Fatalf("%v: output[%d] = %g, want %g (error %g > bound %g)", what, i, got[i], want[i], d, bound)
+			}
 		}
 	}
 }
@@ -135,9 +169,9 @@ func (c convCase) checkConv2D(t testing.TB, im impl, rng *rand.Rand, place func(
 		t.Fatalf("%v: Forward: %v", c, err)
 	}
 	want, mag := make([]float32, len(dst)), make([]float32, len(dst))
-	generic.Conv2D(want, src, filter, bias, c.n, s, c.Activation == ReLU)
+	generic.Conv2D(want, src, filter, bias, c.n, s, false)
 	generic.Conv2D(mag, abs(src), abs(filter), abs(bias), c.n, s, false)
-	checkWithin(t, c, dst, want, mag, s.H.K*s.W.K*s.InC)
+	checkActivated(t, c, dst, want, mag, s.H.K*s.W.K*s.InC, c.Activation, s.OutC)
 }
 
 // checkConv2DTranspose is checkConv2D for the case's Conv2DTranspose.
@@ -158,9 +192,9 @@ func (c convCase) checkConv2DTranspose(t testing.TB, im impl, rng *rand.Rand, pl
 		t.Fatalf("%v: Forward: %v", c, err)
 	}
 	want, mag := make([]float32, len(dst)), make([]float32, len(dst))
-	generic.Conv2DTranspose(want, src, filter, bias, c.n, f, c.Activation == ReLU)
+	generic.Conv2DTranspose(want, src, filter, bias, c.n, f, false)
 	generic.Conv2DTranspose(mag, abs(src), abs(filter), abs(bias), c.n, f, false)
-	checkWithin(t, c, dst, want, mag, f.H.K*f.W.K*f.OutC)
+	checkActivated(t, c, dst, want, mag, f.H.K*f.W.K*f.OutC, c.Activation, f.InC)
 }
 
 // denseCase is one Dense layer and call.
@@ -191,9 +225,9 @@ func (c denseCase) check(t testing.TB, im impl, rng *rand.Rand, place func([]flo
 		t.Fatalf("%v: Forward: %v", c, err)
 	}
 	want, mag := make([]float32, len(dst)), make([]float32, len(dst))
-	generic.Dense(want, src, kernel, bias, c.batch, c.in, c.out, c.act == ReLU)
+	generic.Dense(want, src, kernel, bias, c.batch, c.in, c.out, false)
 	generic.Dense(mag, abs(src), abs(kernel), abs(bias), c.batch, c.in, c.out, false)
-	checkWithin(t, c, dst, want, mag, c.in)
+	checkActivated(t, c, dst, want, mag, c.in, c.act, c.out)
 }
 
 // Sizes the table tests draw from: channel counts around every tile width (4, 8, 16, 32)
@@ -220,7 +254,7 @@ func randomConv(rng *rand.Rand, kh, kw int, pad Padding, sh, sw, dh, dw int) con
 		Conv2DConfig: Conv2DConfig{
 			InH: in(kh, dh), InW: in(kw, dw), InC: pick(rng, tileWidths), OutC: pick(rng, tileWidths),
 			KH: kh, KW: kw, StrideH: sh, StrideW: sw, DilationH: dh, DilationW: dw,
-			Padding: pad, Activation: Activation(rng.IntN(2)),
+			Padding: pad, Activation: Activation(rng.IntN(int(activations))),
 		},
 		n:    pick(rng, []int{1, 3}),
 		bias: rng.IntN(2) == 0,
@@ -311,7 +345,7 @@ func TestDenseTable(t *testing.T) {
 			for i, in := range sizes {
 				for j, out := range sizes {
 					c := denseCase{in: in, out: out, batch: []int{1, 2, 3, 13}[(i+j)%4],
-						act: Activation(i % 2), bias: j%2 == 0}
+						act: Activation((i + j) % int(activations)), bias: j%2 == 0}
 					c.check(t, bim, rng, asIs)
 				}
 			}
@@ -614,7 +648,7 @@ func TestLayerErrors(t *testing.T) {
 		{"DilationHNeg", with(func(c *Conv2DConfig) { c.DilationH = -1 }), filter, nil, "Conv2D DilationH is -1"},
 		{"DilationWNeg", with(func(c *Conv2DConfig) { c.DilationW = -1 }), filter, nil, "Conv2D DilationW is -1"},
 		{"Padding", with(func(c *Conv2DConfig) { c.Padding = 2 }), filter, nil, "Conv2D Padding is Padding(2), want Valid or Same"},
-		{"Activation", with(func(c *Conv2DConfig) { c.Activation = -1 }), filter, nil, "Conv2D Activation is Activation(-1), want Linear or ReLU"},
+		{"Activation", with(func(c *Conv2DConfig) { c.Activation = -1 }), filter, nil, "Conv2D Activation is Activation(-1), want one of Linear … Softmax"},
 		{"KernelTallerThanInput", with(func(c *Conv2DConfig) { c.KH = 6 }), make([]float32, 6*3*3*2), nil,
 			"Conv2D kernel height 6 (dilated) is larger than InH 5 with Valid padding"},
 		{"DilatedKernelWiderThanInput", with(func(c *Conv2DConfig) { c.DilationW = 2 }), filter, nil,
@@ -689,7 +723,7 @@ func TestLayerErrors(t *testing.T) {
 		{"In0", 0, 3, nil, nil, Linear, "kernels: Dense in is 0, want 1 to"},
 		{"OutNeg", 2, -3, nil, nil, Linear, "kernels: Dense out is -3"},
 		{"HugeIn", maxDim + 1, 1, nil, nil, Linear, "Dense in is"},
-		{"Act", 2, 3, make([]float32, 6), nil, 2, "kernels: Dense act is Activation(2), want Linear or ReLU"},
+		{"Act", 2, 3, make([]float32, 6), nil, 9, "kernels: Dense act is Activation(9), want one of Linear … Softmax"},
 		{"KernelShort", 2, 3, make([]float32, 5), nil, Linear, "kernels: Dense kernel has 5 values, want 6 (in·out)"},
 		{"BiasLong", 2, 3, make([]float32, 6), make([]float32, 4), ReLU, "kernels: Dense bias has 4 values, want 3 (out) or nil"},
 	} {
