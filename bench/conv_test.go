@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/simdnn/simdnn/kernels"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 )
 
 // convShapes are the 3×3 `same` layers that ../shared/peers/conv_xnn.c times for XNNPACK
@@ -73,24 +75,43 @@ func BenchmarkDeconv(b *testing.B) {
 	}
 }
 
+// BenchmarkDense: simdnn's layer, and the same layer as a gonum user writes it (Sgemm,
+// then bias and ReLU in Go), on one fully connected layer at batch 1 and 64.
 func BenchmarkDense(b *testing.B) {
 	const in, out = 9216, 128
-	d, err := kernels.NewDense(in, out, randomSlice(in*out), randomSlice(out), kernels.ReLU)
+	kernel, bias := randomSlice(in*out), randomSlice(out)
+	d, err := kernels.NewDense(in, out, kernel, bias, kernels.ReLU)
 	if err != nil {
 		b.Fatal(err)
 	}
+	impls := []struct {
+		name    string
+		forward func(dst, src []float32, batch int)
+	}{
+		{"simdnn-" + kernels.ISA(), func(dst, src []float32, batch int) {
+			if err := d.Forward(dst, src, batch); err != nil {
+				b.Fatal(err)
+			}
+		}},
+		{gonumName, func(dst, src []float32, batch int) {
+			gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, batch, out, in, 1, src, in, kernel, out, 0, dst, out)
+			for i := range dst {
+				dst[i] = max(dst[i]+bias[i%out], 0)
+			}
+		}},
+	}
 	for _, batch := range []int{1, 64} {
 		src, dst := randomSlice(batch*in), make([]float32, batch*out)
-		b.Run(fmt.Sprintf("simdnn-%s/%dx%d-batch%d", kernels.ISA(), in, out, batch), func(b *testing.B) {
-			for b.Loop() {
-				if err := d.Forward(dst, src, batch); err != nil {
-					b.Fatal(err)
+		for _, im := range impls {
+			b.Run(fmt.Sprintf("%s/%dx%d-batch%d", im.name, in, out, batch), func(b *testing.B) {
+				for b.Loop() {
+					im.forward(dst, src, batch)
 				}
-			}
-			flops := 2 * float64(batch*in*out)
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
-			// The kernel streams from memory at batch 1: report the bandwidth it reached.
-			b.ReportMetric(4*float64(in*out)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-		})
+				flops := 2 * float64(batch*in*out)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+				// The kernel streams from memory at batch 1: report the bandwidth it reached.
+				b.ReportMetric(4*float64(in*out)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
 	}
 }
