@@ -51,14 +51,57 @@ func deconvOutLen(in, k, s int, padding string) int {
 	return in*s + max(k-s, 0)
 }
 
-func activate(act string, v float64) float64 {
-	if act == "relu" && v < 0 {
-		return 0
+// activate applies a Keras activation in place to out, whose last axis has
+// n elements (softmax normalises over it).
+func activate(act string, out []float64, n int) {
+	if act == "softmax" {
+		for r := 0; r+n <= len(out); r += n {
+			softmaxRow(out[r : r+n])
+		}
+		return
+	}
+	for i, v := range out {
+		out[i] = activation(act, v)
+	}
+}
+
+// activation is one elementwise Keras activation, by definition.
+func activation(act string, v float64) float64 {
+	switch act {
+	case "relu":
+		return math.Max(v, 0)
+	case "relu6":
+		return math.Min(math.Max(v, 0), 6)
+	case "sigmoid":
+		return 1 / (1 + math.Exp(-v))
+	case "tanh":
+		return math.Tanh(v)
+	case "swish":
+		return v / (1 + math.Exp(-v))
+	case "gelu": // Keras's default, approximate=False
+		return 0.5 * v * (1 + math.Erf(v/math.Sqrt2))
 	}
 	return v
 }
 
-// refConv2D is a plain-loop Keras Conv2D: NHWC input, HWIO kernel.
+// softmaxRow is the numerically stable softmax, in place.
+func softmaxRow(x []float64) {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, v)
+	}
+	var s float64
+	for i, v := range x {
+		x[i] = math.Exp(v - m)
+		s += x[i]
+	}
+	for i := range x {
+		x[i] /= s
+	}
+}
+
+// refConv2D is a plain-loop Keras Conv2D: NHWC input, HWIO kernel. It
+// returns the pre-activations (after the bias); see activate.
 func refConv2D(c *Case) []float64 {
 	oh := convOutLen(c.InH, c.KH, c.StrideH, c.DilationH, c.Padding)
 	ow := convOutLen(c.InW, c.KW, c.StrideW, c.DilationW, c.Padding)
@@ -93,7 +136,7 @@ func refConv2D(c *Case) []float64 {
 							}
 						}
 					}
-					out[((b*oh+oy)*ow+ox)*c.OutC+oc] = activate(c.Activation, acc)
+					out[((b*oh+oy)*ow+ox)*c.OutC+oc] = acc
 				}
 			}
 		}
@@ -104,6 +147,7 @@ func refConv2D(c *Case) []float64 {
 // refConv2DTranspose is a plain-loop Keras Conv2DTranspose (the gradient of
 // Conv2D with respect to its input): kernel [KH][KW][OutC][InC]; "same"
 // padding is that of the forward Conv2D from the output size to the input.
+// It returns the pre-activations.
 func refConv2DTranspose(c *Case) []float64 {
 	oh := deconvOutLen(c.InH, c.KH, c.StrideH, c.Padding)
 	ow := deconvOutLen(c.InW, c.KW, c.StrideW, c.Padding)
@@ -140,16 +184,16 @@ func refConv2DTranspose(c *Case) []float64 {
 			}
 		}
 	}
-	for i := range out {
-		if c.Bias != nil {
+	if c.Bias != nil {
+		for i := range out {
 			out[i] += float64(c.Bias[i%c.OutC])
 		}
-		out[i] = activate(c.Activation, out[i])
 	}
 	return out
 }
 
-// refDense is a plain-loop Keras Dense: kernel [In][Out].
+// refDense is a plain-loop Keras Dense: kernel [In][Out]. It returns the
+// pre-activations.
 func refDense(c *Case) []float64 {
 	out := make([]float64, c.Batch*c.Out)
 	for b := 0; b < c.Batch; b++ {
@@ -161,7 +205,7 @@ func refDense(c *Case) []float64 {
 			for i := 0; i < c.In; i++ {
 				acc += float64(c.Input[b*c.In+i]) * float64(c.Kernel[i*c.Out+o])
 			}
-			out[b*c.Out+o] = activate(c.Activation, acc)
+			out[b*c.Out+o] = acc
 		}
 	}
 	return out
@@ -300,34 +344,35 @@ func TestReference(t *testing.T) {
 	cases := load(t)
 	for i := range cases {
 		c := &cases[i]
-		var want []float64
-		switch c.Layer {
-		case Conv2D:
-			want = refConv2D(c)
-		case Conv2DTranspose:
-			want = refConv2DTranspose(c)
-		case Dense:
-			want = refDense(c)
+		want, _ := reference(c)
+		if compare(t, c, want, 1e-4) {
+			counts[c.Layer]++
 		}
-		if len(want) != len(c.Output) {
-			t.Errorf("%s: reference has %d outputs, tfjs %d", c.Name, len(want), len(c.Output))
-			continue
-		}
-		bad := 0
-		for j, w := range want {
-			got := float64(c.Output[j])
-			if d := math.Abs(got - w); d > 1e-4*math.Max(1, math.Abs(w)) {
-				if bad < 3 {
-					t.Errorf("%s: output[%d] = %v, reference %v", c.Name, j, got, w)
-				}
-				bad++
-			}
-		}
-		if bad > 0 {
-			t.Errorf("%s: %d/%d outputs differ", c.Name, bad, len(want))
-			continue
-		}
-		counts[c.Layer]++
 	}
 	t.Logf("matched the reference: %v", counts)
+}
+
+// compare reports whether c.Output matches want to within tol relative
+// (absolute below magnitude 1), and reports the first mismatches.
+func compare(t *testing.T, c *Case, want []float64, tol float64) bool {
+	t.Helper()
+	if len(want) != len(c.Output) {
+		t.Errorf("%s: reference has %d outputs, tfjs %d", c.Name, len(want), len(c.Output))
+		return false
+	}
+	bad := 0
+	for j, w := range want {
+		got := float64(c.Output[j])
+		if d := math.Abs(got - w); !(d <= tol*math.Max(1, math.Abs(w))) {
+			if bad < 3 {
+				t.Errorf("%s: output[%d] = %v, reference %v", c.Name, j, got, w)
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d/%d outputs differ", c.Name, bad, len(want))
+		return false
+	}
+	return true
 }

@@ -1,118 +1,31 @@
-// Golden test vectors for Conv2D, Conv2DTranspose and Dense, produced by the
-// Keras layers API of TensorFlow.js (@tensorflow/tfjs, pure-JS CPU backend).
+// Golden test vectors produced by the Keras layers API of TensorFlow.js
+// (@tensorflow/tfjs, pure-JS CPU backend).
 //
 //   npm ci && node gen.mjs
 //
-// Writes cases.json (manifest) and cases.bin (raw little-endian float32) next
-// to this file. See README.md for the format.
+// Writes cases.json/cases.bin (Conv2D, Conv2DTranspose, Dense with linear and
+// relu; the cases below) and extra.json/extra.bin (the cases of extra.mjs)
+// next to this file. Helpers live in lib.mjs. See README.md for the format.
 
-import * as tf from '@tensorflow/tfjs';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { tf, initCPU, convCase, denseCase, runLayerCase, GoldenWriter } from './lib.mjs';
+import { extraCases } from './extra.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-await tf.setBackend('cpu');
-await tf.ready();
-assert.equal(tf.getBackend(), 'cpu');
+await initCPU();
 
 // ---------------------------------------------------------------------------
-// Deterministic data.
-
-// mulberry32: tiny 32-bit seeded PRNG.
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-// FNV-1a of the case name: every case has its own seed, so adding or
-// reordering cases does not change the data of the others.
-function fnv1a(s) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-// Uniform in [-1, 1): (k / 2^23) - 1 with k a 24-bit integer, which is
-// exactly representable in float32, so no rounding happens anywhere.
-function uniform(rng, n) {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (rng() >>> 8) / 8388608 - 1;
-  return a;
-}
-
-const prod = (shape) => shape.reduce((a, b) => a * b, 1);
-
-// ---------------------------------------------------------------------------
-// Keras shape semantics, used only to assert what tfjs produced.
-
-function convOut(n, k, s, d, padding) {
-  const ek = (k - 1) * d + 1;
-  return padding === 'same' ? Math.ceil(n / s) : Math.ceil((n - ek + 1) / s);
-}
-
-function deconvOut(n, k, s, padding) {
-  // Keras deconv_output_length with output_padding=None, dilation 1.
-  return padding === 'same' ? n * s : n * s + Math.max(k - s, 0);
-}
-
-// ---------------------------------------------------------------------------
-// Case definitions.
+// Case definitions (cases.json: linear and relu only; everything newer goes
+// to extra.mjs, so that these files never change).
 
 const cases = [];
-
-// conv2d / conv2d_transpose case.
-// spec: {name, batch, h, w, inC, outC, k:[kh,kw], s:[sh,sw], d:[dh,dw],
-//        padding, activation, useBias}
-function conv(layer, spec) {
-  const k = Array.isArray(spec.k) ? spec.k : [spec.k, spec.k];
-  const s = spec.s == null ? [1, 1] : Array.isArray(spec.s) ? spec.s : [spec.s, spec.s];
-  const d = spec.d == null ? [1, 1] : Array.isArray(spec.d) ? spec.d : [spec.d, spec.d];
-  cases.push({
-    name: spec.name,
-    layer,
-    batch: spec.batch ?? 1,
-    inH: spec.h,
-    inW: spec.w,
-    inC: spec.inC,
-    outC: spec.outC,
-    kh: k[0],
-    kw: k[1],
-    strideH: s[0],
-    strideW: s[1],
-    dilationH: d[0],
-    dilationW: d[1],
-    padding: spec.padding ?? 'valid',
-    activation: spec.activation ?? 'linear',
-    useBias: spec.useBias ?? true,
-    outputPadding: null,
-    _fixed: spec.fixed,
-  });
-}
-const conv2d = (spec) => conv('conv2d', spec);
-const conv2dT = (spec) => conv('conv2d_transpose', spec);
-function dense(spec) {
-  cases.push({
-    name: spec.name,
-    layer: 'dense',
-    batch: spec.batch ?? 1,
-    in: spec.in,
-    out: spec.out,
-    activation: spec.activation ?? 'linear',
-    useBias: spec.useBias ?? true,
-  });
-}
+const conv2d = (spec) => cases.push(convCase('conv2d', spec));
+const conv2dT = (spec) => cases.push(convCase('conv2d_transpose', spec));
+const dense = (spec) => cases.push(denseCase(spec));
 
 // --- The classic: 3x3 RGB image, channels 1, 100, 10000 everywhere, one 2x2
 // all-ones filter, zero bias, relu, valid -> 2x2x1 of 4*(1+100+10000)=40404.
@@ -242,129 +155,21 @@ dense({ name: 'dense_33_16_b7', batch: 7, in: 33, out: 16 });
 dense({ name: 'dense_100_100_nobias_b2', batch: 2, in: 100, out: 100, useBias: false });
 
 // ---------------------------------------------------------------------------
-// Run every case through tfjs.
+// Run every case through tfjs and write.
 
-const names = new Set();
-const chunks = [];
-let offset = 0;
-function put(f32) {
-  const ref = { offset, length: f32.length };
-  chunks.push(f32);
-  offset += f32.length;
-  return ref;
-}
-
-const manifest = [];
+const main = new GoldenWriter();
 for (const c of cases) {
-  assert(!names.has(c.name), `duplicate case name ${c.name}`);
-  names.add(c.name);
-  const rng = mulberry32(fnv1a(c.name));
-
-  let layer, inShape, kernelShape, biasShape, expectOut, expectParams;
-  if (c.layer === 'dense') {
-    inShape = [c.batch, c.in];
-    kernelShape = [c.in, c.out];
-    biasShape = [c.out];
-    layer = tf.layers.dense({
-      units: c.out, activation: c.activation, useBias: c.useBias, inputShape: [c.in],
-    });
-    expectOut = [c.batch, c.out];
-    expectParams = c.in * c.out + (c.useBias ? c.out : 0);
-  } else {
-    inShape = [c.batch, c.inH, c.inW, c.inC];
-    biasShape = [c.outC];
-    const common = {
-      filters: c.outC,
-      kernelSize: [c.kh, c.kw],
-      strides: [c.strideH, c.strideW],
-      padding: c.padding,
-      activation: c.activation,
-      useBias: c.useBias,
-      inputShape: [c.inH, c.inW, c.inC],
-    };
-    if (c.layer === 'conv2d') {
-      kernelShape = [c.kh, c.kw, c.inC, c.outC];
-      layer = tf.layers.conv2d({ ...common, dilationRate: [c.dilationH, c.dilationW] });
-      expectOut = [c.batch,
-        convOut(c.inH, c.kh, c.strideH, c.dilationH, c.padding),
-        convOut(c.inW, c.kw, c.strideW, c.dilationW, c.padding), c.outC];
-    } else {
-      assert(c.dilationH === 1 && c.dilationW === 1);
-      kernelShape = [c.kh, c.kw, c.outC, c.inC];
-      layer = tf.layers.conv2dTranspose(common);
-      expectOut = [c.batch,
-        deconvOut(c.inH, c.kh, c.strideH, c.padding),
-        deconvOut(c.inW, c.kw, c.strideW, c.padding), c.outC];
-    }
-    expectParams = c.kh * c.kw * c.inC * c.outC + (c.useBias ? c.outC : 0);
-  }
-
-  const model = tf.sequential({ layers: [layer] });
-
-  // Draw in a fixed order: input, kernel, bias.
-  const fixed = c._fixed;
-  const inputData = fixed ? fixed.input : uniform(rng, prod(inShape));
-  const kernelData = fixed ? fixed.kernel : uniform(rng, prod(kernelShape));
-  const biasData = fixed ? fixed.bias : uniform(rng, prod(biasShape));
-
-  const weights = [tf.tensor(kernelData, kernelShape, 'float32')];
-  if (c.useBias) weights.push(tf.tensor(biasData, biasShape, 'float32'));
-  layer.setWeights(weights);
-
-  const x = tf.tensor(inputData, inShape, 'float32');
-  const y = model.predict(x);
-
-  const w = layer.getWeights();
-  assert.equal(w.length, c.useBias ? 2 : 1, `${c.name}: weight count`);
-  assert.deepEqual(w[0].shape, kernelShape, `${c.name}: kernel shape`);
-  if (c.useBias) assert.deepEqual(w[1].shape, biasShape, `${c.name}: bias shape`);
-  assert.deepEqual(y.shape, expectOut, `${c.name}: output shape`);
-  // The symbolic output shape (what model.summary() prints) agrees.
-  assert.deepEqual(model.outputs[0].shape.slice(1), expectOut.slice(1), `${c.name}: symbolic output shape`);
-  const paramCount = model.countParams();
-  assert.equal(paramCount, expectParams, `${c.name}: param count`);
-
-  const rec = { ...c };
-  delete rec._fixed;
-  if (c.layer !== 'dense') rec.outputPadding = null;
-  rec.outShape = y.shape;
-  rec.paramCount = paramCount;
-  rec.input = put(Float32Array.from(x.dataSync()));
-  rec.kernel = put(Float32Array.from(w[0].dataSync()));
-  if (c.useBias) rec.bias = put(Float32Array.from(w[1].dataSync()));
-  const out = Float32Array.from(y.dataSync());
-  rec.output = put(out);
-
+  const out = runLayerCase(c, main);
   if (c.name === 'conv2d_rgb_40404') {
-    assert.deepEqual(y.shape, [1, 2, 2, 1]);
     assert.deepEqual(Array.from(out), [40404, 40404, 40404, 40404]);
   }
-  for (const v of out) assert(Number.isFinite(v), `${c.name}: non-finite output`);
-
-  manifest.push(rec);
-  tf.dispose([x, y, ...weights]);
-  model.layers.forEach((l) => l.dispose());
 }
 
-// ---------------------------------------------------------------------------
-// Write.
-
-const bin = new Uint8Array(offset * 4);
-const view = new DataView(bin.buffer);
-let p = 0;
-for (const ch of chunks) {
-  for (let i = 0; i < ch.length; i++, p += 4) view.setFloat32(p, ch[i], true);
-}
-writeFileSync(join(HERE, 'cases.bin'), bin);
-
-// One case per line: compact yet diff-friendly.
-const json = '[\n' + manifest.map((r) => JSON.stringify(r)).join(',\n') + '\n]\n';
-writeFileSync(join(HERE, 'cases.json'), json);
+const extra = new GoldenWriter();
+extraCases(extra);
 
 const pkgVersion = JSON.parse(
   readFileSync(join(HERE, 'node_modules/@tensorflow/tfjs/package.json'), 'utf8')).version;
-const byLayer = {};
-for (const r of manifest) byLayer[r.layer] = (byLayer[r.layer] ?? 0) + 1;
 console.log(`tfjs ${pkgVersion} (core ${tf.version_core}), backend ${tf.getBackend()}`);
-console.log(`${manifest.length} cases`, byLayer);
-console.log(`cases.bin: ${offset} float32 = ${bin.length} bytes`);
+console.log(main.write(HERE, 'cases'));
+console.log(extra.write(HERE, 'extra'));
