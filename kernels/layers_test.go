@@ -840,11 +840,13 @@ func checkError(t *testing.T, noLayer bool, err error, want string) {
 	}
 }
 
-// errorKind is the sentinel an error with message msg must wrap: ErrShape for Forward's
-// arguments, ErrWeights for a filter, kernel or bias of the wrong length, else ErrConfig.
+// errorKind is the sentinel an error with message msg must wrap: ErrShape for the
+// arguments of Forward, Activate and LeakyReLUAlpha, ErrWeights for a filter, kernel or bias of the wrong length, else ErrConfig.
 func errorKind(msg string) error {
 	switch {
-	case strings.Contains(msg, ".Forward "):
+	case strings.Contains(msg, ".Forward "),
+		strings.HasPrefix(msg, "kernels: Activate ") && !strings.Contains(msg, " act is "),
+		strings.HasPrefix(msg, "kernels: LeakyReLUAlpha "):
 		return ErrShape
 	case strings.Contains(msg, " filter has ") || strings.Contains(msg, " kernel has ") || strings.Contains(msg, " bias has "):
 		return ErrWeights
