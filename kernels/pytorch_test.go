@@ -134,10 +134,20 @@ type torchConv struct {
 	strideH, strideW       int
 	dilationH, dilationW   int
 	padH, padW             int
-	outPadH, outPadW       int // ConvTranspose2d only
+	outPadH, outPadW       int  // ConvTranspose2d only
+	same                   bool // Conv2d's padding="same" (stride 1): padH and padW are ignored
+}
+
+// samePads returns the zeros Conv2d's padding="same" puts before the input: of the
+// dilation·(k−1) in all, half, the odd one going after.
+func (c torchConv) samePads() (top, left int) {
+	return c.dilationH * (c.kh - 1) / 2, c.dilationW * (c.kw - 1) / 2
 }
 
 func (c torchConv) convOut() (h, w int) {
+	if c.same {
+		return c.inH, c.inW
+	}
 	h = (c.inH+2*c.padH-c.dilationH*(c.kh-1)-1)/c.strideH + 1
 	w = (c.inW+2*c.padW-c.dilationW*(c.kw-1)-1)/c.strideW + 1
 	return h, w
@@ -154,6 +164,10 @@ func (c torchConv) transposeOut() (h, w int) {
 // scale of its rounding error.
 func torchConv2d(c torchConv, x, weight, bias []float32) (out, scale []float64) {
 	outH, outW := c.convOut()
+	padH, padW := c.padH, c.padW
+	if c.same {
+		padH, padW = c.samePads()
+	}
 	out = make([]float64, c.n*c.outC*outH*outW)
 	scale = make([]float64, len(out))
 	for b := 0; b < c.n; b++ {
@@ -164,9 +178,9 @@ func torchConv2d(c torchConv, x, weight, bias []float32) (out, scale []float64) 
 					out[at], scale[at] = float64(bias[oc]), math.Abs(float64(bias[oc]))
 					for ic := 0; ic < c.inC; ic++ {
 						for ky := 0; ky < c.kh; ky++ {
-							iy := oy*c.strideH - c.padH + ky*c.dilationH
+							iy := oy*c.strideH - padH + ky*c.dilationH
 							for kx := 0; kx < c.kw; kx++ {
-								ix := ox*c.strideW - c.padW + kx*c.dilationW
+								ix := ox*c.strideW - padW + kx*c.dilationW
 								if iy < 0 || iy >= c.inH || ix < 0 || ix >= c.inW {
 									continue
 								}
@@ -294,6 +308,7 @@ func TestConv2DFromPyTorch(t *testing.T) {
 		{"valid strided dilated", torchConv{n: 1, inC: 4, outC: 7, inH: 11, inW: 9, kh: 3, kw: 3, strideH: 2, strideW: 3, dilationH: 1, dilationW: 2}, kernels.Valid, false},
 		{"3×3 padding 1 is same", torchConv{n: 2, inC: 5, outC: 3, inH: 6, inW: 5, kh: 3, kw: 3, padH: 1, padW: 1}, kernels.Same, false},
 		{"5×3 padding (2,1) is same", torchConv{n: 1, inC: 2, outC: 4, inH: 5, inW: 7, kh: 5, kw: 3, padH: 2, padW: 1}, kernels.Same, false},
+		{`padding "same", 4×4 kernel dilated (1, 2)`, torchConv{n: 2, inC: 3, outC: 2, inH: 6, inW: 9, kh: 4, kw: 4, dilationW: 2, same: true}, kernels.Same, false},
 		{"padding 2 stride 2 on a padded input", torchConv{n: 2, inC: 3, outC: 4, inH: 8, inW: 7, kh: 3, kw: 4, strideH: 2, strideW: 2, padH: 2, padW: 1}, kernels.Valid, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
