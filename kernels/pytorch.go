@@ -66,16 +66,19 @@ func Conv2DFilterFromPyTorch(dst, weight []float32, outC, inC, kh, kw int) {
 //
 // Padding: both frameworks scatter input pixel iy through tap ky to output row
 // iy·stride + ky·dilation − top, with no kernel flip; they differ in top and in the
-// output size. PyTorch crops padding=p rows from each side and adds output_padding=op rows
-// at the end: (in−1)·stride + dk − 2p + op rows, top = p, dk = (k−1)·dilation+1. Per axis:
+// output size. PyTorch's top is padding=p, and its output (in−1)·stride + dk − 2p + op
+// rows, dk = (k−1)·dilation+1: p rows cropped from each side of the full scatter, then
+// output_padding=op rows given back at the bottom.
+// Per axis (OutputPadding holds {rows, columns}):
 //
-//   - p = 0: Valid with OutputPadding {op, op} (Keras needs op < stride); with op = 0
-//     and dk ≥ stride, a nil OutputPadding gives the same.
+//   - p = 0: Valid with OutputPadding op (Keras needs op < stride); with op = 0 and
+//     dk ≥ stride, a nil OutputPadding gives the same.
 //   - op = 0 and dk − stride = 2p (e.g. kernel 4, stride 2, padding 1): Same with a nil
 //     OutputPadding.
 //   - otherwise (e.g. kernel 3, stride 2, padding 1, output_padding 1): Valid with
-//     OutputPadding {op, op}, then keep rows and columns [p, p + PyTorch's size) of the
-//     layer's output. Keras's Same would crop the odd row at the bottom, PyTorch at the top.
+//     OutputPadding op, then keep rows and columns [p, p + PyTorch's size) of the
+//     layer's output. (Keras's Same gives PyTorch's size there but drops the odd row at
+//     the bottom, where PyTorch drops it at the top.)
 func Conv2DTransposeFilterFromPyTorch(dst, weight []float32, inC, outC, kh, kw int) {
 	checkConvSizes(outC, inC, kh, kw)
 	// PyTorch's [inC][outC][kh][kw] is the OIHW weight of the forward Conv2d from outC to
