@@ -491,3 +491,34 @@ func ExampleDenseKernelFromPyTorch() {
 	// kernel [in][out]: [1 4 2 5 3 6]
 	// y = x·weightᵀ + bias: [6.5 14.5]
 }
+
+// A PyTorch ConvTranspose2d(1, 2, kernel_size=(1, 2), stride=(1, 2), bias=False), which
+// spreads each pixel over two, weighted 1:2 and 10:20, run as a Keras Conv2DTranspose.
+func ExampleConv2DTransposeFilterFromPyTorch() {
+	weight := []float32{ // deconv.weight, [in_channels=1][out_channels=2][1][2]
+		1, 2,
+		10, 20,
+	}
+	filter := make([]float32, len(weight))
+	kernels.Conv2DTransposeFilterFromPyTorch(filter, weight, 1, 2, 1, 2)
+	fmt.Println("[KH][KW][OutC][InC] filter:", filter)
+
+	deconv, err := kernels.NewConv2DTranspose(kernels.Conv2DTransposeConfig{
+		Conv2DConfig: kernels.Conv2DConfig{
+			InH: 1, InW: 2, InC: 1, OutC: 2, KH: 1, KW: 2, StrideW: 2, Padding: kernels.Valid,
+		},
+		OutputPadding: []int{0, 0}, // PyTorch's padding=0, output_padding=0
+	}, filter, nil)
+	if err != nil {
+		panic(err)
+	}
+	outH, outW := deconv.OutputSize()
+	dst := make([]float32, 1*outH*outW*2) // NHWC
+	if err := deconv.Forward(dst, []float32{1, 3}, 1); err != nil {
+		panic(err)
+	}
+	fmt.Printf("output %d×%d: %v\n", outH, outW, dst)
+	// Output:
+	// [KH][KW][OutC][InC] filter: [1 10 2 20]
+	// output 1×4: [1 10 2 20 3 30 6 60]
+}
