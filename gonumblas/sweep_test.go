@@ -8,6 +8,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/simdnn/simdnn/kernels"
 )
 
 // The sweep checks Implementation against gonum's pure-Go implementation: every
@@ -107,6 +109,7 @@ func tolerance(k int, alpha, maxA, maxB, beta, maxC float32) float64 {
 func isTransposed(t blas.Transpose) bool { return t != blas.NoTrans }
 
 func TestSgemmSweep(t *testing.T) {
+	t.Logf("kernels.ISA() = %s", kernels.ISA())
 	forEachMode(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		calls := 0
