@@ -40,11 +40,11 @@ var builders = map[string]builder{
 
 // Aliases Keras accepts for some classes.
 var classAliases = map[string]string{
-	"Convolution2D":          "Conv2D",
-	"Deconvolution2D":        "Conv2DTranspose",
-	"MaxPool2D":              "MaxPooling2D",
-	"AvgPool2D":              "AveragePooling2D",
-	"GlobalAvgPool2D":        "GlobalAveragePooling2D",
+	"Convolution2D":   "Conv2D",
+	"Deconvolution2D": "Conv2DTranspose",
+	"MaxPool2D":       "MaxPooling2D",
+	"AvgPool2D":       "AveragePooling2D",
+	"GlobalAvgPool2D": "GlobalAveragePooling2D",
 }
 
 // supportedClasses lists the classes for error messages.

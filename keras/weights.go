@@ -2,7 +2,7 @@ package keras
 
 import (
 	"encoding/binary"
-		"fmt"
+	"fmt"
 	"io"
 	"io/fs"
 	"math"
