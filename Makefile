@@ -1,13 +1,11 @@
 # simdnn: `make test` is what CI runs (through .ci/run); `make bench` prints the GFLOPS table.
 GO      ?= go
 ISAS    ?= $(shell $(GO) run ./internal/cmd/isas)
-COUNT   ?= 5
 FUZZTIME ?= 30s
-BENCH   ?= .
 QEMU    ?= qemu-aarch64-static
 FUZZ_TARGETS = $(shell grep -ho '^func Fuzz\w*' kernels/*_test.go | cut -d' ' -f2)
 
-.PHONY: test vet unit isas threads race purego generators generate check-generate fuzz arm64 arm64-fuzz bench
+.PHONY: test vet unit isas threads race purego generators generate check-generate fuzz arm64 arm64-fuzz bench bench-full
 
 ## test: everything CI checks on this machine: vet, every ISA, race, purego, fresh generated code.
 test: vet unit isas threads race purego generators check-generate
@@ -75,13 +73,48 @@ ARM64_FUZZ ?= 2000x
 arm64-fuzz:
 	@for f in $(FUZZ_TARGETS); do GOARCH=arm64 $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(ARM64_FUZZ) ./kernels/ || exit 1; done
 
-## bench: COUNT runs of each ISA on one thread, of the best on every core (NPROC), and of
-## gonum, then the median GFLOPS table.
-NPROC ?= $(shell nproc)
+## bench: about 3 minutes on 2 cores. The headline shapes (SHAPES) of each family (BENCH:
+## Sgemm, Conv, Deconv, Dense, Concurrent), COUNT runs of BENCHTIME each: simdnn's best
+## ISA and gonum on 1 thread and on every core (NPROC); the C peers (OpenBLAS, BLIS, oneDNN,
+## XNNPACK) on PEER_THREADS and the FMA peak, from PEERS when its libraries are installed
+## (once per machine, as root: bash ../shared/peers/run.sh install), skipped with a note when
+## not. Then one GFLOPS table per family and bench/gflops.png. Raw output: bench/out.txt,
+## plain go test output for benchstat, and bench/peers.txt.
+## bench-full: every shape, every ISA on 1 thread, gonum's noasm build (gonum-purego), the
+## peers on 1 and NPROC threads, COUNT=5 of 1s: about 25 minutes. Variables override either.
+BENCH        ?= .
+SHAPES       ?= ^(256x256x256|1024x1024x1024|3136x64x576|1x4096x4096|56x56x64-64-s1|14x14x256-256-s1|224x224x3-32-s2|28x28x128-64-s2|7x7x512-256-s2|9216x128-batch)
+COUNT        ?= 3
+BENCHTIME    ?= 0.3s
+BENCH_ISAS   ?= best
+GONUM_PUREGO ?=
+NPROC        ?= $(shell nproc)
+PEERS        ?= ../shared/peers/run.sh
+PEER_THREADS ?= 1
+
+bench-full: SHAPES = .
+bench-full: COUNT = 5
+bench-full: BENCHTIME = 1s
+bench-full: BENCH_ISAS = $(ISAS)
+bench-full: GONUM_PUREGO = yes
+bench-full: PEER_THREADS = 1 $(NPROC)
+
+# One test binary (per build tag) serves every run; "best" leaves SIMDNN_ISA unset.
+BENCH_RUN = -test.run '^$$' -test.count $(COUNT) -test.benchtime $(BENCHTIME) -test.timeout 60m -test.bench
 bench:
-	@rm -f bench/out.txt
-	@for isa in $(ISAS); do SIMDNN_ISA=$$isa GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "($(BENCH))/simdnn" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt; done
-	@GOMAXPROCS=$(NPROC) $(GO) -C bench test -run "^$$" -bench "($(BENCH))/simdnn" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
-	@GOMAXPROCS=1 $(GO) -C bench test -run "^$$" -bench "($(BENCH))/gonum" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
-	@GOMAXPROCS=1 $(GO) -C bench test -tags noasm -run "^$$" -bench "($(BENCH))/gonum" -count $(COUNT) -timeout 60m . | tee -a bench/out.txt
-	@$(GO) -C bench run ./cmd/gflopstable < bench/out.txt
+	@rm -f bench/out.txt bench/peers.txt
+	$(GO) -C bench test -c -o bench.test .
+	@cd bench && for isa in $(BENCH_ISAS); do if [ $$isa = best ]; then isa=; fi; \
+		SIMDNN_ISA=$$isa GOMAXPROCS=1 ./bench.test $(BENCH_RUN) '($(BENCH))/(simdnn)/$(SHAPES)'; done | tee -a out.txt
+	@cd bench && GOMAXPROCS=1 ./bench.test $(BENCH_RUN) '($(BENCH))/(gonum)/$(SHAPES)' | tee -a out.txt
+	@cd bench && GOMAXPROCS=$(NPROC) ./bench.test $(BENCH_RUN) '($(BENCH))/(simdnn|gonum)/$(SHAPES)' | tee -a out.txt
+	@if [ -n "$(GONUM_PUREGO)" ]; then $(GO) -C bench test -tags noasm -c -o bench-noasm.test . && cd bench && \
+		GOMAXPROCS=1 ./bench-noasm.test $(BENCH_RUN) '($(BENCH))/(gonum)/$(SHAPES)' | tee -a out.txt; fi
+	@if [ -f "$(PEERS)" ]; then for t in $(PEER_THREADS); do echo "# peers threads=$$t"; bash "$(PEERS)" $$t 2>&1 || \
+		{ echo "# peers skipped: bash $(PEERS) failed; install its libraries once per machine, as root: bash $(PEERS) install"; break; }; done; \
+	else echo "# peers skipped: $(PEERS) not found (PEERS=path/to/run.sh names it)"; fi | tee bench/peers.txt
+	$(GO) -C bench run ./cmd/report -peers peers.txt -png gflops.png out.txt
+	@echo "Every shape and ISA, 1 and $(NPROC) threads for the peers too: make bench-full (about 25 minutes)."
+	@echo "Compare two runs: cp bench/out.txt old.txt, change something, make bench, benchstat old.txt bench/out.txt"
+
+bench-full: bench
