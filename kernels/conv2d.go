@@ -10,6 +10,8 @@ type Conv2D struct {
 	ep    epilogue
 	// direct, when not nil, runs Forward on the indirect kernel instead of im2col.
 	direct *indirectConv
+	// wino, when not nil, runs Forward by Winograd; w then holds the sizes alone.
+	wino *winogradConv
 }
 
 // NewConv2D validates cfg and packs the filter once. filter has the Keras Conv2D
@@ -31,6 +33,9 @@ func newConv2D(cfg Conv2DConfig, filter, bias []float32, im impl) (*Conv2D, erro
 	}
 	// HWIO is already the row-major K×OutC matrix that multiplies the im2col rows.
 	k := s.H.K * s.W.K * s.InC
+	if alg := chooseAlgorithm(cfg.Algorithm, &s, im); alg == Winograd || alg == Winograd2x2 {
+		return &Conv2D{shape: s, w: packedWeights{im: im, k: k, n: s.OutC}, ep: ep, wino: newWinogradConv(im, &s, filter, ep, alg)}, nil
+	}
 	w := packWeights(im, filter, s.OutC, false, k, s.OutC)
 	c := &Conv2D{shape: s, w: w, ep: ep}
 	if useIndirect(im, &s) {
@@ -63,6 +68,10 @@ func (c *Conv2D) Forward(dst, src []float32, n int) error {
 		"n·outH·outW·OutC", "n·InH·InW·InC")
 	if err != nil {
 		return err
+	}
+	if c.wino != nil {
+		c.wino.forward(c.w.im, s, dst, src, n)
+		return nil
 	}
 	if c.direct != nil {
 		c.direct.forward(&c.w, s, dst, src, n)

@@ -78,6 +78,10 @@ type Conv2DConfig struct {
 	DilationH, DilationW int // 0 means 1
 	Padding              Padding
 	Activation           Activation // applied after the bias
+	// Algorithm chooses how a Conv2D computes (see ConvAlgorithm); the zero value,
+	// AutoAlgorithm, lets NewConv2D choose. A Conv2DTranspose takes only AutoAlgorithm
+	// or Direct, its one way.
+	Algorithm ConvAlgorithm
 }
 
 // OutputSize returns the output height and width Keras gives the Conv2D layer, or (0, 0)
@@ -184,6 +188,9 @@ func (c Conv2DConfig) conv2DShape() (generic.Conv, error) {
 	if s.W.Out <= 0 {
 		return s, layerErrorf(ErrConfig, "kernels: Conv2D kernel width %d (dilated) is larger than InW %d with Valid padding", s.W.DilatedK(), c.InW)
 	}
+	if err := c.checkAlgorithm(&s); err != nil {
+		return s, err
+	}
 	return s, checkTensors("Conv2D", s)
 }
 
@@ -220,6 +227,9 @@ func (c Conv2DTransposeConfig) OutputSize() (outH, outW int) {
 // its input (H.Out×W.Out×OutC = the layer's input channels).
 func (c Conv2DTransposeConfig) forwardShape() (generic.Conv, error) {
 	if err := c.check("Conv2DTranspose"); err != nil {
+		return generic.Conv{}, err
+	}
+	if err := checkTransposeAlgorithm(c.Algorithm); err != nil {
 		return generic.Conv{}, err
 	}
 	n := c.normalized()

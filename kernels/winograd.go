@@ -1,0 +1,461 @@
+package kernels
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/simdnn/simdnn/generic"
+)
+
+// This file is Conv2D's Winograd path (Lavin & Gray, "Fast algorithms for convolutional
+// neural networks", 2016): F(m×m, 3×3) computes an m×m tile of outputs from an α×α tile
+// of inputs, α = m+2, with α² multiplications per channel pair instead of 9m².
+//
+//	Y = Aᵀ [ Σ_ic (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+//
+// The filter transform U = G g Gᵀ is done once, in float64, when the layer is built, and
+// packed as α² InC×OutC matrices, one per position ξ of the α×α tile, for the SGEMM
+// micro-kernel. Forward cuts the output into tiles, and the tiles into blocks; for each
+// block it transforms the input tiles into V (α² matrices, tiles × InC), runs the α²
+// independent products M_ξ = V_ξ·U_ξ on the micro-kernel, and transforms M back into the
+// output tiles, adding the bias and the activation.
+//
+// The transforms are matrix products too, with small constant matrices on the left, so
+// they run on the same micro-kernel, vectorised over channels: the input transform's
+// first pass mixes the α input rows of a whole strip of tiles at once (NHWC keeps a row
+// of the strip contiguous, so each step reads it in place), its second the α columns of
+// each tile; the output transform does the same in reverse and stores straight into dst.
+
+// ConvAlgorithm chooses how a Conv2D computes: Direct (the indirect-GEMM kernels),
+// Winograd (F(4×4,3×3)) or Winograd2x2 (F(2×2,3×3)), for 3×3 stride-1 undilated layers;
+// AutoAlgorithm, the zero value, picks the fastest whose documented error bound holds.
+//
+// An explicit choice is honoured or refused: NewConv2D returns an error wrapping ErrConfig
+// for Winograd or Winograd2x2 on a layer that is not 3×3 with stride 1 and dilation 1.
+// Conv2DTranspose accepts only AutoAlgorithm and Direct: it has no Winograd path.
+//
+// Winograd trades accuracy for speed: its transforms add and subtract multiples of inputs
+// before the products, so its rounding errors grow with the transforms' coefficients.
+// The worst error measured against a float64 reference, relative to Σ|x·w| over the
+// output's receptive field (the bound a float32 direct sum meets with (9·InC+3)·2⁻²⁴),
+// over random layers of the benchmark shapes and InC from 3 to 1024, inputs in [−1, 1]
+// and in [0, 6], filters and biases in [−1, 1] (TestWinogradErrorTable):
+//
+//	algorithm                         worst measured   documented bound
+//	Direct (InC 1024)                 see table        (9·InC+3)·2⁻²⁴
+//	Winograd2x2 F(2×2,3×3)            see table        winogradBound
+//	Winograd    F(4×4,3×3)            see table        winogradBound
+//
+// Inf or NaN in the input spreads over the output tiles it touches (a transform adds
+// it into neighbours, and 0·Inf is NaN), where a direct convolution confines it to the
+// outputs whose receptive fields hold it.
+type ConvAlgorithm int
+
+const (
+	AutoAlgorithm ConvAlgorithm = iota // Winograd where measured faster and within its error bound, else Direct
+	Direct                             // the direct (indirect-GEMM) convolution: every layer
+	Winograd                           // Winograd F(4×4,3×3): 3×3 kernels, stride 1, dilation 1
+	Winograd2x2                        // Winograd F(2×2,3×3): more accurate, less fast
+	convAlgorithms                     // the number of algorithms
+)
+
+var algorithmNames = [convAlgorithms]string{"auto", "direct", "winograd", "winograd2x2"}
+
+// String returns the algorithm's name: "auto", "direct", "winograd" or "winograd2x2".
+func (a ConvAlgorithm) String() string {
+	if a >= 0 && a < convAlgorithms {
+		return algorithmNames[a]
+	}
+	return "ConvAlgorithm(" + strconv.Itoa(int(a)) + ")"
+}
+
+// checkAlgorithm validates cfg.Algorithm for a Conv2D of shape s.
+func (c Conv2DConfig) checkAlgorithm(s *generic.Conv) error {
+	a := c.Algorithm
+	if a < 0 || a >= convAlgorithms {
+		return layerErrorf(ErrConfig, "kernels: Conv2D Algorithm is %v, want AutoAlgorithm, Direct, Winograd or Winograd2x2", a)
+	}
+	if a != Winograd && a != Winograd2x2 {
+		return nil
+	}
+	switch {
+	case s.H.K != 3 || s.W.K != 3:
+		return layerErrorf(ErrConfig, "kernels: Conv2D Algorithm %v needs a 3×3 kernel, not %d×%d", a, s.H.K, s.W.K)
+	case s.H.Stride != 1 || s.W.Stride != 1:
+		return layerErrorf(ErrConfig, "kernels: Conv2D Algorithm %v needs stride 1, not %d,%d", a, s.H.Stride, s.W.Stride)
+	case s.H.Dilation != 1 || s.W.Dilation != 1:
+		return layerErrorf(ErrConfig, "kernels: Conv2D Algorithm %v needs dilation 1, not %d,%d", a, s.H.Dilation, s.W.Dilation)
+	}
+	return nil
+}
+
+// checkTransposeAlgorithm validates a Conv2DTranspose's Algorithm: it has one way to
+// compute, so only AutoAlgorithm and Direct name it.
+func checkTransposeAlgorithm(a ConvAlgorithm) error {
+	if a != AutoAlgorithm && a != Direct {
+		return layerErrorf(ErrConfig, "kernels: Conv2DTranspose Algorithm is %v, want AutoAlgorithm or Direct (it has no Winograd path)", a)
+	}
+	return nil
+}
+
+// winogradFits reports whether Winograd applies to the shape s: 3×3, stride 1, dilation 1.
+func winogradFits(s *generic.Conv) bool {
+	return s.H.K == 3 && s.W.K == 3 && s.H.Stride == 1 && s.W.Stride == 1 && s.H.Dilation == 1 && s.W.Dilation == 1
+}
+
+// chooseAlgorithm resolves cfg.Algorithm (already checked) for the shape s: an explicit
+// choice stands; AutoAlgorithm picks Winograd only where autoWinograd says it wins.
+func chooseAlgorithm(a ConvAlgorithm, s *generic.Conv, im impl) ConvAlgorithm {
+	switch {
+	case a != AutoAlgorithm:
+		return a
+	case winogradFits(s):
+		return autoWinograd(s, im)
+	}
+	return Direct
+}
+
+// autoWinograd is AutoAlgorithm's choice for a 3×3 stride-1 layer.
+func autoWinograd(s *generic.Conv, im impl) ConvAlgorithm {
+	return Direct
+}
+
+// winogradTransform holds the constant matrices of F(m×m, 3×3), α = m+2.
+type winogradTransform struct {
+	m, alpha int
+	// bt is Bᵀ (α×α) and at is Aᵀ (m×α), row-major, each followed by zero rows up to
+	// maxMR: a micro-kernel reads whole tiles of its A operand.
+	bt, at []float32
+	g      [][3]float64 // G (α×3), for the filter transform
+}
+
+// newWinogradTransform builds F(m×m, 3×3) from the interpolation points pts (α−1 finite
+// points, the last point being ∞) by the modified Toom-Cook construction: with
+// M(x) = Π (x − p_j) and L_i(x) = M(x)/(x − p_i),
+//
+//	Aᵀ[j][i] = p_i^j             (row ∞: e_{m−1})
+//	G[i][k]  = p_i^k / L_i(p_i)  (row ∞: e_2)
+//	Bᵀ[i][k] = coefficient of x^k in L_i(x)  (row ∞: in M(x))
+//
+// so that y = Aᵀ[(G g) ⊙ (Bᵀ d)] is the correlation y_j = Σ_k d_{j+k}·g_k.
+func newWinogradTransform(m int, pts []float64) *winogradTransform {
+	alpha := m + 2
+	if len(pts) != alpha-1 {
+		panic("kernels: winograd points: want m+1 finite points")
+	}
+	t := &winogradTransform{m: m, alpha: alpha,
+		bt: make([]float32, maxMR*alpha), at: make([]float32, maxMR*alpha), g: make([][3]float64, alpha)}
+	// poly multiplies the polynomial c (coefficients by increasing degree) by (x − p).
+	poly := func(c []float64, p float64) []float64 {
+		r := make([]float64, len(c)+1)
+		for k, v := range c {
+			r[k+1] += v
+			r[k] -= p * v
+		}
+		return r
+	}
+	full := []float64{1}
+	for _, p := range pts {
+		full = poly(full, p)
+	}
+	for i, p := range pts {
+		li, norm := []float64{1}, 1.0
+		for j, q := range pts {
+			if j != i {
+				li = poly(li, q)
+				norm *= p - q
+			}
+		}
+		for k, v := range li {
+			t.bt[i*alpha+k] = float32(v)
+		}
+		pow := 1.0
+		for k := range 3 {
+			t.g[i][k] = pow / norm
+			pow *= p
+		}
+		pow = 1
+		for j := range m {
+			t.at[j*alpha+i] = float32(pow)
+			pow *= p
+		}
+	}
+	last := alpha - 1
+	for k, v := range full {
+		t.bt[last*alpha+k] = float32(v)
+	}
+	t.g[last][2] = 1
+	t.at[(m-1)*alpha+last] = 1
+	return t
+}
+
+// The transforms. F(2×2) takes Lavin's points 0, ±1. F(4×4) takes 0, ±1, ±½ rather than
+// Lavin's 0, ±1, ±2: Barabasz et al. ("Error analysis and improving the accuracy of
+// Winograd convolution", 2020) measure smaller errors with points of modulus ≤ 1 mixed
+// with their inverses; see the error table on ConvAlgorithm.
+var (
+	winograd2x2 = newWinogradTransform(2, []float64{0, 1, -1})
+	winograd4x4 = newWinogradTransform(4, winograd4x4Points)
+)
+
+var winograd4x4Points = []float64{0, 1, -1, 0.5, -2}
+
+func winogradTransformFor(a ConvAlgorithm) *winogradTransform {
+	if a == Winograd2x2 {
+		return winograd2x2
+	}
+	return winograd4x4
+}
+
+// winogradConv is what the Winograd path keeps of a layer.
+type winogradConv struct {
+	tr             *winogradTransform
+	u              []packedWeights // U_ξ = (G g Gᵀ)_ξ, InC×OutC, for the α² positions ξ
+	tilesH, tilesW int             // output tiles per image
+	tb             int             // tiles per block
+	ep             epilogue
+}
+
+// newWinogradConv transforms and packs the HWIO filter of the 3×3 layer s for im.
+func newWinogradConv(im impl, s *generic.Conv, filter []float32, ep epilogue, alg ConvAlgorithm) *winogradConv {
+	tr := winogradTransformFor(alg)
+	a, m := tr.alpha, tr.m
+	w := &winogradConv{tr: tr, tilesH: ceilDiv(s.H.Out, m), tilesW: ceilDiv(s.W.Out, m), ep: ep}
+	inC, outC := s.InC, s.OutC
+	// gg[i][kx] = Σ_ky G[i][ky]·g[ky][kx], then U[i][j] = Σ_kx gg[i][kx]·G[j][kx], one
+	// (ic, oc) pair at a time, in float64.
+	u := make([]float32, a*a*inC*outC)
+	var gg [8][3]float64
+	for ic := range inC {
+		for oc := range outC {
+			for i := range a {
+				for kx := range 3 {
+					v := 0.0
+					for ky := range 3 {
+						v += tr.g[i][ky] * float64(filter[((ky*3+kx)*inC+ic)*outC+oc])
+					}
+					gg[i][kx] = v
+				}
+			}
+			for i := range a {
+				for j := range a {
+					v := 0.0
+					for kx := range 3 {
+						v += gg[i][kx] * tr.g[j][kx]
+					}
+					u[((i*a+j)*inC+ic)*outC+oc] = float32(v)
+				}
+			}
+		}
+	}
+	w.u = make([]packedWeights, a*a)
+	for xi := range w.u {
+		w.u[xi] = packWeights(im, u[xi*inC*outC:], outC, false, inC, outC)
+	}
+	w.tb = winogradBlock(im, tr, inC, outC)
+	return w
+}
+
+// winogradBlock returns how many tiles a block holds: as many as keep the block's
+// transformed input and products (α²·(InC+OutC) floats a tile) within half of L2, whose
+// size the blocking's MC·KC (a quarter of L2) gives, in whole MR-row tiles of the
+// micro-kernel.
+func winogradBlock(im impl, tr *winogradTransform, inC, outC int) int {
+	bl := im.blocking
+	budget := 2 * bl.MC * bl.KC
+	tb := budget / (tr.alpha * tr.alpha * (inC + outC)) / bl.MR * bl.MR
+	return clampInt(tb, bl.MR, 32*bl.MR)
+}
+
+func clampInt(v, lo, hi int) int { return max(lo, min(v, hi)) }
+
+// scratchLen returns the floats one thread's scratch takes for a layer with inC and
+// outC channels: V and M for a block, Z for a strip of a block's tiles, P for a tile,
+// and a tile of B operand for reads that would run past a slice's end.
+func (w *winogradConv) scratch(buf []float32, inC, outC, nr int) (v, mm, z, p, edge []float32) {
+	a, m := w.tr.alpha, w.tr.m
+	seg := (min(w.tb, w.tilesW)-1)*m + a
+	take := func(n int) []float32 {
+		s := buf[:n:n]
+		buf = buf[n:]
+		return s
+	}
+	v = take(a*a*w.tb*inC + maxMR*inC)
+	mm = take(a*a*w.tb*outC + nr)
+	z = take(a*seg*inC + nr)
+	p = take(a*m*outC + nr)
+	edge = take(a * nr)
+	return
+}
+
+func (w *winogradConv) scratchLen(inC, outC, nr int) int {
+	a, m := w.tr.alpha, w.tr.m
+	seg := (min(w.tb, w.tilesW)-1)*m + a
+	return a*a*w.tb*inC + maxMR*inC + a*a*w.tb*outC + nr + a*seg*inC + nr + a*m*outC + nr + a*nr
+}
+
+// forward computes dst from src (n images): the blocks of tiles are the tasks the
+// threads share, each one transformed, multiplied and transformed back by one thread in
+// its own scratch, so that every output is computed the same way whatever the threads.
+func (w *winogradConv) forward(im impl, s *generic.Conv, dst, src []float32, n int) {
+	j := winogradJobPool.Get().(*winogradJob)
+	*j = winogradJob{w: w, im: im, s: s, dst: dst, src: src}
+	tiles := n * w.tilesH * w.tilesW
+	blocks := ceilDiv(tiles, w.tb)
+	a := w.tr.alpha
+	flops := 2 * float64(tiles) * float64(a*a) * float64(s.InC) * float64(s.OutC)
+	threads := threadsFor(flops, im.blocking.MinFlopsPerThread, blocks)
+	j.tiles = tiles
+	parallel(threads, 1, j)
+	w.ep.finishRows(&im.isaKernels, dst, s.OutC, n*s.H.Out*s.W.Out, s.OutC)
+	*j = winogradJob{}
+	winogradJobPool.Put(j)
+}
+
+// winogradJob is one forward call, shared by its threads.
+type winogradJob struct {
+	w        *winogradConv
+	im       impl
+	s        *generic.Conv
+	dst, src []float32
+	tiles    int
+}
+
+var winogradJobPool = sync.Pool{New: func() any { return new(winogradJob) }}
+
+func (j *winogradJob) run(t *team, id int) {
+	w, s := j.w, j.s
+	nr := j.im.kernel.nr
+	buf := t.buffer(id, w.scratchLen(s.InC, s.OutC, nr))
+	v, mm, z, p, edge := w.scratch(buf, s.InC, s.OutC, nr)
+	t.forEachTask(id, 1, ceilDiv(j.tiles, w.tb), func(_, block int) {
+		t0 := block * w.tb
+		count := min(w.tb, j.tiles-t0)
+		j.input(v, z, edge, t0, count)
+		j.multiply(v, mm, count)
+		j.output(mm, p, edge, t0, count)
+	})
+}
+
+// tile returns image, tile row and tile column of tile t, counting in row-major order.
+func (w *winogradConv) tile(t int) (b, ty, tx int) {
+	per := w.tilesH * w.tilesW
+	return t / per, t % per / w.tilesW, t % w.tilesW
+}
+
+// input writes V_ξ (the count×InC matrices, row stride InC, one every tb·InC floats) for
+// the tiles from t0, a strip of tiles (a run along one tile row) at a time.
+func (j *winogradJob) input(v, z, edge []float32, t0, count int) {
+	w, s, tr := j.w, j.s, j.w.tr
+	a, m, inC := tr.alpha, tr.m, s.InC
+	ldv := w.tb * inC
+	for t := t0; t < t0+count; {
+		b, ty, tx := w.tile(t)
+		run := min(t0+count-t, w.tilesW-tx)
+		// The strip's input: rows iy0 … iy0+α−1, columns ix0 … ix0+pix−1; those outside
+		// the image are padding, zeros.
+		iy0, ix0 := ty*m-s.H.Pad, tx*m-s.W.Pad
+		pix := (run-1)*m + a
+		ldz := pix * inC
+		rLo, rHi := max(0, -iy0), min(a, s.H.In-iy0)
+		xLo, xHi := max(0, -ix0), min(pix, s.W.In-ix0)
+		// Pass 1: Z = Bᵀ·D over the strip's columns, D's rows read in place. Rows of D in
+		// the padding drop out of the sum; columns in it give zero columns of Z.
+		for r := range a {
+			clear(z[r*ldz : r*ldz+xLo*inC])
+			clear(z[r*ldz+xHi*inC : (r+1)*ldz])
+		}
+		if rLo < rHi && xLo < xHi {
+			from := ((b*s.H.In+iy0+rLo)*s.W.In + ix0 + xLo) * inC
+			j.small(a, rHi-rLo, tr.bt[rLo:], a, j.src[from:], s.W.In*inC, (xHi-xLo)*inC, z[xLo*inC:], ldz, edge)
+		} else {
+			clear(z[:a*ldz])
+		}
+		// Pass 2: V[y][x'] = Σ_x Bᵀ[x'][x]·Z[y][x], per tile and row y of Z.
+		for i := range run {
+			col := (t - t0 + i) * inC
+			for y := range a {
+				j.small(a, a, tr.bt, a, z[y*ldz+i*m*inC:], inC, inC, v[y*a*ldv+col:], ldv, edge)
+			}
+		}
+		t += run
+	}
+}
+
+// multiply computes M_ξ = V_ξ·U_ξ (count×OutC, row stride OutC, one every tb·OutC
+// floats) for every position ξ, with the layers' loops: for each KC slice and NR panel of
+// U_ξ (in L1), every MR-row tile of V_ξ.
+func (j *winogradJob) multiply(v, mm []float32, count int) {
+	w, s, im := j.w, j.s, j.im
+	inC, outC := s.InC, s.OutC
+	mr, nr, kcMax := im.kernel.mr, im.kernel.nr, im.blocking.KC
+	for xi := range w.u {
+		u := &w.u[xi]
+		vx, mx := v[xi*w.tb*inC:], mm[xi*w.tb*outC:]
+		for pc, kc := 0, 0; pc < inC; pc += kc {
+			kc = balancedStep(inC-pc, kcMax)
+			beta := float32(1)
+			if pc == 0 {
+				beta = 0
+			}
+			for jr := 0; jr < outC; jr += nr {
+				panel := u.data[jr*inC+pc*nr:]
+				cols := min(nr, outC-jr)
+				for ir := 0; ir < count; ir += mr {
+					rows := min(mr, count-ir)
+					im.kernelFor(rows).tile(kc, vx[ir*inC+pc:], inC, 1, panel, nr, mx[ir*outC+jr:], outC, 1, beta, rows, cols)
+				}
+			}
+		}
+	}
+}
+
+// output transforms M back into the output tiles of tiles t0 … t0+count−1, in dst,
+// then applies the bias and activation to each.
+func (j *winogradJob) output(mm, p, edge []float32, t0, count int) {
+	w, s, tr, im := j.w, j.s, j.w.tr, j.im
+	a, m, outC := tr.alpha, tr.m, s.OutC
+	ldm := w.tb * outC
+	ldDst := s.W.Out * outC
+	for i := range count {
+		b, ty, tx := w.tile(t0 + i)
+		oy, ox := ty*m, tx*m
+		rows, cols := min(m, s.H.Out-oy), min(m, s.W.Out-ox)
+		// Pass 1: P[y][x'] = Σ_x Aᵀ[x'][x]·M[y][x], for the tile's cols columns x'.
+		for y := range a {
+			j.small(cols, a, tr.at, a, mm[y*a*ldm+i*outC:], ldm, outC, p[y*m*outC:], outC, edge)
+		}
+		// Pass 2: Y[y'][x'] = Σ_y Aᵀ[y'][y]·P[y][x'], straight into dst.
+		out := j.dst[((b*s.H.Out+oy)*s.W.Out+ox)*outC:]
+		j.small(rows, a, tr.at, a, p, m*outC, cols*outC, out, ldDst, edge)
+		if !w.ep.none() {
+			for r := range rows {
+				w.ep.apply(&im.isaKernels, out[r*ldDst:], outC, cols, outC)
+			}
+		}
+	}
+}
+
+// small computes the rows×n product C = A·B for a small A (rows×k, row stride lda,
+// with whole micro-kernel tiles of rows readable) and B (k×n, row stride rsB) on the
+// micro-kernel, C's row stride ldc. The kernel reads whole NR-column rows of B: where
+// that would run past the end of b, the panel is copied into edge (k×NR) first.
+func (j *winogradJob) small(rows, k int, a []float32, lda int, b []float32, rsB, n int, c []float32, ldc int, edge []float32) {
+	im := j.im
+	mr, nr := im.kernel.mr, im.kernel.nr
+	for jr := 0; jr < n; jr += nr {
+		cols := min(nr, n-jr)
+		panel, rs := b[jr:], rsB
+		if len(panel) < (k-1)*rsB+nr {
+			panel, rs = edge[:k*nr], nr
+			for p := range k {
+				copy(panel[p*nr:p*nr+cols], b[jr+p*rsB:])
+				clear(panel[p*nr+cols : (p+1)*nr])
+			}
+		}
+		for ir := 0; ir < rows; ir += mr {
+			r := min(mr, rows-ir)
+			im.kernelFor(r).tile(k, a[ir*lda:], lda, 1, panel, rs, c[ir*ldc+jr:], ldc, 1, 0, r, cols)
+		}
+	}
+}
