@@ -52,11 +52,11 @@ import (
 type ConvAlgorithm int
 
 const (
-	AutoAlgorithm ConvAlgorithm = iota // Winograd where measured faster and within its error bound, else Direct
-	Direct                             // the direct (indirect-GEMM) convolution: every layer
-	Winograd                           // Winograd F(4×4,3×3): 3×3 kernels, stride 1, dilation 1
-	Winograd2x2                        // Winograd F(2×2,3×3): more accurate, less fast
-	convAlgorithms                     // the number of algorithms
+	AutoAlgorithm  ConvAlgorithm = iota // Winograd where measured faster and within its error bound, else Direct
+	Direct                              // the direct (indirect-GEMM) convolution: every layer
+	Winograd                            // Winograd F(4×4,3×3): 3×3 kernels, stride 1, dilation 1
+	Winograd2x2                         // Winograd F(2×2,3×3): more accurate, less fast
+	convAlgorithms                      // the number of algorithms
 )
 
 var algorithmNames = [convAlgorithms]string{"auto", "direct", "winograd", "winograd2x2"}
