@@ -7,12 +7,16 @@ import (
 	"github.com/simdnn/simdnn/generic"
 )
 
-// simdKernels are this architecture's kernels, by ISA. The GEMV path's level-1 kernels
-// are the generic ones: the Go compiler's scalar loops already stream memory there.
+// simdKernels are this architecture's kernels, by ISA.
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.NEON: {
-		kernel:   gemmKernel{name: "sgemm8x12NEON", mr: 8, nr: 12, tile: tile8x12NEON},
-		conv:     convKernel{name: "sconv6x12NEON", mr: 6, nr: 12, tile: conv6x12NEON},
+		kernel: gemmNEON("sgemm8x12NEON", 8, 12, sgemm8x12NEON),
+		edges: []gemmKernel{
+			gemmNEON("sgemm2x12NEON", 2, 12, sgemm2x12NEON),
+			gemmNEON("sgemm4x12NEON", 4, 12, sgemm4x12NEON),
+			gemmNEON("sgemm6x12NEON", 6, 12, sgemm6x12NEON),
+		},
+		conv:     convNEON("sconv6x12NEON", 6, 12, sconv6x12NEON),
 		dot:      generic.Dot,
 		dot4:     generic.Dot4,
 		axpy:     generic.Axpy,
@@ -23,20 +27,29 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 	},
 }
 
-func tile8x12NEON(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int) {
-	sgemm8x12NEON(k, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta, mr, nr)
+// The wrappers turn slices into the pointers the assembly takes. The drivers guarantee
+// the extents each kernel's contract reads; the index expressions here only make a
+// violation of that panic in Go rather than fault in assembly.
+
+// gemmNEON wraps a generated SGEMM micro-kernel of tile mr×nr.
+func gemmNEON(name string, mr, nr int,
+	asm func(k int, a *float32, rsA, csA int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, mr, nr int)) gemmKernel {
+	kern := gemmKernel{name: name, mr: mr, nr: nr}
+	kern.tile = func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+		asm(k, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta, rows, cols)
+	}
+	return kern
 }
 
-// conv6x12NEON passes the slices to the assembly as pointers. The drivers guarantee the
-// extents the contract reads (generic.ConvTile); the index expressions only make a
-// violation of that panic in Go rather than fault in assembly. The offsets into src are
-// the driver's to keep in range: checking them would cost a pass over ind.
-func conv6x12NEON(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr, nr int, relu bool) {
-	const MR, NR = 6, 12
-	_ = ind[taps*MR-1]
-	_ = w[taps*k*NR-1]
-	_ = bias[NR-1]
-	_ = zero[k-1]
-	_ = c[(mr-1)*ldc+nr-1]
-	sconv6x12NEON(taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, mr, nr, relu)
+// convNEON wraps a generated indirect convolution micro-kernel of tile mr×nr. It checks
+// every operand but src, whose extent the driver guarantees when it builds the offsets:
+// checking them here would cost a pass over them per tile.
+func convNEON(name string, mr, nr int,
+	asm func(taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr, nr int, relu bool)) convKernel {
+	kern := convKernel{name: name, mr: mr, nr: nr}
+	kern.tile = func(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, rows, cols int, relu bool) {
+		_, _, _, _, _ = ind[taps*mr-1], zero[k-1], w[taps*k*nr-1], bias[nr-1], c[(rows-1)*ldc+cols-1]
+		asm(taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, rows, cols, relu)
+	}
+	return kern
 }

@@ -7,14 +7,50 @@ package kernels
 // sgemm8x12NEON computes the mr×nr top-left corner (1 ≤ mr ≤ 8, 1 ≤ nr ≤ 12) of
 // C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
 // B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
-// beta == ±0 means C is not read. Rows of A past mr and columns of B past nr are read
-// (the driver pads edge panels); columns of C past nr are neither read nor written.
+// beta == ±0 means C is not read. Rows of A past mr (up to 8) and columns of B past nr
+// are read (the driver pads edge panels); columns of C past nr are neither read nor written.
 // rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
 // by element; any other rsA broadcasts each A(i, p) with LD1R.
 // It has the micro-kernel contract documented at generic.SgemmTile2x4.
 //
 //go:noescape
 func sgemm8x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
+// sgemm2x12NEON computes the mr×nr top-left corner (1 ≤ mr ≤ 2, 1 ≤ nr ≤ 12) of
+// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
+// B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
+// beta == ±0 means C is not read. Rows of A past mr (up to 2) and columns of B past nr
+// are read (the driver pads edge panels); columns of C past nr are neither read nor written.
+// rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
+// by element; any other rsA broadcasts each A(i, p) with LD1R.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
+//
+//go:noescape
+func sgemm2x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
+// sgemm4x12NEON computes the mr×nr top-left corner (1 ≤ mr ≤ 4, 1 ≤ nr ≤ 12) of
+// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
+// B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
+// beta == ±0 means C is not read. Rows of A past mr (up to 4) and columns of B past nr
+// are read (the driver pads edge panels); columns of C past nr are neither read nor written.
+// rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
+// by element; any other rsA broadcasts each A(i, p) with LD1R.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
+//
+//go:noescape
+func sgemm4x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
+// sgemm6x12NEON computes the mr×nr top-left corner (1 ≤ mr ≤ 6, 1 ≤ nr ≤ 12) of
+// C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
+// B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
+// beta == ±0 means C is not read. Rows of A past mr (up to 6) and columns of B past nr
+// are read (the driver pads edge panels); columns of C past nr are neither read nor written.
+// rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
+// by element; any other rsA broadcasts each A(i, p) with LD1R.
+// It has the micro-kernel contract documented at generic.SgemmTile2x4.
+//
+//go:noescape
+func sgemm6x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
 
 // sconv6x12NEON computes, for i < mr ≤ 6 and j < nr ≤ 12,
 // C(i, j) = act(bias[j] + Σ_{t<taps} Σ_{p<k} A_t(i, p)·w[(t·k + p)·NR + j]) at c[i*ldc + j],

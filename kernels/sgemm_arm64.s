@@ -9,7 +9,7 @@ TEXT ·sgemm8x12NEON(SB), NOSPLIT, $0-88
 	// Register plan for the 8×12 tile (NEON, 4 float32 lanes per q register):
 	//   acc[i][j]  V8–V31   24 accumulators: row i < 8, columns 4j..4j+3 (j < 3) of C
 	//   bv[j]      V0–V2    row p of B, B(p, 4j..4j+3)
-	//   av[r]      V3–V4    rsA == 1 path: column p of A, A(4r..4r+3, p), one load, used by element
+	//   av[r]      V3–V4    rsA == 1 path: column p of A, A(4r..4r+3, p), used by element
 	//   bc[5]      V3–V7    strided path: A(i, p) broadcast by LD1R, rotating
 	//   alpha      V0       epilogue: lane 0
 	//   beta       V1       epilogue: lane 0
@@ -95,7 +95,7 @@ sgemm8x12NEON_packed:
 	WORD     $0x4fa4185f // fmla v31.4s, v2.4s, v4.s[3]
 	SUBS     $1, R12
 	BNE      sgemm8x12NEON_packed
-	B        sgemm8x12NEON_epilogue
+	B        sgemm8x12NEON_sum
 
 	// Any other rsA: row pointers, A(i, p) broadcast by LD1R.
 sgemm8x12NEON_strided:
@@ -143,6 +143,7 @@ sgemm8x12NEON_stridedLoop:
 	VFMLA    V5.S4, V2.S4, V31.S4
 	SUBS     $1, R12
 	BNE      sgemm8x12NEON_stridedLoop
+sgemm8x12NEON_sum:
 
 	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
 sgemm8x12NEON_epilogue:
@@ -662,6 +663,1334 @@ sgemm8x12NEON_tail7_no2:
 sgemm8x12NEON_tail7_no1:
 	B        sgemm8x12NEON_done
 sgemm8x12NEON_done:
+	RET      
+
+// func sgemm2x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+TEXT ·sgemm2x12NEON(SB), NOSPLIT, $0-88
+	// Register plan for the 2×12 tile (NEON, 4 float32 lanes per q register):
+	//   acc[s][i][j] V8–V31   24 accumulators: set s < 4 (steps p ≡ s mod 4), row i < 2, columns 4j..4j+3 (j < 3) of C
+	//   bv[j]      V0–V2    row p of B, B(p, 4j..4j+3)
+	//   av[r]      V3       rsA == 1 path: column p of A, A(4r..4r+3, p), used by element
+	//   bc[5]      V3–V7    strided path: A(i, p) broadcast by LD1R, rotating
+	//   alpha      V0       epilogue: lane 0
+	//   beta       V1       epilogue: lane 0
+	//   cv[j]      V2–V4    epilogue: a row of C
+	//   aRow[i]    R0–R1    A row pointers, each advancing by csA per step (the rsA == 1 path walks aRow[0] only)
+	//   bPtr       R2       B row pointer, advancing by rsB per step
+	//   csA rsB    R3–R4    strides in bytes
+	//   rsA        R5       row stride of A: elements, then bytes in the strided path
+	//   kLeft      R6       steps of k left
+	//   cRow ldc   R7–R8    epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R9       epilogue: rows of C left to store
+	//   cols       R10      epilogue: nr
+	//   betaBits   R11      epilogue: beta's bits << 1, zero for beta = ±0
+	//   cPtr       R12      epilogue: walks along a row of C in the column-tail path
+	// Per step of k, rsA == 1 (packed A, or Aᵀ in place): a 2-float load of A in 1 registers, one 12-float
+	// load of B, 6 FMLA by element. Any other rsA: 2 LD1R broadcasts, one load of B, 6 FMLA.
+	// LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed
+	// path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.
+	// 4 steps of k per iteration, one per set, so that 24 FMLA chains hide the FMLA latency
+	// on 4 vector pipes; k mod 4 steps go to set 0, and FADDs sum the sets before the store.
+	MOVD     k+0(FP), R6
+	MOVD     a+8(FP), R0
+	MOVD     rsA+16(FP), R5
+	MOVD     csA+24(FP), R3
+	MOVD     b+32(FP), R2
+	MOVD     rsB+40(FP), R4
+	LSL      $2, R3
+	LSL      $2, R4
+	VEOR     V8.B16, V8.B16, V8.B16
+	VEOR     V9.B16, V9.B16, V9.B16
+	VEOR     V10.B16, V10.B16, V10.B16
+	VEOR     V11.B16, V11.B16, V11.B16
+	VEOR     V12.B16, V12.B16, V12.B16
+	VEOR     V13.B16, V13.B16, V13.B16
+	VEOR     V14.B16, V14.B16, V14.B16
+	VEOR     V15.B16, V15.B16, V15.B16
+	VEOR     V16.B16, V16.B16, V16.B16
+	VEOR     V17.B16, V17.B16, V17.B16
+	VEOR     V18.B16, V18.B16, V18.B16
+	VEOR     V19.B16, V19.B16, V19.B16
+	VEOR     V20.B16, V20.B16, V20.B16
+	VEOR     V21.B16, V21.B16, V21.B16
+	VEOR     V22.B16, V22.B16, V22.B16
+	VEOR     V23.B16, V23.B16, V23.B16
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
+	// k = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.
+	CBZ      R6, sgemm2x12NEON_epilogue
+	CMP      $1, R5
+	BNE      sgemm2x12NEON_strided
+
+	// rsA == 1: one rank-1 update of the tile per step of k, A used by element.
+	// kLeft counts down from k-4: the main loop runs while it is ≥ 0.
+	SUBS     $4, R6
+	BLT      sgemm2x12NEON_packedRest
+sgemm2x12NEON_packed:
+	VLD1.P   (R0)(R3), [V3.S2]
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa3100b // fmla v11.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa3102c // fmla v12.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa3104d // fmla v13.4s, v2.4s, v3.s[1]
+	VLD1.P   (R0)(R3), [V3.S2]
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f83100e // fmla v14.4s, v0.4s, v3.s[0]
+	WORD     $0x4f83102f // fmla v15.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831050 // fmla v16.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa31011 // fmla v17.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa31032 // fmla v18.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa31053 // fmla v19.4s, v2.4s, v3.s[1]
+	VLD1.P   (R0)(R3), [V3.S2]
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f831014 // fmla v20.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831035 // fmla v21.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831056 // fmla v22.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa31017 // fmla v23.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa31038 // fmla v24.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa31059 // fmla v25.4s, v2.4s, v3.s[1]
+	VLD1.P   (R0)(R3), [V3.S2]
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f83101a // fmla v26.4s, v0.4s, v3.s[0]
+	WORD     $0x4f83103b // fmla v27.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83105c // fmla v28.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa3101d // fmla v29.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa3103e // fmla v30.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa3105f // fmla v31.4s, v2.4s, v3.s[1]
+	SUBS     $4, R6
+	BGE      sgemm2x12NEON_packed
+sgemm2x12NEON_packedRest:
+	ADDS     $4, R6
+	BEQ      sgemm2x12NEON_sum
+sgemm2x12NEON_packedOne:
+	VLD1.P   (R0)(R3), [V3.S2]
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa3100b // fmla v11.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa3102c // fmla v12.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa3104d // fmla v13.4s, v2.4s, v3.s[1]
+	SUBS     $1, R6
+	BNE      sgemm2x12NEON_packedOne
+	B        sgemm2x12NEON_sum
+
+	// Any other rsA: row pointers, A(i, p) broadcast by LD1R.
+sgemm2x12NEON_strided:
+	LSL      $2, R5
+	ADD      R5, R0, R1
+	// kLeft counts down from k-4: the main loop runs while it is ≥ 0.
+	SUBS     $4, R6
+	BLT      sgemm2x12NEON_stridedLoopRest
+sgemm2x12NEON_stridedLoop:
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R3), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V8.S4
+	VFMLA    V3.S4, V1.S4, V9.S4
+	VFMLA    V3.S4, V2.S4, V10.S4
+	VLD1R.P  (R1)(R3), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V11.S4
+	VFMLA    V4.S4, V1.S4, V12.S4
+	VFMLA    V4.S4, V2.S4, V13.S4
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R3), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V14.S4
+	VFMLA    V3.S4, V1.S4, V15.S4
+	VFMLA    V3.S4, V2.S4, V16.S4
+	VLD1R.P  (R1)(R3), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V17.S4
+	VFMLA    V4.S4, V1.S4, V18.S4
+	VFMLA    V4.S4, V2.S4, V19.S4
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R3), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V20.S4
+	VFMLA    V3.S4, V1.S4, V21.S4
+	VFMLA    V3.S4, V2.S4, V22.S4
+	VLD1R.P  (R1)(R3), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V23.S4
+	VFMLA    V4.S4, V1.S4, V24.S4
+	VFMLA    V4.S4, V2.S4, V25.S4
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R3), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V26.S4
+	VFMLA    V3.S4, V1.S4, V27.S4
+	VFMLA    V3.S4, V2.S4, V28.S4
+	VLD1R.P  (R1)(R3), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V29.S4
+	VFMLA    V4.S4, V1.S4, V30.S4
+	VFMLA    V4.S4, V2.S4, V31.S4
+	SUBS     $4, R6
+	BGE      sgemm2x12NEON_stridedLoop
+sgemm2x12NEON_stridedLoopRest:
+	ADDS     $4, R6
+	BEQ      sgemm2x12NEON_sum
+sgemm2x12NEON_stridedLoopOne:
+	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R3), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V8.S4
+	VFMLA    V3.S4, V1.S4, V9.S4
+	VFMLA    V3.S4, V2.S4, V10.S4
+	VLD1R.P  (R1)(R3), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V11.S4
+	VFMLA    V4.S4, V1.S4, V12.S4
+	VFMLA    V4.S4, V2.S4, V13.S4
+	SUBS     $1, R6
+	BNE      sgemm2x12NEON_stridedLoopOne
+sgemm2x12NEON_sum:
+	// The sets' sum, pairwise, into set 0.
+	WORD     $0x4e2ed508 // fadd v8.4s, v8.4s, v14.4s
+	WORD     $0x4e2fd529 // fadd v9.4s, v9.4s, v15.4s
+	WORD     $0x4e30d54a // fadd v10.4s, v10.4s, v16.4s
+	WORD     $0x4e31d56b // fadd v11.4s, v11.4s, v17.4s
+	WORD     $0x4e32d58c // fadd v12.4s, v12.4s, v18.4s
+	WORD     $0x4e33d5ad // fadd v13.4s, v13.4s, v19.4s
+	WORD     $0x4e3ad694 // fadd v20.4s, v20.4s, v26.4s
+	WORD     $0x4e3bd6b5 // fadd v21.4s, v21.4s, v27.4s
+	WORD     $0x4e3cd6d6 // fadd v22.4s, v22.4s, v28.4s
+	WORD     $0x4e3dd6f7 // fadd v23.4s, v23.4s, v29.4s
+	WORD     $0x4e3ed718 // fadd v24.4s, v24.4s, v30.4s
+	WORD     $0x4e3fd739 // fadd v25.4s, v25.4s, v31.4s
+	WORD     $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
+	WORD     $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
+	WORD     $0x4e36d54a // fadd v10.4s, v10.4s, v22.4s
+	WORD     $0x4e37d56b // fadd v11.4s, v11.4s, v23.4s
+	WORD     $0x4e38d58c // fadd v12.4s, v12.4s, v24.4s
+	WORD     $0x4e39d5ad // fadd v13.4s, v13.4s, v25.4s
+
+	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
+sgemm2x12NEON_epilogue:
+	FMOVS    alpha+64(FP), F0
+	WORD     $0x4f809108 // fmul v8.4s, v8.4s, v0.s[0]
+	WORD     $0x4f809129 // fmul v9.4s, v9.4s, v0.s[0]
+	WORD     $0x4f80914a // fmul v10.4s, v10.4s, v0.s[0]
+	WORD     $0x4f80916b // fmul v11.4s, v11.4s, v0.s[0]
+	WORD     $0x4f80918c // fmul v12.4s, v12.4s, v0.s[0]
+	WORD     $0x4f8091ad // fmul v13.4s, v13.4s, v0.s[0]
+	FMOVS    beta+68(FP), F1
+	MOVD     c+48(FP), R7
+	MOVD     ldc+56(FP), R8
+	LSL      $2, R8
+	MOVD     mr+72(FP), R9
+	MOVD     nr+80(FP), R10
+	// beta == ±0 means C is not read: test the bits without the sign.
+	MOVWU    beta+68(FP), R11
+	LSLW     $1, R11
+	CMP      $12, R10
+	BNE      sgemm2x12NEON_tail
+	CBZW     R11, sgemm2x12NEON_fullOverwrite
+	VLD1     (R7), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	VST1     [V8.S4, V9.S4, V10.S4], (R7)
+	SUBS     $1, R9
+	BEQ      sgemm2x12NEON_done
+	ADD      R8, R7, R7
+	VLD1     (R7), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	VST1     [V11.S4, V12.S4, V13.S4], (R7)
+	B        sgemm2x12NEON_done
+sgemm2x12NEON_fullOverwrite:
+	VST1     [V8.S4, V9.S4, V10.S4], (R7)
+	SUBS     $1, R9
+	BEQ      sgemm2x12NEON_done
+	ADD      R8, R7, R7
+	VST1     [V11.S4, V12.S4, V13.S4], (R7)
+	B        sgemm2x12NEON_done
+
+	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
+sgemm2x12NEON_tail:
+	CBZW     R11, sgemm2x12NEON_tailOverwrite
+	MOVD     R7, R12
+	TBZ      $3, R10, sgemm2x12NEON_tailBeta0_no8
+	VLD1     (R12), [V2.S4, V3.S4]
+	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
+	VST1.P   [V8.S4, V9.S4], 32(R12)
+	VMOV     V10.B16, V8.B16
+sgemm2x12NEON_tailBeta0_no8:
+	TBZ      $2, R10, sgemm2x12NEON_tailBeta0_no4
+	VLD1     (R12), [V2.S4]
+	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
+	VST1.P   [V8.S4], 16(R12)
+	VMOV     V9.B16, V8.B16
+sgemm2x12NEON_tailBeta0_no4:
+	TBZ      $1, R10, sgemm2x12NEON_tailBeta0_no2
+	FMOVD    (R12), F2
+	VMOV     V8.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R12)
+	VDUP     V8.D[1], V8.D2
+sgemm2x12NEON_tailBeta0_no2:
+	TBZ      $0, R10, sgemm2x12NEON_tailBeta0_no1
+	FMOVS    (R12), F2
+	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
+	FMOVS    F8, (R12)
+sgemm2x12NEON_tailBeta0_no1:
+	SUBS     $1, R9
+	BEQ      sgemm2x12NEON_done
+	ADD      R8, R7, R7
+	MOVD     R7, R12
+	TBZ      $3, R10, sgemm2x12NEON_tailBeta1_no8
+	VLD1     (R12), [V2.S4, V3.S4]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
+	VST1.P   [V11.S4, V12.S4], 32(R12)
+	VMOV     V13.B16, V11.B16
+sgemm2x12NEON_tailBeta1_no8:
+	TBZ      $2, R10, sgemm2x12NEON_tailBeta1_no4
+	VLD1     (R12), [V2.S4]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	VST1.P   [V11.S4], 16(R12)
+	VMOV     V12.B16, V11.B16
+sgemm2x12NEON_tailBeta1_no4:
+	TBZ      $1, R10, sgemm2x12NEON_tailBeta1_no2
+	FMOVD    (R12), F2
+	VMOV     V11.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R12)
+	VDUP     V11.D[1], V11.D2
+sgemm2x12NEON_tailBeta1_no2:
+	TBZ      $0, R10, sgemm2x12NEON_tailBeta1_no1
+	FMOVS    (R12), F2
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	FMOVS    F11, (R12)
+sgemm2x12NEON_tailBeta1_no1:
+	B        sgemm2x12NEON_done
+sgemm2x12NEON_tailOverwrite:
+	MOVD     R7, R12
+	TBZ      $3, R10, sgemm2x12NEON_tail0_no8
+	VST1.P   [V8.S4, V9.S4], 32(R12)
+	VMOV     V10.B16, V8.B16
+sgemm2x12NEON_tail0_no8:
+	TBZ      $2, R10, sgemm2x12NEON_tail0_no4
+	VST1.P   [V8.S4], 16(R12)
+	VMOV     V9.B16, V8.B16
+sgemm2x12NEON_tail0_no4:
+	TBZ      $1, R10, sgemm2x12NEON_tail0_no2
+	FMOVD.P  F8, 8(R12)
+	VDUP     V8.D[1], V8.D2
+sgemm2x12NEON_tail0_no2:
+	TBZ      $0, R10, sgemm2x12NEON_tail0_no1
+	FMOVS    F8, (R12)
+sgemm2x12NEON_tail0_no1:
+	SUBS     $1, R9
+	BEQ      sgemm2x12NEON_done
+	ADD      R8, R7, R7
+	MOVD     R7, R12
+	TBZ      $3, R10, sgemm2x12NEON_tail1_no8
+	VST1.P   [V11.S4, V12.S4], 32(R12)
+	VMOV     V13.B16, V11.B16
+sgemm2x12NEON_tail1_no8:
+	TBZ      $2, R10, sgemm2x12NEON_tail1_no4
+	VST1.P   [V11.S4], 16(R12)
+	VMOV     V12.B16, V11.B16
+sgemm2x12NEON_tail1_no4:
+	TBZ      $1, R10, sgemm2x12NEON_tail1_no2
+	FMOVD.P  F11, 8(R12)
+	VDUP     V11.D[1], V11.D2
+sgemm2x12NEON_tail1_no2:
+	TBZ      $0, R10, sgemm2x12NEON_tail1_no1
+	FMOVS    F11, (R12)
+sgemm2x12NEON_tail1_no1:
+	B        sgemm2x12NEON_done
+sgemm2x12NEON_done:
+	RET      
+
+// func sgemm4x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+TEXT ·sgemm4x12NEON(SB), NOSPLIT, $0-88
+	// Register plan for the 4×12 tile (NEON, 4 float32 lanes per q register):
+	//   acc[s][i][j] V8–V31   24 accumulators: set s < 2 (steps p ≡ s mod 2), row i < 4, columns 4j..4j+3 (j < 3) of C
+	//   bv[j]      V0–V2    row p of B, B(p, 4j..4j+3)
+	//   av[r]      V3       rsA == 1 path: column p of A, A(4r..4r+3, p), used by element
+	//   bc[5]      V3–V7    strided path: A(i, p) broadcast by LD1R, rotating
+	//   alpha      V0       epilogue: lane 0
+	//   beta       V1       epilogue: lane 0
+	//   cv[j]      V2–V4    epilogue: a row of C
+	//   aRow[i]    R0–R3    A row pointers, each advancing by csA per step (the rsA == 1 path walks aRow[0] only)
+	//   bPtr       R4       B row pointer, advancing by rsB per step
+	//   csA rsB    R5–R6    strides in bytes
+	//   rsA        R7       row stride of A: elements, then bytes in the strided path
+	//   kLeft      R8       steps of k left
+	//   cRow ldc   R9–R10   epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R11      epilogue: rows of C left to store
+	//   cols       R12      epilogue: nr
+	//   betaBits   R13      epilogue: beta's bits << 1, zero for beta = ±0
+	//   cPtr       R14      epilogue: walks along a row of C in the column-tail path
+	// Per step of k, rsA == 1 (packed A, or Aᵀ in place): one 4-float load of A, one 12-float
+	// load of B, 12 FMLA by element. Any other rsA: 4 LD1R broadcasts, one load of B, 12 FMLA.
+	// LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed
+	// path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.
+	// 2 steps of k per iteration, one per set, so that 24 FMLA chains hide the FMLA latency
+	// on 4 vector pipes; k mod 2 steps go to set 0, and FADDs sum the sets before the store.
+	MOVD     k+0(FP), R8
+	MOVD     a+8(FP), R0
+	MOVD     rsA+16(FP), R7
+	MOVD     csA+24(FP), R5
+	MOVD     b+32(FP), R4
+	MOVD     rsB+40(FP), R6
+	LSL      $2, R5
+	LSL      $2, R6
+	VEOR     V8.B16, V8.B16, V8.B16
+	VEOR     V9.B16, V9.B16, V9.B16
+	VEOR     V10.B16, V10.B16, V10.B16
+	VEOR     V11.B16, V11.B16, V11.B16
+	VEOR     V12.B16, V12.B16, V12.B16
+	VEOR     V13.B16, V13.B16, V13.B16
+	VEOR     V14.B16, V14.B16, V14.B16
+	VEOR     V15.B16, V15.B16, V15.B16
+	VEOR     V16.B16, V16.B16, V16.B16
+	VEOR     V17.B16, V17.B16, V17.B16
+	VEOR     V18.B16, V18.B16, V18.B16
+	VEOR     V19.B16, V19.B16, V19.B16
+	VEOR     V20.B16, V20.B16, V20.B16
+	VEOR     V21.B16, V21.B16, V21.B16
+	VEOR     V22.B16, V22.B16, V22.B16
+	VEOR     V23.B16, V23.B16, V23.B16
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
+	// k = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.
+	CBZ      R8, sgemm4x12NEON_epilogue
+	CMP      $1, R7
+	BNE      sgemm4x12NEON_strided
+
+	// rsA == 1: one rank-1 update of the tile per step of k, A used by element.
+	// kLeft counts down from k-2: the main loop runs while it is ≥ 0.
+	SUBS     $2, R8
+	BLT      sgemm4x12NEON_packedRest
+sgemm4x12NEON_packed:
+	VLD1.P   (R0)(R5), [V3.S4]
+	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa3100b // fmla v11.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa3102c // fmla v12.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa3104d // fmla v13.4s, v2.4s, v3.s[1]
+	WORD     $0x4f83180e // fmla v14.4s, v0.4s, v3.s[2]
+	WORD     $0x4f83182f // fmla v15.4s, v1.4s, v3.s[2]
+	WORD     $0x4f831850 // fmla v16.4s, v2.4s, v3.s[2]
+	WORD     $0x4fa31811 // fmla v17.4s, v0.4s, v3.s[3]
+	WORD     $0x4fa31832 // fmla v18.4s, v1.4s, v3.s[3]
+	WORD     $0x4fa31853 // fmla v19.4s, v2.4s, v3.s[3]
+	VLD1.P   (R0)(R5), [V3.S4]
+	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f831014 // fmla v20.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831035 // fmla v21.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831056 // fmla v22.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa31017 // fmla v23.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa31038 // fmla v24.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa31059 // fmla v25.4s, v2.4s, v3.s[1]
+	WORD     $0x4f83181a // fmla v26.4s, v0.4s, v3.s[2]
+	WORD     $0x4f83183b // fmla v27.4s, v1.4s, v3.s[2]
+	WORD     $0x4f83185c // fmla v28.4s, v2.4s, v3.s[2]
+	WORD     $0x4fa3181d // fmla v29.4s, v0.4s, v3.s[3]
+	WORD     $0x4fa3183e // fmla v30.4s, v1.4s, v3.s[3]
+	WORD     $0x4fa3185f // fmla v31.4s, v2.4s, v3.s[3]
+	SUBS     $2, R8
+	BGE      sgemm4x12NEON_packed
+sgemm4x12NEON_packedRest:
+	ADDS     $2, R8
+	BEQ      sgemm4x12NEON_sum
+sgemm4x12NEON_packedOne:
+	VLD1.P   (R0)(R5), [V3.S4]
+	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa3100b // fmla v11.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa3102c // fmla v12.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa3104d // fmla v13.4s, v2.4s, v3.s[1]
+	WORD     $0x4f83180e // fmla v14.4s, v0.4s, v3.s[2]
+	WORD     $0x4f83182f // fmla v15.4s, v1.4s, v3.s[2]
+	WORD     $0x4f831850 // fmla v16.4s, v2.4s, v3.s[2]
+	WORD     $0x4fa31811 // fmla v17.4s, v0.4s, v3.s[3]
+	WORD     $0x4fa31832 // fmla v18.4s, v1.4s, v3.s[3]
+	WORD     $0x4fa31853 // fmla v19.4s, v2.4s, v3.s[3]
+	SUBS     $1, R8
+	BNE      sgemm4x12NEON_packedOne
+	B        sgemm4x12NEON_sum
+
+	// Any other rsA: row pointers, A(i, p) broadcast by LD1R.
+sgemm4x12NEON_strided:
+	LSL      $2, R7
+	ADD      R7, R0, R1
+	ADD      R7, R1, R2
+	ADD      R7, R2, R3
+	// kLeft counts down from k-2: the main loop runs while it is ≥ 0.
+	SUBS     $2, R8
+	BLT      sgemm4x12NEON_stridedLoopRest
+sgemm4x12NEON_stridedLoop:
+	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R5), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V8.S4
+	VFMLA    V3.S4, V1.S4, V9.S4
+	VFMLA    V3.S4, V2.S4, V10.S4
+	VLD1R.P  (R1)(R5), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V11.S4
+	VFMLA    V4.S4, V1.S4, V12.S4
+	VFMLA    V4.S4, V2.S4, V13.S4
+	VLD1R.P  (R2)(R5), [V5.S4]
+	VFMLA    V5.S4, V0.S4, V14.S4
+	VFMLA    V5.S4, V1.S4, V15.S4
+	VFMLA    V5.S4, V2.S4, V16.S4
+	VLD1R.P  (R3)(R5), [V6.S4]
+	VFMLA    V6.S4, V0.S4, V17.S4
+	VFMLA    V6.S4, V1.S4, V18.S4
+	VFMLA    V6.S4, V2.S4, V19.S4
+	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R5), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V20.S4
+	VFMLA    V3.S4, V1.S4, V21.S4
+	VFMLA    V3.S4, V2.S4, V22.S4
+	VLD1R.P  (R1)(R5), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V23.S4
+	VFMLA    V4.S4, V1.S4, V24.S4
+	VFMLA    V4.S4, V2.S4, V25.S4
+	VLD1R.P  (R2)(R5), [V5.S4]
+	VFMLA    V5.S4, V0.S4, V26.S4
+	VFMLA    V5.S4, V1.S4, V27.S4
+	VFMLA    V5.S4, V2.S4, V28.S4
+	VLD1R.P  (R3)(R5), [V6.S4]
+	VFMLA    V6.S4, V0.S4, V29.S4
+	VFMLA    V6.S4, V1.S4, V30.S4
+	VFMLA    V6.S4, V2.S4, V31.S4
+	SUBS     $2, R8
+	BGE      sgemm4x12NEON_stridedLoop
+sgemm4x12NEON_stridedLoopRest:
+	ADDS     $2, R8
+	BEQ      sgemm4x12NEON_sum
+sgemm4x12NEON_stridedLoopOne:
+	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R5), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V8.S4
+	VFMLA    V3.S4, V1.S4, V9.S4
+	VFMLA    V3.S4, V2.S4, V10.S4
+	VLD1R.P  (R1)(R5), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V11.S4
+	VFMLA    V4.S4, V1.S4, V12.S4
+	VFMLA    V4.S4, V2.S4, V13.S4
+	VLD1R.P  (R2)(R5), [V5.S4]
+	VFMLA    V5.S4, V0.S4, V14.S4
+	VFMLA    V5.S4, V1.S4, V15.S4
+	VFMLA    V5.S4, V2.S4, V16.S4
+	VLD1R.P  (R3)(R5), [V6.S4]
+	VFMLA    V6.S4, V0.S4, V17.S4
+	VFMLA    V6.S4, V1.S4, V18.S4
+	VFMLA    V6.S4, V2.S4, V19.S4
+	SUBS     $1, R8
+	BNE      sgemm4x12NEON_stridedLoopOne
+sgemm4x12NEON_sum:
+	// The sets' sum, pairwise, into set 0.
+	WORD     $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
+	WORD     $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
+	WORD     $0x4e36d54a // fadd v10.4s, v10.4s, v22.4s
+	WORD     $0x4e37d56b // fadd v11.4s, v11.4s, v23.4s
+	WORD     $0x4e38d58c // fadd v12.4s, v12.4s, v24.4s
+	WORD     $0x4e39d5ad // fadd v13.4s, v13.4s, v25.4s
+	WORD     $0x4e3ad5ce // fadd v14.4s, v14.4s, v26.4s
+	WORD     $0x4e3bd5ef // fadd v15.4s, v15.4s, v27.4s
+	WORD     $0x4e3cd610 // fadd v16.4s, v16.4s, v28.4s
+	WORD     $0x4e3dd631 // fadd v17.4s, v17.4s, v29.4s
+	WORD     $0x4e3ed652 // fadd v18.4s, v18.4s, v30.4s
+	WORD     $0x4e3fd673 // fadd v19.4s, v19.4s, v31.4s
+
+	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
+sgemm4x12NEON_epilogue:
+	FMOVS    alpha+64(FP), F0
+	WORD     $0x4f809108 // fmul v8.4s, v8.4s, v0.s[0]
+	WORD     $0x4f809129 // fmul v9.4s, v9.4s, v0.s[0]
+	WORD     $0x4f80914a // fmul v10.4s, v10.4s, v0.s[0]
+	WORD     $0x4f80916b // fmul v11.4s, v11.4s, v0.s[0]
+	WORD     $0x4f80918c // fmul v12.4s, v12.4s, v0.s[0]
+	WORD     $0x4f8091ad // fmul v13.4s, v13.4s, v0.s[0]
+	WORD     $0x4f8091ce // fmul v14.4s, v14.4s, v0.s[0]
+	WORD     $0x4f8091ef // fmul v15.4s, v15.4s, v0.s[0]
+	WORD     $0x4f809210 // fmul v16.4s, v16.4s, v0.s[0]
+	WORD     $0x4f809231 // fmul v17.4s, v17.4s, v0.s[0]
+	WORD     $0x4f809252 // fmul v18.4s, v18.4s, v0.s[0]
+	WORD     $0x4f809273 // fmul v19.4s, v19.4s, v0.s[0]
+	FMOVS    beta+68(FP), F1
+	MOVD     c+48(FP), R9
+	MOVD     ldc+56(FP), R10
+	LSL      $2, R10
+	MOVD     mr+72(FP), R11
+	MOVD     nr+80(FP), R12
+	// beta == ±0 means C is not read: test the bits without the sign.
+	MOVWU    beta+68(FP), R13
+	LSLW     $1, R13
+	CMP      $12, R12
+	BNE      sgemm4x12NEON_tail
+	CBZW     R13, sgemm4x12NEON_fullOverwrite
+	VLD1     (R9), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
+	VST1     [V8.S4, V9.S4, V10.S4], (R9)
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	VLD1     (R9), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	VST1     [V11.S4, V12.S4, V13.S4], (R9)
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	VLD1     (R9), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
+	WORD     $0x4f811090 // fmla v16.4s, v4.4s, v1.s[0]
+	VST1     [V14.S4, V15.S4, V16.S4], (R9)
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	VLD1     (R9), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
+	WORD     $0x4f811093 // fmla v19.4s, v4.4s, v1.s[0]
+	VST1     [V17.S4, V18.S4, V19.S4], (R9)
+	B        sgemm4x12NEON_done
+sgemm4x12NEON_fullOverwrite:
+	VST1     [V8.S4, V9.S4, V10.S4], (R9)
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	VST1     [V11.S4, V12.S4, V13.S4], (R9)
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	VST1     [V14.S4, V15.S4, V16.S4], (R9)
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	VST1     [V17.S4, V18.S4, V19.S4], (R9)
+	B        sgemm4x12NEON_done
+
+	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
+sgemm4x12NEON_tail:
+	CBZW     R13, sgemm4x12NEON_tailOverwrite
+	MOVD     R9, R14
+	TBZ      $3, R12, sgemm4x12NEON_tailBeta0_no8
+	VLD1     (R14), [V2.S4, V3.S4]
+	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
+	VST1.P   [V8.S4, V9.S4], 32(R14)
+	VMOV     V10.B16, V8.B16
+sgemm4x12NEON_tailBeta0_no8:
+	TBZ      $2, R12, sgemm4x12NEON_tailBeta0_no4
+	VLD1     (R14), [V2.S4]
+	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
+	VST1.P   [V8.S4], 16(R14)
+	VMOV     V9.B16, V8.B16
+sgemm4x12NEON_tailBeta0_no4:
+	TBZ      $1, R12, sgemm4x12NEON_tailBeta0_no2
+	FMOVD    (R14), F2
+	VMOV     V8.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R14)
+	VDUP     V8.D[1], V8.D2
+sgemm4x12NEON_tailBeta0_no2:
+	TBZ      $0, R12, sgemm4x12NEON_tailBeta0_no1
+	FMOVS    (R14), F2
+	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
+	FMOVS    F8, (R14)
+sgemm4x12NEON_tailBeta0_no1:
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	MOVD     R9, R14
+	TBZ      $3, R12, sgemm4x12NEON_tailBeta1_no8
+	VLD1     (R14), [V2.S4, V3.S4]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
+	VST1.P   [V11.S4, V12.S4], 32(R14)
+	VMOV     V13.B16, V11.B16
+sgemm4x12NEON_tailBeta1_no8:
+	TBZ      $2, R12, sgemm4x12NEON_tailBeta1_no4
+	VLD1     (R14), [V2.S4]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	VST1.P   [V11.S4], 16(R14)
+	VMOV     V12.B16, V11.B16
+sgemm4x12NEON_tailBeta1_no4:
+	TBZ      $1, R12, sgemm4x12NEON_tailBeta1_no2
+	FMOVD    (R14), F2
+	VMOV     V11.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R14)
+	VDUP     V11.D[1], V11.D2
+sgemm4x12NEON_tailBeta1_no2:
+	TBZ      $0, R12, sgemm4x12NEON_tailBeta1_no1
+	FMOVS    (R14), F2
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	FMOVS    F11, (R14)
+sgemm4x12NEON_tailBeta1_no1:
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	MOVD     R9, R14
+	TBZ      $3, R12, sgemm4x12NEON_tailBeta2_no8
+	VLD1     (R14), [V2.S4, V3.S4]
+	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
+	VST1.P   [V14.S4, V15.S4], 32(R14)
+	VMOV     V16.B16, V14.B16
+sgemm4x12NEON_tailBeta2_no8:
+	TBZ      $2, R12, sgemm4x12NEON_tailBeta2_no4
+	VLD1     (R14), [V2.S4]
+	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
+	VST1.P   [V14.S4], 16(R14)
+	VMOV     V15.B16, V14.B16
+sgemm4x12NEON_tailBeta2_no4:
+	TBZ      $1, R12, sgemm4x12NEON_tailBeta2_no2
+	FMOVD    (R14), F2
+	VMOV     V14.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R14)
+	VDUP     V14.D[1], V14.D2
+sgemm4x12NEON_tailBeta2_no2:
+	TBZ      $0, R12, sgemm4x12NEON_tailBeta2_no1
+	FMOVS    (R14), F2
+	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
+	FMOVS    F14, (R14)
+sgemm4x12NEON_tailBeta2_no1:
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	MOVD     R9, R14
+	TBZ      $3, R12, sgemm4x12NEON_tailBeta3_no8
+	VLD1     (R14), [V2.S4, V3.S4]
+	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
+	VST1.P   [V17.S4, V18.S4], 32(R14)
+	VMOV     V19.B16, V17.B16
+sgemm4x12NEON_tailBeta3_no8:
+	TBZ      $2, R12, sgemm4x12NEON_tailBeta3_no4
+	VLD1     (R14), [V2.S4]
+	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
+	VST1.P   [V17.S4], 16(R14)
+	VMOV     V18.B16, V17.B16
+sgemm4x12NEON_tailBeta3_no4:
+	TBZ      $1, R12, sgemm4x12NEON_tailBeta3_no2
+	FMOVD    (R14), F2
+	VMOV     V17.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R14)
+	VDUP     V17.D[1], V17.D2
+sgemm4x12NEON_tailBeta3_no2:
+	TBZ      $0, R12, sgemm4x12NEON_tailBeta3_no1
+	FMOVS    (R14), F2
+	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
+	FMOVS    F17, (R14)
+sgemm4x12NEON_tailBeta3_no1:
+	B        sgemm4x12NEON_done
+sgemm4x12NEON_tailOverwrite:
+	MOVD     R9, R14
+	TBZ      $3, R12, sgemm4x12NEON_tail0_no8
+	VST1.P   [V8.S4, V9.S4], 32(R14)
+	VMOV     V10.B16, V8.B16
+sgemm4x12NEON_tail0_no8:
+	TBZ      $2, R12, sgemm4x12NEON_tail0_no4
+	VST1.P   [V8.S4], 16(R14)
+	VMOV     V9.B16, V8.B16
+sgemm4x12NEON_tail0_no4:
+	TBZ      $1, R12, sgemm4x12NEON_tail0_no2
+	FMOVD.P  F8, 8(R14)
+	VDUP     V8.D[1], V8.D2
+sgemm4x12NEON_tail0_no2:
+	TBZ      $0, R12, sgemm4x12NEON_tail0_no1
+	FMOVS    F8, (R14)
+sgemm4x12NEON_tail0_no1:
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	MOVD     R9, R14
+	TBZ      $3, R12, sgemm4x12NEON_tail1_no8
+	VST1.P   [V11.S4, V12.S4], 32(R14)
+	VMOV     V13.B16, V11.B16
+sgemm4x12NEON_tail1_no8:
+	TBZ      $2, R12, sgemm4x12NEON_tail1_no4
+	VST1.P   [V11.S4], 16(R14)
+	VMOV     V12.B16, V11.B16
+sgemm4x12NEON_tail1_no4:
+	TBZ      $1, R12, sgemm4x12NEON_tail1_no2
+	FMOVD.P  F11, 8(R14)
+	VDUP     V11.D[1], V11.D2
+sgemm4x12NEON_tail1_no2:
+	TBZ      $0, R12, sgemm4x12NEON_tail1_no1
+	FMOVS    F11, (R14)
+sgemm4x12NEON_tail1_no1:
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	MOVD     R9, R14
+	TBZ      $3, R12, sgemm4x12NEON_tail2_no8
+	VST1.P   [V14.S4, V15.S4], 32(R14)
+	VMOV     V16.B16, V14.B16
+sgemm4x12NEON_tail2_no8:
+	TBZ      $2, R12, sgemm4x12NEON_tail2_no4
+	VST1.P   [V14.S4], 16(R14)
+	VMOV     V15.B16, V14.B16
+sgemm4x12NEON_tail2_no4:
+	TBZ      $1, R12, sgemm4x12NEON_tail2_no2
+	FMOVD.P  F14, 8(R14)
+	VDUP     V14.D[1], V14.D2
+sgemm4x12NEON_tail2_no2:
+	TBZ      $0, R12, sgemm4x12NEON_tail2_no1
+	FMOVS    F14, (R14)
+sgemm4x12NEON_tail2_no1:
+	SUBS     $1, R11
+	BEQ      sgemm4x12NEON_done
+	ADD      R10, R9, R9
+	MOVD     R9, R14
+	TBZ      $3, R12, sgemm4x12NEON_tail3_no8
+	VST1.P   [V17.S4, V18.S4], 32(R14)
+	VMOV     V19.B16, V17.B16
+sgemm4x12NEON_tail3_no8:
+	TBZ      $2, R12, sgemm4x12NEON_tail3_no4
+	VST1.P   [V17.S4], 16(R14)
+	VMOV     V18.B16, V17.B16
+sgemm4x12NEON_tail3_no4:
+	TBZ      $1, R12, sgemm4x12NEON_tail3_no2
+	FMOVD.P  F17, 8(R14)
+	VDUP     V17.D[1], V17.D2
+sgemm4x12NEON_tail3_no2:
+	TBZ      $0, R12, sgemm4x12NEON_tail3_no1
+	FMOVS    F17, (R14)
+sgemm4x12NEON_tail3_no1:
+	B        sgemm4x12NEON_done
+sgemm4x12NEON_done:
+	RET      
+
+// func sgemm6x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+TEXT ·sgemm6x12NEON(SB), NOSPLIT, $0-88
+	// Register plan for the 6×12 tile (NEON, 4 float32 lanes per q register):
+	//   acc[i][j]  V14–V31  18 accumulators: row i < 6, columns 4j..4j+3 (j < 3) of C
+	//   bv[j]      V0–V2    row p of B, B(p, 4j..4j+3)
+	//   av[r]      V3–V4    rsA == 1 path: column p of A, A(4r..4r+3, p), used by element
+	//   bc[11]      V3–V13   strided path: A(i, p) broadcast by LD1R, rotating
+	//   alpha      V0       epilogue: lane 0
+	//   beta       V1       epilogue: lane 0
+	//   cv[j]      V2–V4    epilogue: a row of C
+	//   aRow[i]    R0–R5    A row pointers, each advancing by csA per step (the rsA == 1 path walks aRow[0] only)
+	//   bPtr       R6       B row pointer, advancing by rsB per step
+	//   csA rsB    R7–R8    strides in bytes
+	//   rsA        R9       row stride of A: elements, then bytes in the strided path
+	//   kLeft      R10      steps of k left
+	//   cRow ldc   R11–R12  epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R13      epilogue: rows of C left to store
+	//   cols       R14      epilogue: nr
+	//   betaBits   R15      epilogue: beta's bits << 1, zero for beta = ±0
+	//   cPtr       R16      epilogue: walks along a row of C in the column-tail path
+	// Per step of k, rsA == 1 (packed A, or Aᵀ in place): a 6-float load of A in 2 registers, one 12-float
+	// load of B, 18 FMLA by element. Any other rsA: 6 LD1R broadcasts, one load of B, 18 FMLA.
+	// LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed
+	// path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.
+	MOVD     k+0(FP), R10
+	MOVD     a+8(FP), R0
+	MOVD     rsA+16(FP), R9
+	MOVD     csA+24(FP), R7
+	MOVD     b+32(FP), R6
+	MOVD     rsB+40(FP), R8
+	LSL      $2, R7
+	LSL      $2, R8
+	VEOR     V14.B16, V14.B16, V14.B16
+	VEOR     V15.B16, V15.B16, V15.B16
+	VEOR     V16.B16, V16.B16, V16.B16
+	VEOR     V17.B16, V17.B16, V17.B16
+	VEOR     V18.B16, V18.B16, V18.B16
+	VEOR     V19.B16, V19.B16, V19.B16
+	VEOR     V20.B16, V20.B16, V20.B16
+	VEOR     V21.B16, V21.B16, V21.B16
+	VEOR     V22.B16, V22.B16, V22.B16
+	VEOR     V23.B16, V23.B16, V23.B16
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
+	// k = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.
+	CBZ      R10, sgemm6x12NEON_epilogue
+	CMP      $1, R9
+	BNE      sgemm6x12NEON_strided
+
+	// rsA == 1: one rank-1 update of the tile per step of k, A used by element.
+sgemm6x12NEON_packed:
+	FMOVD    16(R0), F4
+	VLD1.P   (R0)(R7), [V3.S4]
+	VLD1.P   (R6)(R8), [V0.S4, V1.S4, V2.S4]
+	WORD     $0x4f83100e // fmla v14.4s, v0.4s, v3.s[0]
+	WORD     $0x4f83102f // fmla v15.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831050 // fmla v16.4s, v2.4s, v3.s[0]
+	WORD     $0x4fa31011 // fmla v17.4s, v0.4s, v3.s[1]
+	WORD     $0x4fa31032 // fmla v18.4s, v1.4s, v3.s[1]
+	WORD     $0x4fa31053 // fmla v19.4s, v2.4s, v3.s[1]
+	WORD     $0x4f831814 // fmla v20.4s, v0.4s, v3.s[2]
+	WORD     $0x4f831835 // fmla v21.4s, v1.4s, v3.s[2]
+	WORD     $0x4f831856 // fmla v22.4s, v2.4s, v3.s[2]
+	WORD     $0x4fa31817 // fmla v23.4s, v0.4s, v3.s[3]
+	WORD     $0x4fa31838 // fmla v24.4s, v1.4s, v3.s[3]
+	WORD     $0x4fa31859 // fmla v25.4s, v2.4s, v3.s[3]
+	WORD     $0x4f84101a // fmla v26.4s, v0.4s, v4.s[0]
+	WORD     $0x4f84103b // fmla v27.4s, v1.4s, v4.s[0]
+	WORD     $0x4f84105c // fmla v28.4s, v2.4s, v4.s[0]
+	WORD     $0x4fa4101d // fmla v29.4s, v0.4s, v4.s[1]
+	WORD     $0x4fa4103e // fmla v30.4s, v1.4s, v4.s[1]
+	WORD     $0x4fa4105f // fmla v31.4s, v2.4s, v4.s[1]
+	SUBS     $1, R10
+	BNE      sgemm6x12NEON_packed
+	B        sgemm6x12NEON_sum
+
+	// Any other rsA: row pointers, A(i, p) broadcast by LD1R.
+sgemm6x12NEON_strided:
+	LSL      $2, R9
+	ADD      R9, R0, R1
+	ADD      R9, R1, R2
+	ADD      R9, R2, R3
+	ADD      R9, R3, R4
+	ADD      R9, R4, R5
+sgemm6x12NEON_stridedLoop:
+	VLD1.P   (R6)(R8), [V0.S4, V1.S4, V2.S4]
+	VLD1R.P  (R0)(R7), [V3.S4]
+	VFMLA    V3.S4, V0.S4, V14.S4
+	VFMLA    V3.S4, V1.S4, V15.S4
+	VFMLA    V3.S4, V2.S4, V16.S4
+	VLD1R.P  (R1)(R7), [V4.S4]
+	VFMLA    V4.S4, V0.S4, V17.S4
+	VFMLA    V4.S4, V1.S4, V18.S4
+	VFMLA    V4.S4, V2.S4, V19.S4
+	VLD1R.P  (R2)(R7), [V5.S4]
+	VFMLA    V5.S4, V0.S4, V20.S4
+	VFMLA    V5.S4, V1.S4, V21.S4
+	VFMLA    V5.S4, V2.S4, V22.S4
+	VLD1R.P  (R3)(R7), [V6.S4]
+	VFMLA    V6.S4, V0.S4, V23.S4
+	VFMLA    V6.S4, V1.S4, V24.S4
+	VFMLA    V6.S4, V2.S4, V25.S4
+	VLD1R.P  (R4)(R7), [V7.S4]
+	VFMLA    V7.S4, V0.S4, V26.S4
+	VFMLA    V7.S4, V1.S4, V27.S4
+	VFMLA    V7.S4, V2.S4, V28.S4
+	VLD1R.P  (R5)(R7), [V8.S4]
+	VFMLA    V8.S4, V0.S4, V29.S4
+	VFMLA    V8.S4, V1.S4, V30.S4
+	VFMLA    V8.S4, V2.S4, V31.S4
+	SUBS     $1, R10
+	BNE      sgemm6x12NEON_stridedLoop
+sgemm6x12NEON_sum:
+
+	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
+sgemm6x12NEON_epilogue:
+	FMOVS    alpha+64(FP), F0
+	WORD     $0x4f8091ce // fmul v14.4s, v14.4s, v0.s[0]
+	WORD     $0x4f8091ef // fmul v15.4s, v15.4s, v0.s[0]
+	WORD     $0x4f809210 // fmul v16.4s, v16.4s, v0.s[0]
+	WORD     $0x4f809231 // fmul v17.4s, v17.4s, v0.s[0]
+	WORD     $0x4f809252 // fmul v18.4s, v18.4s, v0.s[0]
+	WORD     $0x4f809273 // fmul v19.4s, v19.4s, v0.s[0]
+	WORD     $0x4f809294 // fmul v20.4s, v20.4s, v0.s[0]
+	WORD     $0x4f8092b5 // fmul v21.4s, v21.4s, v0.s[0]
+	WORD     $0x4f8092d6 // fmul v22.4s, v22.4s, v0.s[0]
+	WORD     $0x4f8092f7 // fmul v23.4s, v23.4s, v0.s[0]
+	WORD     $0x4f809318 // fmul v24.4s, v24.4s, v0.s[0]
+	WORD     $0x4f809339 // fmul v25.4s, v25.4s, v0.s[0]
+	WORD     $0x4f80935a // fmul v26.4s, v26.4s, v0.s[0]
+	WORD     $0x4f80937b // fmul v27.4s, v27.4s, v0.s[0]
+	WORD     $0x4f80939c // fmul v28.4s, v28.4s, v0.s[0]
+	WORD     $0x4f8093bd // fmul v29.4s, v29.4s, v0.s[0]
+	WORD     $0x4f8093de // fmul v30.4s, v30.4s, v0.s[0]
+	WORD     $0x4f8093ff // fmul v31.4s, v31.4s, v0.s[0]
+	FMOVS    beta+68(FP), F1
+	MOVD     c+48(FP), R11
+	MOVD     ldc+56(FP), R12
+	LSL      $2, R12
+	MOVD     mr+72(FP), R13
+	MOVD     nr+80(FP), R14
+	// beta == ±0 means C is not read: test the bits without the sign.
+	MOVWU    beta+68(FP), R15
+	LSLW     $1, R15
+	CMP      $12, R14
+	BNE      sgemm6x12NEON_tail
+	CBZW     R15, sgemm6x12NEON_fullOverwrite
+	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
+	WORD     $0x4f811090 // fmla v16.4s, v4.4s, v1.s[0]
+	VST1     [V14.S4, V15.S4, V16.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
+	WORD     $0x4f811093 // fmla v19.4s, v4.4s, v1.s[0]
+	VST1     [V17.S4, V18.S4, V19.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811075 // fmla v21.4s, v3.4s, v1.s[0]
+	WORD     $0x4f811096 // fmla v22.4s, v4.4s, v1.s[0]
+	VST1     [V20.S4, V21.S4, V22.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811078 // fmla v24.4s, v3.4s, v1.s[0]
+	WORD     $0x4f811099 // fmla v25.4s, v4.4s, v1.s[0]
+	VST1     [V23.S4, V24.S4, V25.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81107b // fmla v27.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81109c // fmla v28.4s, v4.4s, v1.s[0]
+	VST1     [V26.S4, V27.S4, V28.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81107e // fmla v30.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81109f // fmla v31.4s, v4.4s, v1.s[0]
+	VST1     [V29.S4, V30.S4, V31.S4], (R11)
+	B        sgemm6x12NEON_done
+sgemm6x12NEON_fullOverwrite:
+	VST1     [V14.S4, V15.S4, V16.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VST1     [V17.S4, V18.S4, V19.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VST1     [V20.S4, V21.S4, V22.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VST1     [V23.S4, V24.S4, V25.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VST1     [V26.S4, V27.S4, V28.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	VST1     [V29.S4, V30.S4, V31.S4], (R11)
+	B        sgemm6x12NEON_done
+
+	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
+sgemm6x12NEON_tail:
+	CBZW     R15, sgemm6x12NEON_tailOverwrite
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tailBeta0_no8
+	VLD1     (R16), [V2.S4, V3.S4]
+	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
+	VST1.P   [V14.S4, V15.S4], 32(R16)
+	VMOV     V16.B16, V14.B16
+sgemm6x12NEON_tailBeta0_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tailBeta0_no4
+	VLD1     (R16), [V2.S4]
+	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
+	VST1.P   [V14.S4], 16(R16)
+	VMOV     V15.B16, V14.B16
+sgemm6x12NEON_tailBeta0_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tailBeta0_no2
+	FMOVD    (R16), F2
+	VMOV     V14.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R16)
+	VDUP     V14.D[1], V14.D2
+sgemm6x12NEON_tailBeta0_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tailBeta0_no1
+	FMOVS    (R16), F2
+	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
+	FMOVS    F14, (R16)
+sgemm6x12NEON_tailBeta0_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tailBeta1_no8
+	VLD1     (R16), [V2.S4, V3.S4]
+	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
+	VST1.P   [V17.S4, V18.S4], 32(R16)
+	VMOV     V19.B16, V17.B16
+sgemm6x12NEON_tailBeta1_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tailBeta1_no4
+	VLD1     (R16), [V2.S4]
+	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
+	VST1.P   [V17.S4], 16(R16)
+	VMOV     V18.B16, V17.B16
+sgemm6x12NEON_tailBeta1_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tailBeta1_no2
+	FMOVD    (R16), F2
+	VMOV     V17.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R16)
+	VDUP     V17.D[1], V17.D2
+sgemm6x12NEON_tailBeta1_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tailBeta1_no1
+	FMOVS    (R16), F2
+	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
+	FMOVS    F17, (R16)
+sgemm6x12NEON_tailBeta1_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tailBeta2_no8
+	VLD1     (R16), [V2.S4, V3.S4]
+	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811075 // fmla v21.4s, v3.4s, v1.s[0]
+	VST1.P   [V20.S4, V21.S4], 32(R16)
+	VMOV     V22.B16, V20.B16
+sgemm6x12NEON_tailBeta2_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tailBeta2_no4
+	VLD1     (R16), [V2.S4]
+	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
+	VST1.P   [V20.S4], 16(R16)
+	VMOV     V21.B16, V20.B16
+sgemm6x12NEON_tailBeta2_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tailBeta2_no2
+	FMOVD    (R16), F2
+	VMOV     V20.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R16)
+	VDUP     V20.D[1], V20.D2
+sgemm6x12NEON_tailBeta2_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tailBeta2_no1
+	FMOVS    (R16), F2
+	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
+	FMOVS    F20, (R16)
+sgemm6x12NEON_tailBeta2_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tailBeta3_no8
+	VLD1     (R16), [V2.S4, V3.S4]
+	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811078 // fmla v24.4s, v3.4s, v1.s[0]
+	VST1.P   [V23.S4, V24.S4], 32(R16)
+	VMOV     V25.B16, V23.B16
+sgemm6x12NEON_tailBeta3_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tailBeta3_no4
+	VLD1     (R16), [V2.S4]
+	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
+	VST1.P   [V23.S4], 16(R16)
+	VMOV     V24.B16, V23.B16
+sgemm6x12NEON_tailBeta3_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tailBeta3_no2
+	FMOVD    (R16), F2
+	VMOV     V23.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R16)
+	VDUP     V23.D[1], V23.D2
+sgemm6x12NEON_tailBeta3_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tailBeta3_no1
+	FMOVS    (R16), F2
+	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
+	FMOVS    F23, (R16)
+sgemm6x12NEON_tailBeta3_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tailBeta4_no8
+	VLD1     (R16), [V2.S4, V3.S4]
+	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81107b // fmla v27.4s, v3.4s, v1.s[0]
+	VST1.P   [V26.S4, V27.S4], 32(R16)
+	VMOV     V28.B16, V26.B16
+sgemm6x12NEON_tailBeta4_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tailBeta4_no4
+	VLD1     (R16), [V2.S4]
+	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
+	VST1.P   [V26.S4], 16(R16)
+	VMOV     V27.B16, V26.B16
+sgemm6x12NEON_tailBeta4_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tailBeta4_no2
+	FMOVD    (R16), F2
+	VMOV     V26.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R16)
+	VDUP     V26.D[1], V26.D2
+sgemm6x12NEON_tailBeta4_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tailBeta4_no1
+	FMOVS    (R16), F2
+	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
+	FMOVS    F26, (R16)
+sgemm6x12NEON_tailBeta4_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tailBeta5_no8
+	VLD1     (R16), [V2.S4, V3.S4]
+	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81107e // fmla v30.4s, v3.4s, v1.s[0]
+	VST1.P   [V29.S4, V30.S4], 32(R16)
+	VMOV     V31.B16, V29.B16
+sgemm6x12NEON_tailBeta5_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tailBeta5_no4
+	VLD1     (R16), [V2.S4]
+	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
+	VST1.P   [V29.S4], 16(R16)
+	VMOV     V30.B16, V29.B16
+sgemm6x12NEON_tailBeta5_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tailBeta5_no2
+	FMOVD    (R16), F2
+	VMOV     V29.B16, V3.B16
+	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
+	FMOVD.P  F3, 8(R16)
+	VDUP     V29.D[1], V29.D2
+sgemm6x12NEON_tailBeta5_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tailBeta5_no1
+	FMOVS    (R16), F2
+	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
+	FMOVS    F29, (R16)
+sgemm6x12NEON_tailBeta5_no1:
+	B        sgemm6x12NEON_done
+sgemm6x12NEON_tailOverwrite:
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tail0_no8
+	VST1.P   [V14.S4, V15.S4], 32(R16)
+	VMOV     V16.B16, V14.B16
+sgemm6x12NEON_tail0_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tail0_no4
+	VST1.P   [V14.S4], 16(R16)
+	VMOV     V15.B16, V14.B16
+sgemm6x12NEON_tail0_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tail0_no2
+	FMOVD.P  F14, 8(R16)
+	VDUP     V14.D[1], V14.D2
+sgemm6x12NEON_tail0_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tail0_no1
+	FMOVS    F14, (R16)
+sgemm6x12NEON_tail0_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tail1_no8
+	VST1.P   [V17.S4, V18.S4], 32(R16)
+	VMOV     V19.B16, V17.B16
+sgemm6x12NEON_tail1_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tail1_no4
+	VST1.P   [V17.S4], 16(R16)
+	VMOV     V18.B16, V17.B16
+sgemm6x12NEON_tail1_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tail1_no2
+	FMOVD.P  F17, 8(R16)
+	VDUP     V17.D[1], V17.D2
+sgemm6x12NEON_tail1_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tail1_no1
+	FMOVS    F17, (R16)
+sgemm6x12NEON_tail1_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tail2_no8
+	VST1.P   [V20.S4, V21.S4], 32(R16)
+	VMOV     V22.B16, V20.B16
+sgemm6x12NEON_tail2_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tail2_no4
+	VST1.P   [V20.S4], 16(R16)
+	VMOV     V21.B16, V20.B16
+sgemm6x12NEON_tail2_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tail2_no2
+	FMOVD.P  F20, 8(R16)
+	VDUP     V20.D[1], V20.D2
+sgemm6x12NEON_tail2_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tail2_no1
+	FMOVS    F20, (R16)
+sgemm6x12NEON_tail2_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tail3_no8
+	VST1.P   [V23.S4, V24.S4], 32(R16)
+	VMOV     V25.B16, V23.B16
+sgemm6x12NEON_tail3_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tail3_no4
+	VST1.P   [V23.S4], 16(R16)
+	VMOV     V24.B16, V23.B16
+sgemm6x12NEON_tail3_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tail3_no2
+	FMOVD.P  F23, 8(R16)
+	VDUP     V23.D[1], V23.D2
+sgemm6x12NEON_tail3_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tail3_no1
+	FMOVS    F23, (R16)
+sgemm6x12NEON_tail3_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tail4_no8
+	VST1.P   [V26.S4, V27.S4], 32(R16)
+	VMOV     V28.B16, V26.B16
+sgemm6x12NEON_tail4_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tail4_no4
+	VST1.P   [V26.S4], 16(R16)
+	VMOV     V27.B16, V26.B16
+sgemm6x12NEON_tail4_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tail4_no2
+	FMOVD.P  F26, 8(R16)
+	VDUP     V26.D[1], V26.D2
+sgemm6x12NEON_tail4_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tail4_no1
+	FMOVS    F26, (R16)
+sgemm6x12NEON_tail4_no1:
+	SUBS     $1, R13
+	BEQ      sgemm6x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R16
+	TBZ      $3, R14, sgemm6x12NEON_tail5_no8
+	VST1.P   [V29.S4, V30.S4], 32(R16)
+	VMOV     V31.B16, V29.B16
+sgemm6x12NEON_tail5_no8:
+	TBZ      $2, R14, sgemm6x12NEON_tail5_no4
+	VST1.P   [V29.S4], 16(R16)
+	VMOV     V30.B16, V29.B16
+sgemm6x12NEON_tail5_no4:
+	TBZ      $1, R14, sgemm6x12NEON_tail5_no2
+	FMOVD.P  F29, 8(R16)
+	VDUP     V29.D[1], V29.D2
+sgemm6x12NEON_tail5_no2:
+	TBZ      $0, R14, sgemm6x12NEON_tail5_no1
+	FMOVS    F29, (R16)
+sgemm6x12NEON_tail5_no1:
+	B        sgemm6x12NEON_done
+sgemm6x12NEON_done:
 	RET      
 
 // func sconv6x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)

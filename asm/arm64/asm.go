@@ -182,9 +182,23 @@ func (f *Func) SUBS(v int, r Reg) { f.op("SUBS", imm(v), r.String()) }
 // CMP sets the flags from r - v.
 func (f *Func) CMP(v int, r Reg) { f.op("CMP", imm(v), r.String()) }
 
+// ADDSConst adds v to r, setting the flags.
+func (f *Func) ADDSConst(v int, r Reg) { f.op("ADDS", imm(v), r.String()) }
+
+// SUBTo sets dst = src - v.
+func (f *Func) SUBTo(v int, src, dst Reg) { f.op("SUB", imm(v), src.String(), dst.String()) }
+
+// ANDTo sets dst = src & v.
+func (f *Func) ANDTo(v int, src, dst Reg) { f.op("AND", imm(v), src.String(), dst.String()) }
+
+// MOVReg copies src to dst.
+func (f *Func) MOVReg(src, dst Reg) { f.op("MOVD", src.String(), dst.String()) }
+
 func (f *Func) B(label string)   { f.op("B", f.label(label)) }
 func (f *Func) BEQ(label string) { f.op("BEQ", f.label(label)) }
 func (f *Func) BNE(label string) { f.op("BNE", f.label(label)) }
+func (f *Func) BLT(label string) { f.op("BLT", f.label(label)) }
+func (f *Func) BGE(label string) { f.op("BGE", f.label(label)) }
 
 // CBZ branches when r is zero; CBZW when its low 32 bits are.
 func (f *Func) CBZ(r Reg, label string)  { f.op("CBZ", r.String(), f.label(label)) }
@@ -238,6 +252,18 @@ func (f *Func) VFMLA(d, n, m VReg) { f.op("VFMLA", m.S4(), n.S4(), d.S4()) }
 // VDUPHigh moves lanes 2 and 3 of v down to lanes 0 and 1 (DUP v.2D, v.D[1]).
 func (f *Func) VDUPHigh(v VReg) { f.op("VDUP", v.String()+".D[1]", v.String()+".D2") }
 
+// VLD1P2S loads the two float32s at (ptr) into lanes 0 and 1 of v, clearing the others,
+// then advances ptr by step bytes (LD1 {v.2S}, post-indexed by a register).
+func (f *Func) VLD1P2S(ptr, step Reg, v VReg) {
+	f.op("VLD1.P", fmt.Sprintf("(%s)(%s)", ptr, step), "["+v.String()+".S2]")
+}
+
+// FMOVDLoadOff loads the two float32s at off(ptr) into lanes 0 and 1 of v, clearing the
+// others.
+func (f *Func) FMOVDLoadOff(off int, ptr Reg, v VReg) {
+	f.op("FMOVD", fmt.Sprintf("%d(%s)", off, ptr), v.F())
+}
+
 // FMOVSArg loads a float32 argument into lane 0 of v, clearing the others.
 func (f *Func) FMOVSArg(arg string, v VReg) { f.op("FMOVS", arg, v.F()) }
 
@@ -276,6 +302,16 @@ func (f *Func) FMULElem(d, n, m VReg, lane int) {
 // FMAX sets d = max(n, m), lane by lane; a NaN in either gives NaN.
 func (f *Func) FMAX(d, n, m VReg) {
 	f.word(encFMAX(d, n, m), fmt.Sprintf("fmax %s, %s, %s", d.gnu(), n.gnu(), m.gnu()))
+}
+
+// FADD sets d = n + m, lane by lane.
+func (f *Func) FADD(d, n, m VReg) {
+	f.word(encFADD(d, n, m), fmt.Sprintf("fadd %s, %s, %s", d.gnu(), n.gnu(), m.gnu()))
+}
+
+// FADDP sets d's lanes to the pairwise sums n0+n1, n2+n3, m0+m1, m2+m3.
+func (f *Func) FADDP(d, n, m VReg) {
+	f.word(encFADDP(d, n, m), fmt.Sprintf("faddp %s, %s, %s", d.gnu(), n.gnu(), m.gnu()))
 }
 
 // File is one generated assembly file and its Go declarations.

@@ -46,6 +46,11 @@ func TestEncodingBinutils(t *testing.T) {
 					f := NewFunc("x", nil, Param{Name: "k", Type: "int", Size: 8})
 					f.FMLAElem(d, n, m, lane)
 					f.FMULElem(d, n, m, lane)
+					if lane == 0 {
+						f.FMAX(d, n, m)
+						f.FADD(d, n, m)
+						f.FADDP(d, n, m)
+					}
 					insts = append(insts, wordsIn(t, f.body.String())...)
 				}
 			}

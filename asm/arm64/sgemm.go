@@ -14,14 +14,25 @@ import "fmt"
 //	R13–R17, R19          epilogue: cRow ldc rowsLeft cols betaBits, cPtr
 
 // sgemmKernel describes one NEON SGEMM micro-kernel: an MR×NR register tile of C, NR/4
-// q registers per row. The tile must match dispatch.TileFor; kernels' tests check it.
+// q registers per row, and its accumulators in sets over k. The tile must match
+// dispatch.TileFor (the edges: kernels.kernelFor); kernels' tests check it.
 type sgemmKernel struct {
-	mr      int // rows of C per tile, a multiple of 4: A's column is mr/4 q registers
+	mr      int // rows of C per tile, even: A's column is mr/4 q registers and, if mr%4 == 2, a d register
 	vectors int // q registers of C per row
+	// sets of accumulators: step p of k adds into set p mod sets, and the sets are summed
+	// before the store. An FMLA waits for the previous one into its accumulator (4 cycles
+	// on Neoverse N1 and V1), so a core with 4 vector pipes needs 16 independent chains:
+	// a tile of fewer than 16 accumulators takes more sets (edges), the 8×12 tile one.
+	sets int
 }
 
+// sgemmKernels: the 8×12 tile, then the edges kernels.kernelFor chooses from for the last
+// rows of a matrix (2, 4 or 6 of them read in place, the rest padded up to the next).
 var sgemmKernels = []sgemmKernel{
-	{mr: 8, vectors: 3},
+	{mr: 8, vectors: 3, sets: 1},
+	{mr: 2, vectors: 3, sets: 4},
+	{mr: 4, vectors: 3, sets: 2},
+	{mr: 6, vectors: 3, sets: 1},
 }
 
 const lanes = 4 // float32 lanes per q register
@@ -29,21 +40,25 @@ const lanes = 4 // float32 lanes per q register
 func (k sgemmKernel) nr() int      { return k.vectors * lanes }
 func (k sgemmKernel) name() string { return fmt.Sprintf("sgemm%dx%dNEON", k.mr, k.nr()) }
 
+// aVectors is how many registers a column of A takes: q registers, and a d register for
+// the last two rows when mr%4 == 2.
+func (k sgemmKernel) aVectors() int { return (k.mr + lanes - 1) / lanes }
+
 // sgemmPlan is the register plan of one kernel. Vector registers are shared between the
 // phases: the A and B registers of the main loops become alpha, beta and a row of C in
 // the epilogue.
 type sgemmPlan struct {
 	// Main loops.
-	acc   [][]VReg // acc[i][j]: row i, columns 4j..4j+3 of the tile
-	bv    []VReg   // bv[j]: B(p, 4j..4j+3)
-	av    []VReg   // packed path: av[r] = A(4r..4r+3, p), used by element
-	bc    []VReg   // strided path: A(i, p) broadcast, rotating over these
-	aRow  []Reg    // A row pointers; the packed path walks aRow[0] only
-	bPtr  Reg      // B row pointer
-	csA   Reg      // bytes between A(i, p) and A(i, p+1)
-	rsB   Reg      // bytes between B(p, j) and B(p+1, j)
-	rsA   Reg      // A's row stride: in elements until the path is chosen, then in bytes
-	kLeft Reg      // steps of k left
+	acc   [][][]VReg // acc[s][i][j]: set s, row i, columns 4j..4j+3 of the tile
+	bv    []VReg     // bv[j]: B(p, 4j..4j+3)
+	av    []VReg     // packed path: av[r] = A(4r..4r+3, p), used by element
+	bc    []VReg     // strided path: A(i, p) broadcast, rotating over these
+	aRow  []Reg      // A row pointers; the packed path walks aRow[0] only
+	bPtr  Reg        // B row pointer
+	csA   Reg        // bytes between A(i, p) and A(i, p+1)
+	rsB   Reg        // bytes between B(p, j) and B(p+1, j)
+	rsA   Reg        // A's row stride: in elements until the path is chosen, then in bytes
+	kLeft Reg        // steps of k left
 
 	// Epilogue.
 	alpha, beta VReg   // lane 0 of each
@@ -68,15 +83,19 @@ func (k sgemmKernel) plan() sgemmPlan {
 		return vs
 	}
 	p.bv = take(k.vectors)
-	firstAcc := VReg(32 - k.mr*k.vectors)
+	firstAcc := VReg(32 - k.sets*k.mr*k.vectors)
 	aRegs := int(firstAcc - next)
-	if k.mr%lanes != 0 || aRegs < k.mr/lanes || aRegs < 1 {
-		panic(fmt.Sprintf("%s: %d registers left for A, need %d", k.name(), aRegs, k.mr/lanes))
+	if k.mr%2 != 0 || k.sets < 1 || aRegs < k.aVectors() || aRegs < 1 {
+		panic(fmt.Sprintf("%s: %d registers left for A, need %d", k.name(), aRegs, k.aVectors()))
 	}
 	p.bc = take(aRegs)
-	p.av = p.bc[:k.mr/lanes]
-	for i := 0; i < k.mr; i++ {
-		p.acc = append(p.acc, take(k.vectors))
+	p.av = p.bc[:k.aVectors()]
+	for range k.sets {
+		var set [][]VReg
+		for range k.mr {
+			set = append(set, take(k.vectors))
+		}
+		p.acc = append(p.acc, set)
 	}
 
 	p.alpha, p.beta = 0, 1
@@ -113,12 +132,22 @@ func gspan(rs []Reg) string {
 
 // table is the register plan as comment lines for the top of the function.
 func (p sgemmPlan) table(k sgemmKernel) []string {
-	accs := []VReg{p.acc[0][0], p.acc[k.mr-1][k.vectors-1]}
-	return []string{
+	last := p.acc[k.sets-1][k.mr-1]
+	accs := []VReg{p.acc[0][0][0], last[k.vectors-1]}
+	aLoad := fmt.Sprintf("one %d-float load of A", k.mr)
+	if k.mr%lanes != 0 {
+		aLoad = fmt.Sprintf("a %d-float load of A in %d registers", k.mr, k.aVectors())
+	}
+	sets := fmt.Sprintf("  acc[s][i][j] %-8s %d accumulators: set s < %d (steps p ≡ s mod %d), row i < %d, columns 4j..4j+3 (j < %d) of C",
+		vspan(accs), k.sets*k.mr*k.vectors, k.sets, k.sets, k.mr, k.vectors)
+	if k.sets == 1 {
+		sets = fmt.Sprintf("  acc[i][j]  %-8s %d accumulators: row i < %d, columns 4j..4j+3 (j < %d) of C", vspan(accs), k.mr*k.vectors, k.mr, k.vectors)
+	}
+	lines := []string{
 		fmt.Sprintf("Register plan for the %d×%d tile (NEON, %d float32 lanes per q register):", k.mr, k.nr(), lanes),
-		fmt.Sprintf("  acc[i][j]  %-8s %d accumulators: row i < %d, columns 4j..4j+3 (j < %d) of C", vspan(accs), k.mr*k.vectors, k.mr, k.vectors),
+		sets,
 		fmt.Sprintf("  bv[j]      %-8s row p of B, B(p, 4j..4j+3)", vspan(p.bv)),
-		fmt.Sprintf("  av[r]      %-8s rsA == 1 path: column p of A, A(4r..4r+3, p), one load, used by element", vspan(p.av)),
+		fmt.Sprintf("  av[r]      %-8s rsA == 1 path: column p of A, A(4r..4r+3, p), used by element", vspan(p.av)),
 		fmt.Sprintf("  bc[%d]      %-8s strided path: A(i, p) broadcast by LD1R, rotating", len(p.bc), vspan(p.bc)),
 		fmt.Sprintf("  alpha      %-8s epilogue: lane 0", p.alpha),
 		fmt.Sprintf("  beta       %-8s epilogue: lane 0", p.beta),
@@ -133,11 +162,17 @@ func (p sgemmPlan) table(k sgemmKernel) []string {
 		fmt.Sprintf("  cols       %-8s epilogue: nr", p.cols),
 		fmt.Sprintf("  betaBits   %-8s epilogue: beta's bits << 1, zero for beta = ±0", p.betaBits),
 		fmt.Sprintf("  cPtr       %-8s epilogue: walks along a row of C in the column-tail path", p.cPtr),
-		fmt.Sprintf("Per step of k, rsA == 1 (packed A, or Aᵀ in place): one %d-float load of A, one %d-float", k.mr, k.nr()),
+		fmt.Sprintf("Per step of k, rsA == 1 (packed A, or Aᵀ in place): %s, one %d-float", aLoad, k.nr()),
 		fmt.Sprintf("load of B, %d FMLA by element. Any other rsA: %d LD1R broadcasts, one load of B, %d FMLA.", k.mr*k.vectors, k.mr, k.mr*k.vectors),
 		"LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed",
 		"path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.",
 	}
+	if k.sets > 1 {
+		lines = append(lines,
+			fmt.Sprintf("%d steps of k per iteration, one per set, so that %d FMLA chains hide the FMLA latency", k.sets, k.sets*k.mr*k.vectors),
+			fmt.Sprintf("on 4 vector pipes; k mod %d steps go to set 0, and FADDs sum the sets before the store.", k.sets))
+	}
+	return lines
 }
 
 func (k sgemmKernel) doc() []string {
@@ -145,8 +180,8 @@ func (k sgemmKernel) doc() []string {
 		fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, k.nr()),
 		"C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],",
 		"B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).",
-		"beta == ±0 means C is not read. Rows of A past mr and columns of B past nr are read",
-		"(the driver pads edge panels); columns of C past nr are neither read nor written.",
+		fmt.Sprintf("beta == ±0 means C is not read. Rows of A past mr (up to %d) and columns of B past nr", k.mr),
+		"are read (the driver pads edge panels); columns of C past nr are neither read nor written.",
 		"rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it",
 		"by element; any other rsA broadcasts each A(i, p) with LD1R.",
 		"It has the micro-kernel contract documented at generic.SgemmTile2x4.",
@@ -181,9 +216,11 @@ func (k sgemmKernel) generate() *Func {
 	f.MOVD(f.Arg("rsB"), p.rsB)
 	f.LSL(2, p.csA)
 	f.LSL(2, p.rsB)
-	for _, row := range p.acc {
-		for _, a := range row {
-			f.VZero(a)
+	for _, set := range p.acc {
+		for _, row := range set {
+			for _, a := range row {
+				f.VZero(a)
+			}
 		}
 	}
 	f.Comment("k = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.")
@@ -192,17 +229,16 @@ func (k sgemmKernel) generate() *Func {
 	f.BNE("strided")
 
 	f.Comment("", "rsA == 1: one rank-1 update of the tile per step of k, A used by element.")
-	f.Label("packed")
-	f.VLD1P(p.aRow[0], p.csA, p.av...)
-	f.VLD1P(p.bPtr, p.rsB, p.bv...)
-	for i, row := range p.acc {
-		for j, a := range row {
-			f.FMLAElem(a, p.bv[j], p.av[i/lanes], i%lanes)
+	k.loops(f, p, "packed", func(set int) {
+		k.loadAColumn(f, p)
+		f.VLD1P(p.bPtr, p.rsB, p.bv...)
+		for i, row := range p.acc[set] {
+			for j, a := range row {
+				f.FMLAElem(a, p.bv[j], p.av[i/lanes], i%lanes)
+			}
 		}
-	}
-	f.SUBS(1, p.kLeft)
-	f.BNE("packed")
-	f.B("epilogue")
+	})
+	f.B("sum")
 
 	f.Comment("", "Any other rsA: row pointers, A(i, p) broadcast by LD1R.")
 	f.Label("strided")
@@ -210,22 +246,36 @@ func (k sgemmKernel) generate() *Func {
 	for i := 1; i < k.mr; i++ {
 		f.ADD(p.rsA, p.aRow[i-1], p.aRow[i])
 	}
-	f.Label("stridedLoop")
-	f.VLD1P(p.bPtr, p.rsB, p.bv...)
-	for i, row := range p.acc {
-		t := p.bc[i%len(p.bc)]
-		f.VLD1RP(p.aRow[i], p.csA, t)
-		for j, a := range row {
-			f.VFMLA(a, p.bv[j], t)
+	k.loops(f, p, "stridedLoop", func(set int) {
+		f.VLD1P(p.bPtr, p.rsB, p.bv...)
+		for i, row := range p.acc[set] {
+			t := p.bc[i%len(p.bc)]
+			f.VLD1RP(p.aRow[i], p.csA, t)
+			for j, a := range row {
+				f.VFMLA(a, p.bv[j], t)
+			}
+		}
+	})
+
+	f.Label("sum")
+	if k.sets > 1 {
+		f.Comment("The sets' sum, pairwise, into set 0.")
+		for step := 1; step < k.sets; step *= 2 {
+			for s := 0; s+step < k.sets; s += 2 * step {
+				for i, row := range p.acc[s] {
+					for j, a := range row {
+						f.FADD(a, a, p.acc[s+step][i][j])
+					}
+				}
+			}
 		}
 	}
-	f.SUBS(1, p.kLeft)
-	f.BNE("stridedLoop")
 
+	acc := p.acc[0]
 	f.Comment("", "Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.")
 	f.Label("epilogue")
 	f.FMOVSArg(f.Arg("alpha"), p.alpha)
-	for _, row := range p.acc {
+	for _, row := range acc {
 		for _, a := range row {
 			f.FMULElem(a, a, p.alpha, 0)
 		}
@@ -242,7 +292,7 @@ func (k sgemmKernel) generate() *Func {
 	f.CMP(k.nr(), p.cols)
 	f.BNE("tail")
 
-	st := tileStore{f: f, acc: p.acc, cRow: p.cRow, ldc: p.ldc, rowsLeft: p.rowsLeft, cols: p.cols, cPtr: p.cPtr, cv: p.cv, beta: p.beta}
+	st := tileStore{f: f, acc: acc, cRow: p.cRow, ldc: p.ldc, rowsLeft: p.rowsLeft, cols: p.cols, cPtr: p.cPtr, cv: p.cv, beta: p.beta}
 	f.CBZW(p.betaBits, "fullOverwrite")
 	st.emit("fullBeta", false, true)
 	f.Label("fullOverwrite")
@@ -258,4 +308,49 @@ func (k sgemmKernel) generate() *Func {
 	f.Label("done")
 	f.RET()
 	return f
+}
+
+// loadAColumn loads A(0..mr-1, p) into av and advances aRow[0] by csA: whole q registers,
+// and the last two rows into a d register when mr%4 == 2, reading exactly mr floats.
+func (k sgemmKernel) loadAColumn(f *Func, p sgemmPlan) {
+	q := k.mr / lanes
+	if k.mr%lanes == 0 {
+		f.VLD1P(p.aRow[0], p.csA, p.av...)
+		return
+	}
+	if q == 0 {
+		f.VLD1P2S(p.aRow[0], p.csA, p.av[0])
+		return
+	}
+	f.FMOVDLoadOff(16*q, p.aRow[0], p.av[q])
+	f.VLD1P(p.aRow[0], p.csA, p.av[:q]...)
+}
+
+// loops emits the k loops of one path at label name: with one set, a step per iteration;
+// with more, sets steps per iteration (step s into set s) while at least sets are left,
+// then the k mod sets steps left into set 0. kLeft ≥ 1 on entry; both end at label sum.
+func (k sgemmKernel) loops(f *Func, p sgemmPlan, name string, step func(set int)) {
+	if k.sets == 1 {
+		f.Label(name)
+		step(0)
+		f.SUBS(1, p.kLeft)
+		f.BNE(name)
+		return
+	}
+	f.Comment(fmt.Sprintf("kLeft counts down from k-%d: the main loop runs while it is ≥ 0.", k.sets))
+	f.SUBS(k.sets, p.kLeft)
+	f.BLT(name + "Rest")
+	f.Label(name)
+	for s := range k.sets {
+		step(s)
+	}
+	f.SUBS(k.sets, p.kLeft)
+	f.BGE(name)
+	f.Label(name + "Rest")
+	f.ADDSConst(k.sets, p.kLeft)
+	f.BEQ("sum")
+	f.Label(name + "One")
+	step(0)
+	f.SUBS(1, p.kLeft)
+	f.BNE(name + "One")
 }
