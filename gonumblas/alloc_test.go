@@ -23,6 +23,7 @@ func TestNoAllocations(t *testing.T) {
 		{"Sgemm", func() { Implementation{}.Sgemm(blas.Trans, blas.NoTrans, m, m, n, 1.5, a, m, a, m, 0.5, c, m) }},
 		{"Sgemv", func() { Implementation{}.Sgemv(blas.NoTrans, m, n, 1.5, a, n, x, 2, 0.5, y, 3) }},
 		{"Sgemv reversed", func() { Implementation{}.Sgemv(blas.Trans, m, n, 1.5, a, n, x, -2, 0.5, y, -3) }},
+		{"Sgemv one output, strided", func() { Implementation{}.Sgemv(blas.Trans, m, 1, 1.5, a, n, x, 2, 0.5, y, 1) }},
 		{"Sdot", func() { Implementation{}.Sdot(len(long), long, 1, long, 1) }},
 	} {
 		call.f() // warm the pools

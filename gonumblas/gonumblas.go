@@ -72,8 +72,20 @@ func (im Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32
 	if (alpha == 0 || k == 0) && beta == 1 {
 		return
 	}
-	if m*n*k < sgemmMinMulAdds {
+	if int64(m)*int64(n)*int64(k) < sgemmMinMulAdds {
 		im.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m == 1 && n == 1 {
+		// One output: the dot product of op(A)'s row and op(B)'s column.
+		strideA, strideB := 1, ldb
+		if transA {
+			strideA = lda
+		}
+		if transB {
+			strideB = 1
+		}
+		dotProduct(k, alpha, a, strideA, b, strideB, beta, c)
 		return
 	}
 	kernels.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -128,7 +140,7 @@ func (im Implementation) Sgemv(tA blas.Transpose, m, n int, alpha float32,
 	if incX != 1 || incY != 1 {
 		minElements = sgemvMinElementsStrided
 	}
-	if m*n < minElements {
+	if int64(m)*int64(n) < minElements {
 		// y cut to the elements it holds: gonum's transposed Sgemv with beta == 0
 		// clears all of a unit-stride y, past its n elements.
 		im.Implementation.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y[:(lenY-1)*abs(incY)+1], incY)
@@ -150,14 +162,39 @@ func (im Implementation) Sgemv(tA blas.Transpose, m, n int, alpha float32,
 			gatherReversed(out, y, -incY)
 		}
 	}
-	if trans {
+	switch {
+	case trans && n == 1:
+		dotProduct(m, alpha, a, lda, x, incX, beta, out) // column 0 of A · x
+	case trans:
 		kernels.Sgemm(true, false, n, 1, m, alpha, a, lda, x, incX, beta, out, incOut)
-	} else {
+	case m == 1:
+		dotProduct(n, alpha, a, 1, x, incX, beta, out) // row 0 of A · x
+	default:
 		kernels.Sgemm(false, false, m, 1, n, alpha, a, lda, x, incX, beta, out, incOut)
 	}
 	if incY < 0 {
 		scatterReversed(y, -incY, out)
 	}
+}
+
+// dotProduct sets c[0] = alpha·Σ u[p·strideU]·v[p·strideV] + beta·c[0], p < k, on
+// kernels' dot kernel: one vector as op(A), which kernels.Sgemm gathers when strided,
+// the other as a contiguous transposed B, gathered here when both are strided. Passed
+// to kernels.Sgemm as they come (a 1×1 product with an untransposed B), such products
+// take its axpy path, one column wide: 1×65536 Sgemv 668 µs against gonum's 27 µs.
+func dotProduct(k int, alpha float32, u []float32, strideU int, v []float32, strideV int, beta float32, c []float32) {
+	if strideV != 1 {
+		u, strideU, v, strideV = v, strideV, u, strideU
+	}
+	if strideV != 1 {
+		scratch := getScratch(k)
+		defer putScratch(scratch)
+		for p := range *scratch {
+			(*scratch)[p] = v[p*strideV]
+		}
+		v = *scratch
+	}
+	kernels.Sgemm(true, true, 1, 1, k, alpha, u, strideU, v, k, beta, c, 1)
 }
 
 // isTrans reports whether t transposes, and panics as gonum does on a value that is

@@ -222,8 +222,12 @@ func TestPanicValuesAreGonums(t *testing.T) {
 		call func(blas.Float32)
 	}{
 		{badTranspose, func(im blas.Float32) { im.Sgemm('X', blas.NoTrans, 1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) }},
-		{shortA, func(im blas.Float32) { im.Sgemm(blas.NoTrans, blas.NoTrans, 3, 1, 0, 1, nil, 1, nil, 1, 0, make([]float32, 3), 1) }},
-		{zeroIncY, func(im blas.Float32) { im.Sgemv(blas.NoTrans, 1, 1, 1, []float32{1}, 1, []float32{1}, 1, 0, []float32{1}, 0) }},
+		{shortA, func(im blas.Float32) {
+			im.Sgemm(blas.NoTrans, blas.NoTrans, 3, 1, 0, 1, nil, 1, nil, 1, 0, make([]float32, 3), 1)
+		}},
+		{zeroIncY, func(im blas.Float32) {
+			im.Sgemv(blas.NoTrans, 1, 1, 1, []float32{1}, 1, []float32{1}, 1, 0, []float32{1}, 0)
+		}},
 		{shortY, func(im blas.Float32) { im.Sdot(sdotMinN, make([]float32, sdotMinN), 1, nil, 1) }},
 	} {
 		for _, im := range []blas.Float32{gonum.Implementation{}, Implementation{}} {

@@ -36,10 +36,10 @@ var guardNaN = math.Float32frombits(0x7fc0dead)
 func forEachMode(t *testing.T, f func(t *testing.T)) {
 	t.Run("tuned", f)
 	t.Run("simdnn-always", func(t *testing.T) {
-		saved := [...]int{sgemmMinMulAdds, sgemvMinElements, sgemvMinElementsStrided, sdotMinN}
+		savedGemm, savedGemv, savedGemvStrided, savedDot := sgemmMinMulAdds, sgemvMinElements, sgemvMinElementsStrided, sdotMinN
 		sgemmMinMulAdds, sgemvMinElements, sgemvMinElementsStrided, sdotMinN = 0, 0, 0, 0
 		defer func() {
-			sgemmMinMulAdds, sgemvMinElements, sgemvMinElementsStrided, sdotMinN = saved[0], saved[1], saved[2], saved[3]
+			sgemmMinMulAdds, sgemvMinElements, sgemvMinElementsStrided, sdotMinN = savedGemm, savedGemv, savedGemvStrided, savedDot
 		}()
 		f(t)
 	})

@@ -18,8 +18,8 @@ package gonumblas
 // They are variables so that the tests can set them to zero and run the simdnn path on
 // every size.
 var (
-	sgemmMinMulAdds         = 1024
-	sgemvMinElements        = 3072
-	sgemvMinElementsStrided = 512
-	sdotMinN                = 8192
+	sgemmMinMulAdds         int64 = 1024
+	sgemvMinElements        int64 = 3072
+	sgemvMinElementsStrided int64 = 512
+	sdotMinN                      = 8192
 )
