@@ -5,10 +5,11 @@ FUZZTIME ?= 30s
 QEMU    ?= qemu-aarch64-static
 FUZZ_TARGETS = $(shell grep -ho '^func Fuzz\w*' kernels/*_test.go | cut -d' ' -f2)
 
-.PHONY: test vet unit isas threads race purego generators generate check-generate fuzz arm64 arm64-fuzz bench bench-full
+.PHONY: test vet unit isas threads race purego generators generate check-generate fuzz arm64 arm64-fuzz bench platforms bench-full
 
-## test: everything CI checks on this machine: vet, every ISA, race, purego, fresh generated code.
-test: vet unit isas threads race purego generators check-generate
+## test: everything CI checks on this machine: vet, every ISA, race, purego, fresh generated code,
+## and that every platform users build for compiles.
+test: vet unit isas threads race purego generators check-generate platforms
 
 vet:
 	$(GO) vet ./...
@@ -16,6 +17,17 @@ vet:
 	GOARCH=arm64 $(GO) vet ./...
 	GOARCH=arm64 $(GO) vet -tags purego ./...
 	GOARCH=386 $(GO) vet ./...
+
+# Every platform users build for: vet and the test binaries, with and without purego.
+# Only linux/amd64 and linux/arm64 (under qemu) run here; the others must at least build.
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+platforms:
+	@out=$$(mktemp -d); trap 'rm -rf $$out' EXIT; \
+	for p in $(PLATFORMS); do for tags in "" purego; do \
+		echo "GOOS/GOARCH=$$p $${tags:+-tags $$tags}"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet $${tags:+-tags $$tags} ./... && \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) test -c -o $$out/ $${tags:+-tags $$tags} ./... >/dev/null || exit 1; \
+	done; done
 
 # The unit tests run every ISA this CPU has in one process (forEachISA)...
 unit:
