@@ -1,7 +1,8 @@
 // Command asm generates simdnn's amd64 assembly with Avo: the SGEMM micro-kernels of
 // every ISA from one parameterised generator (sgemm.go), the indirect convolution
 // kernels on the same tiles (conv.go) and the level-1 kernels of the GEMV path and the
-// layers (vector.go), with their Go declarations.
+// layers (vector.go), the activations' vectorised passes (activation.go), with their Go
+// declarations.
 //
 // It is its own module so that users of simdnn never download Avo. Run `go generate` here
 // (or `make generate` at the root); CI fails when the committed output differs.
@@ -26,6 +27,9 @@ func main() {
 	}
 	for _, v := range vectorFamilies {
 		v.generate()
+	}
+	for _, a := range activationFamilies {
+		a.generate()
 	}
 	Generate()
 }

@@ -66,12 +66,14 @@ func Swish(dst, src []float32) {
 	}
 }
 
-// GELU is Keras's default, exact form (approximate=False): x·Φ(x) = x/2·(1 + erf(x/√2)).
+// GELU is Keras's default, exact form (approximate=False): x·Φ(x) = x/2·(1 + erf(x/√2)),
+// computed as x/2·erfc(−x/√2), which keeps its relative precision where 1 + erf cancels
+// (x below about −5; at −8 it is all error).
 func GELU(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, x := range src {
 		v := float64(x)
-		dst[i] = float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
+		dst[i] = float32(0.5 * v * math.Erfc(-v/math.Sqrt2))
 	}
 }
 

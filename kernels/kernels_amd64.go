@@ -23,7 +23,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		axpy4:    axpy4AVX2,
 		biasAct:  biasActAVX2,
 		copy2D:   copy2DAVX2,
-		activate: genericActivations,
+		activate: avx2Activations,
 	},
 	dispatch.AVX512: {
 		kernel: gemmAsm("sgemm12x32AVX512", 12, 32, sgemm12x32AVX512, packRows12AVX512),
@@ -42,7 +42,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		axpy4:    axpy4AVX512,
 		biasAct:  biasActAVX512,
 		copy2D:   copy2DAVX512,
-		activate: genericActivations,
+		activate: avx512Activations,
 	},
 }
 

@@ -5761,3 +5761,3193 @@ scopy2DAVX512_next:
 	JNZ  scopy2DAVX512_row
 	VZEROUPPER
 	RET
+
+// func sreluAVX2(n int, dst *float32, src *float32)
+// Requires: AVX
+TEXT ·sreluAVX2(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+sreluAVX2_block:
+	CMPQ    AX, $0x00000020
+	JLT     sreluAVX2_vectors
+	VMOVUPS (DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, CX
+	SUBQ    $0x00000020, AX
+	JMP     sreluAVX2_block
+
+sreluAVX2_vectors:
+	CMPQ    AX, $0x00000008
+	JLT     sreluAVX2_tail
+	VMOVUPS (DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000008, AX
+	JMP     sreluAVX2_vectors
+
+sreluAVX2_tail:
+	TESTQ      AX, AX
+	JZ         sreluAVX2_done
+	LEAQ       sgemmTailMask<>+0(SB), BX
+	MOVQ       $0x00000008, SI
+	SUBQ       AX, SI
+	VMOVDQU    (BX)(SI*4), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VXORPS     Y2, Y2, Y2
+	VMAXPS     Y1, Y2, Y1
+	VMASKMOVPS Y1, Y0, (CX)
+
+sreluAVX2_done:
+	VZEROUPPER
+	RET
+
+// func srelu6AVX2(n int, dst *float32, src *float32)
+// Requires: AVX
+TEXT ·srelu6AVX2(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+srelu6AVX2_block:
+	CMPQ    AX, $0x00000020
+	JLT     srelu6AVX2_vectors
+	VMOVUPS (DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS actConst40c00000<>+0(SB), Y1
+	VMINPS  Y0, Y1, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS actConst40c00000<>+0(SB), Y1
+	VMINPS  Y0, Y1, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS actConst40c00000<>+0(SB), Y1
+	VMINPS  Y0, Y1, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS actConst40c00000<>+0(SB), Y1
+	VMINPS  Y0, Y1, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, CX
+	SUBQ    $0x00000020, AX
+	JMP     srelu6AVX2_block
+
+srelu6AVX2_vectors:
+	CMPQ    AX, $0x00000008
+	JLT     srelu6AVX2_tail
+	VMOVUPS (DX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VMOVUPS actConst40c00000<>+0(SB), Y1
+	VMINPS  Y0, Y1, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000008, AX
+	JMP     srelu6AVX2_vectors
+
+srelu6AVX2_tail:
+	TESTQ      AX, AX
+	JZ         srelu6AVX2_done
+	LEAQ       sgemmTailMask<>+0(SB), BX
+	MOVQ       $0x00000008, SI
+	SUBQ       AX, SI
+	VMOVDQU    (BX)(SI*4), Y0
+	VMASKMOVPS (DX), Y0, Y1
+	VXORPS     Y2, Y2, Y2
+	VMAXPS     Y1, Y2, Y1
+	VMOVUPS    actConst40c00000<>+0(SB), Y2
+	VMINPS     Y1, Y2, Y1
+	VMASKMOVPS Y1, Y0, (CX)
+
+srelu6AVX2_done:
+	VZEROUPPER
+	RET
+
+DATA actConst40c00000<>+0(SB)/4, $0x40c00000
+DATA actConst40c00000<>+4(SB)/4, $0x40c00000
+DATA actConst40c00000<>+8(SB)/4, $0x40c00000
+DATA actConst40c00000<>+12(SB)/4, $0x40c00000
+DATA actConst40c00000<>+16(SB)/4, $0x40c00000
+DATA actConst40c00000<>+20(SB)/4, $0x40c00000
+DATA actConst40c00000<>+24(SB)/4, $0x40c00000
+DATA actConst40c00000<>+28(SB)/4, $0x40c00000
+DATA actConst40c00000<>+32(SB)/4, $0x40c00000
+DATA actConst40c00000<>+36(SB)/4, $0x40c00000
+DATA actConst40c00000<>+40(SB)/4, $0x40c00000
+DATA actConst40c00000<>+44(SB)/4, $0x40c00000
+DATA actConst40c00000<>+48(SB)/4, $0x40c00000
+DATA actConst40c00000<>+52(SB)/4, $0x40c00000
+DATA actConst40c00000<>+56(SB)/4, $0x40c00000
+DATA actConst40c00000<>+60(SB)/4, $0x40c00000
+GLOBL actConst40c00000<>(SB), RODATA|NOPTR, $64
+
+// func sleakyReLUAVX2(n int, alpha float32, dst *float32, src *float32)
+// Requires: AVX
+TEXT ·sleakyReLUAVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         dst+16(FP), CX
+	MOVQ         src+24(FP), DX
+	VBROADCASTSS alpha+8(FP), Y0
+
+sleakyReLUAVX2_block:
+	CMPQ    AX, $0x00000020
+	JLT     sleakyReLUAVX2_vectors
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y1, Y2
+	VMAXPS  Y1, Y2, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VMULPS  Y0, Y1, Y2
+	VMAXPS  Y1, Y2, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VMULPS  Y0, Y1, Y2
+	VMAXPS  Y1, Y2, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VMULPS  Y0, Y1, Y2
+	VMAXPS  Y1, Y2, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, CX
+	SUBQ    $0x00000020, AX
+	JMP     sleakyReLUAVX2_block
+
+sleakyReLUAVX2_vectors:
+	CMPQ    AX, $0x00000008
+	JLT     sleakyReLUAVX2_tail
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y1, Y2
+	VMAXPS  Y1, Y2, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000008, AX
+	JMP     sleakyReLUAVX2_vectors
+
+sleakyReLUAVX2_tail:
+	TESTQ      AX, AX
+	JZ         sleakyReLUAVX2_done
+	LEAQ       sgemmTailMask<>+0(SB), BX
+	MOVQ       $0x00000008, SI
+	SUBQ       AX, SI
+	VMOVDQU    (BX)(SI*4), Y1
+	VMASKMOVPS (DX), Y1, Y2
+	VMULPS     Y0, Y2, Y0
+	VMAXPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y1, (CX)
+
+sleakyReLUAVX2_done:
+	VZEROUPPER
+	RET
+
+// func ssigmoidAVX2(n int, dst *float32, src *float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·ssigmoidAVX2(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+ssigmoidAVX2_block:
+	CMPQ         AX, $0x00000010
+	JLT          ssigmoidAVX2_vectors
+	VMOVUPS      (DX), Y0
+	VORPS        actConst80000000<>+0(SB), Y0, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y2
+	VDIVPS       Y2, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VBLENDVPS    Y0, Y1, Y2, Y0
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      32(DX), Y0
+	VORPS        actConst80000000<>+0(SB), Y0, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y2
+	VDIVPS       Y2, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VBLENDVPS    Y0, Y1, Y2, Y0
+	VMOVUPS      Y0, 32(CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          ssigmoidAVX2_block
+
+ssigmoidAVX2_vectors:
+	CMPQ         AX, $0x00000008
+	JLT          ssigmoidAVX2_tail
+	VMOVUPS      (DX), Y0
+	VORPS        actConst80000000<>+0(SB), Y0, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y2
+	VDIVPS       Y2, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VBLENDVPS    Y0, Y1, Y2, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000008, AX
+	JMP          ssigmoidAVX2_vectors
+
+ssigmoidAVX2_tail:
+	TESTQ        AX, AX
+	JZ           ssigmoidAVX2_done
+	LEAQ         sgemmTailMask<>+0(SB), BX
+	MOVQ         $0x00000008, SI
+	SUBQ         AX, SI
+	VMOVDQU      (BX)(SI*4), Y0
+	VMASKMOVPS   (DX), Y0, Y1
+	VORPS        actConst80000000<>+0(SB), Y1, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS actConst3f317218<>+0(SB), Y3, Y2
+	VFNMADD231PS actConstb102e308<>+0(SB), Y3, Y2
+	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3c088889<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y4
+	VADDPS       actConst3f800000<>+0(SB), Y4, Y2
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       actConst3f800000<>+0(SB), Y2, Y3
+	VDIVPS       Y3, Y2, Y2
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VBLENDVPS    Y1, Y2, Y3, Y1
+	VMASKMOVPS   Y1, Y0, (CX)
+
+ssigmoidAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA actConst80000000<>+0(SB)/4, $0x80000000
+DATA actConst80000000<>+4(SB)/4, $0x80000000
+DATA actConst80000000<>+8(SB)/4, $0x80000000
+DATA actConst80000000<>+12(SB)/4, $0x80000000
+DATA actConst80000000<>+16(SB)/4, $0x80000000
+DATA actConst80000000<>+20(SB)/4, $0x80000000
+DATA actConst80000000<>+24(SB)/4, $0x80000000
+DATA actConst80000000<>+28(SB)/4, $0x80000000
+DATA actConst80000000<>+32(SB)/4, $0x80000000
+DATA actConst80000000<>+36(SB)/4, $0x80000000
+DATA actConst80000000<>+40(SB)/4, $0x80000000
+DATA actConst80000000<>+44(SB)/4, $0x80000000
+DATA actConst80000000<>+48(SB)/4, $0x80000000
+DATA actConst80000000<>+52(SB)/4, $0x80000000
+DATA actConst80000000<>+56(SB)/4, $0x80000000
+DATA actConst80000000<>+60(SB)/4, $0x80000000
+GLOBL actConst80000000<>(SB), RODATA|NOPTR, $64
+
+DATA actConstc2dc0000<>+0(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+4(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+8(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+12(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+16(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+20(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+24(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+28(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+32(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+36(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+40(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+44(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+48(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+52(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+56(SB)/4, $0xc2dc0000
+DATA actConstc2dc0000<>+60(SB)/4, $0xc2dc0000
+GLOBL actConstc2dc0000<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3fb8aa3b<>+0(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+4(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+8(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+12(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+16(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+20(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+24(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+28(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+32(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+36(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+40(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+44(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+48(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+52(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+56(SB)/4, $0x3fb8aa3b
+DATA actConst3fb8aa3b<>+60(SB)/4, $0x3fb8aa3b
+GLOBL actConst3fb8aa3b<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3f317218<>+0(SB)/4, $0x3f317218
+DATA actConst3f317218<>+4(SB)/4, $0x3f317218
+DATA actConst3f317218<>+8(SB)/4, $0x3f317218
+DATA actConst3f317218<>+12(SB)/4, $0x3f317218
+DATA actConst3f317218<>+16(SB)/4, $0x3f317218
+DATA actConst3f317218<>+20(SB)/4, $0x3f317218
+DATA actConst3f317218<>+24(SB)/4, $0x3f317218
+DATA actConst3f317218<>+28(SB)/4, $0x3f317218
+DATA actConst3f317218<>+32(SB)/4, $0x3f317218
+DATA actConst3f317218<>+36(SB)/4, $0x3f317218
+DATA actConst3f317218<>+40(SB)/4, $0x3f317218
+DATA actConst3f317218<>+44(SB)/4, $0x3f317218
+DATA actConst3f317218<>+48(SB)/4, $0x3f317218
+DATA actConst3f317218<>+52(SB)/4, $0x3f317218
+DATA actConst3f317218<>+56(SB)/4, $0x3f317218
+DATA actConst3f317218<>+60(SB)/4, $0x3f317218
+GLOBL actConst3f317218<>(SB), RODATA|NOPTR, $64
+
+DATA actConstb102e308<>+0(SB)/4, $0xb102e308
+DATA actConstb102e308<>+4(SB)/4, $0xb102e308
+DATA actConstb102e308<>+8(SB)/4, $0xb102e308
+DATA actConstb102e308<>+12(SB)/4, $0xb102e308
+DATA actConstb102e308<>+16(SB)/4, $0xb102e308
+DATA actConstb102e308<>+20(SB)/4, $0xb102e308
+DATA actConstb102e308<>+24(SB)/4, $0xb102e308
+DATA actConstb102e308<>+28(SB)/4, $0xb102e308
+DATA actConstb102e308<>+32(SB)/4, $0xb102e308
+DATA actConstb102e308<>+36(SB)/4, $0xb102e308
+DATA actConstb102e308<>+40(SB)/4, $0xb102e308
+DATA actConstb102e308<>+44(SB)/4, $0xb102e308
+DATA actConstb102e308<>+48(SB)/4, $0xb102e308
+DATA actConstb102e308<>+52(SB)/4, $0xb102e308
+DATA actConstb102e308<>+56(SB)/4, $0xb102e308
+DATA actConstb102e308<>+60(SB)/4, $0xb102e308
+GLOBL actConstb102e308<>(SB), RODATA|NOPTR, $64
+
+DATA actConst39500d01<>+0(SB)/4, $0x39500d01
+DATA actConst39500d01<>+4(SB)/4, $0x39500d01
+DATA actConst39500d01<>+8(SB)/4, $0x39500d01
+DATA actConst39500d01<>+12(SB)/4, $0x39500d01
+DATA actConst39500d01<>+16(SB)/4, $0x39500d01
+DATA actConst39500d01<>+20(SB)/4, $0x39500d01
+DATA actConst39500d01<>+24(SB)/4, $0x39500d01
+DATA actConst39500d01<>+28(SB)/4, $0x39500d01
+DATA actConst39500d01<>+32(SB)/4, $0x39500d01
+DATA actConst39500d01<>+36(SB)/4, $0x39500d01
+DATA actConst39500d01<>+40(SB)/4, $0x39500d01
+DATA actConst39500d01<>+44(SB)/4, $0x39500d01
+DATA actConst39500d01<>+48(SB)/4, $0x39500d01
+DATA actConst39500d01<>+52(SB)/4, $0x39500d01
+DATA actConst39500d01<>+56(SB)/4, $0x39500d01
+DATA actConst39500d01<>+60(SB)/4, $0x39500d01
+GLOBL actConst39500d01<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3ab60b61<>+0(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+4(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+8(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+12(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+16(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+20(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+24(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+28(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+32(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+36(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+40(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+44(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+48(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+52(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+56(SB)/4, $0x3ab60b61
+DATA actConst3ab60b61<>+60(SB)/4, $0x3ab60b61
+GLOBL actConst3ab60b61<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3c088889<>+0(SB)/4, $0x3c088889
+DATA actConst3c088889<>+4(SB)/4, $0x3c088889
+DATA actConst3c088889<>+8(SB)/4, $0x3c088889
+DATA actConst3c088889<>+12(SB)/4, $0x3c088889
+DATA actConst3c088889<>+16(SB)/4, $0x3c088889
+DATA actConst3c088889<>+20(SB)/4, $0x3c088889
+DATA actConst3c088889<>+24(SB)/4, $0x3c088889
+DATA actConst3c088889<>+28(SB)/4, $0x3c088889
+DATA actConst3c088889<>+32(SB)/4, $0x3c088889
+DATA actConst3c088889<>+36(SB)/4, $0x3c088889
+DATA actConst3c088889<>+40(SB)/4, $0x3c088889
+DATA actConst3c088889<>+44(SB)/4, $0x3c088889
+DATA actConst3c088889<>+48(SB)/4, $0x3c088889
+DATA actConst3c088889<>+52(SB)/4, $0x3c088889
+DATA actConst3c088889<>+56(SB)/4, $0x3c088889
+DATA actConst3c088889<>+60(SB)/4, $0x3c088889
+GLOBL actConst3c088889<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3d2aaaab<>+0(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+4(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+8(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+12(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+16(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+20(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+24(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+28(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+32(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+36(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+40(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+44(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+48(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+52(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+56(SB)/4, $0x3d2aaaab
+DATA actConst3d2aaaab<>+60(SB)/4, $0x3d2aaaab
+GLOBL actConst3d2aaaab<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3e2aaaab<>+0(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+4(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+8(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+12(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+16(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+20(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+24(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+28(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+32(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+36(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+40(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+44(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+48(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+52(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+56(SB)/4, $0x3e2aaaab
+DATA actConst3e2aaaab<>+60(SB)/4, $0x3e2aaaab
+GLOBL actConst3e2aaaab<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3f000000<>+0(SB)/4, $0x3f000000
+DATA actConst3f000000<>+4(SB)/4, $0x3f000000
+DATA actConst3f000000<>+8(SB)/4, $0x3f000000
+DATA actConst3f000000<>+12(SB)/4, $0x3f000000
+DATA actConst3f000000<>+16(SB)/4, $0x3f000000
+DATA actConst3f000000<>+20(SB)/4, $0x3f000000
+DATA actConst3f000000<>+24(SB)/4, $0x3f000000
+DATA actConst3f000000<>+28(SB)/4, $0x3f000000
+DATA actConst3f000000<>+32(SB)/4, $0x3f000000
+DATA actConst3f000000<>+36(SB)/4, $0x3f000000
+DATA actConst3f000000<>+40(SB)/4, $0x3f000000
+DATA actConst3f000000<>+44(SB)/4, $0x3f000000
+DATA actConst3f000000<>+48(SB)/4, $0x3f000000
+DATA actConst3f000000<>+52(SB)/4, $0x3f000000
+DATA actConst3f000000<>+56(SB)/4, $0x3f000000
+DATA actConst3f000000<>+60(SB)/4, $0x3f000000
+GLOBL actConst3f000000<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3f800000<>+0(SB)/4, $0x3f800000
+DATA actConst3f800000<>+4(SB)/4, $0x3f800000
+DATA actConst3f800000<>+8(SB)/4, $0x3f800000
+DATA actConst3f800000<>+12(SB)/4, $0x3f800000
+DATA actConst3f800000<>+16(SB)/4, $0x3f800000
+DATA actConst3f800000<>+20(SB)/4, $0x3f800000
+DATA actConst3f800000<>+24(SB)/4, $0x3f800000
+DATA actConst3f800000<>+28(SB)/4, $0x3f800000
+DATA actConst3f800000<>+32(SB)/4, $0x3f800000
+DATA actConst3f800000<>+36(SB)/4, $0x3f800000
+DATA actConst3f800000<>+40(SB)/4, $0x3f800000
+DATA actConst3f800000<>+44(SB)/4, $0x3f800000
+DATA actConst3f800000<>+48(SB)/4, $0x3f800000
+DATA actConst3f800000<>+52(SB)/4, $0x3f800000
+DATA actConst3f800000<>+56(SB)/4, $0x3f800000
+DATA actConst3f800000<>+60(SB)/4, $0x3f800000
+GLOBL actConst3f800000<>(SB), RODATA|NOPTR, $64
+
+DATA actConst0000007f<>+0(SB)/4, $0x0000007f
+DATA actConst0000007f<>+4(SB)/4, $0x0000007f
+DATA actConst0000007f<>+8(SB)/4, $0x0000007f
+DATA actConst0000007f<>+12(SB)/4, $0x0000007f
+DATA actConst0000007f<>+16(SB)/4, $0x0000007f
+DATA actConst0000007f<>+20(SB)/4, $0x0000007f
+DATA actConst0000007f<>+24(SB)/4, $0x0000007f
+DATA actConst0000007f<>+28(SB)/4, $0x0000007f
+DATA actConst0000007f<>+32(SB)/4, $0x0000007f
+DATA actConst0000007f<>+36(SB)/4, $0x0000007f
+DATA actConst0000007f<>+40(SB)/4, $0x0000007f
+DATA actConst0000007f<>+44(SB)/4, $0x0000007f
+DATA actConst0000007f<>+48(SB)/4, $0x0000007f
+DATA actConst0000007f<>+52(SB)/4, $0x0000007f
+DATA actConst0000007f<>+56(SB)/4, $0x0000007f
+DATA actConst0000007f<>+60(SB)/4, $0x0000007f
+GLOBL actConst0000007f<>(SB), RODATA|NOPTR, $64
+
+// func sswishAVX2(n int, dst *float32, src *float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sswishAVX2(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+sswishAVX2_block:
+	CMPQ         AX, $0x00000010
+	JLT          sswishAVX2_vectors
+	VMOVUPS      (DX), Y0
+	VORPS        actConst80000000<>+0(SB), Y0, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y3
+	VPSUBD       Y3, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y3, Y1, Y3
+	VMULPS       Y4, Y3, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
+	VDIVPS       Y3, Y1, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VMAXPS       Y0, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y1
+	VMULPS       Y0, Y1, Y1
+	VBLENDVPS    Y0, Y3, Y1, Y1
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      32(DX), Y0
+	VORPS        actConst80000000<>+0(SB), Y0, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y3
+	VPSUBD       Y3, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y3, Y1, Y3
+	VMULPS       Y4, Y3, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
+	VDIVPS       Y3, Y1, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VMAXPS       Y0, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y1
+	VMULPS       Y0, Y1, Y1
+	VBLENDVPS    Y0, Y3, Y1, Y1
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, 32(CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          sswishAVX2_block
+
+sswishAVX2_vectors:
+	CMPQ         AX, $0x00000008
+	JLT          sswishAVX2_tail
+	VMOVUPS      (DX), Y0
+	VORPS        actConst80000000<>+0(SB), Y0, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y3
+	VPSUBD       Y3, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y3, Y1, Y3
+	VMULPS       Y4, Y3, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
+	VDIVPS       Y3, Y1, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VMAXPS       Y0, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y4, Y3, Y3
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y1
+	VMULPS       Y0, Y1, Y1
+	VBLENDVPS    Y0, Y3, Y1, Y1
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000008, AX
+	JMP          sswishAVX2_vectors
+
+sswishAVX2_tail:
+	TESTQ        AX, AX
+	JZ           sswishAVX2_done
+	LEAQ         sgemmTailMask<>+0(SB), BX
+	MOVQ         $0x00000008, SI
+	SUBQ         AX, SI
+	VMOVDQU      (BX)(SI*4), Y0
+	VMASKMOVPS   (DX), Y0, Y1
+	VORPS        actConst80000000<>+0(SB), Y1, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS actConst3f317218<>+0(SB), Y3, Y2
+	VFNMADD231PS actConstb102e308<>+0(SB), Y3, Y2
+	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3c088889<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y4
+	VADDPS       actConst3f800000<>+0(SB), Y4, Y2
+	VCVTPS2DQ    Y3, Y5
+	VPSRAD       $0x01, Y5, Y4
+	VPSUBD       Y4, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y4, Y2, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       actConst3f800000<>+0(SB), Y4, Y4
+	VDIVPS       Y4, Y2, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y4
+	VMAXPS       Y1, Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VCVTPS2DQ    Y3, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y5
+	VPSUBD       Y5, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y5, Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y2
+	VMULPS       Y1, Y2, Y2
+	VBLENDVPS    Y1, Y4, Y2, Y2
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y1
+	VMASKMOVPS   Y1, Y0, (CX)
+
+sswishAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA actConstff800000<>+0(SB)/4, $0xff800000
+DATA actConstff800000<>+4(SB)/4, $0xff800000
+DATA actConstff800000<>+8(SB)/4, $0xff800000
+DATA actConstff800000<>+12(SB)/4, $0xff800000
+DATA actConstff800000<>+16(SB)/4, $0xff800000
+DATA actConstff800000<>+20(SB)/4, $0xff800000
+DATA actConstff800000<>+24(SB)/4, $0xff800000
+DATA actConstff800000<>+28(SB)/4, $0xff800000
+DATA actConstff800000<>+32(SB)/4, $0xff800000
+DATA actConstff800000<>+36(SB)/4, $0xff800000
+DATA actConstff800000<>+40(SB)/4, $0xff800000
+DATA actConstff800000<>+44(SB)/4, $0xff800000
+DATA actConstff800000<>+48(SB)/4, $0xff800000
+DATA actConstff800000<>+52(SB)/4, $0xff800000
+DATA actConstff800000<>+56(SB)/4, $0xff800000
+DATA actConstff800000<>+60(SB)/4, $0xff800000
+GLOBL actConstff800000<>(SB), RODATA|NOPTR, $64
+
+// func stanhAVX2(n int, dst *float32, src *float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·stanhAVX2(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+stanhAVX2_block:
+	CMPQ         AX, $0x00000010
+	JLT          stanhAVX2_vectors
+	VMOVUPS      (DX), Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
+	VMULPS       actConstc0000000<>+0(SB), Y1, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VMOVUPS      actConst3f800000<>+0(SB), Y1
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VSUBPS       actConst3f800000<>+0(SB), Y1, Y2
+	VFMADD231PS  Y1, Y3, Y2
+	VADDPS       actConst40000000<>+0(SB), Y2, Y1
+	VDIVPS       Y1, Y2, Y1
+	VANDPS       actConst80000000<>+0(SB), Y0, Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y1, Y1
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      32(DX), Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
+	VMULPS       actConstc0000000<>+0(SB), Y1, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VMOVUPS      actConst3f800000<>+0(SB), Y1
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VSUBPS       actConst3f800000<>+0(SB), Y1, Y2
+	VFMADD231PS  Y1, Y3, Y2
+	VADDPS       actConst40000000<>+0(SB), Y2, Y1
+	VDIVPS       Y1, Y2, Y1
+	VANDPS       actConst80000000<>+0(SB), Y0, Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y1, Y1
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, 32(CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          stanhAVX2_block
+
+stanhAVX2_vectors:
+	CMPQ         AX, $0x00000008
+	JLT          stanhAVX2_tail
+	VMOVUPS      (DX), Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
+	VMULPS       actConstc0000000<>+0(SB), Y1, Y1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y3
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
+	VMULPS       Y1, Y1, Y4
+	VFMADD213PS  Y1, Y4, Y3
+	VMOVUPS      actConst3f800000<>+0(SB), Y1
+	VCVTPS2DQ    Y2, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VSUBPS       actConst3f800000<>+0(SB), Y1, Y2
+	VFMADD231PS  Y1, Y3, Y2
+	VADDPS       actConst40000000<>+0(SB), Y2, Y1
+	VDIVPS       Y1, Y2, Y1
+	VANDPS       actConst80000000<>+0(SB), Y0, Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y1, Y1
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000008, AX
+	JMP          stanhAVX2_vectors
+
+stanhAVX2_tail:
+	TESTQ        AX, AX
+	JZ           stanhAVX2_done
+	LEAQ         sgemmTailMask<>+0(SB), BX
+	MOVQ         $0x00000008, SI
+	SUBQ         AX, SI
+	VMOVDQU      (BX)(SI*4), Y0
+	VMASKMOVPS   (DX), Y0, Y1
+	VANDPS       actConst7fffffff<>+0(SB), Y1, Y2
+	VMULPS       actConstc0000000<>+0(SB), Y2, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS actConst3f317218<>+0(SB), Y3, Y2
+	VFNMADD231PS actConstb102e308<>+0(SB), Y3, Y2
+	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3c088889<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y2, Y4
+	VFMADD213PS  actConst3f000000<>+0(SB), Y2, Y4
+	VMULPS       Y2, Y2, Y5
+	VFMADD213PS  Y2, Y5, Y4
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VCVTPS2DQ    Y3, Y3
+	VPSRAD       $0x01, Y3, Y5
+	VPSUBD       Y5, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y5, Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VSUBPS       actConst3f800000<>+0(SB), Y2, Y3
+	VFMADD231PS  Y2, Y4, Y3
+	VADDPS       actConst40000000<>+0(SB), Y3, Y2
+	VDIVPS       Y2, Y3, Y2
+	VANDPS       actConst80000000<>+0(SB), Y1, Y1
+	VANDPS       actConst7fffffff<>+0(SB), Y2, Y2
+	VORPS        Y1, Y2, Y1
+	VMASKMOVPS   Y1, Y0, (CX)
+
+stanhAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA actConst7fffffff<>+0(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+4(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+8(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+12(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+16(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+20(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+24(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+28(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+32(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+36(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+40(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+44(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+48(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+52(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+56(SB)/4, $0x7fffffff
+DATA actConst7fffffff<>+60(SB)/4, $0x7fffffff
+GLOBL actConst7fffffff<>(SB), RODATA|NOPTR, $64
+
+DATA actConstc0000000<>+0(SB)/4, $0xc0000000
+DATA actConstc0000000<>+4(SB)/4, $0xc0000000
+DATA actConstc0000000<>+8(SB)/4, $0xc0000000
+DATA actConstc0000000<>+12(SB)/4, $0xc0000000
+DATA actConstc0000000<>+16(SB)/4, $0xc0000000
+DATA actConstc0000000<>+20(SB)/4, $0xc0000000
+DATA actConstc0000000<>+24(SB)/4, $0xc0000000
+DATA actConstc0000000<>+28(SB)/4, $0xc0000000
+DATA actConstc0000000<>+32(SB)/4, $0xc0000000
+DATA actConstc0000000<>+36(SB)/4, $0xc0000000
+DATA actConstc0000000<>+40(SB)/4, $0xc0000000
+DATA actConstc0000000<>+44(SB)/4, $0xc0000000
+DATA actConstc0000000<>+48(SB)/4, $0xc0000000
+DATA actConstc0000000<>+52(SB)/4, $0xc0000000
+DATA actConstc0000000<>+56(SB)/4, $0xc0000000
+DATA actConstc0000000<>+60(SB)/4, $0xc0000000
+GLOBL actConstc0000000<>(SB), RODATA|NOPTR, $64
+
+DATA actConst40000000<>+0(SB)/4, $0x40000000
+DATA actConst40000000<>+4(SB)/4, $0x40000000
+DATA actConst40000000<>+8(SB)/4, $0x40000000
+DATA actConst40000000<>+12(SB)/4, $0x40000000
+DATA actConst40000000<>+16(SB)/4, $0x40000000
+DATA actConst40000000<>+20(SB)/4, $0x40000000
+DATA actConst40000000<>+24(SB)/4, $0x40000000
+DATA actConst40000000<>+28(SB)/4, $0x40000000
+DATA actConst40000000<>+32(SB)/4, $0x40000000
+DATA actConst40000000<>+36(SB)/4, $0x40000000
+DATA actConst40000000<>+40(SB)/4, $0x40000000
+DATA actConst40000000<>+44(SB)/4, $0x40000000
+DATA actConst40000000<>+48(SB)/4, $0x40000000
+DATA actConst40000000<>+52(SB)/4, $0x40000000
+DATA actConst40000000<>+56(SB)/4, $0x40000000
+DATA actConst40000000<>+60(SB)/4, $0x40000000
+GLOBL actConst40000000<>(SB), RODATA|NOPTR, $64
+
+// func sgeluAVX2(n int, dst *float32, src *float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sgeluAVX2(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+sgeluAVX2_block:
+	CMPQ         AX, $0x00000010
+	JLT          sgeluAVX2_vectors
+	VMOVUPS      (DX), Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
+	VMOVUPS      actConst41680000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VDIVPS       Y2, Y3, Y2
+	VSUBPS       actConst3f14e5e1<>+0(SB), Y2, Y3
+	VMOVUPS      actConst3c517033<>+0(SB), Y4
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3de4e574<>+0(SB), Y3, Y4
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Y3, Y4
+	VFMADD213PS  actConstbe50837d<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3dabae06<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f12183a<>+0(SB), Y3, Y4
+	VMULPS       Y2, Y4, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVAPS      Y3, Y4
+	VFMSUB231PS  Y1, Y1, Y4
+	VMULPS       actConstbf000000<>+0(SB), Y3, Y3
+	VMULPS       actConstbf000000<>+0(SB), Y4, Y4
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VMAXPS       Y3, Y5, Y3
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y3, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS actConst3f317218<>+0(SB), Y5, Y3
+	VFNMADD231PS actConstb102e308<>+0(SB), Y5, Y3
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3c088889<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f000000<>+0(SB), Y3, Y4
+	VMULPS       Y3, Y3, Y6
+	VFMADD213PS  Y3, Y6, Y4
+	VADDPS       actConst3f800000<>+0(SB), Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       actConstbf000000<>+0(SB), Y1, Y1
+	VMULPS       Y1, Y2, Y1
+	VCVTPS2DQ    Y5, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y3, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y2, Y2
+	VMULPS       Y4, Y2, Y2
+	VFNMADD231PS actConst3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y3, Y0, Y2
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      32(DX), Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
+	VMOVUPS      actConst41680000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VDIVPS       Y2, Y3, Y2
+	VSUBPS       actConst3f14e5e1<>+0(SB), Y2, Y3
+	VMOVUPS      actConst3c517033<>+0(SB), Y4
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3de4e574<>+0(SB), Y3, Y4
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Y3, Y4
+	VFMADD213PS  actConstbe50837d<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3dabae06<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f12183a<>+0(SB), Y3, Y4
+	VMULPS       Y2, Y4, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVAPS      Y3, Y4
+	VFMSUB231PS  Y1, Y1, Y4
+	VMULPS       actConstbf000000<>+0(SB), Y3, Y3
+	VMULPS       actConstbf000000<>+0(SB), Y4, Y4
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VMAXPS       Y3, Y5, Y3
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y3, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS actConst3f317218<>+0(SB), Y5, Y3
+	VFNMADD231PS actConstb102e308<>+0(SB), Y5, Y3
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3c088889<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f000000<>+0(SB), Y3, Y4
+	VMULPS       Y3, Y3, Y6
+	VFMADD213PS  Y3, Y6, Y4
+	VADDPS       actConst3f800000<>+0(SB), Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       actConstbf000000<>+0(SB), Y1, Y1
+	VMULPS       Y1, Y2, Y1
+	VCVTPS2DQ    Y5, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y3, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y2, Y2
+	VMULPS       Y4, Y2, Y2
+	VFNMADD231PS actConst3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y3, Y0, Y2
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, 32(CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          sgeluAVX2_block
+
+sgeluAVX2_vectors:
+	CMPQ         AX, $0x00000008
+	JLT          sgeluAVX2_tail
+	VMOVUPS      (DX), Y0
+	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
+	VMOVUPS      actConst41680000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VDIVPS       Y2, Y3, Y2
+	VSUBPS       actConst3f14e5e1<>+0(SB), Y2, Y3
+	VMOVUPS      actConst3c517033<>+0(SB), Y4
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3de4e574<>+0(SB), Y3, Y4
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Y3, Y4
+	VFMADD213PS  actConstbe50837d<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3dabae06<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f12183a<>+0(SB), Y3, Y4
+	VMULPS       Y2, Y4, Y2
+	VMULPS       Y1, Y1, Y3
+	VMOVAPS      Y3, Y4
+	VFMSUB231PS  Y1, Y1, Y4
+	VMULPS       actConstbf000000<>+0(SB), Y3, Y3
+	VMULPS       actConstbf000000<>+0(SB), Y4, Y4
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VMAXPS       Y3, Y5, Y3
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y3, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS actConst3f317218<>+0(SB), Y5, Y3
+	VFNMADD231PS actConstb102e308<>+0(SB), Y5, Y3
+	VADDPS       Y4, Y3, Y3
+	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3c088889<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y3, Y4
+	VFMADD213PS  actConst3f000000<>+0(SB), Y3, Y4
+	VMULPS       Y3, Y3, Y6
+	VFMADD213PS  Y3, Y6, Y4
+	VADDPS       actConst3f800000<>+0(SB), Y4, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       actConstbf000000<>+0(SB), Y1, Y1
+	VMULPS       Y1, Y2, Y1
+	VCVTPS2DQ    Y5, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y1, Y1
+	VMULPS       Y3, Y1, Y1
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y2, Y2
+	VMULPS       Y4, Y2, Y2
+	VFNMADD231PS actConst3f000000<>+0(SB), Y2, Y3
+	VMULPS       Y3, Y0, Y2
+	VBLENDVPS    Y0, Y1, Y2, Y1
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000008, AX
+	JMP          sgeluAVX2_vectors
+
+sgeluAVX2_tail:
+	TESTQ        AX, AX
+	JZ           sgeluAVX2_done
+	LEAQ         sgemmTailMask<>+0(SB), BX
+	MOVQ         $0x00000008, SI
+	SUBQ         AX, SI
+	VMOVDQU      (BX)(SI*4), Y0
+	VMASKMOVPS   (DX), Y0, Y1
+	VANDPS       actConst7fffffff<>+0(SB), Y1, Y2
+	VMOVUPS      actConst41680000<>+0(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Y2, Y3
+	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VDIVPS       Y3, Y4, Y3
+	VSUBPS       actConst3f14e5e1<>+0(SB), Y3, Y4
+	VMOVUPS      actConst3c517033<>+0(SB), Y5
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3de4e574<>+0(SB), Y4, Y5
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Y4, Y5
+	VFMADD213PS  actConstbe50837d<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3dabae06<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3f12183a<>+0(SB), Y4, Y5
+	VMULPS       Y3, Y5, Y3
+	VMULPS       Y2, Y2, Y4
+	VMOVAPS      Y4, Y5
+	VFMSUB231PS  Y2, Y2, Y5
+	VMULPS       actConstbf000000<>+0(SB), Y4, Y4
+	VMULPS       actConstbf000000<>+0(SB), Y5, Y5
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y6
+	VMAXPS       Y4, Y6, Y4
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y4, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS actConst3f317218<>+0(SB), Y6, Y4
+	VFNMADD231PS actConstb102e308<>+0(SB), Y6, Y4
+	VADDPS       Y5, Y4, Y4
+	VMOVUPS      actConst39500d01<>+0(SB), Y5
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3c088889<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y4, Y5
+	VFMADD213PS  actConst3f000000<>+0(SB), Y4, Y5
+	VMULPS       Y4, Y4, Y7
+	VFMADD213PS  Y4, Y7, Y5
+	VADDPS       actConst3f800000<>+0(SB), Y5, Y4
+	VMULPS       Y4, Y3, Y3
+	VMULPS       actConstbf000000<>+0(SB), Y2, Y2
+	VMULPS       Y2, Y3, Y2
+	VCVTPS2DQ    Y6, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y2, Y2
+	VMULPS       Y4, Y2, Y2
+	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VCVTPS2DQ    Y6, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y3, Y3
+	VMULPS       Y5, Y3, Y3
+	VFNMADD231PS actConst3f000000<>+0(SB), Y3, Y4
+	VMULPS       Y4, Y1, Y3
+	VBLENDVPS    Y1, Y2, Y3, Y2
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y1
+	VMASKMOVPS   Y1, Y0, (CX)
+
+sgeluAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA actConst41680000<>+0(SB)/4, $0x41680000
+DATA actConst41680000<>+4(SB)/4, $0x41680000
+DATA actConst41680000<>+8(SB)/4, $0x41680000
+DATA actConst41680000<>+12(SB)/4, $0x41680000
+DATA actConst41680000<>+16(SB)/4, $0x41680000
+DATA actConst41680000<>+20(SB)/4, $0x41680000
+DATA actConst41680000<>+24(SB)/4, $0x41680000
+DATA actConst41680000<>+28(SB)/4, $0x41680000
+DATA actConst41680000<>+32(SB)/4, $0x41680000
+DATA actConst41680000<>+36(SB)/4, $0x41680000
+DATA actConst41680000<>+40(SB)/4, $0x41680000
+DATA actConst41680000<>+44(SB)/4, $0x41680000
+DATA actConst41680000<>+48(SB)/4, $0x41680000
+DATA actConst41680000<>+52(SB)/4, $0x41680000
+DATA actConst41680000<>+56(SB)/4, $0x41680000
+DATA actConst41680000<>+60(SB)/4, $0x41680000
+GLOBL actConst41680000<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3eb504f3<>+0(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+4(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+8(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+12(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+16(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+20(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+24(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+28(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+32(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+36(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+40(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+44(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+48(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+52(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+56(SB)/4, $0x3eb504f3
+DATA actConst3eb504f3<>+60(SB)/4, $0x3eb504f3
+GLOBL actConst3eb504f3<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3f14e5e1<>+0(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+4(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+8(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+12(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+16(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+20(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+24(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+28(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+32(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+36(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+40(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+44(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+48(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+52(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+56(SB)/4, $0x3f14e5e1
+DATA actConst3f14e5e1<>+60(SB)/4, $0x3f14e5e1
+GLOBL actConst3f14e5e1<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3c517033<>+0(SB)/4, $0x3c517033
+DATA actConst3c517033<>+4(SB)/4, $0x3c517033
+DATA actConst3c517033<>+8(SB)/4, $0x3c517033
+DATA actConst3c517033<>+12(SB)/4, $0x3c517033
+DATA actConst3c517033<>+16(SB)/4, $0x3c517033
+DATA actConst3c517033<>+20(SB)/4, $0x3c517033
+DATA actConst3c517033<>+24(SB)/4, $0x3c517033
+DATA actConst3c517033<>+28(SB)/4, $0x3c517033
+DATA actConst3c517033<>+32(SB)/4, $0x3c517033
+DATA actConst3c517033<>+36(SB)/4, $0x3c517033
+DATA actConst3c517033<>+40(SB)/4, $0x3c517033
+DATA actConst3c517033<>+44(SB)/4, $0x3c517033
+DATA actConst3c517033<>+48(SB)/4, $0x3c517033
+DATA actConst3c517033<>+52(SB)/4, $0x3c517033
+DATA actConst3c517033<>+56(SB)/4, $0x3c517033
+DATA actConst3c517033<>+60(SB)/4, $0x3c517033
+GLOBL actConst3c517033<>(SB), RODATA|NOPTR, $64
+
+DATA actConstbd7062fe<>+0(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+4(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+8(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+12(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+16(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+20(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+24(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+28(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+32(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+36(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+40(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+44(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+48(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+52(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+56(SB)/4, $0xbd7062fe
+DATA actConstbd7062fe<>+60(SB)/4, $0xbd7062fe
+GLOBL actConstbd7062fe<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3b9ddc0b<>+0(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+4(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+8(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+12(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+16(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+20(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+24(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+28(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+32(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+36(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+40(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+44(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+48(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+52(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+56(SB)/4, $0x3b9ddc0b
+DATA actConst3b9ddc0b<>+60(SB)/4, $0x3b9ddc0b
+GLOBL actConst3b9ddc0b<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3de4e574<>+0(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+4(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+8(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+12(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+16(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+20(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+24(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+28(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+32(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+36(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+40(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+44(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+48(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+52(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+56(SB)/4, $0x3de4e574
+DATA actConst3de4e574<>+60(SB)/4, $0x3de4e574
+GLOBL actConst3de4e574<>(SB), RODATA|NOPTR, $64
+
+DATA actConstbd4fc175<>+0(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+4(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+8(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+12(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+16(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+20(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+24(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+28(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+32(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+36(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+40(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+44(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+48(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+52(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+56(SB)/4, $0xbd4fc175
+DATA actConstbd4fc175<>+60(SB)/4, $0xbd4fc175
+GLOBL actConstbd4fc175<>(SB), RODATA|NOPTR, $64
+
+DATA actConstbe50837d<>+0(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+4(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+8(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+12(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+16(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+20(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+24(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+28(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+32(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+36(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+40(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+44(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+48(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+52(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+56(SB)/4, $0xbe50837d
+DATA actConstbe50837d<>+60(SB)/4, $0xbe50837d
+GLOBL actConstbe50837d<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3dabae06<>+0(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+4(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+8(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+12(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+16(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+20(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+24(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+28(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+32(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+36(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+40(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+44(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+48(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+52(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+56(SB)/4, $0x3dabae06
+DATA actConst3dabae06<>+60(SB)/4, $0x3dabae06
+GLOBL actConst3dabae06<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3f1656fc<>+0(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+4(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+8(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+12(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+16(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+20(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+24(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+28(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+32(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+36(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+40(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+44(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+48(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+52(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+56(SB)/4, $0x3f1656fc
+DATA actConst3f1656fc<>+60(SB)/4, $0x3f1656fc
+GLOBL actConst3f1656fc<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3f47eb66<>+0(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+4(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+8(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+12(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+16(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+20(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+24(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+28(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+32(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+36(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+40(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+44(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+48(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+52(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+56(SB)/4, $0x3f47eb66
+DATA actConst3f47eb66<>+60(SB)/4, $0x3f47eb66
+GLOBL actConst3f47eb66<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3f12183a<>+0(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+4(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+8(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+12(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+16(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+20(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+24(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+28(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+32(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+36(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+40(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+44(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+48(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+52(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+56(SB)/4, $0x3f12183a
+DATA actConst3f12183a<>+60(SB)/4, $0x3f12183a
+GLOBL actConst3f12183a<>(SB), RODATA|NOPTR, $64
+
+DATA actConstbf000000<>+0(SB)/4, $0xbf000000
+DATA actConstbf000000<>+4(SB)/4, $0xbf000000
+DATA actConstbf000000<>+8(SB)/4, $0xbf000000
+DATA actConstbf000000<>+12(SB)/4, $0xbf000000
+DATA actConstbf000000<>+16(SB)/4, $0xbf000000
+DATA actConstbf000000<>+20(SB)/4, $0xbf000000
+DATA actConstbf000000<>+24(SB)/4, $0xbf000000
+DATA actConstbf000000<>+28(SB)/4, $0xbf000000
+DATA actConstbf000000<>+32(SB)/4, $0xbf000000
+DATA actConstbf000000<>+36(SB)/4, $0xbf000000
+DATA actConstbf000000<>+40(SB)/4, $0xbf000000
+DATA actConstbf000000<>+44(SB)/4, $0xbf000000
+DATA actConstbf000000<>+48(SB)/4, $0xbf000000
+DATA actConstbf000000<>+52(SB)/4, $0xbf000000
+DATA actConstbf000000<>+56(SB)/4, $0xbf000000
+DATA actConstbf000000<>+60(SB)/4, $0xbf000000
+GLOBL actConstbf000000<>(SB), RODATA|NOPTR, $64
+
+// func ssoftmaxAVX2(n int, dst *float32, src *float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·ssoftmaxAVX2(SB), NOSPLIT, $0-24
+	MOVQ    n+0(FP), AX
+	MOVQ    src+16(FP), CX
+	MOVQ    dst+8(FP), DX
+	MOVQ    AX, BX
+	ANDQ    $0x00000007, BX
+	LEAQ    sgemmTailMask<>+0(SB), SI
+	MOVQ    $0x00000008, DI
+	SUBQ    BX, DI
+	VMOVDQU (SI)(DI*4), Y0
+
+	// Pass one: the maximum.
+	MOVQ    AX, BX
+	MOVQ    CX, SI
+	MOVQ    DX, DI
+	VMOVUPS actConstff800000<>+0(SB), Y1
+	VMOVUPS actConstff800000<>+0(SB), Y2
+	VMOVUPS actConstff800000<>+0(SB), Y3
+	VMOVUPS actConstff800000<>+0(SB), Y4
+
+ssoftmaxAVX2_max_block:
+	CMPQ   BX, $0x00000020
+	JLT    ssoftmaxAVX2_max_vectors
+	VMAXPS (SI), Y1, Y1
+	VMAXPS 32(SI), Y2, Y2
+	VMAXPS 64(SI), Y3, Y3
+	VMAXPS 96(SI), Y4, Y4
+	ADDQ   $0x00000080, SI
+	ADDQ   $0x00000080, DI
+	SUBQ   $0x00000020, BX
+	JMP    ssoftmaxAVX2_max_block
+
+ssoftmaxAVX2_max_vectors:
+	CMPQ   BX, $0x00000008
+	JLT    ssoftmaxAVX2_max_tail
+	VMAXPS (SI), Y1, Y1
+	ADDQ   $0x00000020, SI
+	ADDQ   $0x00000020, DI
+	SUBQ   $0x00000008, BX
+	JMP    ssoftmaxAVX2_max_vectors
+
+ssoftmaxAVX2_max_tail:
+	TESTQ      BX, BX
+	JZ         ssoftmaxAVX2_max_reduce
+	VMASKMOVPS (SI), Y0, Y5
+	VMOVUPS    actConstff800000<>+0(SB), Y6
+	VBLENDVPS  Y0, Y5, Y6, Y5
+	VMAXPS     Y5, Y1, Y1
+
+ssoftmaxAVX2_max_reduce:
+	VMAXPS       Y3, Y1, Y1
+	VMAXPS       Y4, Y2, Y2
+	VMAXPS       Y2, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VMAXPS       X2, X1, X2
+	VSHUFPS      $0x4e, X2, X2, X1
+	VMAXPS       X1, X2, X2
+	VSHUFPS      $0xb1, X2, X2, X1
+	VMAXPS       X1, X2, X2
+	VBROADCASTSS X2, Y1
+
+	// Pass two: dst = e^(x−m), summed in float64.
+	VXORPS  actConst80000000<>+0(SB), Y1, Y2
+	VANDPS  actConst7fffffff<>+0(SB), Y1, Y3
+	VMULPS  actConst35800000<>+0(SB), Y3, Y3
+	VMOVUPS actConst43000000<>+0(SB), Y4
+	VMAXPS  Y3, Y4, Y3
+	VSUBPS  Y3, Y1, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	MOVQ    AX, BX
+	MOVQ    CX, SI
+	MOVQ    DX, DI
+
+ssoftmaxAVX2_exp_block:
+	CMPQ         BX, $0x00000010
+	JLT          ssoftmaxAVX2_exp_vectors
+	VMOVUPS      (SI), Y6
+	VMAXPS       Y6, Y3, Y6
+	VSUBPS       Y1, Y6, Y7
+	VSUBPS       Y6, Y7, Y8
+	VSUBPS       Y8, Y2, Y9
+	VSUBPS       Y8, Y7, Y8
+	VSUBPS       Y8, Y6, Y6
+	VADDPS       Y9, Y6, Y6
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y7, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VFNMADD231PS actConst3f317218<>+0(SB), Y8, Y7
+	VFNMADD231PS actConstb102e308<>+0(SB), Y8, Y7
+	VADDPS       Y6, Y7, Y7
+	VMOVUPS      actConst39500d01<>+0(SB), Y6
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3c088889<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3f000000<>+0(SB), Y7, Y6
+	VMULPS       Y7, Y7, Y9
+	VFMADD213PS  Y7, Y9, Y6
+	VADDPS       actConst3f800000<>+0(SB), Y6, Y6
+	VCVTPS2DQ    Y8, Y7
+	VPSRAD       $0x01, Y7, Y8
+	VPSUBD       Y8, Y7, Y7
+	VPADDD       actConst0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       actConst0000007f<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y7, Y6, Y6
+	VMOVUPS      Y6, (DI)
+	VCVTPS2PD    X6, Y7
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y6, Y5, Y5
+	VMOVUPS      32(SI), Y6
+	VMAXPS       Y6, Y3, Y6
+	VSUBPS       Y1, Y6, Y7
+	VSUBPS       Y6, Y7, Y8
+	VSUBPS       Y8, Y2, Y9
+	VSUBPS       Y8, Y7, Y8
+	VSUBPS       Y8, Y6, Y6
+	VADDPS       Y9, Y6, Y6
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y7, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VFNMADD231PS actConst3f317218<>+0(SB), Y8, Y7
+	VFNMADD231PS actConstb102e308<>+0(SB), Y8, Y7
+	VADDPS       Y6, Y7, Y7
+	VMOVUPS      actConst39500d01<>+0(SB), Y6
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3c088889<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3f000000<>+0(SB), Y7, Y6
+	VMULPS       Y7, Y7, Y9
+	VFMADD213PS  Y7, Y9, Y6
+	VADDPS       actConst3f800000<>+0(SB), Y6, Y6
+	VCVTPS2DQ    Y8, Y7
+	VPSRAD       $0x01, Y7, Y8
+	VPSUBD       Y8, Y7, Y7
+	VPADDD       actConst0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       actConst0000007f<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y7, Y6, Y6
+	VMOVUPS      Y6, 32(DI)
+	VCVTPS2PD    X6, Y7
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y6, Y5, Y5
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	SUBQ         $0x00000010, BX
+	JMP          ssoftmaxAVX2_exp_block
+
+ssoftmaxAVX2_exp_vectors:
+	CMPQ         BX, $0x00000008
+	JLT          ssoftmaxAVX2_exp_tail
+	VMOVUPS      (SI), Y6
+	VMAXPS       Y6, Y3, Y6
+	VSUBPS       Y1, Y6, Y7
+	VSUBPS       Y6, Y7, Y8
+	VSUBPS       Y8, Y2, Y9
+	VSUBPS       Y8, Y7, Y8
+	VSUBPS       Y8, Y6, Y6
+	VADDPS       Y9, Y6, Y6
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y7, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VFNMADD231PS actConst3f317218<>+0(SB), Y8, Y7
+	VFNMADD231PS actConstb102e308<>+0(SB), Y8, Y7
+	VADDPS       Y6, Y7, Y7
+	VMOVUPS      actConst39500d01<>+0(SB), Y6
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3c088889<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y7, Y6
+	VFMADD213PS  actConst3f000000<>+0(SB), Y7, Y6
+	VMULPS       Y7, Y7, Y9
+	VFMADD213PS  Y7, Y9, Y6
+	VADDPS       actConst3f800000<>+0(SB), Y6, Y6
+	VCVTPS2DQ    Y8, Y7
+	VPSRAD       $0x01, Y7, Y8
+	VPSUBD       Y8, Y7, Y7
+	VPADDD       actConst0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       actConst0000007f<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y7, Y6, Y6
+	VMOVUPS      Y6, (DI)
+	VCVTPS2PD    X6, Y7
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y6, Y5, Y5
+	ADDQ         $0x00000020, SI
+	ADDQ         $0x00000020, DI
+	SUBQ         $0x00000008, BX
+	JMP          ssoftmaxAVX2_exp_vectors
+
+ssoftmaxAVX2_exp_tail:
+	TESTQ        BX, BX
+	JZ           ssoftmaxAVX2_exp_reduce
+	VMASKMOVPS   (SI), Y0, Y6
+	VMAXPS       Y6, Y3, Y3
+	VSUBPS       Y1, Y3, Y1
+	VSUBPS       Y3, Y1, Y6
+	VSUBPS       Y6, Y2, Y2
+	VSUBPS       Y6, Y1, Y6
+	VSUBPS       Y6, Y3, Y3
+	VADDPS       Y2, Y3, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VMAXPS       Y1, Y3, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS actConst3f317218<>+0(SB), Y3, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y3, Y1
+	VADDPS       Y2, Y1, Y1
+	VMOVUPS      actConst39500d01<>+0(SB), Y2
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y2
+	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y2
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y2
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y1, Y2
+	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y2
+	VMULPS       Y1, Y1, Y6
+	VFMADD213PS  Y1, Y6, Y2
+	VADDPS       actConst3f800000<>+0(SB), Y2, Y1
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y1, Y1
+	VMULPS       Y2, Y1, Y1
+	VANDPS       Y0, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (DI)
+	VCVTPS2PD    X1, Y2
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y2, Y4, Y4
+	VADDPD       Y1, Y5, Y5
+
+ssoftmaxAVX2_exp_reduce:
+	VADDPD       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X1
+	VADDPD       X1, X4, X1
+	VUNPCKHPD    X1, X1, X2
+	VADDSD       X2, X1, X1
+	VXORPS       X2, X2, X2
+	VCVTSS2SD    actConst3f800000<>+0(SB), X2, X2
+	VDIVSD       X1, X2, X2
+	VCVTSD2SS    X2, X2, X2
+	VBROADCASTSS X2, Y1
+
+	// Pass three: dst ·= 1/Σ.
+	MOVQ AX, BX
+	MOVQ CX, SI
+	MOVQ DX, DI
+
+ssoftmaxAVX2_scale_block:
+	CMPQ    BX, $0x00000020
+	JLT     ssoftmaxAVX2_scale_vectors
+	VMULPS  (DI), Y1, Y2
+	VMOVUPS Y2, (DI)
+	VMULPS  32(DI), Y1, Y2
+	VMOVUPS Y2, 32(DI)
+	VMULPS  64(DI), Y1, Y2
+	VMOVUPS Y2, 64(DI)
+	VMULPS  96(DI), Y1, Y2
+	VMOVUPS Y2, 96(DI)
+	ADDQ    $0x00000080, SI
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x00000020, BX
+	JMP     ssoftmaxAVX2_scale_block
+
+ssoftmaxAVX2_scale_vectors:
+	CMPQ    BX, $0x00000008
+	JLT     ssoftmaxAVX2_scale_tail
+	VMULPS  (DI), Y1, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, BX
+	JMP     ssoftmaxAVX2_scale_vectors
+
+ssoftmaxAVX2_scale_tail:
+	TESTQ      BX, BX
+	JZ         ssoftmaxAVX2_done
+	VMASKMOVPS (DI), Y0, Y2
+	VMULPS     Y2, Y1, Y2
+	VMASKMOVPS Y2, Y0, (DI)
+
+ssoftmaxAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA actConst35800000<>+0(SB)/4, $0x35800000
+DATA actConst35800000<>+4(SB)/4, $0x35800000
+DATA actConst35800000<>+8(SB)/4, $0x35800000
+DATA actConst35800000<>+12(SB)/4, $0x35800000
+DATA actConst35800000<>+16(SB)/4, $0x35800000
+DATA actConst35800000<>+20(SB)/4, $0x35800000
+DATA actConst35800000<>+24(SB)/4, $0x35800000
+DATA actConst35800000<>+28(SB)/4, $0x35800000
+DATA actConst35800000<>+32(SB)/4, $0x35800000
+DATA actConst35800000<>+36(SB)/4, $0x35800000
+DATA actConst35800000<>+40(SB)/4, $0x35800000
+DATA actConst35800000<>+44(SB)/4, $0x35800000
+DATA actConst35800000<>+48(SB)/4, $0x35800000
+DATA actConst35800000<>+52(SB)/4, $0x35800000
+DATA actConst35800000<>+56(SB)/4, $0x35800000
+DATA actConst35800000<>+60(SB)/4, $0x35800000
+GLOBL actConst35800000<>(SB), RODATA|NOPTR, $64
+
+DATA actConst43000000<>+0(SB)/4, $0x43000000
+DATA actConst43000000<>+4(SB)/4, $0x43000000
+DATA actConst43000000<>+8(SB)/4, $0x43000000
+DATA actConst43000000<>+12(SB)/4, $0x43000000
+DATA actConst43000000<>+16(SB)/4, $0x43000000
+DATA actConst43000000<>+20(SB)/4, $0x43000000
+DATA actConst43000000<>+24(SB)/4, $0x43000000
+DATA actConst43000000<>+28(SB)/4, $0x43000000
+DATA actConst43000000<>+32(SB)/4, $0x43000000
+DATA actConst43000000<>+36(SB)/4, $0x43000000
+DATA actConst43000000<>+40(SB)/4, $0x43000000
+DATA actConst43000000<>+44(SB)/4, $0x43000000
+DATA actConst43000000<>+48(SB)/4, $0x43000000
+DATA actConst43000000<>+52(SB)/4, $0x43000000
+DATA actConst43000000<>+56(SB)/4, $0x43000000
+DATA actConst43000000<>+60(SB)/4, $0x43000000
+GLOBL actConst43000000<>(SB), RODATA|NOPTR, $64
+
+// func sreluAVX512(n int, dst *float32, src *float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sreluAVX512(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+sreluAVX512_block:
+	CMPQ    AX, $0x00000040
+	JLT     sreluAVX512_vectors
+	VMOVUPS (DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS Z0, (CX)
+	VMOVUPS 64(DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS Z0, 64(CX)
+	VMOVUPS 128(DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS Z0, 128(CX)
+	VMOVUPS 192(DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS Z0, 192(CX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, CX
+	SUBQ    $0x00000040, AX
+	JMP     sreluAVX512_block
+
+sreluAVX512_vectors:
+	CMPQ    AX, $0x00000010
+	JLT     sreluAVX512_tail
+	VMOVUPS (DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS Z0, (CX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, CX
+	SUBQ    $0x00000010, AX
+	JMP     sreluAVX512_vectors
+
+sreluAVX512_tail:
+	TESTQ     AX, AX
+	JZ        sreluAVX512_done
+	MOVQ      $-1, BX
+	BZHIQ     AX, BX, AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VXORPS    Z1, Z1, Z1
+	VMAXPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (CX)
+
+sreluAVX512_done:
+	VZEROUPPER
+	RET
+
+// func srelu6AVX512(n int, dst *float32, src *float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·srelu6AVX512(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+srelu6AVX512_block:
+	CMPQ    AX, $0x00000040
+	JLT     srelu6AVX512_vectors
+	VMOVUPS (DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS actConst40c00000<>+0(SB), Z1
+	VMINPS  Z0, Z1, Z0
+	VMOVUPS Z0, (CX)
+	VMOVUPS 64(DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS actConst40c00000<>+0(SB), Z1
+	VMINPS  Z0, Z1, Z0
+	VMOVUPS Z0, 64(CX)
+	VMOVUPS 128(DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS actConst40c00000<>+0(SB), Z1
+	VMINPS  Z0, Z1, Z0
+	VMOVUPS Z0, 128(CX)
+	VMOVUPS 192(DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS actConst40c00000<>+0(SB), Z1
+	VMINPS  Z0, Z1, Z0
+	VMOVUPS Z0, 192(CX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, CX
+	SUBQ    $0x00000040, AX
+	JMP     srelu6AVX512_block
+
+srelu6AVX512_vectors:
+	CMPQ    AX, $0x00000010
+	JLT     srelu6AVX512_tail
+	VMOVUPS (DX), Z0
+	VXORPS  Z1, Z1, Z1
+	VMAXPS  Z0, Z1, Z0
+	VMOVUPS actConst40c00000<>+0(SB), Z1
+	VMINPS  Z0, Z1, Z0
+	VMOVUPS Z0, (CX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, CX
+	SUBQ    $0x00000010, AX
+	JMP     srelu6AVX512_vectors
+
+srelu6AVX512_tail:
+	TESTQ     AX, AX
+	JZ        srelu6AVX512_done
+	MOVQ      $-1, BX
+	BZHIQ     AX, BX, AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VXORPS    Z1, Z1, Z1
+	VMAXPS    Z0, Z1, Z0
+	VMOVUPS   actConst40c00000<>+0(SB), Z1
+	VMINPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (CX)
+
+srelu6AVX512_done:
+	VZEROUPPER
+	RET
+
+// func sleakyReLUAVX512(n int, alpha float32, dst *float32, src *float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·sleakyReLUAVX512(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         dst+16(FP), CX
+	MOVQ         src+24(FP), DX
+	VBROADCASTSS alpha+8(FP), Z0
+
+sleakyReLUAVX512_block:
+	CMPQ    AX, $0x00000040
+	JLT     sleakyReLUAVX512_vectors
+	VMOVUPS (DX), Z1
+	VMULPS  Z0, Z1, Z2
+	VMAXPS  Z1, Z2, Z1
+	VMOVUPS Z1, (CX)
+	VMOVUPS 64(DX), Z1
+	VMULPS  Z0, Z1, Z2
+	VMAXPS  Z1, Z2, Z1
+	VMOVUPS Z1, 64(CX)
+	VMOVUPS 128(DX), Z1
+	VMULPS  Z0, Z1, Z2
+	VMAXPS  Z1, Z2, Z1
+	VMOVUPS Z1, 128(CX)
+	VMOVUPS 192(DX), Z1
+	VMULPS  Z0, Z1, Z2
+	VMAXPS  Z1, Z2, Z1
+	VMOVUPS Z1, 192(CX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, CX
+	SUBQ    $0x00000040, AX
+	JMP     sleakyReLUAVX512_block
+
+sleakyReLUAVX512_vectors:
+	CMPQ    AX, $0x00000010
+	JLT     sleakyReLUAVX512_tail
+	VMOVUPS (DX), Z1
+	VMULPS  Z0, Z1, Z2
+	VMAXPS  Z1, Z2, Z1
+	VMOVUPS Z1, (CX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, CX
+	SUBQ    $0x00000010, AX
+	JMP     sleakyReLUAVX512_vectors
+
+sleakyReLUAVX512_tail:
+	TESTQ     AX, AX
+	JZ        sleakyReLUAVX512_done
+	MOVQ      $-1, BX
+	BZHIQ     AX, BX, AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (DX), K1, Z1
+	VMULPS    Z0, Z1, Z0
+	VMAXPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (CX)
+
+sleakyReLUAVX512_done:
+	VZEROUPPER
+	RET
+
+// func ssigmoidAVX512(n int, dst *float32, src *float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·ssigmoidAVX512(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+ssigmoidAVX512_block:
+	CMPQ         AX, $0x00000020
+	JLT          ssigmoidAVX512_vectors
+	VMOVUPS      (DX), Z0
+	VORPS        actConst80000000<>+0(SB), Z0, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z7
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z7
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z7
+	VADDPS       actConst3f800000<>+0(SB), Z7, Z1
+	VSCALEFPS    Z2, Z1, Z1
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z2
+	VDIVPS       Z2, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VSUBPS       Z1, Z2, Z2
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z1, Z2, K1, Z3
+	VMOVUPS      Z3, (CX)
+	VMOVUPS      64(DX), Z0
+	VORPS        actConst80000000<>+0(SB), Z0, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z7
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z7
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z7
+	VADDPS       actConst3f800000<>+0(SB), Z7, Z1
+	VSCALEFPS    Z2, Z1, Z1
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z2
+	VDIVPS       Z2, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VSUBPS       Z1, Z2, Z2
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z1, Z2, K1, Z4
+	VMOVUPS      Z4, 64(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	SUBQ         $0x00000020, AX
+	JMP          ssigmoidAVX512_block
+
+ssigmoidAVX512_vectors:
+	CMPQ         AX, $0x00000010
+	JLT          ssigmoidAVX512_tail
+	VMOVUPS      (DX), Z0
+	VORPS        actConst80000000<>+0(SB), Z0, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z3
+	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
+	VSCALEFPS    Z2, Z1, Z1
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z2
+	VDIVPS       Z2, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VSUBPS       Z1, Z2, Z2
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z1, Z2, K1, Z5
+	VMOVUPS      Z5, (CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          ssigmoidAVX512_vectors
+
+ssigmoidAVX512_tail:
+	TESTQ        AX, AX
+	JZ           ssigmoidAVX512_done
+	MOVQ         $-1, BX
+	BZHIQ        AX, BX, AX
+	KMOVW        AX, K1
+	VMOVUPS.Z    (DX), K1, Z0
+	VORPS        actConst80000000<>+0(SB), Z0, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z3
+	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
+	VSCALEFPS    Z2, Z1, Z1
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z2
+	VDIVPS       Z2, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VSUBPS       Z1, Z2, Z2
+	VPMOVD2M     Z0, K2
+	VBLENDMPS    Z1, Z2, K2, Z6
+	VMOVUPS      Z6, K1, (CX)
+
+ssigmoidAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sswishAVX512(n int, dst *float32, src *float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sswishAVX512(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+sswishAVX512_block:
+	CMPQ         AX, $0x00000020
+	JLT          sswishAVX512_vectors
+	VMOVUPS      (DX), Z0
+	VORPS        actConst80000000<>+0(SB), Z0, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z7
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z7
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z7
+	VADDPS       actConst3f800000<>+0(SB), Z7, Z1
+	VSCALEFPS    Z2, Z1, Z7
+	VADDPS       actConst3f800000<>+0(SB), Z7, Z7
+	VDIVPS       Z7, Z1, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z7
+	VMAXPS       Z0, Z7, Z7
+	VMULPS       Z1, Z7, Z7
+	VSCALEFPS    Z2, Z7, Z7
+	VSCALEFPS    Z2, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VSUBPS       Z1, Z2, Z1
+	VMULPS       Z0, Z1, Z1
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z7, Z1, K1, Z3
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z3
+	VMOVUPS      Z3, (CX)
+	VMOVUPS      64(DX), Z0
+	VORPS        actConst80000000<>+0(SB), Z0, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z7
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z7
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z7
+	VMULPS       Z1, Z1, Z8
+	VFMADD213PS  Z1, Z8, Z7
+	VADDPS       actConst3f800000<>+0(SB), Z7, Z1
+	VSCALEFPS    Z2, Z1, Z7
+	VADDPS       actConst3f800000<>+0(SB), Z7, Z7
+	VDIVPS       Z7, Z1, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z7
+	VMAXPS       Z0, Z7, Z7
+	VMULPS       Z1, Z7, Z7
+	VSCALEFPS    Z2, Z7, Z7
+	VSCALEFPS    Z2, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VSUBPS       Z1, Z2, Z1
+	VMULPS       Z0, Z1, Z1
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z7, Z1, K1, Z4
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z4
+	VMOVUPS      Z4, 64(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	SUBQ         $0x00000020, AX
+	JMP          sswishAVX512_block
+
+sswishAVX512_vectors:
+	CMPQ         AX, $0x00000010
+	JLT          sswishAVX512_tail
+	VMOVUPS      (DX), Z0
+	VORPS        actConst80000000<>+0(SB), Z0, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z3
+	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
+	VSCALEFPS    Z2, Z1, Z3
+	VADDPS       actConst3f800000<>+0(SB), Z3, Z3
+	VDIVPS       Z3, Z1, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z3
+	VMAXPS       Z0, Z3, Z3
+	VMULPS       Z1, Z3, Z3
+	VSCALEFPS    Z2, Z3, Z3
+	VSCALEFPS    Z2, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VSUBPS       Z1, Z2, Z1
+	VMULPS       Z0, Z1, Z1
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z3, Z1, K1, Z5
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z5
+	VMOVUPS      Z5, (CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          sswishAVX512_vectors
+
+sswishAVX512_tail:
+	TESTQ        AX, AX
+	JZ           sswishAVX512_done
+	MOVQ         $-1, BX
+	BZHIQ        AX, BX, AX
+	KMOVW        AX, K1
+	VMOVUPS.Z    (DX), K1, Z0
+	VORPS        actConst80000000<>+0(SB), Z0, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z3
+	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
+	VSCALEFPS    Z2, Z1, Z3
+	VADDPS       actConst3f800000<>+0(SB), Z3, Z3
+	VDIVPS       Z3, Z1, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z3
+	VMAXPS       Z0, Z3, Z3
+	VMULPS       Z1, Z3, Z3
+	VSCALEFPS    Z2, Z3, Z3
+	VSCALEFPS    Z2, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VSUBPS       Z1, Z2, Z1
+	VMULPS       Z0, Z1, Z1
+	VPMOVD2M     Z0, K2
+	VBLENDMPS    Z3, Z1, K2, Z6
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K2
+	VMOVUPS      actConstffffffff<>+0(SB), K2, Z6
+	VMOVUPS      Z6, K1, (CX)
+
+sswishAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA actConstffffffff<>+0(SB)/4, $0xffffffff
+DATA actConstffffffff<>+4(SB)/4, $0xffffffff
+DATA actConstffffffff<>+8(SB)/4, $0xffffffff
+DATA actConstffffffff<>+12(SB)/4, $0xffffffff
+DATA actConstffffffff<>+16(SB)/4, $0xffffffff
+DATA actConstffffffff<>+20(SB)/4, $0xffffffff
+DATA actConstffffffff<>+24(SB)/4, $0xffffffff
+DATA actConstffffffff<>+28(SB)/4, $0xffffffff
+DATA actConstffffffff<>+32(SB)/4, $0xffffffff
+DATA actConstffffffff<>+36(SB)/4, $0xffffffff
+DATA actConstffffffff<>+40(SB)/4, $0xffffffff
+DATA actConstffffffff<>+44(SB)/4, $0xffffffff
+DATA actConstffffffff<>+48(SB)/4, $0xffffffff
+DATA actConstffffffff<>+52(SB)/4, $0xffffffff
+DATA actConstffffffff<>+56(SB)/4, $0xffffffff
+DATA actConstffffffff<>+60(SB)/4, $0xffffffff
+GLOBL actConstffffffff<>(SB), RODATA|NOPTR, $64
+
+// func stanhAVX512(n int, dst *float32, src *float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·stanhAVX512(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+stanhAVX512_block:
+	CMPQ         AX, $0x00000020
+	JLT          stanhAVX512_vectors
+	VMOVUPS      (DX), Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMULPS       actConstc0000000<>+0(SB), Z1, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z3
+	VMOVUPS      actConst3f800000<>+0(SB), Z1
+	VSCALEFPS    Z2, Z1, Z1
+	VSUBPS       actConst3f800000<>+0(SB), Z1, Z2
+	VFMADD231PS  Z1, Z3, Z2
+	VADDPS       actConst40000000<>+0(SB), Z2, Z1
+	VDIVPS       Z1, Z2, Z1
+	VANDPS       actConst80000000<>+0(SB), Z0, Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z1, Z1
+	VORPS        Z0, Z1, Z0
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      64(DX), Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMULPS       actConstc0000000<>+0(SB), Z1, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z3
+	VMOVUPS      actConst3f800000<>+0(SB), Z1
+	VSCALEFPS    Z2, Z1, Z1
+	VSUBPS       actConst3f800000<>+0(SB), Z1, Z2
+	VFMADD231PS  Z1, Z3, Z2
+	VADDPS       actConst40000000<>+0(SB), Z2, Z1
+	VDIVPS       Z1, Z2, Z1
+	VANDPS       actConst80000000<>+0(SB), Z0, Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z1, Z1
+	VORPS        Z0, Z1, Z0
+	VMOVUPS      Z0, 64(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	SUBQ         $0x00000020, AX
+	JMP          stanhAVX512_block
+
+stanhAVX512_vectors:
+	CMPQ         AX, $0x00000010
+	JLT          stanhAVX512_tail
+	VMOVUPS      (DX), Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMULPS       actConstc0000000<>+0(SB), Z1, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z3
+	VMOVUPS      actConst3f800000<>+0(SB), Z1
+	VSCALEFPS    Z2, Z1, Z1
+	VSUBPS       actConst3f800000<>+0(SB), Z1, Z2
+	VFMADD231PS  Z1, Z3, Z2
+	VADDPS       actConst40000000<>+0(SB), Z2, Z1
+	VDIVPS       Z1, Z2, Z1
+	VANDPS       actConst80000000<>+0(SB), Z0, Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z1, Z1
+	VORPS        Z0, Z1, Z0
+	VMOVUPS      Z0, (CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          stanhAVX512_vectors
+
+stanhAVX512_tail:
+	TESTQ        AX, AX
+	JZ           stanhAVX512_done
+	MOVQ         $-1, BX
+	BZHIQ        AX, BX, AX
+	KMOVW        AX, K1
+	VMOVUPS.Z    (DX), K1, Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMULPS       actConstc0000000<>+0(SB), Z1, Z1
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS       Z1, Z1, Z4
+	VFMADD213PS  Z1, Z4, Z3
+	VMOVUPS      actConst3f800000<>+0(SB), Z1
+	VSCALEFPS    Z2, Z1, Z1
+	VSUBPS       actConst3f800000<>+0(SB), Z1, Z2
+	VFMADD231PS  Z1, Z3, Z2
+	VADDPS       actConst40000000<>+0(SB), Z2, Z1
+	VDIVPS       Z1, Z2, Z1
+	VANDPS       actConst80000000<>+0(SB), Z0, Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z1, Z1
+	VORPS        Z0, Z1, Z0
+	VMOVUPS      Z0, K1, (CX)
+
+stanhAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sgeluAVX512(n int, dst *float32, src *float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·sgeluAVX512(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+
+sgeluAVX512_block:
+	CMPQ         AX, $0x00000020
+	JLT          sgeluAVX512_vectors
+	VMOVUPS      (DX), Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMOVUPS      actConst41680000<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z7
+	VDIVPS       Z2, Z7, Z2
+	VSUBPS       actConst3f14e5e1<>+0(SB), Z2, Z7
+	VMOVUPS      actConst3c517033<>+0(SB), Z8
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3de4e574<>+0(SB), Z7, Z8
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Z7, Z8
+	VFMADD213PS  actConstbe50837d<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3dabae06<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3f12183a<>+0(SB), Z7, Z8
+	VMULPS       Z2, Z8, Z2
+	VMULPS       Z1, Z1, Z7
+	VMOVAPS      Z7, Z8
+	VFMSUB231PS  Z1, Z1, Z8
+	VMULPS       actConstbf000000<>+0(SB), Z7, Z7
+	VMULPS       actConstbf000000<>+0(SB), Z8, Z8
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z9
+	VMAXPS       Z7, Z9, Z7
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z7, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VFNMADD231PS actConst3f317218<>+0(SB), Z9, Z7
+	VFNMADD231PS actConstb102e308<>+0(SB), Z9, Z7
+	VADDPS       Z8, Z7, Z7
+	VMOVUPS      actConst39500d01<>+0(SB), Z8
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3c088889<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3f000000<>+0(SB), Z7, Z8
+	VMULPS       Z7, Z7, Z10
+	VFMADD213PS  Z7, Z10, Z8
+	VADDPS       actConst3f800000<>+0(SB), Z8, Z7
+	VMULPS       Z7, Z2, Z2
+	VMULPS       actConstbf000000<>+0(SB), Z1, Z1
+	VMULPS       Z1, Z2, Z1
+	VSCALEFPS    Z9, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z7
+	VSCALEFPS    Z9, Z2, Z2
+	VFNMADD231PS actConst3f000000<>+0(SB), Z2, Z7
+	VMULPS       Z7, Z0, Z2
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z1, Z2, K1, Z3
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z3
+	VMOVUPS      Z3, (CX)
+	VMOVUPS      64(DX), Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMOVUPS      actConst41680000<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z7
+	VDIVPS       Z2, Z7, Z2
+	VSUBPS       actConst3f14e5e1<>+0(SB), Z2, Z7
+	VMOVUPS      actConst3c517033<>+0(SB), Z8
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3de4e574<>+0(SB), Z7, Z8
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Z7, Z8
+	VFMADD213PS  actConstbe50837d<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3dabae06<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3f12183a<>+0(SB), Z7, Z8
+	VMULPS       Z2, Z8, Z2
+	VMULPS       Z1, Z1, Z7
+	VMOVAPS      Z7, Z8
+	VFMSUB231PS  Z1, Z1, Z8
+	VMULPS       actConstbf000000<>+0(SB), Z7, Z7
+	VMULPS       actConstbf000000<>+0(SB), Z8, Z8
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z9
+	VMAXPS       Z7, Z9, Z7
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z7, Z9
+	VRNDSCALEPS  $0x00, Z9, Z9
+	VFNMADD231PS actConst3f317218<>+0(SB), Z9, Z7
+	VFNMADD231PS actConstb102e308<>+0(SB), Z9, Z7
+	VADDPS       Z8, Z7, Z7
+	VMOVUPS      actConst39500d01<>+0(SB), Z8
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3c088889<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z7, Z8
+	VFMADD213PS  actConst3f000000<>+0(SB), Z7, Z8
+	VMULPS       Z7, Z7, Z10
+	VFMADD213PS  Z7, Z10, Z8
+	VADDPS       actConst3f800000<>+0(SB), Z8, Z7
+	VMULPS       Z7, Z2, Z2
+	VMULPS       actConstbf000000<>+0(SB), Z1, Z1
+	VMULPS       Z1, Z2, Z1
+	VSCALEFPS    Z9, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z7
+	VSCALEFPS    Z9, Z2, Z2
+	VFNMADD231PS actConst3f000000<>+0(SB), Z2, Z7
+	VMULPS       Z7, Z0, Z2
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z1, Z2, K1, Z4
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z4
+	VMOVUPS      Z4, 64(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	SUBQ         $0x00000020, AX
+	JMP          sgeluAVX512_block
+
+sgeluAVX512_vectors:
+	CMPQ         AX, $0x00000010
+	JLT          sgeluAVX512_tail
+	VMOVUPS      (DX), Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMOVUPS      actConst41680000<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VDIVPS       Z2, Z3, Z2
+	VSUBPS       actConst3f14e5e1<>+0(SB), Z2, Z3
+	VMOVUPS      actConst3c517033<>+0(SB), Z4
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3de4e574<>+0(SB), Z3, Z4
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Z3, Z4
+	VFMADD213PS  actConstbe50837d<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3dabae06<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f12183a<>+0(SB), Z3, Z4
+	VMULPS       Z2, Z4, Z2
+	VMULPS       Z1, Z1, Z3
+	VMOVAPS      Z3, Z4
+	VFMSUB231PS  Z1, Z1, Z4
+	VMULPS       actConstbf000000<>+0(SB), Z3, Z3
+	VMULPS       actConstbf000000<>+0(SB), Z4, Z4
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z7
+	VMAXPS       Z3, Z7, Z3
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z3, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VFNMADD231PS actConst3f317218<>+0(SB), Z7, Z3
+	VFNMADD231PS actConstb102e308<>+0(SB), Z7, Z3
+	VADDPS       Z4, Z3, Z3
+	VMOVUPS      actConst39500d01<>+0(SB), Z4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3c088889<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f000000<>+0(SB), Z3, Z4
+	VMULPS       Z3, Z3, Z8
+	VFMADD213PS  Z3, Z8, Z4
+	VADDPS       actConst3f800000<>+0(SB), Z4, Z3
+	VMULPS       Z3, Z2, Z2
+	VMULPS       actConstbf000000<>+0(SB), Z1, Z1
+	VMULPS       Z1, Z2, Z1
+	VSCALEFPS    Z7, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VSCALEFPS    Z7, Z2, Z2
+	VFNMADD231PS actConst3f000000<>+0(SB), Z2, Z3
+	VMULPS       Z3, Z0, Z2
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z1, Z2, K1, Z5
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z5
+	VMOVUPS      Z5, (CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          sgeluAVX512_vectors
+
+sgeluAVX512_tail:
+	TESTQ        AX, AX
+	JZ           sgeluAVX512_done
+	MOVQ         $-1, BX
+	BZHIQ        AX, BX, AX
+	KMOVW        AX, K1
+	VMOVUPS.Z    (DX), K1, Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMOVUPS      actConst41680000<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VDIVPS       Z2, Z3, Z2
+	VSUBPS       actConst3f14e5e1<>+0(SB), Z2, Z3
+	VMOVUPS      actConst3c517033<>+0(SB), Z4
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3de4e574<>+0(SB), Z3, Z4
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Z3, Z4
+	VFMADD213PS  actConstbe50837d<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3dabae06<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f12183a<>+0(SB), Z3, Z4
+	VMULPS       Z2, Z4, Z2
+	VMULPS       Z1, Z1, Z3
+	VMOVAPS      Z3, Z4
+	VFMSUB231PS  Z1, Z1, Z4
+	VMULPS       actConstbf000000<>+0(SB), Z3, Z3
+	VMULPS       actConstbf000000<>+0(SB), Z4, Z4
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z5
+	VMAXPS       Z3, Z5, Z3
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z3, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VFNMADD231PS actConst3f317218<>+0(SB), Z5, Z3
+	VFNMADD231PS actConstb102e308<>+0(SB), Z5, Z3
+	VADDPS       Z4, Z3, Z3
+	VMOVUPS      actConst39500d01<>+0(SB), Z4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3c088889<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f000000<>+0(SB), Z3, Z4
+	VMULPS       Z3, Z3, Z7
+	VFMADD213PS  Z3, Z7, Z4
+	VADDPS       actConst3f800000<>+0(SB), Z4, Z3
+	VMULPS       Z3, Z2, Z2
+	VMULPS       actConstbf000000<>+0(SB), Z1, Z1
+	VMULPS       Z1, Z2, Z1
+	VSCALEFPS    Z5, Z1, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VSCALEFPS    Z5, Z2, Z2
+	VFNMADD231PS actConst3f000000<>+0(SB), Z2, Z3
+	VMULPS       Z3, Z0, Z2
+	VPMOVD2M     Z0, K2
+	VBLENDMPS    Z1, Z2, K2, Z6
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K2
+	VMOVUPS      actConstffffffff<>+0(SB), K2, Z6
+	VMOVUPS      Z6, K1, (CX)
+
+sgeluAVX512_done:
+	VZEROUPPER
+	RET
+
+// func ssoftmaxAVX512(n int, dst *float32, src *float32)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2
+TEXT ·ssoftmaxAVX512(SB), NOSPLIT, $0-24
+	MOVQ  n+0(FP), AX
+	MOVQ  src+16(FP), CX
+	MOVQ  dst+8(FP), DX
+	MOVQ  AX, BX
+	ANDQ  $0x0000000f, BX
+	MOVQ  $-1, SI
+	BZHIQ BX, SI, BX
+	KMOVW BX, K1
+
+	// Pass one: the maximum.
+	MOVQ    AX, BX
+	MOVQ    CX, SI
+	MOVQ    DX, DI
+	VMOVUPS actConstff800000<>+0(SB), Z0
+	VMOVUPS actConstff800000<>+0(SB), Z1
+	VMOVUPS actConstff800000<>+0(SB), Z2
+	VMOVUPS actConstff800000<>+0(SB), Z3
+
+ssoftmaxAVX512_max_block:
+	CMPQ   BX, $0x00000040
+	JLT    ssoftmaxAVX512_max_vectors
+	VMAXPS (SI), Z0, Z0
+	VMAXPS 64(SI), Z1, Z1
+	VMAXPS 128(SI), Z2, Z2
+	VMAXPS 192(SI), Z3, Z3
+	ADDQ   $0x00000100, SI
+	ADDQ   $0x00000100, DI
+	SUBQ   $0x00000040, BX
+	JMP    ssoftmaxAVX512_max_block
+
+ssoftmaxAVX512_max_vectors:
+	CMPQ   BX, $0x00000010
+	JLT    ssoftmaxAVX512_max_tail
+	VMAXPS (SI), Z0, Z0
+	ADDQ   $0x00000040, SI
+	ADDQ   $0x00000040, DI
+	SUBQ   $0x00000010, BX
+	JMP    ssoftmaxAVX512_max_vectors
+
+ssoftmaxAVX512_max_tail:
+	TESTQ     BX, BX
+	JZ        ssoftmaxAVX512_max_reduce
+	VMOVUPS.Z (SI), K1, Z4
+	VMAXPS    Z4, Z0, K1, Z0
+
+ssoftmaxAVX512_max_reduce:
+	VMAXPS        Z2, Z0, Z0
+	VMAXPS        Z3, Z1, Z1
+	VMAXPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VMAXPS        X0, X1, X0
+	VSHUFPS       $0x4e, X0, X0, X1
+	VMAXPS        X1, X0, X0
+	VSHUFPS       $0xb1, X0, X0, X1
+	VMAXPS        X1, X0, X0
+	VBROADCASTSS  X0, Z0
+
+	// Pass two: dst = e^(x−m), summed in float64.
+	VXORPS  actConst80000000<>+0(SB), Z0, Z1
+	VANDPS  actConst7fffffff<>+0(SB), Z0, Z2
+	VMULPS  actConst35800000<>+0(SB), Z2, Z2
+	VMOVUPS actConst43000000<>+0(SB), Z3
+	VMAXPS  Z2, Z3, Z2
+	VSUBPS  Z2, Z0, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	MOVQ    AX, BX
+	MOVQ    CX, SI
+	MOVQ    DX, DI
+
+ssoftmaxAVX512_exp_block:
+	CMPQ          BX, $0x00000020
+	JLT           ssoftmaxAVX512_exp_vectors
+	VMOVUPS       (SI), Z5
+	VMAXPS        Z5, Z2, Z5
+	VSUBPS        Z0, Z5, Z6
+	VSUBPS        Z5, Z6, Z7
+	VSUBPS        Z7, Z1, Z8
+	VSUBPS        Z7, Z6, Z7
+	VSUBPS        Z7, Z5, Z5
+	VADDPS        Z8, Z5, Z5
+	VMOVUPS       actConstc2dc0000<>+0(SB), Z7
+	VMAXPS        Z6, Z7, Z6
+	VMULPS        actConst3fb8aa3b<>+0(SB), Z6, Z7
+	VRNDSCALEPS   $0x00, Z7, Z7
+	VFNMADD231PS  actConst3f317218<>+0(SB), Z7, Z6
+	VFNMADD231PS  actConstb102e308<>+0(SB), Z7, Z6
+	VADDPS        Z5, Z6, Z6
+	VMOVUPS       actConst39500d01<>+0(SB), Z5
+	VFMADD213PS   actConst3ab60b61<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3c088889<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3f000000<>+0(SB), Z6, Z5
+	VMULPS        Z6, Z6, Z8
+	VFMADD213PS   Z6, Z8, Z5
+	VADDPS        actConst3f800000<>+0(SB), Z5, Z5
+	VSCALEFPS     Z7, Z5, Z5
+	VMOVUPS       Z5, (DI)
+	VCVTPS2PD     Y5, Z6
+	VEXTRACTF64X4 $0x01, Z5, Y5
+	VCVTPS2PD     Y5, Z5
+	VADDPD        Z6, Z3, Z3
+	VADDPD        Z5, Z4, Z4
+	VMOVUPS       64(SI), Z5
+	VMAXPS        Z5, Z2, Z5
+	VSUBPS        Z0, Z5, Z6
+	VSUBPS        Z5, Z6, Z7
+	VSUBPS        Z7, Z1, Z8
+	VSUBPS        Z7, Z6, Z7
+	VSUBPS        Z7, Z5, Z5
+	VADDPS        Z8, Z5, Z5
+	VMOVUPS       actConstc2dc0000<>+0(SB), Z7
+	VMAXPS        Z6, Z7, Z6
+	VMULPS        actConst3fb8aa3b<>+0(SB), Z6, Z7
+	VRNDSCALEPS   $0x00, Z7, Z7
+	VFNMADD231PS  actConst3f317218<>+0(SB), Z7, Z6
+	VFNMADD231PS  actConstb102e308<>+0(SB), Z7, Z6
+	VADDPS        Z5, Z6, Z6
+	VMOVUPS       actConst39500d01<>+0(SB), Z5
+	VFMADD213PS   actConst3ab60b61<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3c088889<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3f000000<>+0(SB), Z6, Z5
+	VMULPS        Z6, Z6, Z8
+	VFMADD213PS   Z6, Z8, Z5
+	VADDPS        actConst3f800000<>+0(SB), Z5, Z5
+	VSCALEFPS     Z7, Z5, Z5
+	VMOVUPS       Z5, 64(DI)
+	VCVTPS2PD     Y5, Z6
+	VEXTRACTF64X4 $0x01, Z5, Y5
+	VCVTPS2PD     Y5, Z5
+	VADDPD        Z6, Z3, Z3
+	VADDPD        Z5, Z4, Z4
+	ADDQ          $0x00000080, SI
+	ADDQ          $0x00000080, DI
+	SUBQ          $0x00000020, BX
+	JMP           ssoftmaxAVX512_exp_block
+
+ssoftmaxAVX512_exp_vectors:
+	CMPQ          BX, $0x00000010
+	JLT           ssoftmaxAVX512_exp_tail
+	VMOVUPS       (SI), Z5
+	VMAXPS        Z5, Z2, Z5
+	VSUBPS        Z0, Z5, Z6
+	VSUBPS        Z5, Z6, Z7
+	VSUBPS        Z7, Z1, Z8
+	VSUBPS        Z7, Z6, Z7
+	VSUBPS        Z7, Z5, Z5
+	VADDPS        Z8, Z5, Z5
+	VMOVUPS       actConstc2dc0000<>+0(SB), Z7
+	VMAXPS        Z6, Z7, Z6
+	VMULPS        actConst3fb8aa3b<>+0(SB), Z6, Z7
+	VRNDSCALEPS   $0x00, Z7, Z7
+	VFNMADD231PS  actConst3f317218<>+0(SB), Z7, Z6
+	VFNMADD231PS  actConstb102e308<>+0(SB), Z7, Z6
+	VADDPS        Z5, Z6, Z6
+	VMOVUPS       actConst39500d01<>+0(SB), Z5
+	VFMADD213PS   actConst3ab60b61<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3c088889<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z6, Z5
+	VFMADD213PS   actConst3f000000<>+0(SB), Z6, Z5
+	VMULPS        Z6, Z6, Z8
+	VFMADD213PS   Z6, Z8, Z5
+	VADDPS        actConst3f800000<>+0(SB), Z5, Z5
+	VSCALEFPS     Z7, Z5, Z5
+	VMOVUPS       Z5, (DI)
+	VCVTPS2PD     Y5, Z6
+	VEXTRACTF64X4 $0x01, Z5, Y5
+	VCVTPS2PD     Y5, Z5
+	VADDPD        Z6, Z3, Z3
+	VADDPD        Z5, Z4, Z4
+	ADDQ          $0x00000040, SI
+	ADDQ          $0x00000040, DI
+	SUBQ          $0x00000010, BX
+	JMP           ssoftmaxAVX512_exp_vectors
+
+ssoftmaxAVX512_exp_tail:
+	TESTQ         BX, BX
+	JZ            ssoftmaxAVX512_exp_reduce
+	VMOVUPS.Z     (SI), K1, Z5
+	VMAXPS        Z5, Z2, Z2
+	VSUBPS        Z0, Z2, Z0
+	VSUBPS        Z2, Z0, Z5
+	VSUBPS        Z5, Z1, Z1
+	VSUBPS        Z5, Z0, Z5
+	VSUBPS        Z5, Z2, Z2
+	VADDPS        Z1, Z2, Z1
+	VMOVUPS       actConstc2dc0000<>+0(SB), Z2
+	VMAXPS        Z0, Z2, Z0
+	VMULPS        actConst3fb8aa3b<>+0(SB), Z0, Z2
+	VRNDSCALEPS   $0x00, Z2, Z2
+	VFNMADD231PS  actConst3f317218<>+0(SB), Z2, Z0
+	VFNMADD231PS  actConstb102e308<>+0(SB), Z2, Z0
+	VADDPS        Z1, Z0, Z0
+	VMOVUPS       actConst39500d01<>+0(SB), Z1
+	VFMADD213PS   actConst3ab60b61<>+0(SB), Z0, Z1
+	VFMADD213PS   actConst3c088889<>+0(SB), Z0, Z1
+	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z0, Z1
+	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z0, Z1
+	VFMADD213PS   actConst3f000000<>+0(SB), Z0, Z1
+	VMULPS        Z0, Z0, Z5
+	VFMADD213PS   Z0, Z5, Z1
+	VADDPS        actConst3f800000<>+0(SB), Z1, Z0
+	VSCALEFPS     Z2, Z0, Z0
+	VMOVUPS.Z     Z0, K1, Z0
+	VMOVUPS       Z0, K1, (DI)
+	VCVTPS2PD     Y0, Z1
+	VEXTRACTF64X4 $0x01, Z0, Y0
+	VCVTPS2PD     Y0, Z0
+	VADDPD        Z1, Z3, Z3
+	VADDPD        Z0, Z4, Z4
+
+ssoftmaxAVX512_exp_reduce:
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VADDPD        Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VUNPCKHPD     X1, X1, X0
+	VADDSD        X0, X1, X1
+	VXORPS        X0, X0, X0
+	VCVTSS2SD     actConst3f800000<>+0(SB), X0, X0
+	VDIVSD        X1, X0, X0
+	VCVTSD2SS     X0, X0, X0
+	VBROADCASTSS  X0, Z0
+
+	// Pass three: dst ·= 1/Σ.
+	MOVQ AX, BX
+	MOVQ CX, SI
+	MOVQ DX, DI
+
+ssoftmaxAVX512_scale_block:
+	CMPQ    BX, $0x00000040
+	JLT     ssoftmaxAVX512_scale_vectors
+	VMULPS  (DI), Z0, Z1
+	VMOVUPS Z1, (DI)
+	VMULPS  64(DI), Z0, Z1
+	VMOVUPS Z1, 64(DI)
+	VMULPS  128(DI), Z0, Z1
+	VMOVUPS Z1, 128(DI)
+	VMULPS  192(DI), Z0, Z1
+	VMOVUPS Z1, 192(DI)
+	ADDQ    $0x00000100, SI
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x00000040, BX
+	JMP     ssoftmaxAVX512_scale_block
+
+ssoftmaxAVX512_scale_vectors:
+	CMPQ    BX, $0x00000010
+	JLT     ssoftmaxAVX512_scale_tail
+	VMULPS  (DI), Z0, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ    $0x00000040, SI
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, BX
+	JMP     ssoftmaxAVX512_scale_vectors
+
+ssoftmaxAVX512_scale_tail:
+	TESTQ     BX, BX
+	JZ        ssoftmaxAVX512_done
+	VMOVUPS.Z (DI), K1, Z1
+	VMULPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, (DI)
+
+ssoftmaxAVX512_done:
+	VZEROUPPER
+	RET

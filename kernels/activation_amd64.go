@@ -1,0 +1,54 @@
+//go:build !purego && !noasm
+
+package kernels
+
+// The activations' vectorised passes (asm/activation.go). Each wrapper checks that src
+// covers dst, so that a violation panics in Go rather than faults in assembly, and hands
+// the assembly n = len(dst) ≥ 1. Linear stays a copy.
+
+// avx2Activations and avx512Activations are the activate entries of the two ISAs.
+var (
+	avx2Activations = [activations]func(dst, src []float32){
+		Linear:    genericActivations[Linear],
+		ReLU:      elementwise(sreluAVX2),
+		ReLU6:     elementwise(srelu6AVX2),
+		LeakyReLU: func(dst, src []float32) { leakyReLU(sleakyReLUAVX2, dst, src) },
+		Sigmoid:   elementwise(ssigmoidAVX2),
+		Tanh:      elementwise(stanhAVX2),
+		Swish:     elementwise(sswishAVX2),
+		GELU:      elementwise(sgeluAVX2),
+		Softmax:   elementwise(ssoftmaxAVX2),
+	}
+	avx512Activations = [activations]func(dst, src []float32){
+		Linear:    genericActivations[Linear],
+		ReLU:      elementwise(sreluAVX512),
+		ReLU6:     elementwise(srelu6AVX512),
+		LeakyReLU: func(dst, src []float32) { leakyReLU(sleakyReLUAVX512, dst, src) },
+		Sigmoid:   elementwise(ssigmoidAVX512),
+		Tanh:      elementwise(stanhAVX512),
+		Swish:     elementwise(sswishAVX512),
+		GELU:      elementwise(sgeluAVX512),
+		Softmax:   elementwise(ssoftmaxAVX512),
+	}
+)
+
+// elementwise wraps a kernel of the form f(n, dst, src), which computes dst[i] from
+// src[i] for i < n (Softmax: the row of n).
+func elementwise(f func(n int, dst, src *float32)) func(dst, src []float32) {
+	return func(dst, src []float32) {
+		if len(dst) == 0 {
+			return
+		}
+		_ = src[len(dst)-1]
+		f(len(dst), &dst[0], &src[0])
+	}
+}
+
+// leakyReLU runs a LeakyReLU kernel at the activation's slope.
+func leakyReLU(f func(n int, alpha float32, dst, src *float32), dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	_ = src[len(dst)-1]
+	f(len(dst), leakyReLUSlope, &dst[0], &src[0])
+}
