@@ -16,7 +16,11 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 			gemmNEON("sgemm4x12NEON", 4, 12, sgemm4x12NEON),
 			gemmNEON("sgemm6x12NEON", 6, 12, sgemm6x12NEON),
 		},
-		conv:     convNEON("sconv6x12NEON", 6, 12, sconv6x12NEON),
+		conv: convNEON("sconv6x12NEON", 6, 12, sconv6x12NEON),
+		convEdges: []convKernel{
+			convNEON("sconv2x12NEON", 2, 12, sconv2x12NEON),
+			convNEON("sconv4x12NEON", 4, 12, sconv4x12NEON),
+		},
 		dot:      generic.Dot,
 		dot4:     generic.Dot4,
 		axpy:     generic.Axpy,

@@ -62,3 +62,25 @@ func sgemm6x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 //
 //go:noescape
 func sconv6x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
+// sconv2x12NEON computes, for i < mr ≤ 2 and j < nr ≤ 12,
+// C(i, j) = act(bias[j] + Σ_{t<taps} Σ_{p<k} A_t(i, p)·w[(t·k + p)·NR + j]) at c[i*ldc + j],
+// where A_t(i, ·) is the k floats at src[ind[t·2+i]], or at zero when that offset is < 0,
+// and act is max(·, 0) when relu (NaN stays NaN). taps ≥ 1, k ≥ 1. It reads all MR rows
+// of every tap, taps·k·NR floats of w, NR of bias and nothing past them; C past mr rows
+// and nr columns is never touched.
+// It has the indirect convolution micro-kernel contract documented at generic.ConvTile.
+//
+//go:noescape
+func sconv2x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
+// sconv4x12NEON computes, for i < mr ≤ 4 and j < nr ≤ 12,
+// C(i, j) = act(bias[j] + Σ_{t<taps} Σ_{p<k} A_t(i, p)·w[(t·k + p)·NR + j]) at c[i*ldc + j],
+// where A_t(i, ·) is the k floats at src[ind[t·4+i]], or at zero when that offset is < 0,
+// and act is max(·, 0) when relu (NaN stays NaN). taps ≥ 1, k ≥ 1. It reads all MR rows
+// of every tap, taps·k·NR floats of w, NR of bias and nothing past them; C past mr rows
+// and nr columns is never touched.
+// It has the indirect convolution micro-kernel contract documented at generic.ConvTile.
+//
+//go:noescape
+func sconv4x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)

@@ -2410,3 +2410,537 @@ sconv6x12NEON_tail5_no1:
 	B        sconv6x12NEON_done
 sconv6x12NEON_done:
 	RET      
+
+// func sconv2x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+TEXT ·sconv2x12NEON(SB), NOSPLIT, $0-89
+	// Register plan for the 2×12 tile (NEON, 4 float32 lanes per q register):
+	//   acc[s][i][j] V8–V31   24 accumulators: set s < 4 (steps p ≡ s mod 4), pixel i < 2, channels 4j..4j+3 (j < 3) of C
+	//   av[i]      V0–V1    A_t(i, p..p+3): 4 steps of k of row i in one load, used by element
+	//   bv[0][j]   V2–V4    w rows p and p+2, refilled while the FMLAs use bv[1]
+	//   bv[1][j]   V5–V7    w rows p+1 and p+3, refilled while the FMLAs use bv[0]
+	//   zeroV      V0       epilogue: +0 for ReLU
+	//   aRow[i]    R0–R1    row pointers of tap t: src + 4·ind[t·2+i], or zero when that offset is < 0
+	//   indPtr     R2       ind, advancing by 2 int32s per tap
+	//   src zero   R3–R4    the input, and the padding row of k zeros
+	//   wPtr       R5       w, read once from start to end: tap t's rows follow tap t-1's
+	//   k          R6       channels per tap; bits 1 and 0 select the k-tail steps
+	//   tapsLeft   R7       taps left
+	//   kBlocks    R8       main-loop iterations (4 steps of k each) left in this tap
+	//   off        R9       an offset from ind, sign-extended
+	//   biasPtr    R10      bias, read once into every row of acc
+	//   cRow ldc   R11–R12  epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R13      epilogue: rows of C left to store
+	//   cols       R14      epilogue: nr
+	//   cPtr       R15      epilogue: walks along a row of C in the column-tail path
+	//   relu       R16      epilogue: the relu argument
+	// Per 4 steps of k: 2 128-bit loads of A (one a row), 12 of w (as 4 LD1 of 3 registers),
+	// 24 FMLA by element. The k tail (k mod 4) loads 2 then 1 channel a row (LDR d, LDR s).
+	// Step p of k adds into set p mod 4: 24 FMLA chains hide the FMLA latency on 4 vector pipes;
+	// FADDs sum the sets into set 0 before the epilogue.
+	MOVD     taps+0(FP), R7
+	MOVD     k+8(FP), R6
+	MOVD     ind+16(FP), R2
+	MOVD     src+24(FP), R3
+	MOVD     zero+32(FP), R4
+	MOVD     w+40(FP), R5
+	MOVD     bias+48(FP), R10
+	// Every row of the tile starts from the bias.
+	VLD1     (R10), [V8.S4, V9.S4, V10.S4]
+	VMOV     V8.B16, V11.B16
+	VMOV     V9.B16, V12.B16
+	VMOV     V10.B16, V13.B16
+	VEOR     V14.B16, V14.B16, V14.B16
+	VEOR     V15.B16, V15.B16, V15.B16
+	VEOR     V16.B16, V16.B16, V16.B16
+	VEOR     V17.B16, V17.B16, V17.B16
+	VEOR     V18.B16, V18.B16, V18.B16
+	VEOR     V19.B16, V19.B16, V19.B16
+	VEOR     V20.B16, V20.B16, V20.B16
+	VEOR     V21.B16, V21.B16, V21.B16
+	VEOR     V22.B16, V22.B16, V22.B16
+	VEOR     V23.B16, V23.B16, V23.B16
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
+	// taps = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.
+	CBZ      R7, sconv2x12NEON_epilogue
+
+	// One tap: the row pointers, then k steps of the rank-1 update.
+sconv2x12NEON_tap:
+	MOVW     0(R2), R9
+	ADD      R9<<2, R3, R0
+	CMP      $0, R9
+	CSEL     LT, R4, R0, R0
+	MOVW     4(R2), R9
+	ADD      R9<<2, R3, R1
+	CMP      $0, R9
+	CSEL     LT, R4, R1, R1
+	ADD      $8, R2
+	LSR      $2, R6, R8
+	CBZ      R8, sconv2x12NEON_kTail
+
+	// 4 steps of k: A in one load a row, used by lanes; w a row of 12 at a time.
+sconv2x12NEON_kLoop:
+	VLD1.P   16(R0), [V0.S4]
+	VLD1.P   16(R1), [V1.S4]
+	VLD1.P   48(R5), [V2.S4, V3.S4, V4.S4]
+	VLD1.P   48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD     $0x4f801048 // fmla v8.4s, v2.4s, v0.s[0]
+	WORD     $0x4f801069 // fmla v9.4s, v3.4s, v0.s[0]
+	WORD     $0x4f80108a // fmla v10.4s, v4.4s, v0.s[0]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	VLD1.P   48(R5), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4fa010ae // fmla v14.4s, v5.4s, v0.s[1]
+	WORD     $0x4fa010cf // fmla v15.4s, v6.4s, v0.s[1]
+	WORD     $0x4fa010f0 // fmla v16.4s, v7.4s, v0.s[1]
+	WORD     $0x4fa110b1 // fmla v17.4s, v5.4s, v1.s[1]
+	WORD     $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD     $0x4fa110f3 // fmla v19.4s, v7.4s, v1.s[1]
+	VLD1.P   48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD     $0x4f801854 // fmla v20.4s, v2.4s, v0.s[2]
+	WORD     $0x4f801875 // fmla v21.4s, v3.4s, v0.s[2]
+	WORD     $0x4f801896 // fmla v22.4s, v4.4s, v0.s[2]
+	WORD     $0x4f811857 // fmla v23.4s, v2.4s, v1.s[2]
+	WORD     $0x4f811878 // fmla v24.4s, v3.4s, v1.s[2]
+	WORD     $0x4f811899 // fmla v25.4s, v4.4s, v1.s[2]
+	WORD     $0x4fa018ba // fmla v26.4s, v5.4s, v0.s[3]
+	WORD     $0x4fa018db // fmla v27.4s, v6.4s, v0.s[3]
+	WORD     $0x4fa018fc // fmla v28.4s, v7.4s, v0.s[3]
+	WORD     $0x4fa118bd // fmla v29.4s, v5.4s, v1.s[3]
+	WORD     $0x4fa118de // fmla v30.4s, v6.4s, v1.s[3]
+	WORD     $0x4fa118ff // fmla v31.4s, v7.4s, v1.s[3]
+	SUBS     $1, R8
+	BNE      sconv2x12NEON_kLoop
+
+	// k mod 4 steps left: two (bit 1 of k), then one (bit 0), loading only those channels.
+sconv2x12NEON_kTail:
+	TBZ      $1, R6, sconv2x12NEON_kNoPair
+	FMOVD.P  8(R0), F0
+	FMOVD.P  8(R1), F1
+	VLD1.P   48(R5), [V2.S4, V3.S4, V4.S4]
+	VLD1.P   48(R5), [V5.S4, V6.S4, V7.S4]
+	WORD     $0x4f801048 // fmla v8.4s, v2.4s, v0.s[0]
+	WORD     $0x4f801069 // fmla v9.4s, v3.4s, v0.s[0]
+	WORD     $0x4f80108a // fmla v10.4s, v4.4s, v0.s[0]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	WORD     $0x4fa010ae // fmla v14.4s, v5.4s, v0.s[1]
+	WORD     $0x4fa010cf // fmla v15.4s, v6.4s, v0.s[1]
+	WORD     $0x4fa010f0 // fmla v16.4s, v7.4s, v0.s[1]
+	WORD     $0x4fa110b1 // fmla v17.4s, v5.4s, v1.s[1]
+	WORD     $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
+	WORD     $0x4fa110f3 // fmla v19.4s, v7.4s, v1.s[1]
+sconv2x12NEON_kNoPair:
+	TBZ      $0, R6, sconv2x12NEON_tapDone
+	FMOVS.P  4(R0), F0
+	FMOVS.P  4(R1), F1
+	VLD1.P   48(R5), [V2.S4, V3.S4, V4.S4]
+	WORD     $0x4f801048 // fmla v8.4s, v2.4s, v0.s[0]
+	WORD     $0x4f801069 // fmla v9.4s, v3.4s, v0.s[0]
+	WORD     $0x4f80108a // fmla v10.4s, v4.4s, v0.s[0]
+	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
+	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
+	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+sconv2x12NEON_tapDone:
+	SUBS     $1, R7
+	BNE      sconv2x12NEON_tap
+
+	// The sets' sum, pairwise, into set 0.
+	WORD     $0x4e2ed508 // fadd v8.4s, v8.4s, v14.4s
+	WORD     $0x4e2fd529 // fadd v9.4s, v9.4s, v15.4s
+	WORD     $0x4e30d54a // fadd v10.4s, v10.4s, v16.4s
+	WORD     $0x4e31d56b // fadd v11.4s, v11.4s, v17.4s
+	WORD     $0x4e32d58c // fadd v12.4s, v12.4s, v18.4s
+	WORD     $0x4e33d5ad // fadd v13.4s, v13.4s, v19.4s
+	WORD     $0x4e3ad694 // fadd v20.4s, v20.4s, v26.4s
+	WORD     $0x4e3bd6b5 // fadd v21.4s, v21.4s, v27.4s
+	WORD     $0x4e3cd6d6 // fadd v22.4s, v22.4s, v28.4s
+	WORD     $0x4e3dd6f7 // fadd v23.4s, v23.4s, v29.4s
+	WORD     $0x4e3ed718 // fadd v24.4s, v24.4s, v30.4s
+	WORD     $0x4e3fd739 // fadd v25.4s, v25.4s, v31.4s
+	WORD     $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
+	WORD     $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
+	WORD     $0x4e36d54a // fadd v10.4s, v10.4s, v22.4s
+	WORD     $0x4e37d56b // fadd v11.4s, v11.4s, v23.4s
+	WORD     $0x4e38d58c // fadd v12.4s, v12.4s, v24.4s
+	WORD     $0x4e39d5ad // fadd v13.4s, v13.4s, v25.4s
+
+	// Epilogue: ReLU if asked, then C ← acc over mr rows and nr columns.
+sconv2x12NEON_epilogue:
+	MOVBU    relu+88(FP), R16
+	CBZW     R16, sconv2x12NEON_store
+	// FMAX returns NaN when either operand is NaN: max(NaN, 0) stays NaN.
+	VEOR     V0.B16, V0.B16, V0.B16
+	WORD     $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD     $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD     $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD     $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD     $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD     $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+sconv2x12NEON_store:
+	MOVD     c+56(FP), R11
+	MOVD     ldc+64(FP), R12
+	LSL      $2, R12
+	MOVD     mr+72(FP), R13
+	MOVD     nr+80(FP), R14
+	CMP      $12, R14
+	BNE      sconv2x12NEON_tail
+	VST1     [V8.S4, V9.S4, V10.S4], (R11)
+	SUBS     $1, R13
+	BEQ      sconv2x12NEON_done
+	ADD      R12, R11, R11
+	VST1     [V11.S4, V12.S4, V13.S4], (R11)
+	B        sconv2x12NEON_done
+
+	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
+sconv2x12NEON_tail:
+	MOVD     R11, R15
+	TBZ      $3, R14, sconv2x12NEON_tail0_no8
+	VST1.P   [V8.S4, V9.S4], 32(R15)
+	VMOV     V10.B16, V8.B16
+sconv2x12NEON_tail0_no8:
+	TBZ      $2, R14, sconv2x12NEON_tail0_no4
+	VST1.P   [V8.S4], 16(R15)
+	VMOV     V9.B16, V8.B16
+sconv2x12NEON_tail0_no4:
+	TBZ      $1, R14, sconv2x12NEON_tail0_no2
+	FMOVD.P  F8, 8(R15)
+	VDUP     V8.D[1], V8.D2
+sconv2x12NEON_tail0_no2:
+	TBZ      $0, R14, sconv2x12NEON_tail0_no1
+	FMOVS    F8, (R15)
+sconv2x12NEON_tail0_no1:
+	SUBS     $1, R13
+	BEQ      sconv2x12NEON_done
+	ADD      R12, R11, R11
+	MOVD     R11, R15
+	TBZ      $3, R14, sconv2x12NEON_tail1_no8
+	VST1.P   [V11.S4, V12.S4], 32(R15)
+	VMOV     V13.B16, V11.B16
+sconv2x12NEON_tail1_no8:
+	TBZ      $2, R14, sconv2x12NEON_tail1_no4
+	VST1.P   [V11.S4], 16(R15)
+	VMOV     V12.B16, V11.B16
+sconv2x12NEON_tail1_no4:
+	TBZ      $1, R14, sconv2x12NEON_tail1_no2
+	FMOVD.P  F11, 8(R15)
+	VDUP     V11.D[1], V11.D2
+sconv2x12NEON_tail1_no2:
+	TBZ      $0, R14, sconv2x12NEON_tail1_no1
+	FMOVS    F11, (R15)
+sconv2x12NEON_tail1_no1:
+	B        sconv2x12NEON_done
+sconv2x12NEON_done:
+	RET      
+
+// func sconv4x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+TEXT ·sconv4x12NEON(SB), NOSPLIT, $0-89
+	// Register plan for the 4×12 tile (NEON, 4 float32 lanes per q register):
+	//   acc[i][j]  V20–V31  12 accumulators: pixel i < 4, channels 4j..4j+3 (j < 3) of C
+	//   av[i]      V0–V3    A_t(i, p..p+3): 4 steps of k of row i in one load, used by element
+	//   bv[0][j]   V4–V6    w rows p and p+2, refilled while the FMLAs use bv[1]
+	//   bv[1][j]   V7–V9    w rows p+1 and p+3, refilled while the FMLAs use bv[0]
+	//   zeroV      V0       epilogue: +0 for ReLU
+	//   aRow[i]    R0–R3    row pointers of tap t: src + 4·ind[t·4+i], or zero when that offset is < 0
+	//   indPtr     R4       ind, advancing by 4 int32s per tap
+	//   src zero   R5–R6    the input, and the padding row of k zeros
+	//   wPtr       R7       w, read once from start to end: tap t's rows follow tap t-1's
+	//   k          R8       channels per tap; bits 1 and 0 select the k-tail steps
+	//   tapsLeft   R9       taps left
+	//   kBlocks    R10      main-loop iterations (4 steps of k each) left in this tap
+	//   off        R11      an offset from ind, sign-extended
+	//   biasPtr    R12      bias, read once into every row of acc
+	//   cRow ldc   R13–R14  epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R15      epilogue: rows of C left to store
+	//   cols       R16      epilogue: nr
+	//   cPtr       R17      epilogue: walks along a row of C in the column-tail path
+	//   relu       R19      epilogue: the relu argument
+	// Per 4 steps of k: 4 128-bit loads of A (one a row), 12 of w (as 4 LD1 of 3 registers),
+	// 48 FMLA by element. The k tail (k mod 4) loads 2 then 1 channel a row (LDR d, LDR s).
+	MOVD     taps+0(FP), R9
+	MOVD     k+8(FP), R8
+	MOVD     ind+16(FP), R4
+	MOVD     src+24(FP), R5
+	MOVD     zero+32(FP), R6
+	MOVD     w+40(FP), R7
+	MOVD     bias+48(FP), R12
+	// Every row of the tile starts from the bias.
+	VLD1     (R12), [V20.S4, V21.S4, V22.S4]
+	VMOV     V20.B16, V23.B16
+	VMOV     V21.B16, V24.B16
+	VMOV     V22.B16, V25.B16
+	VMOV     V20.B16, V26.B16
+	VMOV     V21.B16, V27.B16
+	VMOV     V22.B16, V28.B16
+	VMOV     V20.B16, V29.B16
+	VMOV     V21.B16, V30.B16
+	VMOV     V22.B16, V31.B16
+	// taps = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.
+	CBZ      R9, sconv4x12NEON_epilogue
+
+	// One tap: the row pointers, then k steps of the rank-1 update.
+sconv4x12NEON_tap:
+	MOVW     0(R4), R11
+	ADD      R11<<2, R5, R0
+	CMP      $0, R11
+	CSEL     LT, R6, R0, R0
+	MOVW     4(R4), R11
+	ADD      R11<<2, R5, R1
+	CMP      $0, R11
+	CSEL     LT, R6, R1, R1
+	MOVW     8(R4), R11
+	ADD      R11<<2, R5, R2
+	CMP      $0, R11
+	CSEL     LT, R6, R2, R2
+	MOVW     12(R4), R11
+	ADD      R11<<2, R5, R3
+	CMP      $0, R11
+	CSEL     LT, R6, R3, R3
+	ADD      $16, R4
+	LSR      $2, R8, R10
+	CBZ      R10, sconv4x12NEON_kTail
+
+	// 4 steps of k: A in one load a row, used by lanes; w a row of 12 at a time.
+sconv4x12NEON_kLoop:
+	VLD1.P   16(R0), [V0.S4]
+	VLD1.P   16(R1), [V1.S4]
+	VLD1.P   16(R2), [V2.S4]
+	VLD1.P   16(R3), [V3.S4]
+	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	VLD1.P   48(R7), [V7.S4, V8.S4, V9.S4]
+	WORD     $0x4f801094 // fmla v20.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b5 // fmla v21.4s, v5.4s, v0.s[0]
+	WORD     $0x4f8010d6 // fmla v22.4s, v6.4s, v0.s[0]
+	WORD     $0x4f811097 // fmla v23.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110b8 // fmla v24.4s, v5.4s, v1.s[0]
+	WORD     $0x4f8110d9 // fmla v25.4s, v6.4s, v1.s[0]
+	WORD     $0x4f82109a // fmla v26.4s, v4.4s, v2.s[0]
+	WORD     $0x4f8210bb // fmla v27.4s, v5.4s, v2.s[0]
+	WORD     $0x4f8210dc // fmla v28.4s, v6.4s, v2.s[0]
+	WORD     $0x4f83109d // fmla v29.4s, v4.4s, v3.s[0]
+	WORD     $0x4f8310be // fmla v30.4s, v5.4s, v3.s[0]
+	WORD     $0x4f8310df // fmla v31.4s, v6.4s, v3.s[0]
+	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	WORD     $0x4fa010f4 // fmla v20.4s, v7.4s, v0.s[1]
+	WORD     $0x4fa01115 // fmla v21.4s, v8.4s, v0.s[1]
+	WORD     $0x4fa01136 // fmla v22.4s, v9.4s, v0.s[1]
+	WORD     $0x4fa110f7 // fmla v23.4s, v7.4s, v1.s[1]
+	WORD     $0x4fa11118 // fmla v24.4s, v8.4s, v1.s[1]
+	WORD     $0x4fa11139 // fmla v25.4s, v9.4s, v1.s[1]
+	WORD     $0x4fa210fa // fmla v26.4s, v7.4s, v2.s[1]
+	WORD     $0x4fa2111b // fmla v27.4s, v8.4s, v2.s[1]
+	WORD     $0x4fa2113c // fmla v28.4s, v9.4s, v2.s[1]
+	WORD     $0x4fa310fd // fmla v29.4s, v7.4s, v3.s[1]
+	WORD     $0x4fa3111e // fmla v30.4s, v8.4s, v3.s[1]
+	WORD     $0x4fa3113f // fmla v31.4s, v9.4s, v3.s[1]
+	VLD1.P   48(R7), [V7.S4, V8.S4, V9.S4]
+	WORD     $0x4f801894 // fmla v20.4s, v4.4s, v0.s[2]
+	WORD     $0x4f8018b5 // fmla v21.4s, v5.4s, v0.s[2]
+	WORD     $0x4f8018d6 // fmla v22.4s, v6.4s, v0.s[2]
+	WORD     $0x4f811897 // fmla v23.4s, v4.4s, v1.s[2]
+	WORD     $0x4f8118b8 // fmla v24.4s, v5.4s, v1.s[2]
+	WORD     $0x4f8118d9 // fmla v25.4s, v6.4s, v1.s[2]
+	WORD     $0x4f82189a // fmla v26.4s, v4.4s, v2.s[2]
+	WORD     $0x4f8218bb // fmla v27.4s, v5.4s, v2.s[2]
+	WORD     $0x4f8218dc // fmla v28.4s, v6.4s, v2.s[2]
+	WORD     $0x4f83189d // fmla v29.4s, v4.4s, v3.s[2]
+	WORD     $0x4f8318be // fmla v30.4s, v5.4s, v3.s[2]
+	WORD     $0x4f8318df // fmla v31.4s, v6.4s, v3.s[2]
+	WORD     $0x4fa018f4 // fmla v20.4s, v7.4s, v0.s[3]
+	WORD     $0x4fa01915 // fmla v21.4s, v8.4s, v0.s[3]
+	WORD     $0x4fa01936 // fmla v22.4s, v9.4s, v0.s[3]
+	WORD     $0x4fa118f7 // fmla v23.4s, v7.4s, v1.s[3]
+	WORD     $0x4fa11918 // fmla v24.4s, v8.4s, v1.s[3]
+	WORD     $0x4fa11939 // fmla v25.4s, v9.4s, v1.s[3]
+	WORD     $0x4fa218fa // fmla v26.4s, v7.4s, v2.s[3]
+	WORD     $0x4fa2191b // fmla v27.4s, v8.4s, v2.s[3]
+	WORD     $0x4fa2193c // fmla v28.4s, v9.4s, v2.s[3]
+	WORD     $0x4fa318fd // fmla v29.4s, v7.4s, v3.s[3]
+	WORD     $0x4fa3191e // fmla v30.4s, v8.4s, v3.s[3]
+	WORD     $0x4fa3193f // fmla v31.4s, v9.4s, v3.s[3]
+	SUBS     $1, R10
+	BNE      sconv4x12NEON_kLoop
+
+	// k mod 4 steps left: two (bit 1 of k), then one (bit 0), loading only those channels.
+sconv4x12NEON_kTail:
+	TBZ      $1, R8, sconv4x12NEON_kNoPair
+	FMOVD.P  8(R0), F0
+	FMOVD.P  8(R1), F1
+	FMOVD.P  8(R2), F2
+	FMOVD.P  8(R3), F3
+	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	VLD1.P   48(R7), [V7.S4, V8.S4, V9.S4]
+	WORD     $0x4f801094 // fmla v20.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b5 // fmla v21.4s, v5.4s, v0.s[0]
+	WORD     $0x4f8010d6 // fmla v22.4s, v6.4s, v0.s[0]
+	WORD     $0x4f811097 // fmla v23.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110b8 // fmla v24.4s, v5.4s, v1.s[0]
+	WORD     $0x4f8110d9 // fmla v25.4s, v6.4s, v1.s[0]
+	WORD     $0x4f82109a // fmla v26.4s, v4.4s, v2.s[0]
+	WORD     $0x4f8210bb // fmla v27.4s, v5.4s, v2.s[0]
+	WORD     $0x4f8210dc // fmla v28.4s, v6.4s, v2.s[0]
+	WORD     $0x4f83109d // fmla v29.4s, v4.4s, v3.s[0]
+	WORD     $0x4f8310be // fmla v30.4s, v5.4s, v3.s[0]
+	WORD     $0x4f8310df // fmla v31.4s, v6.4s, v3.s[0]
+	WORD     $0x4fa010f4 // fmla v20.4s, v7.4s, v0.s[1]
+	WORD     $0x4fa01115 // fmla v21.4s, v8.4s, v0.s[1]
+	WORD     $0x4fa01136 // fmla v22.4s, v9.4s, v0.s[1]
+	WORD     $0x4fa110f7 // fmla v23.4s, v7.4s, v1.s[1]
+	WORD     $0x4fa11118 // fmla v24.4s, v8.4s, v1.s[1]
+	WORD     $0x4fa11139 // fmla v25.4s, v9.4s, v1.s[1]
+	WORD     $0x4fa210fa // fmla v26.4s, v7.4s, v2.s[1]
+	WORD     $0x4fa2111b // fmla v27.4s, v8.4s, v2.s[1]
+	WORD     $0x4fa2113c // fmla v28.4s, v9.4s, v2.s[1]
+	WORD     $0x4fa310fd // fmla v29.4s, v7.4s, v3.s[1]
+	WORD     $0x4fa3111e // fmla v30.4s, v8.4s, v3.s[1]
+	WORD     $0x4fa3113f // fmla v31.4s, v9.4s, v3.s[1]
+sconv4x12NEON_kNoPair:
+	TBZ      $0, R8, sconv4x12NEON_tapDone
+	FMOVS.P  4(R0), F0
+	FMOVS.P  4(R1), F1
+	FMOVS.P  4(R2), F2
+	FMOVS.P  4(R3), F3
+	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	WORD     $0x4f801094 // fmla v20.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b5 // fmla v21.4s, v5.4s, v0.s[0]
+	WORD     $0x4f8010d6 // fmla v22.4s, v6.4s, v0.s[0]
+	WORD     $0x4f811097 // fmla v23.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110b8 // fmla v24.4s, v5.4s, v1.s[0]
+	WORD     $0x4f8110d9 // fmla v25.4s, v6.4s, v1.s[0]
+	WORD     $0x4f82109a // fmla v26.4s, v4.4s, v2.s[0]
+	WORD     $0x4f8210bb // fmla v27.4s, v5.4s, v2.s[0]
+	WORD     $0x4f8210dc // fmla v28.4s, v6.4s, v2.s[0]
+	WORD     $0x4f83109d // fmla v29.4s, v4.4s, v3.s[0]
+	WORD     $0x4f8310be // fmla v30.4s, v5.4s, v3.s[0]
+	WORD     $0x4f8310df // fmla v31.4s, v6.4s, v3.s[0]
+sconv4x12NEON_tapDone:
+	SUBS     $1, R9
+	BNE      sconv4x12NEON_tap
+
+	// Epilogue: ReLU if asked, then C ← acc over mr rows and nr columns.
+sconv4x12NEON_epilogue:
+	MOVBU    relu+88(FP), R19
+	CBZW     R19, sconv4x12NEON_store
+	// FMAX returns NaN when either operand is NaN: max(NaN, 0) stays NaN.
+	VEOR     V0.B16, V0.B16, V0.B16
+	WORD     $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
+	WORD     $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
+	WORD     $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
+	WORD     $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
+	WORD     $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
+	WORD     $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
+	WORD     $0x4e20f75a // fmax v26.4s, v26.4s, v0.4s
+	WORD     $0x4e20f77b // fmax v27.4s, v27.4s, v0.4s
+	WORD     $0x4e20f79c // fmax v28.4s, v28.4s, v0.4s
+	WORD     $0x4e20f7bd // fmax v29.4s, v29.4s, v0.4s
+	WORD     $0x4e20f7de // fmax v30.4s, v30.4s, v0.4s
+	WORD     $0x4e20f7ff // fmax v31.4s, v31.4s, v0.4s
+sconv4x12NEON_store:
+	MOVD     c+56(FP), R13
+	MOVD     ldc+64(FP), R14
+	LSL      $2, R14
+	MOVD     mr+72(FP), R15
+	MOVD     nr+80(FP), R16
+	CMP      $12, R16
+	BNE      sconv4x12NEON_tail
+	VST1     [V20.S4, V21.S4, V22.S4], (R13)
+	SUBS     $1, R15
+	BEQ      sconv4x12NEON_done
+	ADD      R14, R13, R13
+	VST1     [V23.S4, V24.S4, V25.S4], (R13)
+	SUBS     $1, R15
+	BEQ      sconv4x12NEON_done
+	ADD      R14, R13, R13
+	VST1     [V26.S4, V27.S4, V28.S4], (R13)
+	SUBS     $1, R15
+	BEQ      sconv4x12NEON_done
+	ADD      R14, R13, R13
+	VST1     [V29.S4, V30.S4, V31.S4], (R13)
+	B        sconv4x12NEON_done
+
+	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
+sconv4x12NEON_tail:
+	MOVD     R13, R17
+	TBZ      $3, R16, sconv4x12NEON_tail0_no8
+	VST1.P   [V20.S4, V21.S4], 32(R17)
+	VMOV     V22.B16, V20.B16
+sconv4x12NEON_tail0_no8:
+	TBZ      $2, R16, sconv4x12NEON_tail0_no4
+	VST1.P   [V20.S4], 16(R17)
+	VMOV     V21.B16, V20.B16
+sconv4x12NEON_tail0_no4:
+	TBZ      $1, R16, sconv4x12NEON_tail0_no2
+	FMOVD.P  F20, 8(R17)
+	VDUP     V20.D[1], V20.D2
+sconv4x12NEON_tail0_no2:
+	TBZ      $0, R16, sconv4x12NEON_tail0_no1
+	FMOVS    F20, (R17)
+sconv4x12NEON_tail0_no1:
+	SUBS     $1, R15
+	BEQ      sconv4x12NEON_done
+	ADD      R14, R13, R13
+	MOVD     R13, R17
+	TBZ      $3, R16, sconv4x12NEON_tail1_no8
+	VST1.P   [V23.S4, V24.S4], 32(R17)
+	VMOV     V25.B16, V23.B16
+sconv4x12NEON_tail1_no8:
+	TBZ      $2, R16, sconv4x12NEON_tail1_no4
+	VST1.P   [V23.S4], 16(R17)
+	VMOV     V24.B16, V23.B16
+sconv4x12NEON_tail1_no4:
+	TBZ      $1, R16, sconv4x12NEON_tail1_no2
+	FMOVD.P  F23, 8(R17)
+	VDUP     V23.D[1], V23.D2
+sconv4x12NEON_tail1_no2:
+	TBZ      $0, R16, sconv4x12NEON_tail1_no1
+	FMOVS    F23, (R17)
+sconv4x12NEON_tail1_no1:
+	SUBS     $1, R15
+	BEQ      sconv4x12NEON_done
+	ADD      R14, R13, R13
+	MOVD     R13, R17
+	TBZ      $3, R16, sconv4x12NEON_tail2_no8
+	VST1.P   [V26.S4, V27.S4], 32(R17)
+	VMOV     V28.B16, V26.B16
+sconv4x12NEON_tail2_no8:
+	TBZ      $2, R16, sconv4x12NEON_tail2_no4
+	VST1.P   [V26.S4], 16(R17)
+	VMOV     V27.B16, V26.B16
+sconv4x12NEON_tail2_no4:
+	TBZ      $1, R16, sconv4x12NEON_tail2_no2
+	FMOVD.P  F26, 8(R17)
+	VDUP     V26.D[1], V26.D2
+sconv4x12NEON_tail2_no2:
+	TBZ      $0, R16, sconv4x12NEON_tail2_no1
+	FMOVS    F26, (R17)
+sconv4x12NEON_tail2_no1:
+	SUBS     $1, R15
+	BEQ      sconv4x12NEON_done
+	ADD      R14, R13, R13
+	MOVD     R13, R17
+	TBZ      $3, R16, sconv4x12NEON_tail3_no8
+	VST1.P   [V29.S4, V30.S4], 32(R17)
+	VMOV     V31.B16, V29.B16
+sconv4x12NEON_tail3_no8:
+	TBZ      $2, R16, sconv4x12NEON_tail3_no4
+	VST1.P   [V29.S4], 16(R17)
+	VMOV     V30.B16, V29.B16
+sconv4x12NEON_tail3_no4:
+	TBZ      $1, R16, sconv4x12NEON_tail3_no2
+	FMOVD.P  F29, 8(R17)
+	VDUP     V29.D[1], V29.D2
+sconv4x12NEON_tail3_no2:
+	TBZ      $0, R16, sconv4x12NEON_tail3_no1
+	FMOVS    F29, (R17)
+sconv4x12NEON_tail3_no1:
+	B        sconv4x12NEON_done
+sconv4x12NEON_done:
+	RET      

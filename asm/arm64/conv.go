@@ -19,15 +19,22 @@ import "fmt"
 // 6 A + 6 B = 30 vector registers. The SGEMM kernel's 8 rows would need 24 + 8 + 3 = 35.
 
 // convKernel describes one NEON indirect convolution micro-kernel: an MR×NR register tile
-// of C, NR/4 q registers per row. NR must be the SGEMM kernel's: both read one packing
-// of the weights.
+// of C, NR/4 q registers per row, and its accumulators in sets over k. NR must be the
+// SGEMM kernel's: both read one packing of the weights.
 type convKernel struct {
 	mr      int // output pixels per tile, each with its own row pointer
 	vectors int // q registers of C per row
+	// sets of accumulators, a divisor of convKStep: step p of k adds into set p mod sets
+	// (sgemmKernel.sets says why), and the sets are summed before the store.
+	sets int
 }
 
+// convKernels: the 6×12 tile, then the edges kernels.convFor chooses from for the last
+// output pixels of an image.
 var convKernels = []convKernel{
-	{mr: 6, vectors: 3},
+	{mr: 6, vectors: 3, sets: 1},
+	{mr: 2, vectors: 3, sets: 4},
+	{mr: 4, vectors: 3, sets: 1},
 }
 
 // convKStep is the main loop's unrolling over k: one 128-bit load of each A row.
@@ -39,22 +46,22 @@ func (k convKernel) name() string { return fmt.Sprintf("sconv%dx%dNEON", k.mr, k
 // convPlan is the register plan of one kernel.
 type convPlan struct {
 	// Tap and k loops.
-	acc      [][]VReg  // acc[i][j]: row i, columns 4j..4j+3 of the tile
-	av       []VReg    // av[i]: up to 4 steps of k of A_t row i, used by element
-	bv       [2][]VReg // bv[s][j]: w(p, 4j..4j+3) for the steps p with p%2 == s
-	aRow     []Reg     // A_t row pointers
-	indPtr   Reg       // ind, advancing by MR int32s per tap
-	src      Reg       // the input
-	zero     Reg       // k zeros, the padding row
-	wPtr     Reg       // w, read once from start to end
-	k        Reg       // steps of k per tap; its low bits select the tail
-	tapsLeft Reg       // taps left
-	kBlocks  Reg       // main-loop iterations left in this tap
-	off      Reg       // one offset from ind, sign-extended
-	biasPtr  Reg       // bias
-	zeroV    VReg      // epilogue: +0 in every lane, for ReLU
-	store    tileStore // epilogue: the write-back
-	relu     Reg       // epilogue: the relu argument
+	acc      [][][]VReg // acc[s][i][j]: set s, row i, columns 4j..4j+3 of the tile
+	av       []VReg     // av[i]: up to 4 steps of k of A_t row i, used by element
+	bv       [2][]VReg  // bv[s][j]: w(p, 4j..4j+3) for the steps p with p%2 == s (one buffer if short of registers)
+	aRow     []Reg      // A_t row pointers
+	indPtr   Reg        // ind, advancing by MR int32s per tap
+	src      Reg        // the input
+	zero     Reg        // k zeros, the padding row
+	wPtr     Reg        // w, read once from start to end
+	k        Reg        // steps of k per tap; its low bits select the tail
+	tapsLeft Reg        // taps left
+	kBlocks  Reg        // main-loop iterations left in this tap
+	off      Reg        // one offset from ind, sign-extended
+	biasPtr  Reg        // bias
+	zeroV    VReg       // epilogue: +0 in every lane, for ReLU
+	store    tileStore  // epilogue: the write-back
+	relu     Reg        // epilogue: the relu argument
 }
 
 func (k convKernel) plan() convPlan {
@@ -68,14 +75,26 @@ func (k convKernel) plan() convPlan {
 		}
 		return vs
 	}
-	p.av = take(k.mr)
-	p.bv[0], p.bv[1] = take(k.vectors), take(k.vectors)
-	next = VReg(32 - k.mr*k.vectors)
-	if next < p.bv[1][k.vectors-1]+1 {
-		panic(fmt.Sprintf("%s: A, B and the accumulators need %d vector registers", k.name(), 2*k.vectors+k.mr+k.mr*k.vectors))
+	if k.sets < 1 || convKStep%k.sets != 0 {
+		panic(fmt.Sprintf("%s: %d sets do not divide the %d steps of the main loop", k.name(), k.sets, convKStep))
 	}
-	for i := 0; i < k.mr; i++ {
-		p.acc = append(p.acc, take(k.vectors))
+	accs := k.sets * k.mr * k.vectors
+	p.av = take(k.mr)
+	p.bv[0] = take(k.vectors)
+	p.bv[1] = p.bv[0]
+	if k.mr+2*k.vectors+accs <= 32 {
+		p.bv[1] = take(k.vectors)
+	}
+	next = VReg(32 - accs)
+	if next < p.bv[1][k.vectors-1]+1 {
+		panic(fmt.Sprintf("%s: A, B and the accumulators need %d vector registers", k.name(), k.vectors+k.mr+accs))
+	}
+	for range k.sets {
+		var set [][]VReg
+		for range k.mr {
+			set = append(set, take(k.vectors))
+		}
+		p.acc = append(p.acc, set)
 	}
 	p.zeroV = p.av[0]
 
@@ -85,21 +104,35 @@ func (k convKernel) plan() convPlan {
 	}
 	p.indPtr, p.src, p.zero, p.wPtr, p.k = gp.get(), gp.get(), gp.get(), gp.get(), gp.get()
 	p.tapsLeft, p.kBlocks, p.off, p.biasPtr = gp.get(), gp.get(), gp.get(), gp.get()
-	p.store = tileStore{acc: p.acc, cRow: gp.get(), ldc: gp.get(), rowsLeft: gp.get(), cols: gp.get(), cPtr: gp.get()}
+	p.store = tileStore{acc: p.acc[0], cRow: gp.get(), ldc: gp.get(), rowsLeft: gp.get(), cols: gp.get(), cPtr: gp.get()}
 	p.relu = gp.get()
 	return p
 }
 
 // table is the register plan as comment lines for the top of the function.
 func (p convPlan) table(k convKernel) []string {
-	accs := []VReg{p.acc[0][0], p.acc[k.mr-1][k.vectors-1]}
+	accs := []VReg{p.acc[0][0][0], p.acc[k.sets-1][k.mr-1][k.vectors-1]}
 	st := p.store
-	return []string{
-		fmt.Sprintf("Register plan for the %d×%d tile (NEON, %d float32 lanes per q register):", k.mr, k.nr(), lanes),
-		fmt.Sprintf("  acc[i][j]  %-8s %d accumulators: pixel i < %d, channels 4j..4j+3 (j < %d) of C", vspan(accs), k.mr*k.vectors, k.mr, k.vectors),
-		fmt.Sprintf("  av[i]      %-8s A_t(i, p..p+3): 4 steps of k of row i in one load, used by element", vspan(p.av)),
+	acc := fmt.Sprintf("  acc[i][j]  %-8s %d accumulators: pixel i < %d, channels 4j..4j+3 (j < %d) of C", vspan(accs), k.mr*k.vectors, k.mr, k.vectors)
+	if k.sets > 1 {
+		acc = fmt.Sprintf("  acc[s][i][j] %-8s %d accumulators: set s < %d (steps p ≡ s mod %d), pixel i < %d, channels 4j..4j+3 (j < %d) of C",
+			vspan(accs), k.sets*k.mr*k.vectors, k.sets, k.sets, k.mr, k.vectors)
+	}
+	bv := []string{
 		fmt.Sprintf("  bv[0][j]   %-8s w rows p and p+2, refilled while the FMLAs use bv[1]", vspan(p.bv[0])),
 		fmt.Sprintf("  bv[1][j]   %-8s w rows p+1 and p+3, refilled while the FMLAs use bv[0]", vspan(p.bv[1])),
+	}
+	if p.bv[0][0] == p.bv[1][0] {
+		bv = []string{fmt.Sprintf("  bv[j]      %-8s w row p: one buffer, renaming overlaps its refills (no registers for two)", vspan(p.bv[0]))}
+	}
+	lines := []string{
+		fmt.Sprintf("Register plan for the %d×%d tile (NEON, %d float32 lanes per q register):", k.mr, k.nr(), lanes),
+		acc,
+		fmt.Sprintf("  av[i]      %-8s A_t(i, p..p+3): 4 steps of k of row i in one load, used by element", vspan(p.av)),
+		bv[0],
+	}
+	lines = append(lines, bv[1:]...)
+	lines = append(lines,
 		fmt.Sprintf("  zeroV      %-8s epilogue: +0 for ReLU", p.zeroV),
 		fmt.Sprintf("  aRow[i]    %-8s row pointers of tap t: src + 4·ind[t·%d+i], or zero when that offset is < 0", gspan(p.aRow), k.mr),
 		fmt.Sprintf("  indPtr     %-8s ind, advancing by %d int32s per tap", p.indPtr, k.mr),
@@ -117,7 +150,12 @@ func (p convPlan) table(k convKernel) []string {
 		fmt.Sprintf("  relu       %-8s epilogue: the relu argument", p.relu),
 		fmt.Sprintf("Per %d steps of k: %d 128-bit loads of A (one a row), %d of w (as %d LD1 of %d registers),", convKStep, k.mr, convKStep*k.vectors, convKStep, k.vectors),
 		fmt.Sprintf("%d FMLA by element. The k tail (k mod %d) loads 2 then 1 channel a row (LDR d, LDR s).", convKStep*k.mr*k.vectors, convKStep),
+	)
+	if k.sets > 1 {
+		lines = append(lines, fmt.Sprintf("Step p of k adds into set p mod %d: %d FMLA chains hide the FMLA latency on 4 vector pipes;", k.sets, k.sets*k.mr*k.vectors),
+			"FADDs sum the sets into set 0 before the epilogue.")
 	}
+	return lines
 }
 
 func (k convKernel) doc() []string {
@@ -160,10 +198,17 @@ func (k convKernel) generate() *Func {
 	f.MOVD(f.Arg("w"), p.wPtr)
 	f.MOVD(f.Arg("bias"), p.biasPtr)
 	f.Comment("Every row of the tile starts from the bias.")
-	f.VLD1(p.biasPtr, p.acc[0]...)
-	for _, row := range p.acc[1:] {
+	f.VLD1(p.biasPtr, p.acc[0][0]...)
+	for _, row := range p.acc[0][1:] {
 		for j, a := range row {
-			f.VMOV(p.acc[0][j], a)
+			f.VMOV(p.acc[0][0][j], a)
+		}
+	}
+	for _, set := range p.acc[1:] {
+		for _, row := range set {
+			for _, a := range row {
+				f.VZero(a)
+			}
 		}
 	}
 	f.Comment("taps = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.")
@@ -186,15 +231,7 @@ func (k convKernel) generate() *Func {
 	for i, row := range p.aRow {
 		f.VLD1Past(row, p.av[i])
 	}
-	f.VLD1Past(p.wPtr, p.bv[0]...)
-	f.VLD1Past(p.wPtr, p.bv[1]...)
-	for step := 0; step < convKStep; step++ {
-		b := p.bv[step%2]
-		p.rank1(f, b, step)
-		if step+2 < convKStep {
-			f.VLD1Past(p.wPtr, b...)
-		}
-	}
+	p.steps(f, convKStep)
 	f.SUBS(1, p.kBlocks)
 	f.BNE("kLoop")
 
@@ -204,20 +241,29 @@ func (k convKernel) generate() *Func {
 	for i, row := range p.aRow {
 		f.FMOVDLoadP(row, p.av[i])
 	}
-	f.VLD1Past(p.wPtr, p.bv[0]...)
-	f.VLD1Past(p.wPtr, p.bv[1]...)
-	p.rank1(f, p.bv[0], 0)
-	p.rank1(f, p.bv[1], 1)
+	p.steps(f, 2)
 	f.Label("kNoPair")
 	f.TBZ(0, p.k, "tapDone")
 	for i, row := range p.aRow {
 		f.FMOVSLoadP(row, p.av[i])
 	}
-	f.VLD1Past(p.wPtr, p.bv[0]...)
-	p.rank1(f, p.bv[0], 0)
+	p.steps(f, 1)
 	f.Label("tapDone")
 	f.SUBS(1, p.tapsLeft)
 	f.BNE("tap")
+
+	if k.sets > 1 {
+		f.Comment("", "The sets' sum, pairwise, into set 0.")
+		for step := 1; step < k.sets; step *= 2 {
+			for s := 0; s+step < k.sets; s += 2 * step {
+				for i, row := range p.acc[s] {
+					for j, a := range row {
+						f.FADD(a, a, p.acc[s+step][i][j])
+					}
+				}
+			}
+		}
+	}
 
 	f.Comment("", "Epilogue: ReLU if asked, then C ← acc over mr rows and nr columns.")
 	f.Label("epilogue")
@@ -225,7 +271,7 @@ func (k convKernel) generate() *Func {
 	f.CBZW(p.relu, "store")
 	f.Comment("FMAX returns NaN when either operand is NaN: max(NaN, 0) stays NaN.")
 	f.VZero(p.zeroV)
-	for _, row := range p.acc {
+	for _, row := range p.acc[0] {
 		for _, a := range row {
 			f.FMAX(a, a, p.zeroV)
 		}
@@ -251,9 +297,33 @@ func (k convKernel) generate() *Func {
 	return f
 }
 
-// rank1 emits one step of k: acc[i] += b · av[i][lane] for every row i.
+// steps emits n ≤ convKStep steps of k from the A lanes 0..n-1, loading a row of w for
+// each: with two buffers both load first and each refills after its FMLAs; with one, each
+// load precedes its step.
+func (p convPlan) steps(f *Func, n int) {
+	if p.bv[0][0] == p.bv[1][0] {
+		for step := range n {
+			f.VLD1Past(p.wPtr, p.bv[0]...)
+			p.rank1(f, p.bv[0], step)
+		}
+		return
+	}
+	f.VLD1Past(p.wPtr, p.bv[0]...)
+	if n > 1 {
+		f.VLD1Past(p.wPtr, p.bv[1]...)
+	}
+	for step := range n {
+		b := p.bv[step%2]
+		p.rank1(f, b, step)
+		if step+2 < n {
+			f.VLD1Past(p.wPtr, b...)
+		}
+	}
+}
+
+// rank1 emits step lane of k: acc[lane mod sets][i] += b · av[i][lane] for every row i.
 func (p convPlan) rank1(f *Func, b []VReg, lane int) {
-	for i, row := range p.acc {
+	for i, row := range p.acc[lane%len(p.acc)] {
 		for j, a := range row {
 			f.FMLAElem(a, b[j], p.av[i], lane)
 		}
