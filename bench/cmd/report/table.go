@@ -32,7 +32,7 @@ func (r *results) writeTables(w io.Writer) {
 		writeMarkdown(w, rows)
 	}
 	if r.overPeak() {
-		fmt.Fprintln(w, "\nA figure over 100% of the peak means that peak.c (run by run.sh) ran while the cores were busy.")
+		fmt.Fprintln(w, "\nA figure above the one-core peak means that peak.c (run by run.sh) ran while the cores were busy: rerun.")
 	}
 	if r.peersNote != "" {
 		fmt.Fprintf(w, "\nC peers and FMA peak skipped: %s\n", r.peersNote)
@@ -50,7 +50,8 @@ func (r *results) peakNote() string {
 	return "; FP32 FMA peak " + strings.Join(parts, ", ")
 }
 
-// overPeak reports whether some one-thread figure beats the one-core FMA peak measured.
+// overPeak reports whether some one-thread figure, simdnn's or a peer's, beats the
+// one-core FMA peak measured.
 func (r *results) overPeak() bool {
 	for _, f := range r.families {
 		for _, shape := range f.shapes {
