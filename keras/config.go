@@ -225,11 +225,11 @@ func clip(r json.RawMessage) string {
 // shape is a tensor's shape without the batch dimension.
 type shape []int
 
-// maxDim bounds every dimension, and maxElems the values of one example's tensor, so
+// maxElems bounds the values of one example's tensor, and maxDim every dimension, so
 // that no product the loader computes overflows an int, even on 32-bit platforms.
 const (
-	maxDim   = 1 << 24
 	maxElems = 1 << 28
+	maxDim   = maxElems
 )
 
 // size returns the values one example of the shape holds.

@@ -1,6 +1,7 @@
 package keras
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -69,7 +70,7 @@ func readWeights(fsys fs.FS, dir string, manifest []manifestGroup) (*weightSet, 
 			if need > math.MaxInt/8-4*n {
 				return nil, modelErrorf(ErrFormat, field, "weights too large")
 			}
-			w := &weight{name: spec.Name, shape: slices.Clone(spec.Shape), data: make([]float32, n)}
+			w := &weight{name: spec.Name, shape: slices.Clone(spec.Shape)}
 			ws.byName[spec.Name] = w
 			weights = append(weights, w)
 			need += 4 * n
@@ -85,7 +86,9 @@ func readWeights(fsys fs.FS, dir string, manifest []manifestGroup) (*weightSet, 
 			return nil, modelErrorf(ErrWeights, field+".paths", "shards %q are truncated: they hold %d bytes, the weights need %d%s",
 				group.Paths, len(buf), need, firstShort(group.Weights, len(buf)))
 		}
-		for _, w := range weights {
+		// Allocated only now, when the shards have shown that the sizes are real.
+		for i, w := range weights {
+			w.data = make([]float32, shape(group.Weights[i].Shape).size())
 			for i := range w.data {
 				w.data[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
 			}
@@ -111,8 +114,8 @@ func firstShort(specs []weightSpec, have int) string {
 // readShards reads the shards paths (relative to dir), which must hold no more than need
 // bytes in all; it returns what they hold, short when they are truncated.
 func readShards(fsys fs.FS, dir string, paths []string, need int, field string) ([]byte, error) {
-	buf := make([]byte, need)
-	off := 0
+	// The buffer grows with what the shards hold, not with what the manifest claims.
+	buf := make([]byte, 0, min(need, 1<<20))
 	for _, p := range paths {
 		name := path.Join(dir, p)
 		if !fs.ValidPath(name) || strings.Contains(p, "\\") {
@@ -122,22 +125,18 @@ func readShards(fsys fs.FS, dir string, paths []string, need int, field string) 
 		if err != nil {
 			return nil, &Error{Field: field + ".paths", Msg: fmt.Sprintf("shard %q is missing", p), Kind: ErrWeights, Err: err}
 		}
-		n, err := io.ReadFull(f, buf[off:])
-		off += n
-		if err == nil {
-			// buf is full: the shard must end here, and no shard follow with bytes.
-			var one [1]byte
-			if m, _ := f.Read(one[:]); m > 0 {
-				f.Close()
-				return nil, modelErrorf(ErrWeights, field+".paths", "shard %q holds more bytes than the manifest's weights (%d in all)", p, need)
-			}
-		} else if err != io.EOF && err != io.ErrUnexpectedEOF {
-			f.Close()
+		w := bytes.NewBuffer(buf)
+		_, err = io.CopyN(w, f, int64(need-len(buf)+1))
+		f.Close()
+		buf = w.Bytes()
+		if err != nil && err != io.EOF {
 			return nil, &Error{Field: field + ".paths", Msg: fmt.Sprintf("reading shard %q", p), Kind: ErrWeights, Err: err}
 		}
-		f.Close()
+		if len(buf) > need {
+			return nil, modelErrorf(ErrWeights, field+".paths", "shard %q holds more bytes than the manifest's weights (%d in all)", p, need)
+		}
 	}
-	return buf[:off], nil
+	return buf, nil
 }
 
 // take returns the values of the layer's weight short ("kernel", "bias"), checking its
