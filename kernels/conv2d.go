@@ -74,7 +74,7 @@ func (c *Conv2D) Forward(dst, src []float32, n int) error {
 		return nil
 	}
 	if c.direct != nil {
-		c.direct.forward(&c.w, s, dst, src, n)
+		c.direct.forward(&c.w, dst, src, n)
 		return nil
 	}
 	m := n * s.H.Out * s.W.Out

@@ -23,38 +23,49 @@ func useIndirect(im impl, s *generic.Conv) bool {
 
 // indirectConv is what the indirect path keeps of a layer besides its weights.
 type indirectConv struct {
-	// tiles cover one image's output pixels in row-major order, MR at a time, the last
-	// on the smallest kernel that covers the pixels left.
+	// tiles cover one image's output pixels, MR at a time, each on the smallest kernel
+	// that covers its pixels. A Conv2D's run over the pixels in row-major order; a
+	// transpose's over each row of each of its sub-convolutions (subconv.go).
 	tiles []convTile
-	taps  int // KH·KW
 	// ind holds each tile's offsets, tap-major: for tap t, pixel i of a tile with kernel
 	// MR, the offset into the image of the first of the InC floats that tap reads for
-	// that pixel, or −1 where it falls in the padding (as do the pixels past the image).
+	// that pixel, or −1 where it falls in the padding (as do the pixels past the tile).
 	ind  []int32
 	zero []float32 // InC zeros: the padding row
 	bias []float32 // the bias, zeros if none, then zeros up to a multiple of NR
 	relu bool      // fused into the kernel's store
 	ep   epilogue  // for the activations the kernel does not fuse
+	// full is the layer's whole epilogue, for tiles that no tap reaches (taps == 0): a
+	// transpose's outputs between the taps of a kernel smaller than its stride.
+	full epilogue
+
+	inC, outC     int // channels of a pixel of src and of dst
+	imageIn       int // floats of one image of src
+	imageOut      int // ... and of dst
+	flopsPerImage float64
 }
 
-// convTile is one tile of output pixels: pixels from first on, run on kern, its offsets
-// from ind[at:].
+// convTile is one tile of output pixels: pixels of them, the first's first channel at
+// out in its image's output and the next ones ldc floats apart, run on kern with taps
+// taps of weights w (nil: the layer's), its offsets from ind[at:].
 type convTile struct {
-	kern          convKernel
-	first, pixels int
-	at            int
+	kern             convKernel
+	out, ldc         int
+	pixels, taps, at int
+	w                *packedWeights
 }
 
 func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
-	d := &indirectConv{taps: s.H.K * s.W.K, zero: make([]float32, s.InC), relu: ep.relu, ep: epilogue{act: ep.act}}
-	d.bias = make([]float32, roundUp(s.OutC, im.conv.nr))
-	copy(d.bias, ep.bias)
+	d := newIndirectBase(im, s.InC, s.OutC, ep)
+	d.imageIn, d.imageOut = s.H.In*s.W.In*s.InC, s.H.Out*s.W.Out*s.OutC
+	taps := s.H.K * s.W.K
 	pixels := s.H.Out * s.W.Out
+	d.flopsPerImage = 2 * float64(pixels) * float64(taps*s.InC) * float64(s.OutC)
 	for first := 0; first < pixels; first += im.conv.mr {
 		n := min(im.conv.mr, pixels-first)
-		tile := convTile{kern: im.convFor(n), first: first, pixels: n, at: len(d.ind)}
+		tile := convTile{kern: im.convFor(n), out: first * s.OutC, ldc: s.OutC, pixels: n, taps: taps, at: len(d.ind)}
 		mr := tile.kern.mr
-		for t := range d.taps {
+		for t := range taps {
 			ky, kx := t/s.W.K, t%s.W.K
 			for i := range mr {
 				off := int32(-1)
@@ -73,22 +84,31 @@ func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
 	return d
 }
 
-// forward computes dst from src (n images) with the weights w. For each image, each
-// weight panel (taps·InC×NR, in L2) is swept over every tile of output pixels, whose
-// taps overlap their neighbours' in the input rows the sweep keeps in cache.
+// newIndirectBase returns an indirectConv without tiles, for inC channels in and outC
+// out, with the epilogue ep.
+func newIndirectBase(im impl, inC, outC int, ep epilogue) *indirectConv {
+	d := &indirectConv{zero: make([]float32, inC), relu: ep.relu, ep: epilogue{act: ep.act}, full: ep, inC: inC, outC: outC}
+	d.bias = make([]float32, roundUp(outC, im.conv.nr))
+	copy(d.bias, ep.bias)
+	return d
+}
+
+// forward computes dst from src (n images) with the weights w, which tiles without
+// their own use. For each image, each weight panel (taps·InC×NR, in L2) is swept over
+// every tile of output pixels, whose taps overlap their neighbours' in the input rows
+// the sweep keeps in cache.
 //
 // Threads share out the grid of images × weight panels × runs of tiles; each thread
 // starts on its own image and panel (team.forEachTask), so that a panel is mostly read
 // by one core.
-func (d *indirectConv) forward(w *packedWeights, s *generic.Conv, dst, src []float32, n int) {
+func (d *indirectConv) forward(w *packedWeights, dst, src []float32, n int) {
 	j := indirectJobPool.Get().(*indirectJob)
-	*j = indirectJob{d: d, w: w, s: s, dst: dst, src: src}
-	panels := ceilDiv(s.OutC, w.im.kernel.nr)
-	flops := 2 * float64(n) * float64(s.H.Out*s.W.Out) * float64(w.k) * float64(s.OutC)
-	threads := threadsFor(flops, w.minFlopsPerThread(), n*panels*len(d.tiles))
+	*j = indirectJob{d: d, w: w, dst: dst, src: src}
+	panels := ceilDiv(d.outC, w.im.kernel.nr)
+	threads := threadsFor(float64(n)*d.flopsPerImage, w.minFlopsPerThread(), n*panels*len(d.tiles))
 	j.tasks = newTaskGrid(n*panels, len(d.tiles), threads, tasksPerThread)
 	parallel(threads, j.tasks.groups, j)
-	d.ep.finishRows(&w.im.isaKernels, dst, s.OutC, n*s.H.Out*s.W.Out, s.OutC)
+	d.ep.finishRows(&w.im.isaKernels, dst, d.outC, n*d.imageOut/d.outC, d.outC)
 	*j = indirectJob{}
 	indirectJobPool.Put(j)
 }
@@ -97,7 +117,6 @@ func (d *indirectConv) forward(w *packedWeights, s *generic.Conv, dst, src []flo
 type indirectJob struct {
 	d        *indirectConv
 	w        *packedWeights
-	s        *generic.Conv
 	dst, src []float32
 	tasks    taskGrid // groups: image × panel; units: tiles
 }
@@ -105,19 +124,30 @@ type indirectJob struct {
 var indirectJobPool = sync.Pool{New: func() any { return new(indirectJob) }}
 
 func (j *indirectJob) run(t *team, id int) {
-	d, w, s := j.d, j.w, j.s
-	nr := w.im.kernel.nr
-	panels := ceilDiv(s.OutC, nr)
-	imageIn, imageOut := s.H.In*s.W.In*s.InC, s.H.Out*s.W.Out*s.OutC
+	d, k := j.d, &j.w.im.isaKernels
+	nr := j.w.im.kernel.nr
+	panels := ceilDiv(d.outC, nr)
 	t.forEachTask(id, j.tasks.groups, j.tasks.perGroup, func(group, task int) {
 		b, jr := group/panels, group%panels*nr
-		image, out := j.src[b*imageIn:(b+1)*imageIn], j.dst[b*imageOut:]
-		panel, bias, cols := w.data[jr*w.k:], d.bias[jr:], min(nr, s.OutC-jr)
+		image, out := j.src[b*d.imageIn:(b+1)*d.imageIn], j.dst[b*d.imageOut:]
+		bias, cols := d.bias[jr:], min(nr, d.outC-jr)
 		first := task * j.tasks.span
 		for _, t := range d.tiles[first:min(first+j.tasks.span, len(d.tiles))] {
-			tile := out[t.first*s.OutC+jr:]
-			t.kern.tile(d.taps, s.InC, d.ind[t.at:], image, d.zero, panel, bias, tile, s.OutC, t.pixels, cols, d.relu)
-			d.ep.apply(&w.im.isaKernels, tile, s.OutC, t.pixels, cols)
+			tile := out[t.out+jr:]
+			if t.taps == 0 {
+				// Only the bias reaches these outputs.
+				for i := range t.pixels {
+					clear(tile[i*t.ldc : i*t.ldc+cols])
+				}
+				d.full.cols(jr).apply(k, tile, t.ldc, t.pixels, cols)
+				continue
+			}
+			w := j.w
+			if t.w != nil {
+				w = t.w
+			}
+			t.kern.tile(t.taps, d.inC, d.ind[t.at:], image, d.zero, w.data[jr*w.k:], bias, tile, t.ldc, t.pixels, cols, d.relu)
+			d.ep.apply(k, tile, t.ldc, t.pixels, cols)
 		}
 	})
 }
