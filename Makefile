@@ -126,7 +126,7 @@ bench:
 		{ echo "# peers skipped: bash $(PEERS) failed; install its libraries once per machine, as root: bash $(PEERS) install"; break; }; done; \
 	else echo "# peers skipped: $(PEERS) not found (PEERS=path/to/run.sh names it)"; fi | tee bench/peers.txt
 	$(GO) -C bench run ./cmd/report -peers peers.txt -png gflops.png out.txt
-	@echo "Every shape and ISA, 1 and $(NPROC) threads for the peers too: make bench-full (about 25 minutes)."
+	$(if $(filter .,$(SHAPES)),,@echo "Every shape and ISA, and the peers on $(NPROC) threads too: make bench-full (about 25 minutes).")
 	@echo "Compare two runs: cp bench/out.txt old.txt, change something, make bench, benchstat old.txt bench/out.txt"
 
 bench-full: bench
