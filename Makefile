@@ -93,7 +93,7 @@ arm64-fuzz:
 ## not. Then one GFLOPS table per family and bench/gflops.png. Raw output: bench/out.txt,
 ## plain go test output for benchstat, and bench/peers.txt.
 ## bench-full: every shape, every ISA on 1 thread, gonum's noasm build (gonum-purego), the
-## peers on 1 and NPROC threads, COUNT=5 of 1s: about 25 minutes. Variables override either.
+## peers on 1 and NPROC threads, COUNT=5 of 1s: about 20 minutes. Variables override either.
 BENCH        ?= .
 SHAPES       ?= ^(256x256x256|1024x1024x1024|3136x64x576|1x4096x4096|56x56x64-64-s1|14x14x256-256-s1|224x224x3-32-s2|28x28x128-64-s2|7x7x512-256-s2|9216x128-batch)
 COUNT        ?= 3
@@ -126,7 +126,7 @@ bench:
 		{ echo "# peers skipped: bash $(PEERS) failed; install its libraries once per machine, as root: bash $(PEERS) install"; break; }; done; \
 	else echo "# peers skipped: $(PEERS) not found (PEERS=path/to/run.sh names it)"; fi | tee bench/peers.txt
 	$(GO) -C bench run ./cmd/report -peers peers.txt -png gflops.png out.txt
-	$(if $(filter .,$(SHAPES)),,@echo "Every shape and ISA, and the peers on $(NPROC) threads too: make bench-full (about 25 minutes).")
+	$(if $(filter .,$(SHAPES)),,@echo "Every shape and ISA, and the peers on $(NPROC) threads too: make bench-full (about 20 minutes).")
 	@echo "Compare two runs: cp bench/out.txt old.txt, change something, make bench, benchstat old.txt bench/out.txt"
 
 bench-full: bench
