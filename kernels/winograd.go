@@ -98,6 +98,20 @@ func checkTransposeAlgorithm(a ConvAlgorithm) error {
 	return nil
 }
 
+// winogradBound is the documented bound on alg's error relative to Σ|x·w| (the table
+// on ConvAlgorithm), for InC from 1 to at least 1024: about five times the worst
+// measured, which random layers stay well within (TestWinogradErrorTable). The direct
+// convolution's is (9·InC+3)·2⁻²⁴.
+func winogradBound(alg ConvAlgorithm) float64 {
+	switch alg {
+	case Winograd:
+		return 4e-6
+	case Winograd2x2:
+		return 1e-6
+	}
+	return 0
+}
+
 // winogradFits reports whether Winograd applies to the shape s: 3×3, stride 1, dilation 1.
 func winogradFits(s *generic.Conv) bool {
 	return s.H.K == 3 && s.W.K == 3 && s.H.Stride == 1 && s.W.Stride == 1 && s.H.Dilation == 1 && s.W.Dilation == 1

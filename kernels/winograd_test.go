@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/simdnn/simdnn/dispatch"
 	"github.com/simdnn/simdnn/generic"
 )
 
@@ -217,18 +218,207 @@ func TestWinogradErrors(t *testing.T) {
 	}
 }
 
-// TestWinogradQuick prints errors: a development aid.
-func TestWinogradQuick(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, alg := range []ConvAlgorithm{Direct, Winograd2x2, Winograd} {
-		for _, c := range []Conv2DConfig{
-			{InH: 9, InW: 11, InC: 5, OutC: 7, KH: 3, KW: 3, Padding: Same},
-			{InH: 9, InW: 11, InC: 5, OutC: 7, KH: 3, KW: 3, Padding: Valid},
-			{InH: 14, InW: 14, InC: 64, OutC: 40, KH: 3, KW: 3, Padding: Same},
-		} {
-			wc := winogradCase{convCase: convCase{Conv2DConfig: c, n: 2, bias: true}, alg: alg}
-			got, want, mag, _ := wc.run(t, active, rng, uniformIn(-1, 1))
-			fmt.Println(wc, worstError(got, want, mag))
+// winogradTerms returns the terms that checkActivated's bound (terms+3)·u·mag needs to
+// cover alg's documented error and the rounding of the float64 reference to float32.
+func winogradTerms(alg ConvAlgorithm) int { return int(winogradBound(alg)/unitRoundoff) + 1 }
+
+// check runs the case on im and compares it, activation included, with the float64
+// reference within the algorithm's documented bound, and with generic.Conv2D within the
+// sum of both bounds.
+func (c winogradCase) check(t testing.TB, im impl, rng *rand.Rand, place func([]float32) []float32) {
+	t.Helper()
+	cfg := c.Conv2DConfig
+	cfg.Algorithm = c.alg
+	s, err := cfg.conv2DShape()
+	if err != nil {
+		t.Fatalf("%v: %v", c, err)
+	}
+	filter, bias := c.weights(rng, place)
+	layer, err := newConv2D(cfg, filter, bias, im)
+	if err != nil {
+		t.Fatalf("%v: %v", c, err)
+	}
+	if (layer.wino != nil) != (c.alg == Winograd || c.alg == Winograd2x2) {
+		t.Fatalf("%v: built with wino %v", c, layer.wino != nil)
+	}
+	src := place(uniform(rng, c.n*s.H.In*s.W.In*s.InC))
+	dst := place(nans(c.n * s.H.Out * s.W.Out * s.OutC))
+	if err := layer.Forward(dst, src, c.n); err != nil {
+		t.Fatalf("%v: Forward: %v", c, err)
+	}
+	want64, mag64 := reference64(&s, src, filter, bias, c.n)
+	want, mag := make([]float32, len(dst)), make([]float32, len(dst))
+	for i := range want {
+		want[i], mag[i] = float32(want64[i]), float32(mag64[i])
+	}
+	checkActivated(t, c, dst, want, mag, winogradTerms(c.alg), c.Activation, s.OutC)
+	generic.Conv2D(want, src, filter, bias, c.n, s, false)
+	checkActivated(t, c, dst, want, mag, winogradTerms(c.alg)+9*s.InC+3, c.Activation, s.OutC)
+}
+
+// winogradSweep lists 3×3 stride-1 layers of every class: every image size from 1×1 to
+// 7×7 (valid padding needs 3), sizes that are no multiple of either output tile, valid
+// and same, batch 1 and 3, channel counts around every tile width, every activation,
+// bias or not.
+func winogradSweep(rng *rand.Rand) []convCase {
+	var cases []convCase
+	for h := 1; h <= 7; h++ {
+		for w := 1; w <= 7; w++ {
+			for _, pad := range []Padding{Valid, Same} {
+				if pad == Valid && (h < 3 || w < 3) {
+					continue
+				}
+				c := randomConv(rng, 3, 3, pad, 1, 1, 1, 1)
+				c.InH, c.InW = h, w
+				cases = append(cases, c)
+			}
 		}
 	}
+	for _, hw := range [][2]int{{9, 10}, {11, 13}, {17, 6}, {14, 15}, {23, 21}} {
+		for _, pad := range []Padding{Valid, Same} {
+			c := randomConv(rng, 3, 3, pad, 1, 1, 1, 1)
+			c.InH, c.InW = hw[0], hw[1]
+			c.InC, c.OutC = pick(rng, tileWidths)+rng.IntN(40), pick(rng, tileWidths)+rng.IntN(40)
+			cases = append(cases, c)
+		}
+	}
+	return cases
+}
+
+// TestWinogradTable: both Winograd algorithms on every class of layer, every ISA, the
+// real blocking and tiny blocks (a block of MR tiles, KC slices of 5 channels).
+func TestWinogradTable(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(53, 54))
+		cases := winogradSweep(rng)
+		for k, bim := range blockings(im) {
+			for _, c := range cases {
+				if k > 0 && c.InH*c.InW > 64 && im.isa == dispatch.Generic {
+					continue // the pure-Go kernels take long; the tiny blocks are the same code
+				}
+				for _, alg := range []ConvAlgorithm{Winograd, Winograd2x2} {
+					winogradCase{convCase: c, alg: alg}.check(t, bim, rng, asIs)
+				}
+			}
+		}
+	})
+}
+
+// TestWinogradThreadsBitExact: the Winograd layers' outputs are bit-for-bit the same at
+// every thread count, with many blocks (tiny blocking) and few.
+func TestWinogradThreadsBitExact(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(55, 56))
+		for _, bim := range blockings(im) {
+			for _, c := range []convCase{
+				{Conv2DConfig: Conv2DConfig{InH: 23, InW: 17, InC: 19, OutC: 37, KH: 3, KW: 3, Padding: Same, Activation: ReLU}, n: 3, bias: true},
+				{Conv2DConfig: Conv2DConfig{InH: 30, InW: 30, InC: 64, OutC: 33, KH: 3, KW: 3, Activation: Softmax}, n: 2, bias: true},
+				{Conv2DConfig: Conv2DConfig{InH: 5, InW: 9, InC: 3, OutC: 8, KH: 3, KW: 3, Padding: Same}, n: 4},
+			} {
+				for _, alg := range []ConvAlgorithm{Winograd, Winograd2x2} {
+					cfg := c.Conv2DConfig
+					cfg.Algorithm = alg
+					filter, bias := c.weights(rng, asIs)
+					conv, err := newConv2D(cfg, filter, bias, bim)
+					if err != nil {
+						t.Fatal(err)
+					}
+					oh, ow := conv.OutputSize()
+					src := uniform(rng, c.n*c.InH*c.InW*c.InC)
+					checkThreadsBitExact(t, winogradCase{c, alg}.String(), conv.Forward, oh*ow*c.OutC*c.n, src, c.n)
+				}
+			}
+		}
+	})
+}
+
+// TestWinogradNoAllocs: Forward allocates nothing in steady state, at several thread
+// counts.
+func TestWinogradNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	rng := rand.New(rand.NewPCG(57, 58))
+	for _, alg := range []ConvAlgorithm{Winograd, Winograd2x2} {
+		cfg := Conv2DConfig{InH: 20, InW: 18, InC: 32, OutC: 48, KH: 3, KW: 3, Padding: Same, Activation: GELU, Algorithm: alg}
+		conv, err := NewConv2D(cfg, uniform(rng, cfg.ParamCount(false)), uniform(rng, cfg.OutC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, dst := uniform(rng, 2*20*18*32), make([]float32, 2*20*18*48)
+		for _, threads := range []int{1, 2, 3} {
+			withThreads(threads, func() {
+				f := func() { conv.Forward(dst, src, 2) }
+				for range 5 {
+					f()
+				}
+				if allocs := testing.AllocsPerRun(20, f); allocs != 0 {
+					t.Errorf("%v, %d threads: %v allocations per call, want 0", alg, threads, allocs)
+				}
+			})
+		}
+	}
+}
+
+// errorShapes are the layers the error table measures: the benchmark shapes (fewer
+// filters, since the error of an output does not depend on the others) and InC from 1
+// to 1024.
+var errorShapes = []Conv2DConfig{
+	{InH: 56, InW: 56, InC: 64, OutC: 16},
+	{InH: 28, InW: 28, InC: 128, OutC: 16},
+	{InH: 14, InW: 14, InC: 256, OutC: 32},
+	{InH: 7, InW: 7, InC: 512, OutC: 64},
+	{InH: 10, InW: 9, InC: 1024, OutC: 16},
+	{InH: 13, InW: 11, InC: 3, OutC: 32},
+	{InH: 12, InW: 12, InC: 16, OutC: 32},
+	{InH: 15, InW: 15, InC: 1, OutC: 32},
+}
+
+// measureErrors returns alg's worst error per shape, for inputs in [−1, 1] (worst[0])
+// and in [0, 6] (worst[1]).
+func measureErrors(t testing.TB, im impl, alg ConvAlgorithm, seed uint64) (worst [2][]float64) {
+	for r, draw := range []func(*rand.Rand, int) []float32{uniformIn(-1, 1), uniformIn(0, 6)} {
+		rng := rand.New(rand.NewPCG(seed, uint64(r)))
+		for _, cfg := range errorShapes {
+			cfg.KH, cfg.KW, cfg.Padding = 3, 3, Padding(rng.IntN(2))
+			c := winogradCase{convCase: convCase{Conv2DConfig: cfg, n: 1, bias: true}, alg: alg}
+			got, want, mag, _ := c.run(t, im, rng, draw)
+			worst[r] = append(worst[r], worstError(got, want, mag))
+		}
+	}
+	return worst
+}
+
+// TestWinogradErrorTable measures the table on ConvAlgorithm on the active ISA and
+// fails when an algorithm exceeds its documented bound. go test -v prints the table.
+func TestWinogradErrorTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the float64 references take seconds")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-12s %-8s", "algorithm", "inputs")
+	for _, s := range errorShapes {
+		fmt.Fprintf(&b, " %9s", fmt.Sprintf("%d²×%d", s.InH, s.InC))
+	}
+	fmt.Fprintf(&b, " %9s %9s\n", "worst", "bound")
+	for _, alg := range []ConvAlgorithm{Direct, Winograd2x2, Winograd} {
+		worst := measureErrors(t, active, alg, 59)
+		for r, rng := range []string{"[−1,1]", "[0,6]"} {
+			fmt.Fprintf(&b, "%-12v %-8s", alg, rng)
+			all := 0.0
+			for i, e := range worst[r] {
+				fmt.Fprintf(&b, " %9.2e", e)
+				all = max(all, e)
+				bound := winogradBound(alg)
+				if alg == Direct {
+					bound = float64(9*errorShapes[i].InC+3) * unitRoundoff
+				}
+				if !(e <= bound) {
+					t.Errorf("%v, %s, %+v: error %.3g exceeds the documented bound %.3g", alg, rng, errorShapes[i], e, bound)
+				}
+			}
+			fmt.Fprintf(&b, " %9.2e %9.2e\n", all, winogradBound(alg))
+		}
+	}
+	t.Logf("worst error relative to Σ|x·w|, ISA %s:\n%s", active.isa, b.String())
 }

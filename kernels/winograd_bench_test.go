@@ -1,0 +1,43 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// winogradBenchShapes are the 3×3 stride-1 layers of the issue (ResNet's stages), batch
+// 1, same padding: {H=W, InC, OutC}.
+var winogradBenchShapes = [][3]int{{56, 64, 64}, {28, 128, 128}, {14, 256, 256}, {7, 512, 512}}
+
+// BenchmarkConv: each algorithm on each shape, on the active ISA, in effective GFLOPS
+// (the direct convolution's 2·Ho·Wo·Cout·Cin·9 FLOPs, padding taps counted, ÷ time).
+// The names are what ../shared/peers/sidebyside.py reads (Benchmark<Group>/<impl>/
+// <H>x<W>x<Cin>-<Cout>-s<stride>), so that its rounds interleave these with oneDNN:
+//
+//	../shared/peers/sidebyside.py --rounds 3 --threads 1 \
+//	    --cmd "go test -run '^$' -bench '^BenchmarkConv$' -count 1 ./kernels"
+//
+// The algorithms run interleaved within each shape, so that one shape's figures share
+// the machine's state.
+func BenchmarkConv(b *testing.B) {
+	for _, sh := range winogradBenchShapes {
+		for _, alg := range []ConvAlgorithm{Direct, Winograd2x2, Winograd, AutoAlgorithm} {
+			cfg := Conv2DConfig{InH: sh[0], InW: sh[0], InC: sh[1], OutC: sh[2], KH: 3, KW: 3, Padding: Same, Activation: ReLU, Algorithm: alg}
+			rng := rand.New(rand.NewPCG(1, 2))
+			layer, err := NewConv2D(cfg, uniform(rng, cfg.ParamCount(false)), uniform(rng, cfg.OutC))
+			if err != nil {
+				b.Fatal(err)
+			}
+			oh, ow := cfg.OutputSize()
+			src, dst := uniform(rng, cfg.InH*cfg.InW*cfg.InC), make([]float32, oh*ow*cfg.OutC)
+			flops := 2 * oh * ow * cfg.OutC * 9 * cfg.InC
+			b.Run(fmt.Sprintf("simdnn-%s/%dx%dx%d-%d-s1", alg, cfg.InH, cfg.InW, cfg.InC, cfg.OutC), func(b *testing.B) {
+				for b.Loop() {
+					layer.Forward(dst, src, 1)
+				}
+				b.ReportMetric(float64(flops)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+			})
+		}
+	}
+}
