@@ -250,6 +250,22 @@ func (a activationKernels) nanWhereNegInf(x, y VecVirtual) VecVirtual {
 	return a.or(m, y)
 }
 
+// keepWhereAbove returns y in the lanes where x ≥ bound, 0 elsewhere (x NaN included).
+func (a activationKernels) keepWhereAbove(x VecVirtual, bound float32, y VecVirtual) VecVirtual {
+	const geOQ = 0x1d
+	d := a.newVec()
+	if a.isa == "AVX512" {
+		m := K()
+		VCMPPS(U8(geOQ), k(bound), x, m)
+		VMOVUPS_Z(y, m, d)
+		return d
+	}
+	m := a.newVec()
+	VCMPPS(U8(geOQ), k(bound), x, m)
+	VANDPS(m, y, d)
+	return d
+}
+
 // expm1Parts returns p1 and n with e^(x+lo) = 2^n·(1 + p1), p1 = e^r − 1 by its Taylor
 // polynomial, for x ≤ 0 (clamped at expFloor; NaN stays NaN) and lo a small correction
 // (|lo| ≤ an ulp of x, or nil), which joins the reduced argument r.
@@ -390,13 +406,12 @@ func (a activationKernels) gelu(x VecVirtual, _ []VecVirtual) VecVirtual {
 // (pass three), as XNNPACK's raddstoreexpminusmax and vscale. x − m is carried exactly
 // as a sum of two floats (Knuth's TwoSum), whose small part joins the exponential's
 // reduced argument: rounding x − m alone would cost up to |x − m|·2^−24 of relative error
-// (~30 ulps at x − m = −80). x is first clamped at m − max(128, |m|/2^20), so that −Inf
-// and values far below the maximum give a finite difference and an exact 0, and the
-// correction stays finite; a row holding +Inf or NaN (or all −Inf) comes out NaN, as
-// generic.Softmax's.
+// (~30 ulps at x − m = −80). The correction is dropped where x − m < expFloor, whose
+// exponential is 0 anyway, so that −Inf (and x − m overflowing to −Inf) give 0, not NaN;
+// a row holding +Inf or NaN (or all −Inf) comes out NaN, as generic.Softmax's.
 //
 // Register plan: pass one keeps softmaxMaxAcc running maxima; pass two the maximum, its
-// negation and the clamp (m − 128), two float64 accumulators (the low and high halves of
+// negation, two float64 accumulators (the low and high halves of
 // each vector of exponentials), the tail mask; pass three the reciprocal.
 func (a activationKernels) softmax() {
 	name := "ssoftmax" + a.isa
@@ -470,19 +485,16 @@ func (a activationKernels) softmax() {
 	Comment("Pass two: dst = e^(x−m), summed in float64.")
 	negM := a.newVec()
 	VXORPS(kbits(signBit), mv, negM)
-	// floor = m − max(128, |m|/2^20): far enough below m that e^(floor−m) is 0, and below
-	// m even where m − 128 rounds back to m.
-	floor := a.sub(a.max(a.mul(k(1.0/(1<<20)), a.and(kbits(absBits), mv)), a.load(128)), mv)
 	sums := []VecVirtual{a.newVec(), a.newVec()}
 	for _, v := range sums {
 		VXORPS(v, v, v)
 	}
 	expMinusMax := func(x VecVirtual) VecVirtual {
-		xc := a.max(x, floor)
-		// TwoSum: xc − m = s + err exactly.
-		sm := a.sub(mv, xc)
-		bb := a.sub(xc, sm)
-		err := a.add(a.sub(bb, negM), a.sub(a.sub(bb, sm), xc))
+		// TwoSum: x − m = sm + err exactly, where x − m is finite.
+		sm := a.sub(mv, x)
+		bb := a.sub(x, sm)
+		err := a.add(a.sub(bb, negM), a.sub(a.sub(bb, sm), x))
+		err = a.keepWhereAbove(sm, expFloor, err)
 		p1, n := a.expm1Parts(sm, err)
 		return a.scale(a.add(k(1), p1), n)
 	}

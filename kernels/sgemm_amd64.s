@@ -7500,99 +7500,96 @@ ssoftmaxAVX2_max_reduce:
 	VBROADCASTSS X2, Y1
 
 	// Pass two: dst = e^(x−m), summed in float64.
-	VXORPS  actConst80000000<>+0(SB), Y1, Y2
-	VANDPS  actConst7fffffff<>+0(SB), Y1, Y3
-	VMULPS  actConst35800000<>+0(SB), Y3, Y3
-	VMOVUPS actConst43000000<>+0(SB), Y4
-	VMAXPS  Y3, Y4, Y3
-	VSUBPS  Y3, Y1, Y3
-	VXORPS  Y4, Y4, Y4
-	VXORPS  Y5, Y5, Y5
-	MOVQ    AX, BX
-	MOVQ    CX, SI
-	MOVQ    DX, DI
+	VXORPS actConst80000000<>+0(SB), Y1, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   AX, BX
+	MOVQ   CX, SI
+	MOVQ   DX, DI
 
 ssoftmaxAVX2_exp_block:
 	CMPQ         BX, $0x00000010
 	JLT          ssoftmaxAVX2_exp_vectors
-	VMOVUPS      (SI), Y6
-	VMAXPS       Y6, Y3, Y6
-	VSUBPS       Y1, Y6, Y7
-	VSUBPS       Y6, Y7, Y8
-	VSUBPS       Y8, Y2, Y9
-	VSUBPS       Y8, Y7, Y8
-	VSUBPS       Y8, Y6, Y6
-	VADDPS       Y9, Y6, Y6
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y8
-	VMAXPS       Y7, Y8, Y7
-	VMULPS       actConst3fb8aa3b<>+0(SB), Y7, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VFNMADD231PS actConst3f317218<>+0(SB), Y8, Y7
-	VFNMADD231PS actConstb102e308<>+0(SB), Y8, Y7
-	VADDPS       Y6, Y7, Y7
-	VMOVUPS      actConst39500d01<>+0(SB), Y6
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3c088889<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3f000000<>+0(SB), Y7, Y6
-	VMULPS       Y7, Y7, Y9
-	VFMADD213PS  Y7, Y9, Y6
-	VADDPS       actConst3f800000<>+0(SB), Y6, Y6
-	VCVTPS2DQ    Y8, Y7
-	VPSRAD       $0x01, Y7, Y8
-	VPSUBD       Y8, Y7, Y7
-	VPADDD       actConst0000007f<>+0(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
+	VMOVUPS      (SI), Y5
+	VSUBPS       Y1, Y5, Y6
+	VSUBPS       Y5, Y6, Y7
+	VSUBPS       Y7, Y2, Y8
+	VSUBPS       Y7, Y6, Y7
+	VSUBPS       Y7, Y5, Y5
+	VADDPS       Y8, Y5, Y5
+	VCMPPS       $0x1d, actConstc2dc0000<>+0(SB), Y6, Y7
+	VANDPS       Y7, Y5, Y5
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y7
+	VMAXPS       Y6, Y7, Y6
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VFNMADD231PS actConst3f317218<>+0(SB), Y7, Y6
+	VFNMADD231PS actConstb102e308<>+0(SB), Y7, Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      actConst39500d01<>+0(SB), Y5
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3c088889<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3f000000<>+0(SB), Y6, Y5
+	VMULPS       Y6, Y6, Y8
+	VFMADD213PS  Y6, Y8, Y5
+	VADDPS       actConst3f800000<>+0(SB), Y5, Y5
+	VCVTPS2DQ    Y7, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
 	VPADDD       actConst0000007f<>+0(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y8, Y6, Y6
-	VMULPS       Y7, Y6, Y6
-	VMOVUPS      Y6, (DI)
-	VCVTPS2PD    X6, Y7
-	VEXTRACTF128 $0x01, Y6, X6
-	VCVTPS2PD    X6, Y6
-	VADDPD       Y7, Y4, Y4
-	VADDPD       Y6, Y5, Y5
-	VMOVUPS      32(SI), Y6
-	VMAXPS       Y6, Y3, Y6
-	VSUBPS       Y1, Y6, Y7
-	VSUBPS       Y6, Y7, Y8
-	VSUBPS       Y8, Y2, Y9
-	VSUBPS       Y8, Y7, Y8
-	VSUBPS       Y8, Y6, Y6
-	VADDPS       Y9, Y6, Y6
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y8
-	VMAXPS       Y7, Y8, Y7
-	VMULPS       actConst3fb8aa3b<>+0(SB), Y7, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VFNMADD231PS actConst3f317218<>+0(SB), Y8, Y7
-	VFNMADD231PS actConstb102e308<>+0(SB), Y8, Y7
-	VADDPS       Y6, Y7, Y7
-	VMOVUPS      actConst39500d01<>+0(SB), Y6
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3c088889<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3f000000<>+0(SB), Y7, Y6
-	VMULPS       Y7, Y7, Y9
-	VFMADD213PS  Y7, Y9, Y6
-	VADDPS       actConst3f800000<>+0(SB), Y6, Y6
-	VCVTPS2DQ    Y8, Y7
-	VPSRAD       $0x01, Y7, Y8
-	VPSUBD       Y8, Y7, Y7
-	VPADDD       actConst0000007f<>+0(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
+	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (DI)
+	VCVTPS2PD    X5, Y6
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VADDPD       Y6, Y3, Y3
+	VADDPD       Y5, Y4, Y4
+	VMOVUPS      32(SI), Y5
+	VSUBPS       Y1, Y5, Y6
+	VSUBPS       Y5, Y6, Y7
+	VSUBPS       Y7, Y2, Y8
+	VSUBPS       Y7, Y6, Y7
+	VSUBPS       Y7, Y5, Y5
+	VADDPS       Y8, Y5, Y5
+	VCMPPS       $0x1d, actConstc2dc0000<>+0(SB), Y6, Y7
+	VANDPS       Y7, Y5, Y5
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y7
+	VMAXPS       Y6, Y7, Y6
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VFNMADD231PS actConst3f317218<>+0(SB), Y7, Y6
+	VFNMADD231PS actConstb102e308<>+0(SB), Y7, Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      actConst39500d01<>+0(SB), Y5
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3c088889<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3f000000<>+0(SB), Y6, Y5
+	VMULPS       Y6, Y6, Y8
+	VFMADD213PS  Y6, Y8, Y5
+	VADDPS       actConst3f800000<>+0(SB), Y5, Y5
+	VCVTPS2DQ    Y7, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
 	VPADDD       actConst0000007f<>+0(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y8, Y6, Y6
-	VMULPS       Y7, Y6, Y6
-	VMOVUPS      Y6, 32(DI)
-	VCVTPS2PD    X6, Y7
-	VEXTRACTF128 $0x01, Y6, X6
-	VCVTPS2PD    X6, Y6
-	VADDPD       Y7, Y4, Y4
-	VADDPD       Y6, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 32(DI)
+	VCVTPS2PD    X5, Y6
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VADDPD       Y6, Y3, Y3
+	VADDPD       Y5, Y4, Y4
 	ADDQ         $0x00000040, SI
 	ADDQ         $0x00000040, DI
 	SUBQ         $0x00000010, BX
@@ -7601,45 +7598,46 @@ ssoftmaxAVX2_exp_block:
 ssoftmaxAVX2_exp_vectors:
 	CMPQ         BX, $0x00000008
 	JLT          ssoftmaxAVX2_exp_tail
-	VMOVUPS      (SI), Y6
-	VMAXPS       Y6, Y3, Y6
-	VSUBPS       Y1, Y6, Y7
-	VSUBPS       Y6, Y7, Y8
-	VSUBPS       Y8, Y2, Y9
-	VSUBPS       Y8, Y7, Y8
-	VSUBPS       Y8, Y6, Y6
-	VADDPS       Y9, Y6, Y6
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y8
-	VMAXPS       Y7, Y8, Y7
-	VMULPS       actConst3fb8aa3b<>+0(SB), Y7, Y8
-	VROUNDPS     $0x00, Y8, Y8
-	VFNMADD231PS actConst3f317218<>+0(SB), Y8, Y7
-	VFNMADD231PS actConstb102e308<>+0(SB), Y8, Y7
-	VADDPS       Y6, Y7, Y7
-	VMOVUPS      actConst39500d01<>+0(SB), Y6
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3c088889<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y7, Y6
-	VFMADD213PS  actConst3f000000<>+0(SB), Y7, Y6
-	VMULPS       Y7, Y7, Y9
-	VFMADD213PS  Y7, Y9, Y6
-	VADDPS       actConst3f800000<>+0(SB), Y6, Y6
-	VCVTPS2DQ    Y8, Y7
-	VPSRAD       $0x01, Y7, Y8
-	VPSUBD       Y8, Y7, Y7
-	VPADDD       actConst0000007f<>+0(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
+	VMOVUPS      (SI), Y5
+	VSUBPS       Y1, Y5, Y6
+	VSUBPS       Y5, Y6, Y7
+	VSUBPS       Y7, Y2, Y8
+	VSUBPS       Y7, Y6, Y7
+	VSUBPS       Y7, Y5, Y5
+	VADDPS       Y8, Y5, Y5
+	VCMPPS       $0x1d, actConstc2dc0000<>+0(SB), Y6, Y7
+	VANDPS       Y7, Y5, Y5
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y7
+	VMAXPS       Y6, Y7, Y6
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y6, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VFNMADD231PS actConst3f317218<>+0(SB), Y7, Y6
+	VFNMADD231PS actConstb102e308<>+0(SB), Y7, Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      actConst39500d01<>+0(SB), Y5
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3c088889<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Y6, Y5
+	VFMADD213PS  actConst3f000000<>+0(SB), Y6, Y5
+	VMULPS       Y6, Y6, Y8
+	VFMADD213PS  Y6, Y8, Y5
+	VADDPS       actConst3f800000<>+0(SB), Y5, Y5
+	VCVTPS2DQ    Y7, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
 	VPADDD       actConst0000007f<>+0(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y8, Y6, Y6
-	VMULPS       Y7, Y6, Y6
-	VMOVUPS      Y6, (DI)
-	VCVTPS2PD    X6, Y7
-	VEXTRACTF128 $0x01, Y6, X6
-	VCVTPS2PD    X6, Y6
-	VADDPD       Y7, Y4, Y4
-	VADDPD       Y6, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y5, Y5
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (DI)
+	VCVTPS2PD    X5, Y6
+	VEXTRACTF128 $0x01, Y5, X5
+	VCVTPS2PD    X5, Y5
+	VADDPD       Y6, Y3, Y3
+	VADDPD       Y5, Y4, Y4
 	ADDQ         $0x00000020, SI
 	ADDQ         $0x00000020, DI
 	SUBQ         $0x00000008, BX
@@ -7648,20 +7646,21 @@ ssoftmaxAVX2_exp_vectors:
 ssoftmaxAVX2_exp_tail:
 	TESTQ        BX, BX
 	JZ           ssoftmaxAVX2_exp_reduce
-	VMASKMOVPS   (SI), Y0, Y6
-	VMAXPS       Y6, Y3, Y3
-	VSUBPS       Y1, Y3, Y1
-	VSUBPS       Y3, Y1, Y6
+	VMASKMOVPS   (SI), Y0, Y5
+	VSUBPS       Y1, Y5, Y1
+	VSUBPS       Y5, Y1, Y6
 	VSUBPS       Y6, Y2, Y2
 	VSUBPS       Y6, Y1, Y6
-	VSUBPS       Y6, Y3, Y3
-	VADDPS       Y2, Y3, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
-	VMAXPS       Y1, Y3, Y1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VFNMADD231PS actConst3f317218<>+0(SB), Y3, Y1
-	VFNMADD231PS actConstb102e308<>+0(SB), Y3, Y1
+	VSUBPS       Y6, Y5, Y5
+	VADDPS       Y2, Y5, Y2
+	VCMPPS       $0x1d, actConstc2dc0000<>+0(SB), Y1, Y5
+	VANDPS       Y5, Y2, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VMAXPS       Y1, Y5, Y1
+	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS actConst3f317218<>+0(SB), Y5, Y1
+	VFNMADD231PS actConstb102e308<>+0(SB), Y5, Y1
 	VADDPS       Y2, Y1, Y1
 	VMOVUPS      actConst39500d01<>+0(SB), Y2
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y2
@@ -7672,27 +7671,27 @@ ssoftmaxAVX2_exp_tail:
 	VMULPS       Y1, Y1, Y6
 	VFMADD213PS  Y1, Y6, Y2
 	VADDPS       actConst3f800000<>+0(SB), Y2, Y1
-	VCVTPS2DQ    Y3, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
 	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y1, Y1
+	VMULPS       Y5, Y1, Y1
 	VMULPS       Y2, Y1, Y1
 	VANDPS       Y0, Y1, Y1
 	VMASKMOVPS   Y1, Y0, (DI)
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VADDPD       Y2, Y4, Y4
-	VADDPD       Y1, Y5, Y5
+	VADDPD       Y2, Y3, Y3
+	VADDPD       Y1, Y4, Y4
 
 ssoftmaxAVX2_exp_reduce:
-	VADDPD       Y5, Y4, Y4
-	VEXTRACTF128 $0x01, Y4, X1
-	VADDPD       X1, X4, X1
+	VADDPD       Y4, Y3, Y3
+	VEXTRACTF128 $0x01, Y3, X1
+	VADDPD       X1, X3, X1
 	VUNPCKHPD    X1, X1, X2
 	VADDSD       X2, X1, X1
 	VXORPS       X2, X2, X2
@@ -7742,42 +7741,6 @@ ssoftmaxAVX2_scale_tail:
 ssoftmaxAVX2_done:
 	VZEROUPPER
 	RET
-
-DATA actConst35800000<>+0(SB)/4, $0x35800000
-DATA actConst35800000<>+4(SB)/4, $0x35800000
-DATA actConst35800000<>+8(SB)/4, $0x35800000
-DATA actConst35800000<>+12(SB)/4, $0x35800000
-DATA actConst35800000<>+16(SB)/4, $0x35800000
-DATA actConst35800000<>+20(SB)/4, $0x35800000
-DATA actConst35800000<>+24(SB)/4, $0x35800000
-DATA actConst35800000<>+28(SB)/4, $0x35800000
-DATA actConst35800000<>+32(SB)/4, $0x35800000
-DATA actConst35800000<>+36(SB)/4, $0x35800000
-DATA actConst35800000<>+40(SB)/4, $0x35800000
-DATA actConst35800000<>+44(SB)/4, $0x35800000
-DATA actConst35800000<>+48(SB)/4, $0x35800000
-DATA actConst35800000<>+52(SB)/4, $0x35800000
-DATA actConst35800000<>+56(SB)/4, $0x35800000
-DATA actConst35800000<>+60(SB)/4, $0x35800000
-GLOBL actConst35800000<>(SB), RODATA|NOPTR, $64
-
-DATA actConst43000000<>+0(SB)/4, $0x43000000
-DATA actConst43000000<>+4(SB)/4, $0x43000000
-DATA actConst43000000<>+8(SB)/4, $0x43000000
-DATA actConst43000000<>+12(SB)/4, $0x43000000
-DATA actConst43000000<>+16(SB)/4, $0x43000000
-DATA actConst43000000<>+20(SB)/4, $0x43000000
-DATA actConst43000000<>+24(SB)/4, $0x43000000
-DATA actConst43000000<>+28(SB)/4, $0x43000000
-DATA actConst43000000<>+32(SB)/4, $0x43000000
-DATA actConst43000000<>+36(SB)/4, $0x43000000
-DATA actConst43000000<>+40(SB)/4, $0x43000000
-DATA actConst43000000<>+44(SB)/4, $0x43000000
-DATA actConst43000000<>+48(SB)/4, $0x43000000
-DATA actConst43000000<>+52(SB)/4, $0x43000000
-DATA actConst43000000<>+56(SB)/4, $0x43000000
-DATA actConst43000000<>+60(SB)/4, $0x43000000
-GLOBL actConst43000000<>(SB), RODATA|NOPTR, $64
 
 // func sreluAVX512(n int, dst *float32, src *float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
@@ -8739,83 +8702,80 @@ ssoftmaxAVX512_max_reduce:
 	VBROADCASTSS  X0, Z0
 
 	// Pass two: dst = e^(x−m), summed in float64.
-	VXORPS  actConst80000000<>+0(SB), Z0, Z1
-	VANDPS  actConst7fffffff<>+0(SB), Z0, Z2
-	VMULPS  actConst35800000<>+0(SB), Z2, Z2
-	VMOVUPS actConst43000000<>+0(SB), Z3
-	VMAXPS  Z2, Z3, Z2
-	VSUBPS  Z2, Z0, Z2
-	VXORPS  Z3, Z3, Z3
-	VXORPS  Z4, Z4, Z4
-	MOVQ    AX, BX
-	MOVQ    CX, SI
-	MOVQ    DX, DI
+	VXORPS actConst80000000<>+0(SB), Z0, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   AX, BX
+	MOVQ   CX, SI
+	MOVQ   DX, DI
 
 ssoftmaxAVX512_exp_block:
 	CMPQ          BX, $0x00000020
 	JLT           ssoftmaxAVX512_exp_vectors
-	VMOVUPS       (SI), Z5
-	VMAXPS        Z5, Z2, Z5
-	VSUBPS        Z0, Z5, Z6
-	VSUBPS        Z5, Z6, Z7
-	VSUBPS        Z7, Z1, Z8
-	VSUBPS        Z7, Z6, Z7
-	VSUBPS        Z7, Z5, Z5
-	VADDPS        Z8, Z5, Z5
-	VMOVUPS       actConstc2dc0000<>+0(SB), Z7
-	VMAXPS        Z6, Z7, Z6
-	VMULPS        actConst3fb8aa3b<>+0(SB), Z6, Z7
-	VRNDSCALEPS   $0x00, Z7, Z7
-	VFNMADD231PS  actConst3f317218<>+0(SB), Z7, Z6
-	VFNMADD231PS  actConstb102e308<>+0(SB), Z7, Z6
-	VADDPS        Z5, Z6, Z6
-	VMOVUPS       actConst39500d01<>+0(SB), Z5
-	VFMADD213PS   actConst3ab60b61<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3c088889<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3f000000<>+0(SB), Z6, Z5
-	VMULPS        Z6, Z6, Z8
-	VFMADD213PS   Z6, Z8, Z5
-	VADDPS        actConst3f800000<>+0(SB), Z5, Z5
-	VSCALEFPS     Z7, Z5, Z5
-	VMOVUPS       Z5, (DI)
-	VCVTPS2PD     Y5, Z6
-	VEXTRACTF64X4 $0x01, Z5, Y5
-	VCVTPS2PD     Y5, Z5
-	VADDPD        Z6, Z3, Z3
-	VADDPD        Z5, Z4, Z4
-	VMOVUPS       64(SI), Z5
-	VMAXPS        Z5, Z2, Z5
-	VSUBPS        Z0, Z5, Z6
-	VSUBPS        Z5, Z6, Z7
-	VSUBPS        Z7, Z1, Z8
-	VSUBPS        Z7, Z6, Z7
-	VSUBPS        Z7, Z5, Z5
-	VADDPS        Z8, Z5, Z5
-	VMOVUPS       actConstc2dc0000<>+0(SB), Z7
-	VMAXPS        Z6, Z7, Z6
-	VMULPS        actConst3fb8aa3b<>+0(SB), Z6, Z7
-	VRNDSCALEPS   $0x00, Z7, Z7
-	VFNMADD231PS  actConst3f317218<>+0(SB), Z7, Z6
-	VFNMADD231PS  actConstb102e308<>+0(SB), Z7, Z6
-	VADDPS        Z5, Z6, Z6
-	VMOVUPS       actConst39500d01<>+0(SB), Z5
-	VFMADD213PS   actConst3ab60b61<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3c088889<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3f000000<>+0(SB), Z6, Z5
-	VMULPS        Z6, Z6, Z8
-	VFMADD213PS   Z6, Z8, Z5
-	VADDPS        actConst3f800000<>+0(SB), Z5, Z5
-	VSCALEFPS     Z7, Z5, Z5
-	VMOVUPS       Z5, 64(DI)
-	VCVTPS2PD     Y5, Z6
-	VEXTRACTF64X4 $0x01, Z5, Y5
-	VCVTPS2PD     Y5, Z5
-	VADDPD        Z6, Z3, Z3
-	VADDPD        Z5, Z4, Z4
+	VMOVUPS       (SI), Z4
+	VSUBPS        Z0, Z4, Z5
+	VSUBPS        Z4, Z5, Z6
+	VSUBPS        Z6, Z1, Z7
+	VSUBPS        Z6, Z5, Z6
+	VSUBPS        Z6, Z4, Z4
+	VADDPS        Z7, Z4, Z4
+	VCMPPS        $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
+	VMOVUPS.Z     Z4, K2, Z4
+	VMOVUPS       actConstc2dc0000<>+0(SB), Z6
+	VMAXPS        Z5, Z6, Z5
+	VMULPS        actConst3fb8aa3b<>+0(SB), Z5, Z6
+	VRNDSCALEPS   $0x00, Z6, Z6
+	VFNMADD231PS  actConst3f317218<>+0(SB), Z6, Z5
+	VFNMADD231PS  actConstb102e308<>+0(SB), Z6, Z5
+	VADDPS        Z4, Z5, Z5
+	VMOVUPS       actConst39500d01<>+0(SB), Z4
+	VFMADD213PS   actConst3ab60b61<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3c088889<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3f000000<>+0(SB), Z5, Z4
+	VMULPS        Z5, Z5, Z7
+	VFMADD213PS   Z5, Z7, Z4
+	VADDPS        actConst3f800000<>+0(SB), Z4, Z4
+	VSCALEFPS     Z6, Z4, Z4
+	VMOVUPS       Z4, (DI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	VMOVUPS       64(SI), Z4
+	VSUBPS        Z0, Z4, Z5
+	VSUBPS        Z4, Z5, Z6
+	VSUBPS        Z6, Z1, Z7
+	VSUBPS        Z6, Z5, Z6
+	VSUBPS        Z6, Z4, Z4
+	VADDPS        Z7, Z4, Z4
+	VCMPPS        $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
+	VMOVUPS.Z     Z4, K2, Z4
+	VMOVUPS       actConstc2dc0000<>+0(SB), Z6
+	VMAXPS        Z5, Z6, Z5
+	VMULPS        actConst3fb8aa3b<>+0(SB), Z5, Z6
+	VRNDSCALEPS   $0x00, Z6, Z6
+	VFNMADD231PS  actConst3f317218<>+0(SB), Z6, Z5
+	VFNMADD231PS  actConstb102e308<>+0(SB), Z6, Z5
+	VADDPS        Z4, Z5, Z5
+	VMOVUPS       actConst39500d01<>+0(SB), Z4
+	VFMADD213PS   actConst3ab60b61<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3c088889<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3f000000<>+0(SB), Z5, Z4
+	VMULPS        Z5, Z5, Z7
+	VFMADD213PS   Z5, Z7, Z4
+	VADDPS        actConst3f800000<>+0(SB), Z4, Z4
+	VSCALEFPS     Z6, Z4, Z4
+	VMOVUPS       Z4, 64(DI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
 	ADDQ          $0x00000080, SI
 	ADDQ          $0x00000080, DI
 	SUBQ          $0x00000020, BX
@@ -8824,37 +8784,38 @@ ssoftmaxAVX512_exp_block:
 ssoftmaxAVX512_exp_vectors:
 	CMPQ          BX, $0x00000010
 	JLT           ssoftmaxAVX512_exp_tail
-	VMOVUPS       (SI), Z5
-	VMAXPS        Z5, Z2, Z5
-	VSUBPS        Z0, Z5, Z6
-	VSUBPS        Z5, Z6, Z7
-	VSUBPS        Z7, Z1, Z8
-	VSUBPS        Z7, Z6, Z7
-	VSUBPS        Z7, Z5, Z5
-	VADDPS        Z8, Z5, Z5
-	VMOVUPS       actConstc2dc0000<>+0(SB), Z7
-	VMAXPS        Z6, Z7, Z6
-	VMULPS        actConst3fb8aa3b<>+0(SB), Z6, Z7
-	VRNDSCALEPS   $0x00, Z7, Z7
-	VFNMADD231PS  actConst3f317218<>+0(SB), Z7, Z6
-	VFNMADD231PS  actConstb102e308<>+0(SB), Z7, Z6
-	VADDPS        Z5, Z6, Z6
-	VMOVUPS       actConst39500d01<>+0(SB), Z5
-	VFMADD213PS   actConst3ab60b61<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3c088889<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z6, Z5
-	VFMADD213PS   actConst3f000000<>+0(SB), Z6, Z5
-	VMULPS        Z6, Z6, Z8
-	VFMADD213PS   Z6, Z8, Z5
-	VADDPS        actConst3f800000<>+0(SB), Z5, Z5
-	VSCALEFPS     Z7, Z5, Z5
-	VMOVUPS       Z5, (DI)
-	VCVTPS2PD     Y5, Z6
-	VEXTRACTF64X4 $0x01, Z5, Y5
-	VCVTPS2PD     Y5, Z5
-	VADDPD        Z6, Z3, Z3
-	VADDPD        Z5, Z4, Z4
+	VMOVUPS       (SI), Z4
+	VSUBPS        Z0, Z4, Z5
+	VSUBPS        Z4, Z5, Z6
+	VSUBPS        Z6, Z1, Z7
+	VSUBPS        Z6, Z5, Z6
+	VSUBPS        Z6, Z4, Z4
+	VADDPS        Z7, Z4, Z4
+	VCMPPS        $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
+	VMOVUPS.Z     Z4, K2, Z4
+	VMOVUPS       actConstc2dc0000<>+0(SB), Z6
+	VMAXPS        Z5, Z6, Z5
+	VMULPS        actConst3fb8aa3b<>+0(SB), Z5, Z6
+	VRNDSCALEPS   $0x00, Z6, Z6
+	VFNMADD231PS  actConst3f317218<>+0(SB), Z6, Z5
+	VFNMADD231PS  actConstb102e308<>+0(SB), Z6, Z5
+	VADDPS        Z4, Z5, Z5
+	VMOVUPS       actConst39500d01<>+0(SB), Z4
+	VFMADD213PS   actConst3ab60b61<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3c088889<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS   actConst3f000000<>+0(SB), Z5, Z4
+	VMULPS        Z5, Z5, Z7
+	VFMADD213PS   Z5, Z7, Z4
+	VADDPS        actConst3f800000<>+0(SB), Z4, Z4
+	VSCALEFPS     Z6, Z4, Z4
+	VMOVUPS       Z4, (DI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
 	ADDQ          $0x00000040, SI
 	ADDQ          $0x00000040, DI
 	SUBQ          $0x00000010, BX
@@ -8863,20 +8824,21 @@ ssoftmaxAVX512_exp_vectors:
 ssoftmaxAVX512_exp_tail:
 	TESTQ         BX, BX
 	JZ            ssoftmaxAVX512_exp_reduce
-	VMOVUPS.Z     (SI), K1, Z5
-	VMAXPS        Z5, Z2, Z2
-	VSUBPS        Z0, Z2, Z0
-	VSUBPS        Z2, Z0, Z5
+	VMOVUPS.Z     (SI), K1, Z4
+	VSUBPS        Z0, Z4, Z0
+	VSUBPS        Z4, Z0, Z5
 	VSUBPS        Z5, Z1, Z1
 	VSUBPS        Z5, Z0, Z5
-	VSUBPS        Z5, Z2, Z2
-	VADDPS        Z1, Z2, Z1
-	VMOVUPS       actConstc2dc0000<>+0(SB), Z2
-	VMAXPS        Z0, Z2, Z0
-	VMULPS        actConst3fb8aa3b<>+0(SB), Z0, Z2
-	VRNDSCALEPS   $0x00, Z2, Z2
-	VFNMADD231PS  actConst3f317218<>+0(SB), Z2, Z0
-	VFNMADD231PS  actConstb102e308<>+0(SB), Z2, Z0
+	VSUBPS        Z5, Z4, Z4
+	VADDPS        Z1, Z4, Z1
+	VCMPPS        $0x1d, actConstc2dc0000<>+0(SB), Z0, K2
+	VMOVUPS.Z     Z1, K2, Z1
+	VMOVUPS       actConstc2dc0000<>+0(SB), Z4
+	VMAXPS        Z0, Z4, Z0
+	VMULPS        actConst3fb8aa3b<>+0(SB), Z0, Z4
+	VRNDSCALEPS   $0x00, Z4, Z4
+	VFNMADD231PS  actConst3f317218<>+0(SB), Z4, Z0
+	VFNMADD231PS  actConstb102e308<>+0(SB), Z4, Z0
 	VADDPS        Z1, Z0, Z0
 	VMOVUPS       actConst39500d01<>+0(SB), Z1
 	VFMADD213PS   actConst3ab60b61<>+0(SB), Z0, Z1
@@ -8887,19 +8849,19 @@ ssoftmaxAVX512_exp_tail:
 	VMULPS        Z0, Z0, Z5
 	VFMADD213PS   Z0, Z5, Z1
 	VADDPS        actConst3f800000<>+0(SB), Z1, Z0
-	VSCALEFPS     Z2, Z0, Z0
+	VSCALEFPS     Z4, Z0, Z0
 	VMOVUPS.Z     Z0, K1, Z0
 	VMOVUPS       Z0, K1, (DI)
 	VCVTPS2PD     Y0, Z1
 	VEXTRACTF64X4 $0x01, Z0, Y0
 	VCVTPS2PD     Y0, Z0
-	VADDPD        Z1, Z3, Z3
-	VADDPD        Z0, Z4, Z4
+	VADDPD        Z1, Z2, Z2
+	VADDPD        Z0, Z3, Z3
 
 ssoftmaxAVX512_exp_reduce:
-	VADDPD        Z4, Z3, Z3
-	VEXTRACTF64X4 $0x01, Z3, Y0
-	VADDPD        Y0, Y3, Y0
+	VADDPD        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPD        Y0, Y2, Y0
 	VEXTRACTF128  $0x01, Y0, X1
 	VADDPD        X1, X0, X1
 	VUNPCKHPD     X1, X1, X0
