@@ -1,0 +1,38 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// FuzzConv2DWinograd draws a 3×3 stride-1 layer from fuzz integers (spatial sizes 1–16,
+// channels 1–48, padding, activation, batch 1–3) and checks both Winograd algorithms on
+// every ISA and blocking against the float64 reference and generic/:
+//
+//	go test -run '^$' -fuzz '^FuzzConv2DWinograd$' -fuzztime 30s ./kernels
+func FuzzConv2DWinograd(f *testing.F) {
+	f.Add(uint8(5), uint8(6), uint8(3), uint8(7), uint8(1), uint8(0), uint8(1), true, uint64(1))
+	f.Add(uint8(15), uint8(12), uint8(33), uint8(31), uint8(0), uint8(8), uint8(2), false, uint64(2))
+	f.Add(uint8(0), uint8(0), uint8(0), uint8(0), uint8(1), uint8(1), uint8(0), true, uint64(3))
+	f.Fuzz(func(t *testing.T, inH, inW, inC, outC, pad, act, n uint8, bias bool, seed uint64) {
+		c := convCase{
+			Conv2DConfig: Conv2DConfig{
+				InH: 1 + int(inH%16), InW: 1 + int(inW%16), InC: 1 + int(inC%48), OutC: 1 + int(outC%48),
+				KH: 3, KW: 3, Padding: Padding(pad % 2), Activation: Activation(act % uint8(activations)),
+			},
+			n:    1 + int(n%3),
+			bias: bias,
+		}
+		if c.Padding == Valid {
+			c.InH, c.InW = max(c.InH, 3), max(c.InW, 3)
+		}
+		rng := rand.New(rand.NewPCG(seed, 3))
+		for _, im := range supportedImpls(t) {
+			for _, bim := range blockings(im) {
+				for _, alg := range []ConvAlgorithm{Winograd, Winograd2x2} {
+					winogradCase{convCase: c, alg: alg}.check(t, bim, rng, asIs)
+				}
+			}
+		}
+	})
+}
