@@ -1,0 +1,247 @@
+// Command mnist runs the Keras MNIST CNN that TF.js trained and saved in
+// testdata/mnist on simdnn: it loads model.json and its weight shards as they are,
+// prints the model's summary, classifies the held-out test digits, compares the
+// probabilities with those TF.js computed for the same digits, and measures images per
+// second at batch 1 and 64 on one thread and on every core, with the share of the time
+// each layer takes.
+//
+//	cd examples/mnist && go run .
+//	go run ./examples/mnist -model testdata/mnist -time 2s
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/simdnn/simdnn/keras"
+	"github.com/simdnn/simdnn/kernels"
+)
+
+func main() {
+	dir := flag.String("model", "", "the directory of model.json, its shards and test.json (default: testdata/mnist of the module, found from the working directory)")
+	minTime := flag.Duration("time", time.Second, "how long each speed measurement runs at least")
+	flag.Parse()
+	log.SetFlags(0)
+	if *dir == "" {
+		var err error
+		if *dir, err = findTestdata(); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	m, err := keras.Load(*dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("simdnn on %s, %d cores (GOMAXPROCS %d); model %s\n\n", kernels.ISA(), runtime.NumCPU(), runtime.GOMAXPROCS(0), filepath.Join(*dir, "model.json"))
+	fmt.Print(m.Summary())
+
+	test, err := loadTestSet(*dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if test.size != m.InputSize() || test.classes != m.OutputSize() {
+		log.Fatalf("test set of %d-value images and %d classes, model of %d and %d", test.size, test.classes, m.InputSize(), m.OutputSize())
+	}
+	classify(m, test)
+
+	fmt.Printf("\nImages per second (each over at least %v; %s):\n", *minTime, kernels.ISA())
+	threads := []int{1}
+	if n := runtime.GOMAXPROCS(0); n > 1 {
+		threads = append(threads, n)
+	}
+	batches := []int{1, 64}
+	share := map[[2]int][]time.Duration{}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "threads\tbatch 1\tbatch 64\t")
+	for _, th := range threads {
+		kernels.SetMaxThreads(th)
+		fmt.Fprintf(w, "%d\t", th)
+		for _, b := range batches {
+			rate, elapsed := speed(m, test, b, *minTime)
+			share[[2]int{th, b}] = elapsed
+			fmt.Fprintf(w, "%.0f\t", rate)
+		}
+		fmt.Fprintln(w)
+	}
+	kernels.SetMaxThreads(0)
+	w.Flush()
+
+	fmt.Println("\nShare of Predict's time per layer (PredictTimed):")
+	fmt.Printf("%-30s", "layer")
+	for _, th := range threads {
+		for _, b := range batches {
+			fmt.Printf("%14s", fmt.Sprintf("%d thr, b%d", th, b))
+		}
+	}
+	fmt.Println()
+	for i, l := range m.Layers() {
+		fmt.Printf("%-30s", l.Name+" ("+l.Class+")")
+		for _, th := range threads {
+			for _, b := range batches {
+				e := share[[2]int{th, b}]
+				var total time.Duration
+				for _, d := range e {
+					total += d
+				}
+				fmt.Printf("%13.1f%%", 100*float64(e[i])/float64(total))
+			}
+		}
+		fmt.Println()
+	}
+}
+
+// classify runs the model on every test digit and prints the accuracy and the
+// agreement with TF.js's probabilities.
+func classify(m *keras.Model, test *testSet) {
+	const batch = 64
+	probs := make([]float32, test.count*test.classes)
+	for i := 0; i < test.count; i += batch {
+		n := min(batch, test.count-i)
+		if err := m.Predict(probs[i*test.classes:], test.images[i*test.size:], n); err != nil {
+			log.Fatal(err)
+		}
+	}
+	correct, agree, tfjsCorrect := 0, 0, 0
+	maxDiff := 0.0
+	for i := range test.count {
+		p := probs[i*test.classes : (i+1)*test.classes]
+		q := test.probs[i*test.classes : (i+1)*test.classes]
+		if argmax(p) == int(test.labels[i]) {
+			correct++
+		}
+		if argmax(q) == int(test.labels[i]) {
+			tfjsCorrect++
+		}
+		if argmax(p) == argmax(q) {
+			agree++
+		}
+		for k := range p {
+			maxDiff = math.Max(maxDiff, math.Abs(float64(p[k])-float64(q[k])))
+		}
+	}
+	fmt.Printf("\n%d test digits: accuracy %.1f%% (%d correct; TF.js %d)\n", test.count, 100*float64(correct)/float64(test.count), correct, tfjsCorrect)
+	fmt.Printf("agreement with TF.js: the same class for %d of %d digits, probabilities within max |Δp| = %.2g\n", agree, test.count, maxDiff)
+}
+
+func argmax(p []float32) int {
+	best := 0
+	for k := range p {
+		if p[k] > p[best] {
+			best = k
+		}
+	}
+	return best
+}
+
+// speed runs Predict on batches of test digits for at least minTime, after a warm-up
+// call, and returns the images per second and the time each layer took (PredictTimed).
+func speed(m *keras.Model, test *testSet, batch int, minTime time.Duration) (float64, []time.Duration) {
+	src := make([]float32, batch*test.size)
+	for i := range batch {
+		copy(src[i*test.size:], test.images[(i%test.count)*test.size:(i%test.count+1)*test.size])
+	}
+	dst := make([]float32, batch*m.OutputSize())
+	if err := m.Predict(dst, src, batch); err != nil {
+		log.Fatal(err)
+	}
+	// Plain Predict for the rate, PredictTimed for the shares.
+	calls := 0
+	start := time.Now()
+	for time.Since(start) < minTime || calls < 3 {
+		m.Predict(dst, src, batch)
+		calls++
+	}
+	rate := float64(batch*calls) / time.Since(start).Seconds()
+	elapsed := make([]time.Duration, len(m.Layers()))
+	for range max(calls/4, 3) {
+		m.PredictTimed(dst, src, batch, elapsed)
+	}
+	return rate, elapsed
+}
+
+// testSet is the held-out digits of testdata/mnist with TF.js's predictions.
+type testSet struct {
+	count, size, classes int
+	images, probs        []float32
+	labels               []byte
+}
+
+func loadTestSet(dir string) (*testSet, error) {
+	js, err := os.ReadFile(filepath.Join(dir, "test.json"))
+	if err != nil {
+		return nil, err
+	}
+	var man struct {
+		Count                         int
+		ImageShape                    []int
+		Classes                       int
+		Images, Labels, Probabilities string
+	}
+	if err := json.Unmarshal(js, &man); err != nil {
+		return nil, fmt.Errorf("test.json: %w", err)
+	}
+	t := &testSet{count: man.Count, classes: man.Classes, size: 1}
+	for _, d := range man.ImageShape {
+		t.size *= d
+	}
+	floats := func(name string, n int) ([]float32, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		if len(b) != 4*n {
+			return nil, fmt.Errorf("%s has %d bytes, want %d", name, len(b), 4*n)
+		}
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return v, nil
+	}
+	if t.images, err = floats(man.Images, t.count*t.size); err != nil {
+		return nil, err
+	}
+	if t.probs, err = floats(man.Probabilities, t.count*t.classes); err != nil {
+		return nil, err
+	}
+	if t.labels, err = os.ReadFile(filepath.Join(dir, man.Labels)); err != nil {
+		return nil, err
+	}
+	if len(t.labels) != t.count || slices.IndexFunc(t.labels, func(l byte) bool { return int(l) >= t.classes }) >= 0 {
+		return nil, fmt.Errorf("%s: want %d labels below %d", man.Labels, t.count, t.classes)
+	}
+	return t, nil
+}
+
+// findTestdata returns testdata/mnist of the module, looked for from the working
+// directory up (examples/mnist, the module root, or anywhere in between).
+func findTestdata() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		p := filepath.Join(d, "testdata", "mnist")
+		if _, err := os.Stat(filepath.Join(p, "model.json")); err == nil {
+			if rel, err := filepath.Rel(wd, p); err == nil {
+				return rel, nil
+			}
+			return p, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", errors.New("testdata/mnist/model.json not found from the working directory up: give -model")
+		}
+	}
+}
