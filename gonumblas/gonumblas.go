@@ -194,7 +194,7 @@ func dotProduct(k int, alpha float32, u []float32, strideU int, v []float32, str
 		}
 		v = *scratch
 	}
-	kernels.Sgemm(true, true, 1, 1, k, alpha, u, strideU, v, k, beta, c, 1)
+	kernels.Sgemm(true, true, 1, 1, k, alpha, u, strideU, v, max(1, k), beta, c, 1)
 }
 
 // isTrans reports whether t transposes, and panics as gonum does on a value that is

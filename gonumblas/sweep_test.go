@@ -117,8 +117,8 @@ func TestSgemmSweep(t *testing.T) {
 			for _, tB := range transposes {
 				for i, m := range sweepSizes {
 					for j, n := range sweepSizes {
-						// Two depths per shape, running through every size over the sweep.
-						for _, k := range []int{sweepSizes[(i+j)%len(sweepSizes)], sweepSizes[(i+2*j+5)%len(sweepSizes)]} {
+						// Two depths per shape, running through every size over the sweep, and 0.
+						for _, k := range []int{0, sweepSizes[(i+j)%len(sweepSizes)], sweepSizes[(i+2*j+5)%len(sweepSizes)]} {
 							ab := alphaBetas[calls%len(alphaBetas)]
 							checkSgemm(t, rng, tA, tB, m, n, k, ab[0], ab[1], calls%3)
 							calls++
