@@ -23,6 +23,9 @@ type Conv2DTranspose struct {
 	// holds what input channel ic contributes to each tap and filter.
 	w  packedWeights
 	ep epilogue
+	// direct, when not nil, runs Forward as sub-convolutions on the indirect kernels
+	// instead of a GEMM and col2im.
+	direct *subconvTranspose
 }
 
 // NewConv2DTranspose: the Keras Conv2DTranspose layer (TF's conv2d_backprop_input, no
@@ -50,8 +53,14 @@ func newConv2DTranspose(cfg Conv2DTransposeConfig, filter, bias []float32, im im
 	}
 	// The filter is the row-major (KH·KW·OutC) × InC matrix; w is its transpose.
 	taps := fwd.H.K * fwd.W.K * fwd.InC
-	w := packWeights(im, filter, fwd.OutC, true, fwd.OutC, taps)
-	return &Conv2DTranspose{fwd: fwd, w: w, ep: ep}, nil
+	t := &Conv2DTranspose{fwd: fwd, ep: ep}
+	if useSubconv(im, &fwd) {
+		t.direct = newSubconvTranspose(im, &fwd, filter, ep)
+		t.w = packedWeights{im: im, k: fwd.OutC, n: taps} // for ParamCount
+		return t, nil
+	}
+	t.w = packWeights(im, filter, fwd.OutC, true, fwd.OutC, taps)
+	return t, nil
 }
 
 // OutputSize returns the output height and width.
@@ -79,6 +88,10 @@ func (t *Conv2DTranspose) Forward(dst, src []float32, n int) error {
 		"n·outH·outW·OutC", "n·InH·InW·InC")
 	if err != nil {
 		return err
+	}
+	if t.direct != nil {
+		t.direct.forward(dst, src, n)
+		return nil
 	}
 	m := n * f.H.Out * f.W.Out // input pixels
 	if isPointwise(f) {

@@ -1,0 +1,143 @@
+package kernels
+
+import (
+	"math"
+
+	"github.com/simdnn/simdnn/generic"
+)
+
+// This file is Conv2DTranspose's direct path, XNNPACK's sub-convolutions: output
+// stationary, so each output is summed once, in registers, and stored with its
+// epilogue, with no scratch and no scatter.
+//
+// An output row o of a transpose with stride s gathers input row iy through tap ky
+// exactly when o = iy·s − pad + ky·d (generic.Axis.Input of the forward convolution),
+// that is when ky·d ≡ o + pad (mod s). So the output rows fall into s classes by
+// o + pad mod s, each reached by its own subset of the taps, and likewise the columns:
+// the s_h·s_w classes of output pixels are s_h·s_w convolutions of the input, each with
+// a sub-filter, whose outputs interleave with stride s. Each runs on the indirect
+// convolution kernels, a row of a class at a time (its pixels lie s·OutC floats apart,
+// the tile's output stride), through the same job as a Conv2D.
+
+// useSubconv reports whether the transpose of forward shape f runs as sub-convolutions
+// on im: when im has an indirect kernel, for every transpose but a pointwise one (a
+// plain GEMM on src in place).
+func useSubconv(im impl, f *generic.Conv) bool {
+	inputLen := f.H.Out * f.W.Out * f.OutC // the transpose's input
+	return im.conv.tile != nil && !isPointwise(f) && inputLen <= math.MaxInt32
+}
+
+// subconvTranspose is what the sub-convolution path keeps of a transpose.
+type subconvTranspose struct {
+	*indirectConv
+	// weights are the sub-filters of the classes any tap reaches, each the (taps·InC) ×
+	// OutC matrix (the transpose's InC and OutC) of its taps, packed as a Conv2D's.
+	weights []packedWeights
+}
+
+// subconvClass is one class of output pixels: rows o ≡ first.y and columns
+// x ≡ first.x (mod the strides), the taps that reach them.
+type subconvClass struct {
+	firstY, firstX int
+	taps           [][2]int // (ky, kx)
+}
+
+// subconvClasses splits the output pixels of the transpose of forward shape f by the
+// taps that reach them.
+func subconvClasses(f *generic.Conv) []subconvClass {
+	axisClasses := func(a generic.Axis) (first []int, taps [][]int) {
+		for r := range a.Stride {
+			first = append(first, ((r-a.Pad)%a.Stride+a.Stride)%a.Stride)
+			var ks []int
+			for k := range a.K {
+				if k*a.Dilation%a.Stride == r {
+					ks = append(ks, k)
+				}
+			}
+			taps = append(taps, ks)
+		}
+		return first, taps
+	}
+	firstY, tapsY := axisClasses(f.H)
+	firstX, tapsX := axisClasses(f.W)
+	var classes []subconvClass
+	for ry := range f.H.Stride {
+		for rx := range f.W.Stride {
+			c := subconvClass{firstY: firstY[ry], firstX: firstX[rx]}
+			for _, ky := range tapsY[ry] {
+				for _, kx := range tapsX[rx] {
+					c.taps = append(c.taps, [2]int{ky, kx})
+				}
+			}
+			classes = append(classes, c)
+		}
+	}
+	return classes
+}
+
+// newSubconvTranspose builds the sub-convolutions of the transpose of forward shape f,
+// whose filter has the Keras layout [KH][KW][OutC][InC] (the transpose's channels: f.InC
+// out, f.OutC in), with epilogue ep.
+func newSubconvTranspose(im impl, f *generic.Conv, filter []float32, ep epilogue) *subconvTranspose {
+	inH, inW, inC := f.H.Out, f.W.Out, f.OutC // the transpose's input ...
+	outH, outW, outC := f.H.In, f.W.In, f.InC // ... and output
+	d := newIndirectBase(im, inC, outC, ep)
+	d.imageIn, d.imageOut = inH*inW*inC, outH*outW*outC
+	classes := subconvClasses(f)
+	s := &subconvTranspose{indirectConv: d}
+	for _, c := range classes {
+		if len(c.taps) == 0 {
+			continue
+		}
+		sub := make([]float32, len(c.taps)*inC*outC)
+		for t, tap := range c.taps {
+			for ic := range inC {
+				for oc := range outC {
+					sub[(t*inC+ic)*outC+oc] = filter[((tap[0]*f.W.K+tap[1])*outC+oc)*inC+ic]
+				}
+			}
+		}
+		s.weights = append(s.weights, packWeights(im, sub, outC, false, len(c.taps)*inC, outC))
+	}
+	// The tiles point into s.weights, which is complete: it will not move.
+	withTaps := 0
+	for _, c := range classes {
+		var w *packedWeights
+		if len(c.taps) > 0 {
+			w = &s.weights[withTaps]
+			withTaps++
+		}
+		for o := c.firstY; o < outH; o += f.H.Stride {
+			pixels := 0
+			if c.firstX < outW {
+				pixels = ceilDiv(outW-c.firstX, f.W.Stride)
+			}
+			for first := 0; first < pixels; first += im.conv.mr {
+				n := min(im.conv.mr, pixels-first)
+				x0 := c.firstX + first*f.W.Stride
+				tile := convTile{kern: im.convFor(n), out: (o*outW + x0) * outC, ldc: f.W.Stride * outC,
+					pixels: n, taps: len(c.taps), at: len(d.ind), w: w}
+				for _, tap := range c.taps {
+					// Exact divisions: the class holds the taps for which they are.
+					iy := (o + f.H.Pad - tap[0]*f.H.Dilation) / f.H.Stride
+					for i := range tile.kern.mr {
+						off := int32(-1)
+						ix := (x0 + i*f.W.Stride + f.W.Pad - tap[1]*f.W.Dilation) / f.W.Stride
+						if i < n && iy >= 0 && iy < inH && ix >= 0 && ix < inW {
+							off = int32((iy*inW + ix) * inC)
+						}
+						d.ind = append(d.ind, off)
+					}
+				}
+				d.flopsPerImage += 2 * float64(n*len(c.taps)*inC) * float64(outC)
+				d.tiles = append(d.tiles, tile)
+			}
+		}
+	}
+	return s
+}
+
+// forward computes the transpose's dst from src, n images.
+func (s *subconvTranspose) forward(dst, src []float32, n int) {
+	s.indirectConv.forward(&s.weights[0], dst, src, n)
+}
