@@ -75,13 +75,16 @@ func (t *Conv2DTranspose) ParamCount() int { return t.w.k*t.w.n + t.ep.params(t.
 // dst and src may be longer than that: Forward uses their prefixes, as BLAS does, so
 // that one buffer sized for the largest batch serves every call.
 //
-// It runs the scatter form of the adjoint: a GEMM of a block of input pixels (rows of
-// src, in place) against w gives every contribution of each pixel, KH·KW·OutC of them, in
-// pooled scratch sized for L2; col2im adds them to the output pixels they land on. Output
-// rows that no later input pixel reaches get the bias and activation at once, while they
-// are in cache. Both steps split across threads: the GEMM as every layer's does, col2im
-// by output rows. A 1×1 kernel with unit strides lands each contribution on one pixel: the
-// GEMM then writes dst directly, the epilogue fused per tile as in Conv2D.
+// Where the ISA has an indirect convolution kernel, each output pixel gathers the taps
+// that reach it: the stride² classes of output pixels are stride-1 convolutions of src
+// with sub-filters (subconv.go), run as Conv2D's direct path, the epilogue in the store.
+// Otherwise it runs the scatter form of the adjoint: a GEMM of a block of input pixels
+// (rows of src, in place) against w gives every contribution of each pixel, KH·KW·OutC
+// of them, in pooled scratch sized for L2; col2im adds them to the output pixels they
+// land on, and output rows that no later input pixel reaches get the bias and activation
+// at once, while they are in cache. Both split across threads. A 1×1 kernel with unit
+// strides lands each contribution on one pixel: one GEMM then writes dst directly, the
+// epilogue fused per tile as in Conv2D.
 func (t *Conv2DTranspose) Forward(dst, src []float32, n int) error {
 	f := &t.fwd
 	dst, src, err := checkForward("Conv2DTranspose.Forward", "n", n, dst, src, f.H.In*f.W.In*f.InC, f.H.Out*f.W.Out*f.OutC,
