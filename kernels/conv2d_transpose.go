@@ -20,7 +20,8 @@ type Conv2DTranspose struct {
 	// fwd.H.Out×fwd.W.Out×fwd.OutC its input.
 	fwd generic.Conv
 	// w is the filter as the InC × KH·KW·OutC matrix (the layer's InC and OutC): row ic
-	// holds what input channel ic contributes to each tap and filter.
+	// holds what input channel ic contributes to each tap and filter. With direct, only
+	// its sizes are kept: the sub-filters hold the weights.
 	w  packedWeights
 	ep epilogue
 	// direct, when not nil, runs Forward as sub-convolutions on the indirect kernels
