@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"math"
 	"os"
@@ -29,47 +30,65 @@ import (
 )
 
 func main() {
-	dir := flag.String("model", "", "the directory of model.json, its shards and test.json (default: testdata/mnist of the module, found from the working directory)")
-	minTime := flag.Duration("time", time.Second, "how long each speed measurement runs at least")
-	flag.Parse()
 	log.SetFlags(0)
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("mnist", flag.ContinueOnError)
+	dir := flags.String("model", "", "the directory of model.json, its shards and test.json (default: testdata/mnist of the module, found from the working directory up)")
+	minTime := flags.Duration("time", time.Second, "how long each speed measurement runs at least")
+	measure := flags.Bool("speed", true, "measure the speed")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
 	if *dir == "" {
 		var err error
 		if *dir, err = findTestdata(); err != nil {
-			log.Fatal(err)
+			return err
 		}
 	}
 
 	m, err := keras.Load(*dir)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Printf("simdnn on %s, %d cores (GOMAXPROCS %d); model %s\n\n", kernels.ISA(), runtime.NumCPU(), runtime.GOMAXPROCS(0), filepath.Join(*dir, "model.json"))
-	fmt.Print(m.Summary())
+	fmt.Fprintf(stdout, "simdnn on %s, %d cores (GOMAXPROCS %d); model %s\n\n", kernels.ISA(), runtime.NumCPU(), runtime.GOMAXPROCS(0), filepath.Join(*dir, "model.json"))
+	fmt.Fprint(stdout, m.Summary())
 
 	test, err := loadTestSet(*dir)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	if test.size != m.InputSize() || test.classes != m.OutputSize() {
-		log.Fatalf("test set of %d-value images and %d classes, model of %d and %d", test.size, test.classes, m.InputSize(), m.OutputSize())
+		return fmt.Errorf("test set of %d-value images and %d classes, model of %d and %d", test.size, test.classes, m.InputSize(), m.OutputSize())
 	}
-	classify(m, test)
+	if err := classify(stdout, m, test); err != nil {
+		return err
+	}
+	if !*measure {
+		return nil
+	}
 
-	fmt.Printf("\nImages per second (each over at least %v; %s):\n", *minTime, kernels.ISA())
+	fmt.Fprintf(stdout, "\nImages per second (the median of 5 rounds, %v in all):\n", *minTime)
 	threads := []int{1}
 	if n := runtime.GOMAXPROCS(0); n > 1 {
 		threads = append(threads, n)
 	}
 	batches := []int{1, 64}
 	share := map[[2]int][]time.Duration{}
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "threads\tbatch 1\tbatch 64\t")
 	for _, th := range threads {
 		kernels.SetMaxThreads(th)
 		fmt.Fprintf(w, "%d\t", th)
 		for _, b := range batches {
-			rate, elapsed := speed(m, test, b, *minTime)
+			rate, elapsed, err := speed(m, test, b, *minTime)
+			if err != nil {
+				return err
+			}
 			share[[2]int{th, b}] = elapsed
 			fmt.Fprintf(w, "%.0f\t", rate)
 		}
@@ -78,16 +97,16 @@ func main() {
 	kernels.SetMaxThreads(0)
 	w.Flush()
 
-	fmt.Println("\nShare of Predict's time per layer (PredictTimed):")
-	fmt.Printf("%-30s", "layer")
+	fmt.Fprintln(stdout, "\nShare of Predict's time per layer (PredictTimed):")
+	fmt.Fprintf(stdout, "%-30s", "layer")
 	for _, th := range threads {
 		for _, b := range batches {
-			fmt.Printf("%14s", fmt.Sprintf("%d thr, b%d", th, b))
+			fmt.Fprintf(stdout, "%14s", fmt.Sprintf("%d thr, b%d", th, b))
 		}
 	}
-	fmt.Println()
+	fmt.Fprintln(stdout)
 	for i, l := range m.Layers() {
-		fmt.Printf("%-30s", l.Name+" ("+l.Class+")")
+		fmt.Fprintf(stdout, "%-30s", l.Name+" ("+l.Class+")")
 		for _, th := range threads {
 			for _, b := range batches {
 				e := share[[2]int{th, b}]
@@ -95,22 +114,23 @@ func main() {
 				for _, d := range e {
 					total += d
 				}
-				fmt.Printf("%13.1f%%", 100*float64(e[i])/float64(total))
+				fmt.Fprintf(stdout, "%13.1f%%", 100*float64(e[i])/float64(total))
 			}
 		}
-		fmt.Println()
+		fmt.Fprintln(stdout)
 	}
+	return nil
 }
 
 // classify runs the model on every test digit and prints the accuracy and the
 // agreement with TF.js's probabilities.
-func classify(m *keras.Model, test *testSet) {
+func classify(stdout io.Writer, m *keras.Model, test *testSet) error {
 	const batch = 64
 	probs := make([]float32, test.count*test.classes)
 	for i := 0; i < test.count; i += batch {
 		n := min(batch, test.count-i)
 		if err := m.Predict(probs[i*test.classes:], test.images[i*test.size:], n); err != nil {
-			log.Fatal(err)
+			return err
 		}
 	}
 	correct, agree, tfjsCorrect := 0, 0, 0
@@ -131,8 +151,9 @@ func classify(m *keras.Model, test *testSet) {
 			maxDiff = math.Max(maxDiff, math.Abs(float64(p[k])-float64(q[k])))
 		}
 	}
-	fmt.Printf("\n%d test digits: accuracy %.1f%% (%d correct; TF.js %d)\n", test.count, 100*float64(correct)/float64(test.count), correct, tfjsCorrect)
-	fmt.Printf("agreement with TF.js: the same class for %d of %d digits, probabilities within max |Δp| = %.2g\n", agree, test.count, maxDiff)
+	fmt.Fprintf(stdout, "\n%d test digits: accuracy %.1f%% (%d correct; TF.js %d)\n", test.count, 100*float64(correct)/float64(test.count), correct, tfjsCorrect)
+	fmt.Fprintf(stdout, "agreement with TF.js: the same class for %d of %d digits, probabilities within max |Δp| = %.2g\n", agree, test.count, maxDiff)
+	return nil
 }
 
 func argmax(p []float32) int {
@@ -145,30 +166,36 @@ func argmax(p []float32) int {
 	return best
 }
 
-// speed runs Predict on batches of test digits for at least minTime, after a warm-up
-// call, and returns the images per second and the time each layer took (PredictTimed).
-func speed(m *keras.Model, test *testSet, batch int, minTime time.Duration) (float64, []time.Duration) {
+// speed runs Predict on batches of test digits, after a warm-up call, in five rounds
+// of at least minTime/5 each, and returns the median round's images per second and the
+// time each layer took in a few more calls (PredictTimed).
+func speed(m *keras.Model, test *testSet, batch int, minTime time.Duration) (float64, []time.Duration, error) {
 	src := make([]float32, batch*test.size)
 	for i := range batch {
 		copy(src[i*test.size:], test.images[(i%test.count)*test.size:(i%test.count+1)*test.size])
 	}
 	dst := make([]float32, batch*m.OutputSize())
 	if err := m.Predict(dst, src, batch); err != nil {
-		log.Fatal(err)
+		return 0, nil, err
 	}
-	// Plain Predict for the rate, PredictTimed for the shares.
+	var rates []float64
 	calls := 0
-	start := time.Now()
-	for time.Since(start) < minTime || calls < 3 {
-		m.Predict(dst, src, batch)
-		calls++
+	for range 5 {
+		n := 0
+		start := time.Now()
+		for time.Since(start) < minTime/5 || n < 2 {
+			m.Predict(dst, src, batch)
+			n++
+		}
+		rates = append(rates, float64(batch*n)/time.Since(start).Seconds())
+		calls += n
 	}
-	rate := float64(batch*calls) / time.Since(start).Seconds()
+	slices.Sort(rates)
 	elapsed := make([]time.Duration, len(m.Layers()))
-	for range max(calls/4, 3) {
+	for range max(calls/5, 3) {
 		m.PredictTimed(dst, src, batch, elapsed)
 	}
-	return rate, elapsed
+	return rates[len(rates)/2], elapsed, nil
 }
 
 // testSet is the held-out digits of testdata/mnist with TF.js's predictions.
