@@ -10,15 +10,6 @@ import (
 	"github.com/simdnn/simdnn/internal/kerasgold"
 )
 
-// kerasActivations maps Keras's activation names to simdnn's.
-var kerasActivations = map[string]Activation{}
-
-func init() {
-	for a := Linear; a < activations; a++ {
-		kerasActivations[a.String()] = a
-	}
-}
-
 // extraCase is one golden vector of the extra set made ready to run: run computes the
 // layer's output for an implementation, bound the largest difference from Keras's
 // allowed at each output.
@@ -80,9 +71,7 @@ func loadGoldenExtra(t *testing.T) []extraCase {
 			var pre, mag []float32
 			var terms int
 			if c.Layer == kerasgold.Conv2D {
-				cfg := Conv2DConfig{InH: c.InH, InW: c.InW, InC: c.InC, OutC: c.OutC, KH: c.KH, KW: c.KW,
-					StrideH: c.StrideH, StrideW: c.StrideW, DilationH: c.DilationH, DilationW: c.DilationW,
-					Padding: map[string]Padding{"valid": Valid, "same": Same}[c.Padding], Activation: act}
+				cfg := goldenConvConfig(c)
 				s, err := cfg.conv2DShape()
 				fail(err)
 				pre, mag = make([]float32, len(c.Output)), make([]float32, len(c.Output))
@@ -138,7 +127,7 @@ func loadGoldenExtra(t *testing.T) []extraCase {
 			}
 		case kerasgold.MaxPooling2D, kerasgold.AveragePooling2D:
 			cfg := Pool2DConfig{InH: c.InH, InW: c.InW, C: c.InC, PoolH: c.PoolH, PoolW: c.PoolW,
-				StrideH: c.StrideH, StrideW: c.StrideW, Padding: map[string]Padding{"valid": Valid, "same": Same}[c.Padding]}
+				StrideH: c.StrideH, StrideW: c.StrideW, Padding: kerasPaddings[c.Padding]}
 			var forward func(dst, src []float32, n int) error
 			if c.Layer == kerasgold.MaxPooling2D {
 				l, err := NewMaxPooling2D(cfg)

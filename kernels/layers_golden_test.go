@@ -22,6 +22,26 @@ type goldenCase struct {
 
 func (g goldenCase) String() string { return g.Name }
 
+// kerasActivations maps Keras's activation names to simdnn's.
+var kerasActivations = map[string]Activation{}
+
+func init() {
+	for a := Linear; a < activations; a++ {
+		kerasActivations[a.String()] = a
+	}
+}
+
+// kerasPaddings maps Keras's padding names to simdnn's.
+var kerasPaddings = map[string]Padding{"valid": Valid, "same": Same}
+
+// goldenConvConfig is the configuration of a convolution golden case (or the forward
+// shape of a transpose's), activation included.
+func goldenConvConfig(c *kerasgold.Case) Conv2DConfig {
+	return Conv2DConfig{InH: c.InH, InW: c.InW, InC: c.InC, OutC: c.OutC, KH: c.KH, KW: c.KW,
+		StrideH: c.StrideH, StrideW: c.StrideW, DilationH: c.DilationH, DilationW: c.DilationW,
+		Padding: kerasPaddings[c.Padding], Activation: kerasActivations[c.Activation]}
+}
+
 func loadGolden(t *testing.T) []goldenCase {
 	t.Helper()
 	cases, err := kerasgold.Load("../testdata/keras")
@@ -34,10 +54,7 @@ func loadGolden(t *testing.T) []goldenCase {
 		g := goldenCase{Case: c}
 		switch c.Layer {
 		case kerasgold.Conv2D, kerasgold.Conv2DTranspose:
-			cfg := Conv2DConfig{InH: c.InH, InW: c.InW, InC: c.InC, OutC: c.OutC, KH: c.KH, KW: c.KW,
-				StrideH: c.StrideH, StrideW: c.StrideW, DilationH: c.DilationH, DilationW: c.DilationW,
-				Padding:    map[string]Padding{"valid": Valid, "same": Same}[c.Padding],
-				Activation: map[string]Activation{"linear": Linear, "relu": ReLU}[c.Activation]}
+			cfg := goldenConvConfig(c)
 			if got := cfg.ParamCount(c.UseBias); got != c.ParamCount {
 				t.Errorf("%s: ParamCount(%v) = %d, Keras counts %d", c.Name, c.UseBias, got, c.ParamCount)
 			}
@@ -78,7 +95,7 @@ func loadGolden(t *testing.T) []goldenCase {
 			g.terms = f.H.K * f.W.K * f.OutC
 			g.outSize = []int{c.Batch, f.H.In, f.W.In, f.InC}
 		case kerasgold.Dense:
-			act := map[string]Activation{"linear": Linear, "relu": ReLU}[c.Activation]
+			act := kerasActivations[c.Activation]
 			g.build = func(im impl) (func(dst, src []float32, n int) error, error) {
 				l, err := newDense(c.In, c.Out, c.Kernel, c.Bias, act, im)
 				if err != nil {
@@ -165,9 +182,7 @@ func TestLayerParamCount(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {
-		cfg := Conv2DConfig{InH: c.InH, InW: c.InW, InC: c.InC, OutC: c.OutC, KH: c.KH, KW: c.KW,
-			StrideH: c.StrideH, StrideW: c.StrideW, DilationH: c.DilationH, DilationW: c.DilationW,
-			Padding: map[string]Padding{"valid": Valid, "same": Same}[c.Padding]}
+		cfg := goldenConvConfig(&c)
 		var got int
 		switch c.Layer {
 		case kerasgold.Conv2D:
