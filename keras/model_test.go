@@ -158,6 +158,33 @@ func TestEveryLayer(t *testing.T) {
 	}
 }
 
+// TestChunks runs a batch larger than a chunk: the same as the chunks run one by one.
+func TestChunks(t *testing.T) {
+	m := everyLayer().load(t)
+	if m.chunk < 100 || m.chunk*2*4*m.scratch > scratchBytes {
+		t.Fatalf("chunk %d of %d-value examples", m.chunk, m.scratch)
+	}
+	m.chunk = 3
+	r := rng(6)
+	const n = 8
+	src := r.fill(n * m.InputSize())
+	want := reference(t, everyLayer(), src, n)
+	got := make([]float32, n*m.OutputSize())
+	if err := m.Predict(got, src, n); err != nil {
+		t.Fatal(err)
+	}
+	// The reference ran all 8 at once: equal within rounding (a Dense of batch 2 is a
+	// GEMM, of batch 1 a GEMV, which add in different orders).
+	within(t, "chunks", got, want, 1e-6)
+	for i := 0; i < n; i += 3 {
+		k := min(3, n-i)
+		part := reference(t, everyLayer(), src[i*m.InputSize():(i+k)*m.InputSize()], k)
+		if !slices.Equal(got[i*m.OutputSize():(i+k)*m.OutputSize()], part) {
+			t.Fatalf("chunk at %d differs from its own run", i)
+		}
+	}
+}
+
 // TestConcurrentPredict runs Predict from several goroutines at once, with batches of
 // different sizes, against the results of one goroutine: bit-for-bit the same (the
 // kernels' results do not depend on the threads), and race-free under -race.
