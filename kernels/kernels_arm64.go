@@ -2,10 +2,7 @@
 
 package kernels
 
-import (
-	"github.com/simdnn/simdnn/dispatch"
-	"github.com/simdnn/simdnn/generic"
-)
+import "github.com/simdnn/simdnn/dispatch"
 
 // simdKernels are this architecture's kernels, by ISA.
 var simdKernels = map[dispatch.ISA]isaKernels{
@@ -21,12 +18,12 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 			convNEON("sconv2x12NEON", 2, 12, sconv2x12NEON),
 			convNEON("sconv4x12NEON", 4, 12, sconv4x12NEON),
 		},
-		dot:      generic.Dot,
-		dot4:     generic.Dot4,
-		axpy:     generic.Axpy,
-		axpy4:    generic.Axpy4,
-		biasAct:  generic.BiasAct,
-		copy2D:   generic.Copy2D,
+		dot:      dotNEON,
+		dot4:     dot4NEON,
+		axpy:     axpyNEON,
+		axpy4:    axpy4NEON,
+		biasAct:  biasActNEON,
+		copy2D:   copy2DNEON,
 		activate: genericActivations,
 	},
 }
@@ -56,4 +53,53 @@ func convNEON(name string, mr, nr int,
 		asm(taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, rows, cols, relu)
 	}
 	return kern
+}
+
+func dotNEON(x, y []float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	_ = y[len(x)-1]
+	return sdotNEON(len(x), &x[0], &y[0])
+}
+
+func dot4NEON(x, a []float32, lda int, out []float32) {
+	if len(x) == 0 {
+		clear(out[:4])
+		return
+	}
+	_, _ = out[3], a[3*lda+len(x)-1]
+	sdot4NEON(len(x), &x[0], &a[0], lda, &out[0])
+}
+
+func axpyNEON(alpha float32, x, y []float32) {
+	if len(x) == 0 {
+		return
+	}
+	_ = y[len(x)-1]
+	saxpyNEON(len(x), alpha, &x[0], &y[0])
+}
+
+func axpy4NEON(x, b []float32, ldb int, y []float32) {
+	if len(y) == 0 {
+		return
+	}
+	_, _ = x[3], b[3*ldb+len(y)-1]
+	saxpy4NEON(len(y), &x[0], &b[0], ldb, &y[0])
+}
+
+func biasActNEON(m, n int, c []float32, ldc int, bias []float32, relu bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	_, _ = c[(m-1)*ldc+n-1], bias[n-1]
+	sbiasActNEON(m, n, &c[0], ldc, &bias[0], relu)
+}
+
+func copy2DNEON(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	_, _ = src[(rows-1)*lds+cols-1], dst[(rows-1)*ldd+cols-1]
+	scopy2DNEON(rows, cols, &src[0], lds, &dst[0], ldd)
 }

@@ -84,3 +84,42 @@ func sconv2x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *
 //
 //go:noescape
 func sconv4x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
+// sdotNEON returns Σ x[i]·y[i] over i < n, n ≥ 0, reading nothing past x[n-1] or y[n-1].
+// Its reference is generic.Dot.
+//
+//go:noescape
+func sdotNEON(n int, x *float32, y *float32) float32
+
+// sdot4NEON sets out[r] = Σ x[i]·a[r·lda+i] over i < n for r < 4, n ≥ 0, reading n floats
+// of x and of each row and writing the four of out. Its reference is generic.Dot4.
+//
+//go:noescape
+func sdot4NEON(n int, x *float32, a *float32, lda int, out *float32)
+
+// saxpyNEON computes y[i] += alpha·x[i] for i < n, n ≥ 0, touching nothing past x[n-1]
+// or y[n-1]. Its reference is generic.Axpy.
+//
+//go:noescape
+func saxpyNEON(n int, alpha float32, x *float32, y *float32)
+
+// saxpy4NEON computes y[j] += x[0]·b[j] + x[1]·b[ldb+j] + x[2]·b[2·ldb+j] + x[3]·b[3·ldb+j]
+// for j < n, n ≥ 0, reading x[0..3], n floats of each row of b and touching nothing past
+// y[n-1]. Its reference is generic.Axpy4.
+//
+//go:noescape
+func saxpy4NEON(n int, x *float32, b *float32, ldb int, y *float32)
+
+// sbiasActNEON sets c[i*ldc + j] = act(c[i*ldc + j] + bias[j]) for i < m, j < n, m, n ≥ 1,
+// act max(·, 0) when relu (FMAX: NaN stays NaN, and -0 becomes +0, which compares equal),
+// the identity otherwise, touching nothing past each row's n floats. Its reference is
+// generic.BiasAct.
+//
+//go:noescape
+func sbiasActNEON(m int, n int, c *float32, ldc int, bias *float32, relu bool)
+
+// scopy2DNEON copies rows runs of cols floats: dst[i*ldd + j] = src[i*lds + j] for i < rows,
+// j < cols, rows, cols ≥ 1, touching nothing past each run. Its reference is generic.Copy2D.
+//
+//go:noescape
+func scopy2DNEON(rows int, cols int, src *float32, lds int, dst *float32, ldd int)

@@ -2944,3 +2944,529 @@ sconv4x12NEON_tail3_no1:
 	B        sconv4x12NEON_done
 sconv4x12NEON_done:
 	RET      
+
+// func sdotNEON(n int, x *float32, y *float32) float32
+TEXT ·sdotNEON(SB), NOSPLIT, $0-28
+	// Register plan:
+	//   acc[u]  V0–V7  8 independent sums: vector u of each block, the tails into acc[0]
+	//   xs ys   V8–V15 V16–V23  a block of x and of y
+	//   n x y   R0–R2  floats left, pointers
+	MOVD     n+0(FP), R0
+	MOVD     x+8(FP), R1
+	MOVD     y+16(FP), R2
+	VEOR     V0.B16, V0.B16, V0.B16
+	VEOR     V1.B16, V1.B16, V1.B16
+	VEOR     V2.B16, V2.B16, V2.B16
+	VEOR     V3.B16, V3.B16, V3.B16
+	VEOR     V4.B16, V4.B16, V4.B16
+	VEOR     V5.B16, V5.B16, V5.B16
+	VEOR     V6.B16, V6.B16, V6.B16
+	VEOR     V7.B16, V7.B16, V7.B16
+	SUBS     $32, R0
+	BLT      sdotNEON_dot8Rest
+sdotNEON_dot8:
+	VLD1.P   64(R1), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P   64(R1), [V12.S4, V13.S4, V14.S4, V15.S4]
+	VLD1.P   64(R2), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1.P   64(R2), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VFMLA    V16.S4, V8.S4, V0.S4
+	VFMLA    V17.S4, V9.S4, V1.S4
+	VFMLA    V18.S4, V10.S4, V2.S4
+	VFMLA    V19.S4, V11.S4, V3.S4
+	VFMLA    V20.S4, V12.S4, V4.S4
+	VFMLA    V21.S4, V13.S4, V5.S4
+	VFMLA    V22.S4, V14.S4, V6.S4
+	VFMLA    V23.S4, V15.S4, V7.S4
+	SUBS     $32, R0
+	BGE      sdotNEON_dot8
+sdotNEON_dot8Rest:
+	ADD      $32, R0
+	SUBS     $4, R0
+	BLT      sdotNEON_dot1Rest
+sdotNEON_dot1:
+	VLD1.P   16(R1), [V8.S4]
+	VLD1.P   16(R2), [V16.S4]
+	VFMLA    V16.S4, V8.S4, V0.S4
+	SUBS     $4, R0
+	BGE      sdotNEON_dot1
+sdotNEON_dot1Rest:
+	ADD      $4, R0
+	TBZ      $1, R0, sdotNEON_dotNo2
+	FMOVD.P  8(R1), F8
+	FMOVD.P  8(R2), F16
+	VFMLA    V16.S4, V8.S4, V0.S4
+sdotNEON_dotNo2:
+	TBZ      $0, R0, sdotNEON_dotDone
+	FMOVS.P  4(R1), F8
+	FMOVS.P  4(R2), F16
+	VFMLA    V16.S4, V8.S4, V0.S4
+sdotNEON_dotDone:
+	WORD     $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD     $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	WORD     $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD     $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD     $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	WORD     $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+	WORD     $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
+	// Horizontal sum: two pairwise adds leave it in every lane.
+	WORD     $0x6e20d400 // faddp v0.4s, v0.4s, v0.4s
+	WORD     $0x6e20d400 // faddp v0.4s, v0.4s, v0.4s
+	FMOVS    F0, ret+24(FP)
+	RET      
+
+// func sdot4NEON(n int, x *float32, a *float32, lda int, out *float32)
+TEXT ·sdot4NEON(SB), NOSPLIT, $0-40
+	// Register plan:
+	//   acc[r][u]  V0–V15  row r's sums: vector u of each block, the tails into acc[r][0]
+	//   xs         V16–V19  a block of x
+	//   as         V20–V23  a block of one row, reused row after row (renamed)
+	//   rows[r]    R3–R6  row pointers
+	//   n x lda    R0–R2  floats left, x, row stride in bytes
+	MOVD     n+0(FP), R0
+	MOVD     x+8(FP), R1
+	MOVD     a+16(FP), R3
+	MOVD     lda+24(FP), R2
+	LSL      $2, R2
+	ADD      R2, R3, R4
+	ADD      R2, R4, R5
+	ADD      R2, R5, R6
+	VEOR     V0.B16, V0.B16, V0.B16
+	VEOR     V1.B16, V1.B16, V1.B16
+	VEOR     V2.B16, V2.B16, V2.B16
+	VEOR     V3.B16, V3.B16, V3.B16
+	VEOR     V4.B16, V4.B16, V4.B16
+	VEOR     V5.B16, V5.B16, V5.B16
+	VEOR     V6.B16, V6.B16, V6.B16
+	VEOR     V7.B16, V7.B16, V7.B16
+	VEOR     V8.B16, V8.B16, V8.B16
+	VEOR     V9.B16, V9.B16, V9.B16
+	VEOR     V10.B16, V10.B16, V10.B16
+	VEOR     V11.B16, V11.B16, V11.B16
+	VEOR     V12.B16, V12.B16, V12.B16
+	VEOR     V13.B16, V13.B16, V13.B16
+	VEOR     V14.B16, V14.B16, V14.B16
+	VEOR     V15.B16, V15.B16, V15.B16
+	SUBS     $16, R0
+	BLT      sdot4NEON_dot44Rest
+sdot4NEON_dot44:
+	VLD1.P   64(R1), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1.P   64(R3), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VFMLA    V20.S4, V16.S4, V0.S4
+	VFMLA    V21.S4, V17.S4, V1.S4
+	VFMLA    V22.S4, V18.S4, V2.S4
+	VFMLA    V23.S4, V19.S4, V3.S4
+	VLD1.P   64(R4), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VFMLA    V20.S4, V16.S4, V4.S4
+	VFMLA    V21.S4, V17.S4, V5.S4
+	VFMLA    V22.S4, V18.S4, V6.S4
+	VFMLA    V23.S4, V19.S4, V7.S4
+	VLD1.P   64(R5), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VFMLA    V20.S4, V16.S4, V8.S4
+	VFMLA    V21.S4, V17.S4, V9.S4
+	VFMLA    V22.S4, V18.S4, V10.S4
+	VFMLA    V23.S4, V19.S4, V11.S4
+	VLD1.P   64(R6), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VFMLA    V20.S4, V16.S4, V12.S4
+	VFMLA    V21.S4, V17.S4, V13.S4
+	VFMLA    V22.S4, V18.S4, V14.S4
+	VFMLA    V23.S4, V19.S4, V15.S4
+	SUBS     $16, R0
+	BGE      sdot4NEON_dot44
+sdot4NEON_dot44Rest:
+	ADD      $16, R0
+	SUBS     $4, R0
+	BLT      sdot4NEON_dot41Rest
+sdot4NEON_dot41:
+	VLD1.P   16(R1), [V16.S4]
+	VLD1.P   16(R3), [V20.S4]
+	VFMLA    V20.S4, V16.S4, V0.S4
+	VLD1.P   16(R4), [V20.S4]
+	VFMLA    V20.S4, V16.S4, V4.S4
+	VLD1.P   16(R5), [V20.S4]
+	VFMLA    V20.S4, V16.S4, V8.S4
+	VLD1.P   16(R6), [V20.S4]
+	VFMLA    V20.S4, V16.S4, V12.S4
+	SUBS     $4, R0
+	BGE      sdot4NEON_dot41
+sdot4NEON_dot41Rest:
+	ADD      $4, R0
+	TBZ      $1, R0, sdot4NEON_dot4No2
+	FMOVD.P  8(R1), F16
+	FMOVD.P  8(R3), F20
+	VFMLA    V20.S4, V16.S4, V0.S4
+	FMOVD.P  8(R4), F20
+	VFMLA    V20.S4, V16.S4, V4.S4
+	FMOVD.P  8(R5), F20
+	VFMLA    V20.S4, V16.S4, V8.S4
+	FMOVD.P  8(R6), F20
+	VFMLA    V20.S4, V16.S4, V12.S4
+sdot4NEON_dot4No2:
+	TBZ      $0, R0, sdot4NEON_dot4Done
+	FMOVS.P  4(R1), F16
+	FMOVS.P  4(R3), F20
+	VFMLA    V20.S4, V16.S4, V0.S4
+	FMOVS.P  4(R4), F20
+	VFMLA    V20.S4, V16.S4, V4.S4
+	FMOVS.P  4(R5), F20
+	VFMLA    V20.S4, V16.S4, V8.S4
+	FMOVS.P  4(R6), F20
+	VFMLA    V20.S4, V16.S4, V12.S4
+sdot4NEON_dot4Done:
+	WORD     $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD     $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	WORD     $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	WORD     $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD     $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD     $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+	WORD     $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
+	WORD     $0x4e2bd54a // fadd v10.4s, v10.4s, v11.4s
+	WORD     $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
+	WORD     $0x4e2dd58c // fadd v12.4s, v12.4s, v13.4s
+	WORD     $0x4e2fd5ce // fadd v14.4s, v14.4s, v15.4s
+	WORD     $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
+	// out = the horizontal sums of acc[0..3][0], by pairwise adds.
+	WORD     $0x6e24d400 // faddp v0.4s, v0.4s, v4.4s
+	WORD     $0x6e2cd508 // faddp v8.4s, v8.4s, v12.4s
+	WORD     $0x6e28d400 // faddp v0.4s, v0.4s, v8.4s
+	MOVD     out+32(FP), R1
+	VST1     [V0.S4], (R1)
+	RET      
+
+// func saxpyNEON(n int, alpha float32, x *float32, y *float32)
+TEXT ·saxpyNEON(SB), NOSPLIT, $0-32
+	// Register plan:
+	//   alpha   V0  lane 0
+	//   xs ys   V1–V8 V9–V16  a block of x and of y
+	//   n x y   R0–R3  floats left, pointers; y is read at R2 and written at R3
+	MOVD     n+0(FP), R0
+	FMOVS    alpha+8(FP), F0
+	MOVD     x+16(FP), R1
+	MOVD     y+24(FP), R2
+	MOVD     R2, R3
+	SUBS     $32, R0
+	BLT      saxpyNEON_axpy8Rest
+saxpyNEON_axpy8:
+	VLD1.P   64(R1), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VLD1.P   64(R1), [V5.S4, V6.S4, V7.S4, V8.S4]
+	VLD1.P   64(R2), [V9.S4, V10.S4, V11.S4, V12.S4]
+	VLD1.P   64(R2), [V13.S4, V14.S4, V15.S4, V16.S4]
+	WORD     $0x4f801029 // fmla v9.4s, v1.4s, v0.s[0]
+	WORD     $0x4f80104a // fmla v10.4s, v2.4s, v0.s[0]
+	WORD     $0x4f80106b // fmla v11.4s, v3.4s, v0.s[0]
+	WORD     $0x4f80108c // fmla v12.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010ad // fmla v13.4s, v5.4s, v0.s[0]
+	WORD     $0x4f8010ce // fmla v14.4s, v6.4s, v0.s[0]
+	WORD     $0x4f8010ef // fmla v15.4s, v7.4s, v0.s[0]
+	WORD     $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
+	VST1.P   [V9.S4, V10.S4, V11.S4, V12.S4], 64(R3)
+	VST1.P   [V13.S4, V14.S4, V15.S4, V16.S4], 64(R3)
+	SUBS     $32, R0
+	BGE      saxpyNEON_axpy8
+saxpyNEON_axpy8Rest:
+	ADD      $32, R0
+	SUBS     $4, R0
+	BLT      saxpyNEON_axpy1Rest
+saxpyNEON_axpy1:
+	VLD1.P   16(R1), [V1.S4]
+	VLD1.P   16(R2), [V9.S4]
+	WORD     $0x4f801029 // fmla v9.4s, v1.4s, v0.s[0]
+	VST1.P   [V9.S4], 16(R3)
+	SUBS     $4, R0
+	BGE      saxpyNEON_axpy1
+saxpyNEON_axpy1Rest:
+	ADD      $4, R0
+	TBZ      $1, R0, saxpyNEON_axpyNo2
+	FMOVD.P  8(R1), F1
+	FMOVD.P  8(R2), F9
+	WORD     $0x4f801029 // fmla v9.4s, v1.4s, v0.s[0]
+	FMOVD.P  F9, 8(R3)
+saxpyNEON_axpyNo2:
+	TBZ      $0, R0, saxpyNEON_axpyDone
+	FMOVS.P  4(R1), F1
+	FMOVS.P  4(R2), F9
+	WORD     $0x4f801029 // fmla v9.4s, v1.4s, v0.s[0]
+	FMOVS.P  F9, 4(R3)
+saxpyNEON_axpyDone:
+	RET      
+
+// func saxpy4NEON(n int, x *float32, b *float32, ldb int, y *float32)
+TEXT ·saxpy4NEON(SB), NOSPLIT, $0-40
+	// Register plan:
+	//   xv        V0  x[0..3], used by element
+	//   ys        V1–V4  a block of y, the sums
+	//   bs        V5–V8  a block of one row of b, reused row after row (renamed)
+	//   rows[r]   R4–R7  row pointers
+	//   n ldb y   R0–R3  floats left, row stride in bytes, y read at R2 and written at R3
+	MOVD     n+0(FP), R0
+	MOVD     x+8(FP), R4
+	VLD1     (R4), [V0.S4]
+	MOVD     b+16(FP), R4
+	MOVD     ldb+24(FP), R1
+	LSL      $2, R1
+	ADD      R1, R4, R5
+	ADD      R1, R5, R6
+	ADD      R1, R6, R7
+	MOVD     y+32(FP), R2
+	MOVD     R2, R3
+	SUBS     $16, R0
+	BLT      saxpy4NEON_axpy44Rest
+saxpy4NEON_axpy44:
+	VLD1.P   64(R2), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VLD1.P   64(R4), [V5.S4, V6.S4, V7.S4, V8.S4]
+	WORD     $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
+	WORD     $0x4f8010c2 // fmla v2.4s, v6.4s, v0.s[0]
+	WORD     $0x4f8010e3 // fmla v3.4s, v7.4s, v0.s[0]
+	WORD     $0x4f801104 // fmla v4.4s, v8.4s, v0.s[0]
+	VLD1.P   64(R5), [V5.S4, V6.S4, V7.S4, V8.S4]
+	WORD     $0x4fa010a1 // fmla v1.4s, v5.4s, v0.s[1]
+	WORD     $0x4fa010c2 // fmla v2.4s, v6.4s, v0.s[1]
+	WORD     $0x4fa010e3 // fmla v3.4s, v7.4s, v0.s[1]
+	WORD     $0x4fa01104 // fmla v4.4s, v8.4s, v0.s[1]
+	VLD1.P   64(R6), [V5.S4, V6.S4, V7.S4, V8.S4]
+	WORD     $0x4f8018a1 // fmla v1.4s, v5.4s, v0.s[2]
+	WORD     $0x4f8018c2 // fmla v2.4s, v6.4s, v0.s[2]
+	WORD     $0x4f8018e3 // fmla v3.4s, v7.4s, v0.s[2]
+	WORD     $0x4f801904 // fmla v4.4s, v8.4s, v0.s[2]
+	VLD1.P   64(R7), [V5.S4, V6.S4, V7.S4, V8.S4]
+	WORD     $0x4fa018a1 // fmla v1.4s, v5.4s, v0.s[3]
+	WORD     $0x4fa018c2 // fmla v2.4s, v6.4s, v0.s[3]
+	WORD     $0x4fa018e3 // fmla v3.4s, v7.4s, v0.s[3]
+	WORD     $0x4fa01904 // fmla v4.4s, v8.4s, v0.s[3]
+	VST1.P   [V1.S4, V2.S4, V3.S4, V4.S4], 64(R3)
+	SUBS     $16, R0
+	BGE      saxpy4NEON_axpy44
+saxpy4NEON_axpy44Rest:
+	ADD      $16, R0
+	SUBS     $4, R0
+	BLT      saxpy4NEON_axpy41Rest
+saxpy4NEON_axpy41:
+	VLD1.P   16(R2), [V1.S4]
+	VLD1.P   16(R4), [V5.S4]
+	WORD     $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
+	VLD1.P   16(R5), [V5.S4]
+	WORD     $0x4fa010a1 // fmla v1.4s, v5.4s, v0.s[1]
+	VLD1.P   16(R6), [V5.S4]
+	WORD     $0x4f8018a1 // fmla v1.4s, v5.4s, v0.s[2]
+	VLD1.P   16(R7), [V5.S4]
+	WORD     $0x4fa018a1 // fmla v1.4s, v5.4s, v0.s[3]
+	VST1.P   [V1.S4], 16(R3)
+	SUBS     $4, R0
+	BGE      saxpy4NEON_axpy41
+saxpy4NEON_axpy41Rest:
+	ADD      $4, R0
+	TBZ      $1, R0, saxpy4NEON_axpy4No2
+	FMOVD.P  8(R2), F1
+	FMOVD.P  8(R4), F5
+	WORD     $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
+	FMOVD.P  8(R5), F5
+	WORD     $0x4fa010a1 // fmla v1.4s, v5.4s, v0.s[1]
+	FMOVD.P  8(R6), F5
+	WORD     $0x4f8018a1 // fmla v1.4s, v5.4s, v0.s[2]
+	FMOVD.P  8(R7), F5
+	WORD     $0x4fa018a1 // fmla v1.4s, v5.4s, v0.s[3]
+	FMOVD.P  F1, 8(R3)
+saxpy4NEON_axpy4No2:
+	TBZ      $0, R0, saxpy4NEON_axpy4Done
+	FMOVS.P  4(R2), F1
+	FMOVS.P  4(R4), F5
+	WORD     $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
+	FMOVS.P  4(R5), F5
+	WORD     $0x4fa010a1 // fmla v1.4s, v5.4s, v0.s[1]
+	FMOVS.P  4(R6), F5
+	WORD     $0x4f8018a1 // fmla v1.4s, v5.4s, v0.s[2]
+	FMOVS.P  4(R7), F5
+	WORD     $0x4fa018a1 // fmla v1.4s, v5.4s, v0.s[3]
+	FMOVS.P  F1, 4(R3)
+saxpy4NEON_axpy4Done:
+	RET      
+
+// func sbiasActNEON(m int, n int, c *float32, ldc int, bias *float32, relu bool)
+TEXT ·sbiasActNEON(SB), NOSPLIT, $0-41
+	// Register plan:
+	//   zero      V0  +0, for FMAX
+	//   cs bs     V1–V8 V9–V16  a block of a row of c, of bias
+	//   m n       R0–R1  rows left, floats per row
+	//   cRow ldc  R2–R3  the row, row stride in bytes
+	//   bias      R4  bias
+	//   left cIn cOut b  R5–R8  along a row: floats left, c read, c written, bias
+	//   relu      R9
+	MOVD     m+0(FP), R0
+	MOVD     n+8(FP), R1
+	MOVD     c+16(FP), R2
+	MOVD     ldc+24(FP), R3
+	LSL      $2, R3
+	MOVD     bias+32(FP), R4
+	VEOR     V0.B16, V0.B16, V0.B16
+	MOVBU    relu+40(FP), R9
+	CBZW     R9, sbiasActNEON_linear
+sbiasActNEON_reluRow:
+	MOVD     R1, R5
+	MOVD     R2, R6
+	MOVD     R2, R7
+	MOVD     R4, R8
+	SUBS     $32, R5
+	BLT      sbiasActNEON_relu8Rest
+sbiasActNEON_relu8:
+	VLD1.P   64(R6), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VLD1.P   64(R6), [V5.S4, V6.S4, V7.S4, V8.S4]
+	VLD1.P   64(R8), [V9.S4, V10.S4, V11.S4, V12.S4]
+	VLD1.P   64(R8), [V13.S4, V14.S4, V15.S4, V16.S4]
+	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	WORD     $0x4e20f421 // fmax v1.4s, v1.4s, v0.4s
+	WORD     $0x4e2ad442 // fadd v2.4s, v2.4s, v10.4s
+	WORD     $0x4e20f442 // fmax v2.4s, v2.4s, v0.4s
+	WORD     $0x4e2bd463 // fadd v3.4s, v3.4s, v11.4s
+	WORD     $0x4e20f463 // fmax v3.4s, v3.4s, v0.4s
+	WORD     $0x4e2cd484 // fadd v4.4s, v4.4s, v12.4s
+	WORD     $0x4e20f484 // fmax v4.4s, v4.4s, v0.4s
+	WORD     $0x4e2dd4a5 // fadd v5.4s, v5.4s, v13.4s
+	WORD     $0x4e20f4a5 // fmax v5.4s, v5.4s, v0.4s
+	WORD     $0x4e2ed4c6 // fadd v6.4s, v6.4s, v14.4s
+	WORD     $0x4e20f4c6 // fmax v6.4s, v6.4s, v0.4s
+	WORD     $0x4e2fd4e7 // fadd v7.4s, v7.4s, v15.4s
+	WORD     $0x4e20f4e7 // fmax v7.4s, v7.4s, v0.4s
+	WORD     $0x4e30d508 // fadd v8.4s, v8.4s, v16.4s
+	WORD     $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	VST1.P   [V1.S4, V2.S4, V3.S4, V4.S4], 64(R7)
+	VST1.P   [V5.S4, V6.S4, V7.S4, V8.S4], 64(R7)
+	SUBS     $32, R5
+	BGE      sbiasActNEON_relu8
+sbiasActNEON_relu8Rest:
+	ADD      $32, R5
+	SUBS     $4, R5
+	BLT      sbiasActNEON_relu1Rest
+sbiasActNEON_relu1:
+	VLD1.P   16(R6), [V1.S4]
+	VLD1.P   16(R8), [V9.S4]
+	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	WORD     $0x4e20f421 // fmax v1.4s, v1.4s, v0.4s
+	VST1.P   [V1.S4], 16(R7)
+	SUBS     $4, R5
+	BGE      sbiasActNEON_relu1
+sbiasActNEON_relu1Rest:
+	ADD      $4, R5
+	TBZ      $1, R5, sbiasActNEON_reluNo2
+	FMOVD.P  8(R6), F1
+	FMOVD.P  8(R8), F9
+	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	WORD     $0x4e20f421 // fmax v1.4s, v1.4s, v0.4s
+	FMOVD.P  F1, 8(R7)
+sbiasActNEON_reluNo2:
+	TBZ      $0, R5, sbiasActNEON_reluDone
+	FMOVS.P  4(R6), F1
+	FMOVS.P  4(R8), F9
+	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	WORD     $0x4e20f421 // fmax v1.4s, v1.4s, v0.4s
+	FMOVS.P  F1, 4(R7)
+sbiasActNEON_reluDone:
+	ADD      R3, R2, R2
+	SUBS     $1, R0
+	BNE      sbiasActNEON_reluRow
+	RET      
+sbiasActNEON_linear:
+sbiasActNEON_linearRow:
+	MOVD     R1, R5
+	MOVD     R2, R6
+	MOVD     R2, R7
+	MOVD     R4, R8
+	SUBS     $32, R5
+	BLT      sbiasActNEON_linear8Rest
+sbiasActNEON_linear8:
+	VLD1.P   64(R6), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VLD1.P   64(R6), [V5.S4, V6.S4, V7.S4, V8.S4]
+	VLD1.P   64(R8), [V9.S4, V10.S4, V11.S4, V12.S4]
+	VLD1.P   64(R8), [V13.S4, V14.S4, V15.S4, V16.S4]
+	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	WORD     $0x4e2ad442 // fadd v2.4s, v2.4s, v10.4s
+	WORD     $0x4e2bd463 // fadd v3.4s, v3.4s, v11.4s
+	WORD     $0x4e2cd484 // fadd v4.4s, v4.4s, v12.4s
+	WORD     $0x4e2dd4a5 // fadd v5.4s, v5.4s, v13.4s
+	WORD     $0x4e2ed4c6 // fadd v6.4s, v6.4s, v14.4s
+	WORD     $0x4e2fd4e7 // fadd v7.4s, v7.4s, v15.4s
+	WORD     $0x4e30d508 // fadd v8.4s, v8.4s, v16.4s
+	VST1.P   [V1.S4, V2.S4, V3.S4, V4.S4], 64(R7)
+	VST1.P   [V5.S4, V6.S4, V7.S4, V8.S4], 64(R7)
+	SUBS     $32, R5
+	BGE      sbiasActNEON_linear8
+sbiasActNEON_linear8Rest:
+	ADD      $32, R5
+	SUBS     $4, R5
+	BLT      sbiasActNEON_linear1Rest
+sbiasActNEON_linear1:
+	VLD1.P   16(R6), [V1.S4]
+	VLD1.P   16(R8), [V9.S4]
+	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	VST1.P   [V1.S4], 16(R7)
+	SUBS     $4, R5
+	BGE      sbiasActNEON_linear1
+sbiasActNEON_linear1Rest:
+	ADD      $4, R5
+	TBZ      $1, R5, sbiasActNEON_linearNo2
+	FMOVD.P  8(R6), F1
+	FMOVD.P  8(R8), F9
+	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	FMOVD.P  F1, 8(R7)
+sbiasActNEON_linearNo2:
+	TBZ      $0, R5, sbiasActNEON_linearDone
+	FMOVS.P  4(R6), F1
+	FMOVS.P  4(R8), F9
+	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	FMOVS.P  F1, 4(R7)
+sbiasActNEON_linearDone:
+	ADD      R3, R2, R2
+	SUBS     $1, R0
+	BNE      sbiasActNEON_linearRow
+	RET      
+
+// func scopy2DNEON(rows int, cols int, src *float32, lds int, dst *float32, ldd int)
+TEXT ·scopy2DNEON(SB), NOSPLIT, $0-48
+	// Register plan:
+	//   vs        V0–V7  a block of a run
+	//   rows cols R0–R1  runs left, floats per run
+	//   src lds dst ldd  R2–R5  row starts, strides in bytes
+	//   left s d  R6–R8  along a run: floats left, pointers
+	MOVD     rows+0(FP), R0
+	MOVD     cols+8(FP), R1
+	MOVD     src+16(FP), R2
+	MOVD     lds+24(FP), R3
+	LSL      $2, R3
+	MOVD     dst+32(FP), R4
+	MOVD     ldd+40(FP), R5
+	LSL      $2, R5
+scopy2DNEON_row:
+	MOVD     R1, R6
+	MOVD     R2, R7
+	MOVD     R4, R8
+	SUBS     $32, R6
+	BLT      scopy2DNEON_copy8Rest
+scopy2DNEON_copy8:
+	VLD1.P   64(R7), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P   64(R7), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VST1.P   [V0.S4, V1.S4, V2.S4, V3.S4], 64(R8)
+	VST1.P   [V4.S4, V5.S4, V6.S4, V7.S4], 64(R8)
+	SUBS     $32, R6
+	BGE      scopy2DNEON_copy8
+scopy2DNEON_copy8Rest:
+	ADD      $32, R6
+	SUBS     $4, R6
+	BLT      scopy2DNEON_copy1Rest
+scopy2DNEON_copy1:
+	VLD1.P   16(R7), [V0.S4]
+	VST1.P   [V0.S4], 16(R8)
+	SUBS     $4, R6
+	BGE      scopy2DNEON_copy1
+scopy2DNEON_copy1Rest:
+	ADD      $4, R6
+	TBZ      $1, R6, scopy2DNEON_copyNo2
+	FMOVD.P  8(R7), F0
+	FMOVD.P  F0, 8(R8)
+scopy2DNEON_copyNo2:
+	TBZ      $0, R6, scopy2DNEON_copyDone
+	FMOVS.P  4(R7), F0
+	FMOVS.P  F0, 4(R8)
+scopy2DNEON_copyDone:
+	ADD      R3, R2, R2
+	ADD      R5, R4, R4
+	SUBS     $1, R0
+	BNE      scopy2DNEON_row
+	RET      

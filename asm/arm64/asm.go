@@ -55,10 +55,11 @@ type Param struct {
 
 // Func is one assembly function being emitted, and its Go declaration.
 type Func struct {
-	name   string
-	doc    []string
-	params []Param
-	body   bytes.Buffer
+	name    string
+	doc     []string
+	params  []Param
+	results []Param
+	body    bytes.Buffer
 }
 
 // NewFunc lays out the arguments of name in Go's ABI0 frame: each at the next multiple of
@@ -75,16 +76,31 @@ func NewFunc(name string, doc []string, params ...Param) *Func {
 	return f
 }
 
-// argSize is where the last argument ends. With no results there is no padding after it:
-// asmdecl (go vet) wants $0-89, not $0-96, after a final bool at offset 88.
+// Returns adds a result after the arguments: results start at the next multiple of the
+// pointer size, as in Go's ABI0 frame.
+func (f *Func) Returns(name, typ string, size int) {
+	last := f.params[len(f.params)-1]
+	off := (last.Off + last.Size + 7) / 8 * 8
+	if len(f.results) > 0 {
+		r := f.results[len(f.results)-1]
+		off = (r.Off + r.Size + size - 1) / size * size
+	}
+	f.results = append(f.results, Param{Name: name, Type: typ, Size: size, Off: off})
+}
+
+// argSize is where the last argument or result ends. With no results there is no padding
+// after it: asmdecl (go vet) wants $0-89, not $0-96, after a final bool at offset 88.
 func (f *Func) argSize() int {
 	last := f.params[len(f.params)-1]
+	if len(f.results) > 0 {
+		last = f.results[len(f.results)-1]
+	}
 	return last.Off + last.Size
 }
 
 // Arg is the named argument as a Go assembler operand, e.g. "k+0(FP)".
 func (f *Func) Arg(name string) string {
-	for _, p := range f.params {
+	for _, p := range append(f.params, f.results...) {
 		if p.Name == name {
 			return fmt.Sprintf("%s+%d(FP)", p.Name, p.Off)
 		}
@@ -97,7 +113,11 @@ func (f *Func) signature() string {
 	for _, p := range f.params {
 		args = append(args, p.Name+" "+p.Type)
 	}
-	return fmt.Sprintf("func %s(%s)", f.name, strings.Join(args, ", "))
+	sig := fmt.Sprintf("func %s(%s)", f.name, strings.Join(args, ", "))
+	for _, r := range f.results {
+		sig += " " + r.Type // one unnamed result: asmdecl names it ret
+	}
+	return sig
 }
 
 // label scopes a label name to the function.
@@ -273,6 +293,12 @@ func (f *Func) FMOVSLoad(ptr Reg, v VReg) { f.op("FMOVS", "("+ptr.String()+")", 
 // FMOVSLoadP loads the float32 at (ptr) into lane 0 of v, clearing the others, and
 // advances ptr by 4.
 func (f *Func) FMOVSLoadP(ptr Reg, v VReg) { f.op("FMOVS.P", "4("+ptr.String()+")", v.F()) }
+
+// FMOVSStoreArg stores lane 0 of v to a float32 result.
+func (f *Func) FMOVSStoreArg(v VReg, arg string) { f.op("FMOVS", v.F(), arg) }
+
+// FMOVSStoreP stores lane 0 of v to (ptr) and advances ptr by 4.
+func (f *Func) FMOVSStoreP(v VReg, ptr Reg) { f.op("FMOVS.P", v.F(), "4("+ptr.String()+")") }
 
 // FMOVSStore stores lane 0 of v to (ptr).
 func (f *Func) FMOVSStore(v VReg, ptr Reg) { f.op("FMOVS", v.F(), "("+ptr.String()+")") }

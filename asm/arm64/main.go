@@ -1,6 +1,6 @@
-// Command arm64 generates simdnn's arm64 assembly: the NEON SGEMM micro-kernel
-// (sgemm.go), the NEON indirect convolution micro-kernel (conv.go), and their Go
-// declarations.
+// Command arm64 generates simdnn's arm64 assembly: the NEON SGEMM micro-kernels
+// (sgemm.go), the NEON indirect convolution micro-kernels (conv.go), the level-1 and
+// epilogue kernels (vector.go), and their Go declarations.
 //
 // Avo has no arm64 back end, so this is a small emitter of the project's own, after Go's
 // math/big/internal/asmgen: named registers, a method per instruction (asm.go), and WORD
@@ -44,6 +44,9 @@ func generate(out, stubs string) *File {
 	}
 	for _, k := range convKernels {
 		file.Add(k.generate())
+	}
+	for _, k := range vectorKernels {
+		file.Add(k())
 	}
 	return file
 }
