@@ -47,6 +47,8 @@
 // goroutines, and results are bit-for-bit the same whatever the goroutines and threads
 // (see the kernels package). Each call takes its intermediate tensors from a pool, so it
 // allocates nothing once a call with as large a batch has returned. The layers run one
-// after another, each spreading its work over up to kernels.SetMaxThreads threads.
-// PredictTimed also measures the time each layer takes.
+// after another, each spreading its work over up to kernels.SetMaxThreads threads; an
+// activation layer right after a linear Conv2D, Conv2DTranspose or Dense is applied by
+// that layer as it stores its outputs. PredictTimed also measures the time each layer
+// takes.
 package keras

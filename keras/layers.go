@@ -14,8 +14,16 @@ type layer struct {
 	params      int
 	trainable   bool
 	// run computes the layer's output for batch examples; nil for the layers that are
-	// identities at inference (Dropout, Flatten), which leave the data where it is.
+	// identities at inference (Dropout, Flatten), which leave the data where it is, and
+	// for an activation fused into the layer before.
 	run func(dst, src []float32, batch int) error
+	// act is the activation of an elementwise layer (Activation, Softmax, ReLU,
+	// LeakyReLU of slope 0.2) when hasAct, which the layer before may fuse.
+	act    kernels.Activation
+	hasAct bool
+	// fuse, on a Conv2D, Conv2DTranspose or Dense built with the linear activation,
+	// returns the layer's run with act applied in its store instead; nil once loaded.
+	fuse func(act kernels.Activation) (func(dst, src []float32, batch int) error, error)
 }
 
 // builder makes a layer from its config c, its input shape in and the model's weights.
@@ -202,6 +210,16 @@ func buildConv2D(c *config, in shape, ws *weightSet) (layer, error) {
 	}
 	h, w := conv.OutputSize()
 	l.out, l.params, l.run = shape{h, w, cfg.OutC}, conv.ParamCount(), conv.Forward
+	if cfg.Activation == kernels.Linear {
+		l.fuse = func(act kernels.Activation) (func(dst, src []float32, batch int) error, error) {
+			cfg.Activation = act
+			conv, err := kernels.NewConv2D(cfg, kernel, bias)
+			if err != nil {
+				return nil, err
+			}
+			return conv.Forward, nil
+		}
+	}
 	return l, nil
 }
 
@@ -242,6 +260,16 @@ func buildConv2DTranspose(c *config, in shape, ws *weightSet) (layer, error) {
 	}
 	h, w := t.OutputSize()
 	l.out, l.params, l.run = shape{h, w, cfg.OutC}, t.ParamCount(), t.Forward
+	if cfg.Activation == kernels.Linear {
+		l.fuse = func(act kernels.Activation) (func(dst, src []float32, batch int) error, error) {
+			cfg.Activation = act
+			t, err := kernels.NewConv2DTranspose(cfg, kernel, bias)
+			if err != nil {
+				return nil, err
+			}
+			return t.Forward, nil
+		}
+	}
 	return l, nil
 }
 
@@ -297,14 +325,25 @@ func buildDense(c *config, in shape, ws *weightSet) (layer, error) {
 	if err != nil {
 		return l, err
 	}
-	d, err := kernels.NewDense(inputs, units, kernel, bias, act)
-	if err != nil {
+	dense := func(act kernels.Activation) (func(dst, src []float32, batch int) error, error) {
+		d, err := kernels.NewDense(inputs, units, kernel, bias, act)
+		if err != nil {
+			return nil, err
+		}
+		if rows > 1 {
+			return func(dst, src []float32, batch int) error { return d.Forward(dst, src, batch*rows) }, nil
+		}
+		return d.Forward, nil
+	}
+	if l.run, err = dense(act); err != nil {
 		return l, c.wrap(err)
 	}
-	l.out, l.params = out, d.ParamCount()
-	l.run = d.Forward
-	if rows > 1 {
-		l.run = func(dst, src []float32, batch int) error { return d.Forward(dst, src, batch*rows) }
+	l.out, l.params = out, inputs*units
+	if useBias {
+		l.params += units
+	}
+	if act == kernels.Linear {
+		l.fuse = dense
 	}
 	return l, nil
 }
@@ -405,7 +444,7 @@ func buildIdentity(c *config, in shape, _ *weightSet) (layer, error) {
 func elementwise(l layer, in shape, act kernels.Activation) layer {
 	cols := in[len(in)-1]
 	rows := in.size() / cols
-	l.out = in
+	l.out, l.act, l.hasAct = in, act, true
 	l.run = func(dst, src []float32, batch int) error {
 		return kernels.Activate(dst, src, batch*rows, cols, act)
 	}
@@ -497,6 +536,8 @@ func buildLeakyReLU(c *config, in shape, _ *weightSet) (layer, error) {
 	a, n := float32(alpha), in.size()
 	l.out = in
 	l.run = func(dst, src []float32, batch int) error { return kernels.LeakyReLUAlpha(dst, src, batch*n, a) }
+	// The activation LeakyReLU has Keras's slope for the activation, 0.2.
+	l.act, l.hasAct = kernels.LeakyReLU, a == 0.2
 	return l, nil
 }
 

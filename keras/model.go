@@ -193,8 +193,18 @@ func build(name string, specs []layerJSON, ws *weightSet) (*Model, error) {
 		if _, ok := l.out.sizeOK(); !ok || len(l.out) == 0 {
 			return nil, c.errorf(ErrUnsupported, "output shape", "%v is too large", l.out)
 		}
+		if k := len(m.layers) - 1; k >= 0 && l.hasAct && m.layers[k].fuse != nil {
+			// An activation layer right after a linear Conv2D, Conv2DTranspose or Dense:
+			// applied in that layer's store instead of in a pass of its own.
+			if run, err := m.layers[k].fuse(l.act); err == nil {
+				m.layers[k].run, l.run = run, nil
+			}
+		}
 		m.layers = append(m.layers, l)
 		in = l.out
+	}
+	for i := range m.layers {
+		m.layers[i].fuse = nil // frees the weights it holds
 	}
 	if len(m.layers) == 0 {
 		return nil, modelErrorf(ErrFormat, "modelTopology", "the model has no layers but its input")
@@ -261,8 +271,10 @@ func (m *Model) Predict(dst, src []float32, batch int) error {
 
 // PredictTimed is Predict that also adds, to elapsed[i], the wall time layer i (as
 // Layers numbers them) took; elapsed must have a value for each layer. The layers that
-// are identities at inference (Dropout, Flatten) take none. Predict itself reads no
-// clock.
+// are identities at inference (Dropout, Flatten) take none, and so does an activation
+// layer (Activation, Softmax, ReLU, LeakyReLU of slope 0.2) right after a linear
+// Conv2D, Conv2DTranspose or Dense: that layer applies it as it stores its outputs, and
+// its time counts the activation's. Predict itself reads no clock.
 func (m *Model) PredictTimed(dst, src []float32, batch int, elapsed []time.Duration) error {
 	if len(elapsed) < len(m.layers) {
 		return modelErrorf(ErrShape, "elapsed", "has %d values, want %d (one per layer)", len(elapsed), len(m.layers))
