@@ -260,11 +260,11 @@ func (m *Model) ParamCount() int {
 
 // Predict computes the model's output for batch examples: dst (batch × OutputSize
 // values) from src (batch × InputSize values, NHWC images or vectors, as the model's
-// input). dst and src may be longer; Predict uses their prefixes. It is safe for
-// concurrent use by several goroutines with their own dst, and allocates nothing once
-// a call of the same batch size or larger has returned (its intermediate tensors come
-// from a pool). A batch whose intermediate tensors would take more than 64 MiB runs
-// in chunks that fit.
+// input). dst and src may be longer, as BLAS slices: Predict uses their prefixes. They
+// must not overlap. Predict is safe for concurrent use by several goroutines with their
+// own dst, and allocates nothing once a call of the same batch size or larger has
+// returned (its intermediate tensors come from a pool). A batch whose intermediate
+// tensors would take more than 64 MiB runs in chunks that fit.
 func (m *Model) Predict(dst, src []float32, batch int) error {
 	return m.predict(dst, src, batch, nil)
 }
