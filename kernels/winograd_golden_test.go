@@ -32,7 +32,7 @@ func TestKerasGoldenWinograd(t *testing.T) {
 				mag := make([]float32, len(c.Output))
 				generic.Conv2D(mag, abs(c.Input), abs(c.Kernel), abs(c.Bias), c.Batch, s, false)
 				for _, alg := range []ConvAlgorithm{Winograd, Winograd2x2} {
-					tiled := tileMagnitudes(&s, mag, c.Batch, winogradTransformFor(alg).m)
+					scale := tileScales(&s, c.Input, c.Kernel, c.Bias, c.Batch, winogradTransformFor(alg).m)
 					cfg.Algorithm = alg
 					l, err := newConv2D(cfg, c.Kernel, c.Bias, bim)
 					if err != nil || l.wino == nil {
@@ -44,7 +44,7 @@ func TestKerasGoldenWinograd(t *testing.T) {
 					}
 					terms := 9 * c.InC
 					for i := range got {
-						bound := float64(terms+3)*unitRoundoff*float64(mag[i])*1.0001 + winogradBound(alg, c.InC)*float64(tiled[i])*1.0001 + 1e-30
+						bound := float64(terms+3)*unitRoundoff*float64(mag[i])*1.0001 + float64(winogradTileBound(alg))*unitRoundoff*float64(scale[i]) + 1e-30
 						if d := math.Abs(float64(got[i]) - float64(c.Output[i])); !(d <= bound) {
 							t.Fatalf("%s, %v: output[%d] = %g, Keras %g (error %g > bound %g)", c.Name, alg, i, got[i], c.Output[i], d, bound)
 						}
