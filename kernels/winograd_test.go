@@ -481,4 +481,3 @@ func TestWinogradErrorTable(t *testing.T) {
 	}
 	t.Logf("worst error relative to Σ|x·w|, ISA %s:\n%s", active.isa, b.String())
 }
-
