@@ -130,3 +130,12 @@ bench:
 	@echo "Compare two runs: cp bench/out.txt old.txt, change something, make bench, benchstat old.txt bench/out.txt"
 
 bench-full: bench
+
+## mca: llvm-mca's model (not a measurement) of every NEON kernel's inner loops on Neoverse
+## N1, V1, V2 and Apple M1: cycles per iteration, FLOP per cycle, % of the FMA peak, and what
+## binds each loop. Needs Debian's binutils-aarch64-linux-gnu and llvm-19.
+.PHONY: mca
+MCA_BIN ?= $(or $(TMPDIR),/tmp)/simdnn-mca-kernels.test
+mca:
+	GOARCH=arm64 $(GO) test -c -o $(MCA_BIN) ./kernels/
+	cd asm && $(GO) run ./arm64/mca -bin $(MCA_BIN) -s ../kernels/sgemm_arm64.s

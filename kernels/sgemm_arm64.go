@@ -10,7 +10,7 @@ package kernels
 // beta == ±0 means C is not read. Rows of A past mr (up to 8) and columns of B past nr
 // are read (the driver pads edge panels); columns of C past nr are neither read nor written.
 // rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
-// by element; any other rsA broadcasts each A(i, p) with LD1R.
+// by element; any other rsA loads each A(i, p) alone (LDR s) and uses its lane 0.
 // It has the micro-kernel contract documented at generic.SgemmTile2x4.
 //
 //go:noescape
@@ -22,7 +22,7 @@ func sgemm8x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 // beta == ±0 means C is not read. Rows of A past mr (up to 2) and columns of B past nr
 // are read (the driver pads edge panels); columns of C past nr are neither read nor written.
 // rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
-// by element; any other rsA broadcasts each A(i, p) with LD1R.
+// by element; any other rsA loads each A(i, p) alone (LDR s) and uses its lane 0.
 // It has the micro-kernel contract documented at generic.SgemmTile2x4.
 //
 //go:noescape
@@ -34,7 +34,7 @@ func sgemm2x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 // beta == ±0 means C is not read. Rows of A past mr (up to 4) and columns of B past nr
 // are read (the driver pads edge panels); columns of C past nr are neither read nor written.
 // rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
-// by element; any other rsA broadcasts each A(i, p) with LD1R.
+// by element; any other rsA loads each A(i, p) alone (LDR s) and uses its lane 0.
 // It has the micro-kernel contract documented at generic.SgemmTile2x4.
 //
 //go:noescape
@@ -46,7 +46,7 @@ func sgemm4x12NEON(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 // beta == ±0 means C is not read. Rows of A past mr (up to 6) and columns of B past nr
 // are read (the driver pads edge panels); columns of C past nr are neither read nor written.
 // rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it
-// by element; any other rsA broadcasts each A(i, p) with LD1R.
+// by element; any other rsA loads each A(i, p) alone (LDR s) and uses its lane 0.
 // It has the micro-kernel contract documented at generic.SgemmTile2x4.
 //
 //go:noescape

@@ -10,7 +10,7 @@ TEXT ·sgemm8x12NEON(SB), NOSPLIT, $0-88
 	//   acc[i][j]  V8–V31   24 accumulators: row i < 8, columns 4j..4j+3 (j < 3) of C
 	//   bv[j]      V0–V2    row p of B, B(p, 4j..4j+3)
 	//   av[r]      V3–V4    rsA == 1 path: column p of A, A(4r..4r+3, p), used by element
-	//   bc[5]      V3–V7    strided path: A(i, p) broadcast by LD1R, rotating
+	//   as[5]      V3–V7    strided path: A(i, p) by LDR s into lane 0, rotating
 	//   alpha      V0       epilogue: lane 0
 	//   beta       V1       epilogue: lane 0
 	//   cv[j]      V2–V4    epilogue: a row of C
@@ -19,15 +19,16 @@ TEXT ·sgemm8x12NEON(SB), NOSPLIT, $0-88
 	//   csA rsB    R9–R10   strides in bytes
 	//   rsA        R11      row stride of A: elements, then bytes in the strided path
 	//   kLeft      R12      steps of k left
-	//   cRow ldc   R13–R14  epilogue: C row pointer, row stride in bytes
-	//   rowsLeft   R15      epilogue: rows of C left to store
-	//   cols       R16      epilogue: nr
-	//   betaBits   R17      epilogue: beta's bits << 1, zero for beta = ±0
-	//   cPtr       R19      epilogue: walks along a row of C in the column-tail path
+	//   aOff       R13      strided path: bytes from each row pointer to A(i, p)
+	//   cRow ldc   R14–R15  epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R16      epilogue: rows of C left to store
+	//   cols       R17      epilogue: nr
+	//   betaBits   R19      epilogue: beta's bits << 1, zero for beta = ±0
+	//   cPtr       R20      epilogue: walks along a row of C in the column-tail path
 	// Per step of k, rsA == 1 (packed A, or Aᵀ in place): one 8-float load of A, one 12-float
-	// load of B, 24 FMLA by element. Any other rsA: 8 LD1R broadcasts, one load of B, 24 FMLA.
-	// LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed
-	// path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.
+	// load of B, 24 FMLA by element. Any other rsA: 8 LDR s (register offset aOff), one load of B,
+	// 24 FMLA by element 0. LDR s takes a load pipe only, where LD1R also takes a vector pipe
+	// (Neoverse N1, V1: 1 in 4 of the FMLAs' slots), so both paths leave the vector pipes to the FMLAs.
 	MOVD     k+0(FP), R12
 	MOVD     a+8(FP), R0
 	MOVD     rsA+16(FP), R11
@@ -97,9 +98,10 @@ sgemm8x12NEON_packed:
 	BNE      sgemm8x12NEON_packed
 	B        sgemm8x12NEON_sum
 
-	// Any other rsA: row pointers, A(i, p) broadcast by LD1R.
+	// Any other rsA: row pointers and one offset along them, A(i, p) used by element 0.
 sgemm8x12NEON_strided:
 	LSL      $2, R11
+	MOVD     ZR, R13
 	ADD      R11, R0, R1
 	ADD      R11, R1, R2
 	ADD      R11, R2, R3
@@ -109,38 +111,39 @@ sgemm8x12NEON_strided:
 	ADD      R11, R6, R7
 sgemm8x12NEON_stridedLoop:
 	VLD1.P   (R8)(R10), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R9), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V8.S4
-	VFMLA    V3.S4, V1.S4, V9.S4
-	VFMLA    V3.S4, V2.S4, V10.S4
-	VLD1R.P  (R1)(R9), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V11.S4
-	VFMLA    V4.S4, V1.S4, V12.S4
-	VFMLA    V4.S4, V2.S4, V13.S4
-	VLD1R.P  (R2)(R9), [V5.S4]
-	VFMLA    V5.S4, V0.S4, V14.S4
-	VFMLA    V5.S4, V1.S4, V15.S4
-	VFMLA    V5.S4, V2.S4, V16.S4
-	VLD1R.P  (R3)(R9), [V6.S4]
-	VFMLA    V6.S4, V0.S4, V17.S4
-	VFMLA    V6.S4, V1.S4, V18.S4
-	VFMLA    V6.S4, V2.S4, V19.S4
-	VLD1R.P  (R4)(R9), [V7.S4]
-	VFMLA    V7.S4, V0.S4, V20.S4
-	VFMLA    V7.S4, V1.S4, V21.S4
-	VFMLA    V7.S4, V2.S4, V22.S4
-	VLD1R.P  (R5)(R9), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V23.S4
-	VFMLA    V3.S4, V1.S4, V24.S4
-	VFMLA    V3.S4, V2.S4, V25.S4
-	VLD1R.P  (R6)(R9), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V26.S4
-	VFMLA    V4.S4, V1.S4, V27.S4
-	VFMLA    V4.S4, V2.S4, V28.S4
-	VLD1R.P  (R7)(R9), [V5.S4]
-	VFMLA    V5.S4, V0.S4, V29.S4
-	VFMLA    V5.S4, V1.S4, V30.S4
-	VFMLA    V5.S4, V2.S4, V31.S4
+	FMOVS    (R0)(R13), F3
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R13), F4
+	WORD     $0x4f84100b // fmla v11.4s, v0.4s, v4.s[0]
+	WORD     $0x4f84102c // fmla v12.4s, v1.4s, v4.s[0]
+	WORD     $0x4f84104d // fmla v13.4s, v2.4s, v4.s[0]
+	FMOVS    (R2)(R13), F5
+	WORD     $0x4f85100e // fmla v14.4s, v0.4s, v5.s[0]
+	WORD     $0x4f85102f // fmla v15.4s, v1.4s, v5.s[0]
+	WORD     $0x4f851050 // fmla v16.4s, v2.4s, v5.s[0]
+	FMOVS    (R3)(R13), F6
+	WORD     $0x4f861011 // fmla v17.4s, v0.4s, v6.s[0]
+	WORD     $0x4f861032 // fmla v18.4s, v1.4s, v6.s[0]
+	WORD     $0x4f861053 // fmla v19.4s, v2.4s, v6.s[0]
+	FMOVS    (R4)(R13), F7
+	WORD     $0x4f871014 // fmla v20.4s, v0.4s, v7.s[0]
+	WORD     $0x4f871035 // fmla v21.4s, v1.4s, v7.s[0]
+	WORD     $0x4f871056 // fmla v22.4s, v2.4s, v7.s[0]
+	FMOVS    (R5)(R13), F3
+	WORD     $0x4f831017 // fmla v23.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831038 // fmla v24.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831059 // fmla v25.4s, v2.4s, v3.s[0]
+	FMOVS    (R6)(R13), F4
+	WORD     $0x4f84101a // fmla v26.4s, v0.4s, v4.s[0]
+	WORD     $0x4f84103b // fmla v27.4s, v1.4s, v4.s[0]
+	WORD     $0x4f84105c // fmla v28.4s, v2.4s, v4.s[0]
+	FMOVS    (R7)(R13), F5
+	WORD     $0x4f85101d // fmla v29.4s, v0.4s, v5.s[0]
+	WORD     $0x4f85103e // fmla v30.4s, v1.4s, v5.s[0]
+	WORD     $0x4f85105f // fmla v31.4s, v2.4s, v5.s[0]
+	ADD      R9, R13, R13
 	SUBS     $1, R12
 	BNE      sgemm8x12NEON_stridedLoop
 sgemm8x12NEON_sum:
@@ -173,493 +176,493 @@ sgemm8x12NEON_epilogue:
 	WORD     $0x4f8093de // fmul v30.4s, v30.4s, v0.s[0]
 	WORD     $0x4f8093ff // fmul v31.4s, v31.4s, v0.s[0]
 	FMOVS    beta+68(FP), F1
-	MOVD     c+48(FP), R13
-	MOVD     ldc+56(FP), R14
-	LSL      $2, R14
-	MOVD     mr+72(FP), R15
-	MOVD     nr+80(FP), R16
+	MOVD     c+48(FP), R14
+	MOVD     ldc+56(FP), R15
+	LSL      $2, R15
+	MOVD     mr+72(FP), R16
+	MOVD     nr+80(FP), R17
 	// beta == ±0 means C is not read: test the bits without the sign.
-	MOVWU    beta+68(FP), R17
-	LSLW     $1, R17
-	CMP      $12, R16
+	MOVWU    beta+68(FP), R19
+	LSLW     $1, R19
+	CMP      $12, R17
 	BNE      sgemm8x12NEON_tail
-	CBZW     R17, sgemm8x12NEON_fullOverwrite
-	VLD1     (R13), [V2.S4, V3.S4, V4.S4]
+	CBZW     R19, sgemm8x12NEON_fullOverwrite
+	VLD1     (R14), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
-	VST1     [V8.S4, V9.S4, V10.S4], (R13)
-	SUBS     $1, R15
+	VST1     [V8.S4, V9.S4, V10.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VLD1     (R13), [V2.S4, V3.S4, V4.S4]
+	ADD      R15, R14, R14
+	VLD1     (R14), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
-	VST1     [V11.S4, V12.S4, V13.S4], (R13)
-	SUBS     $1, R15
+	VST1     [V11.S4, V12.S4, V13.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VLD1     (R13), [V2.S4, V3.S4, V4.S4]
+	ADD      R15, R14, R14
+	VLD1     (R14), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811090 // fmla v16.4s, v4.4s, v1.s[0]
-	VST1     [V14.S4, V15.S4, V16.S4], (R13)
-	SUBS     $1, R15
+	VST1     [V14.S4, V15.S4, V16.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VLD1     (R13), [V2.S4, V3.S4, V4.S4]
+	ADD      R15, R14, R14
+	VLD1     (R14), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811093 // fmla v19.4s, v4.4s, v1.s[0]
-	VST1     [V17.S4, V18.S4, V19.S4], (R13)
-	SUBS     $1, R15
+	VST1     [V17.S4, V18.S4, V19.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VLD1     (R13), [V2.S4, V3.S4, V4.S4]
+	ADD      R15, R14, R14
+	VLD1     (R14), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811075 // fmla v21.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811096 // fmla v22.4s, v4.4s, v1.s[0]
-	VST1     [V20.S4, V21.S4, V22.S4], (R13)
-	SUBS     $1, R15
+	VST1     [V20.S4, V21.S4, V22.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VLD1     (R13), [V2.S4, V3.S4, V4.S4]
+	ADD      R15, R14, R14
+	VLD1     (R14), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811078 // fmla v24.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811099 // fmla v25.4s, v4.4s, v1.s[0]
-	VST1     [V23.S4, V24.S4, V25.S4], (R13)
-	SUBS     $1, R15
+	VST1     [V23.S4, V24.S4, V25.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VLD1     (R13), [V2.S4, V3.S4, V4.S4]
+	ADD      R15, R14, R14
+	VLD1     (R14), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81107b // fmla v27.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81109c // fmla v28.4s, v4.4s, v1.s[0]
-	VST1     [V26.S4, V27.S4, V28.S4], (R13)
-	SUBS     $1, R15
+	VST1     [V26.S4, V27.S4, V28.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VLD1     (R13), [V2.S4, V3.S4, V4.S4]
+	ADD      R15, R14, R14
+	VLD1     (R14), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81107e // fmla v30.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81109f // fmla v31.4s, v4.4s, v1.s[0]
-	VST1     [V29.S4, V30.S4, V31.S4], (R13)
+	VST1     [V29.S4, V30.S4, V31.S4], (R14)
 	B        sgemm8x12NEON_done
 sgemm8x12NEON_fullOverwrite:
-	VST1     [V8.S4, V9.S4, V10.S4], (R13)
-	SUBS     $1, R15
+	VST1     [V8.S4, V9.S4, V10.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VST1     [V11.S4, V12.S4, V13.S4], (R13)
-	SUBS     $1, R15
+	ADD      R15, R14, R14
+	VST1     [V11.S4, V12.S4, V13.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VST1     [V14.S4, V15.S4, V16.S4], (R13)
-	SUBS     $1, R15
+	ADD      R15, R14, R14
+	VST1     [V14.S4, V15.S4, V16.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VST1     [V17.S4, V18.S4, V19.S4], (R13)
-	SUBS     $1, R15
+	ADD      R15, R14, R14
+	VST1     [V17.S4, V18.S4, V19.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VST1     [V20.S4, V21.S4, V22.S4], (R13)
-	SUBS     $1, R15
+	ADD      R15, R14, R14
+	VST1     [V20.S4, V21.S4, V22.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VST1     [V23.S4, V24.S4, V25.S4], (R13)
-	SUBS     $1, R15
+	ADD      R15, R14, R14
+	VST1     [V23.S4, V24.S4, V25.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VST1     [V26.S4, V27.S4, V28.S4], (R13)
-	SUBS     $1, R15
+	ADD      R15, R14, R14
+	VST1     [V26.S4, V27.S4, V28.S4], (R14)
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	VST1     [V29.S4, V30.S4, V31.S4], (R13)
+	ADD      R15, R14, R14
+	VST1     [V29.S4, V30.S4, V31.S4], (R14)
 	B        sgemm8x12NEON_done
 
 	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
 sgemm8x12NEON_tail:
-	CBZW     R17, sgemm8x12NEON_tailOverwrite
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tailBeta0_no8
-	VLD1     (R19), [V2.S4, V3.S4]
+	CBZW     R19, sgemm8x12NEON_tailOverwrite
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tailBeta0_no8
+	VLD1     (R20), [V2.S4, V3.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
-	VST1.P   [V8.S4, V9.S4], 32(R19)
+	VST1.P   [V8.S4, V9.S4], 32(R20)
 	VMOV     V10.B16, V8.B16
 sgemm8x12NEON_tailBeta0_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tailBeta0_no4
-	VLD1     (R19), [V2.S4]
+	TBZ      $2, R17, sgemm8x12NEON_tailBeta0_no4
+	VLD1     (R20), [V2.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
-	VST1.P   [V8.S4], 16(R19)
+	VST1.P   [V8.S4], 16(R20)
 	VMOV     V9.B16, V8.B16
 sgemm8x12NEON_tailBeta0_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tailBeta0_no2
-	FMOVD    (R19), F2
+	TBZ      $1, R17, sgemm8x12NEON_tailBeta0_no2
+	FMOVD    (R20), F2
 	VMOV     V8.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R19)
+	FMOVD.P  F3, 8(R20)
 	VDUP     V8.D[1], V8.D2
 sgemm8x12NEON_tailBeta0_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tailBeta0_no1
-	FMOVS    (R19), F2
+	TBZ      $0, R17, sgemm8x12NEON_tailBeta0_no1
+	FMOVS    (R20), F2
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
-	FMOVS    F8, (R19)
+	FMOVS    F8, (R20)
 sgemm8x12NEON_tailBeta0_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tailBeta1_no8
-	VLD1     (R19), [V2.S4, V3.S4]
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tailBeta1_no8
+	VLD1     (R20), [V2.S4, V3.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
-	VST1.P   [V11.S4, V12.S4], 32(R19)
+	VST1.P   [V11.S4, V12.S4], 32(R20)
 	VMOV     V13.B16, V11.B16
 sgemm8x12NEON_tailBeta1_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tailBeta1_no4
-	VLD1     (R19), [V2.S4]
+	TBZ      $2, R17, sgemm8x12NEON_tailBeta1_no4
+	VLD1     (R20), [V2.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
-	VST1.P   [V11.S4], 16(R19)
+	VST1.P   [V11.S4], 16(R20)
 	VMOV     V12.B16, V11.B16
 sgemm8x12NEON_tailBeta1_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tailBeta1_no2
-	FMOVD    (R19), F2
+	TBZ      $1, R17, sgemm8x12NEON_tailBeta1_no2
+	FMOVD    (R20), F2
 	VMOV     V11.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R19)
+	FMOVD.P  F3, 8(R20)
 	VDUP     V11.D[1], V11.D2
 sgemm8x12NEON_tailBeta1_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tailBeta1_no1
-	FMOVS    (R19), F2
+	TBZ      $0, R17, sgemm8x12NEON_tailBeta1_no1
+	FMOVS    (R20), F2
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
-	FMOVS    F11, (R19)
+	FMOVS    F11, (R20)
 sgemm8x12NEON_tailBeta1_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tailBeta2_no8
-	VLD1     (R19), [V2.S4, V3.S4]
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tailBeta2_no8
+	VLD1     (R20), [V2.S4, V3.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
-	VST1.P   [V14.S4, V15.S4], 32(R19)
+	VST1.P   [V14.S4, V15.S4], 32(R20)
 	VMOV     V16.B16, V14.B16
 sgemm8x12NEON_tailBeta2_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tailBeta2_no4
-	VLD1     (R19), [V2.S4]
+	TBZ      $2, R17, sgemm8x12NEON_tailBeta2_no4
+	VLD1     (R20), [V2.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
-	VST1.P   [V14.S4], 16(R19)
+	VST1.P   [V14.S4], 16(R20)
 	VMOV     V15.B16, V14.B16
 sgemm8x12NEON_tailBeta2_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tailBeta2_no2
-	FMOVD    (R19), F2
+	TBZ      $1, R17, sgemm8x12NEON_tailBeta2_no2
+	FMOVD    (R20), F2
 	VMOV     V14.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R19)
+	FMOVD.P  F3, 8(R20)
 	VDUP     V14.D[1], V14.D2
 sgemm8x12NEON_tailBeta2_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tailBeta2_no1
-	FMOVS    (R19), F2
+	TBZ      $0, R17, sgemm8x12NEON_tailBeta2_no1
+	FMOVS    (R20), F2
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
-	FMOVS    F14, (R19)
+	FMOVS    F14, (R20)
 sgemm8x12NEON_tailBeta2_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tailBeta3_no8
-	VLD1     (R19), [V2.S4, V3.S4]
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tailBeta3_no8
+	VLD1     (R20), [V2.S4, V3.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
-	VST1.P   [V17.S4, V18.S4], 32(R19)
+	VST1.P   [V17.S4, V18.S4], 32(R20)
 	VMOV     V19.B16, V17.B16
 sgemm8x12NEON_tailBeta3_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tailBeta3_no4
-	VLD1     (R19), [V2.S4]
+	TBZ      $2, R17, sgemm8x12NEON_tailBeta3_no4
+	VLD1     (R20), [V2.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
-	VST1.P   [V17.S4], 16(R19)
+	VST1.P   [V17.S4], 16(R20)
 	VMOV     V18.B16, V17.B16
 sgemm8x12NEON_tailBeta3_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tailBeta3_no2
-	FMOVD    (R19), F2
+	TBZ      $1, R17, sgemm8x12NEON_tailBeta3_no2
+	FMOVD    (R20), F2
 	VMOV     V17.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R19)
+	FMOVD.P  F3, 8(R20)
 	VDUP     V17.D[1], V17.D2
 sgemm8x12NEON_tailBeta3_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tailBeta3_no1
-	FMOVS    (R19), F2
+	TBZ      $0, R17, sgemm8x12NEON_tailBeta3_no1
+	FMOVS    (R20), F2
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
-	FMOVS    F17, (R19)
+	FMOVS    F17, (R20)
 sgemm8x12NEON_tailBeta3_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tailBeta4_no8
-	VLD1     (R19), [V2.S4, V3.S4]
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tailBeta4_no8
+	VLD1     (R20), [V2.S4, V3.S4]
 	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811075 // fmla v21.4s, v3.4s, v1.s[0]
-	VST1.P   [V20.S4, V21.S4], 32(R19)
+	VST1.P   [V20.S4, V21.S4], 32(R20)
 	VMOV     V22.B16, V20.B16
 sgemm8x12NEON_tailBeta4_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tailBeta4_no4
-	VLD1     (R19), [V2.S4]
+	TBZ      $2, R17, sgemm8x12NEON_tailBeta4_no4
+	VLD1     (R20), [V2.S4]
 	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
-	VST1.P   [V20.S4], 16(R19)
+	VST1.P   [V20.S4], 16(R20)
 	VMOV     V21.B16, V20.B16
 sgemm8x12NEON_tailBeta4_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tailBeta4_no2
-	FMOVD    (R19), F2
+	TBZ      $1, R17, sgemm8x12NEON_tailBeta4_no2
+	FMOVD    (R20), F2
 	VMOV     V20.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R19)
+	FMOVD.P  F3, 8(R20)
 	VDUP     V20.D[1], V20.D2
 sgemm8x12NEON_tailBeta4_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tailBeta4_no1
-	FMOVS    (R19), F2
+	TBZ      $0, R17, sgemm8x12NEON_tailBeta4_no1
+	FMOVS    (R20), F2
 	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
-	FMOVS    F20, (R19)
+	FMOVS    F20, (R20)
 sgemm8x12NEON_tailBeta4_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tailBeta5_no8
-	VLD1     (R19), [V2.S4, V3.S4]
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tailBeta5_no8
+	VLD1     (R20), [V2.S4, V3.S4]
 	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811078 // fmla v24.4s, v3.4s, v1.s[0]
-	VST1.P   [V23.S4, V24.S4], 32(R19)
+	VST1.P   [V23.S4, V24.S4], 32(R20)
 	VMOV     V25.B16, V23.B16
 sgemm8x12NEON_tailBeta5_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tailBeta5_no4
-	VLD1     (R19), [V2.S4]
+	TBZ      $2, R17, sgemm8x12NEON_tailBeta5_no4
+	VLD1     (R20), [V2.S4]
 	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
-	VST1.P   [V23.S4], 16(R19)
+	VST1.P   [V23.S4], 16(R20)
 	VMOV     V24.B16, V23.B16
 sgemm8x12NEON_tailBeta5_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tailBeta5_no2
-	FMOVD    (R19), F2
+	TBZ      $1, R17, sgemm8x12NEON_tailBeta5_no2
+	FMOVD    (R20), F2
 	VMOV     V23.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R19)
+	FMOVD.P  F3, 8(R20)
 	VDUP     V23.D[1], V23.D2
 sgemm8x12NEON_tailBeta5_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tailBeta5_no1
-	FMOVS    (R19), F2
+	TBZ      $0, R17, sgemm8x12NEON_tailBeta5_no1
+	FMOVS    (R20), F2
 	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
-	FMOVS    F23, (R19)
+	FMOVS    F23, (R20)
 sgemm8x12NEON_tailBeta5_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tailBeta6_no8
-	VLD1     (R19), [V2.S4, V3.S4]
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tailBeta6_no8
+	VLD1     (R20), [V2.S4, V3.S4]
 	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81107b // fmla v27.4s, v3.4s, v1.s[0]
-	VST1.P   [V26.S4, V27.S4], 32(R19)
+	VST1.P   [V26.S4, V27.S4], 32(R20)
 	VMOV     V28.B16, V26.B16
 sgemm8x12NEON_tailBeta6_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tailBeta6_no4
-	VLD1     (R19), [V2.S4]
+	TBZ      $2, R17, sgemm8x12NEON_tailBeta6_no4
+	VLD1     (R20), [V2.S4]
 	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
-	VST1.P   [V26.S4], 16(R19)
+	VST1.P   [V26.S4], 16(R20)
 	VMOV     V27.B16, V26.B16
 sgemm8x12NEON_tailBeta6_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tailBeta6_no2
-	FMOVD    (R19), F2
+	TBZ      $1, R17, sgemm8x12NEON_tailBeta6_no2
+	FMOVD    (R20), F2
 	VMOV     V26.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R19)
+	FMOVD.P  F3, 8(R20)
 	VDUP     V26.D[1], V26.D2
 sgemm8x12NEON_tailBeta6_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tailBeta6_no1
-	FMOVS    (R19), F2
+	TBZ      $0, R17, sgemm8x12NEON_tailBeta6_no1
+	FMOVS    (R20), F2
 	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
-	FMOVS    F26, (R19)
+	FMOVS    F26, (R20)
 sgemm8x12NEON_tailBeta6_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tailBeta7_no8
-	VLD1     (R19), [V2.S4, V3.S4]
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tailBeta7_no8
+	VLD1     (R20), [V2.S4, V3.S4]
 	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81107e // fmla v30.4s, v3.4s, v1.s[0]
-	VST1.P   [V29.S4, V30.S4], 32(R19)
+	VST1.P   [V29.S4, V30.S4], 32(R20)
 	VMOV     V31.B16, V29.B16
 sgemm8x12NEON_tailBeta7_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tailBeta7_no4
-	VLD1     (R19), [V2.S4]
+	TBZ      $2, R17, sgemm8x12NEON_tailBeta7_no4
+	VLD1     (R20), [V2.S4]
 	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
-	VST1.P   [V29.S4], 16(R19)
+	VST1.P   [V29.S4], 16(R20)
 	VMOV     V30.B16, V29.B16
 sgemm8x12NEON_tailBeta7_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tailBeta7_no2
-	FMOVD    (R19), F2
+	TBZ      $1, R17, sgemm8x12NEON_tailBeta7_no2
+	FMOVD    (R20), F2
 	VMOV     V29.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R19)
+	FMOVD.P  F3, 8(R20)
 	VDUP     V29.D[1], V29.D2
 sgemm8x12NEON_tailBeta7_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tailBeta7_no1
-	FMOVS    (R19), F2
+	TBZ      $0, R17, sgemm8x12NEON_tailBeta7_no1
+	FMOVS    (R20), F2
 	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
-	FMOVS    F29, (R19)
+	FMOVS    F29, (R20)
 sgemm8x12NEON_tailBeta7_no1:
 	B        sgemm8x12NEON_done
 sgemm8x12NEON_tailOverwrite:
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tail0_no8
-	VST1.P   [V8.S4, V9.S4], 32(R19)
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tail0_no8
+	VST1.P   [V8.S4, V9.S4], 32(R20)
 	VMOV     V10.B16, V8.B16
 sgemm8x12NEON_tail0_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tail0_no4
-	VST1.P   [V8.S4], 16(R19)
+	TBZ      $2, R17, sgemm8x12NEON_tail0_no4
+	VST1.P   [V8.S4], 16(R20)
 	VMOV     V9.B16, V8.B16
 sgemm8x12NEON_tail0_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tail0_no2
-	FMOVD.P  F8, 8(R19)
+	TBZ      $1, R17, sgemm8x12NEON_tail0_no2
+	FMOVD.P  F8, 8(R20)
 	VDUP     V8.D[1], V8.D2
 sgemm8x12NEON_tail0_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tail0_no1
-	FMOVS    F8, (R19)
+	TBZ      $0, R17, sgemm8x12NEON_tail0_no1
+	FMOVS    F8, (R20)
 sgemm8x12NEON_tail0_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tail1_no8
-	VST1.P   [V11.S4, V12.S4], 32(R19)
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tail1_no8
+	VST1.P   [V11.S4, V12.S4], 32(R20)
 	VMOV     V13.B16, V11.B16
 sgemm8x12NEON_tail1_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tail1_no4
-	VST1.P   [V11.S4], 16(R19)
+	TBZ      $2, R17, sgemm8x12NEON_tail1_no4
+	VST1.P   [V11.S4], 16(R20)
 	VMOV     V12.B16, V11.B16
 sgemm8x12NEON_tail1_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tail1_no2
-	FMOVD.P  F11, 8(R19)
+	TBZ      $1, R17, sgemm8x12NEON_tail1_no2
+	FMOVD.P  F11, 8(R20)
 	VDUP     V11.D[1], V11.D2
 sgemm8x12NEON_tail1_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tail1_no1
-	FMOVS    F11, (R19)
+	TBZ      $0, R17, sgemm8x12NEON_tail1_no1
+	FMOVS    F11, (R20)
 sgemm8x12NEON_tail1_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tail2_no8
-	VST1.P   [V14.S4, V15.S4], 32(R19)
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tail2_no8
+	VST1.P   [V14.S4, V15.S4], 32(R20)
 	VMOV     V16.B16, V14.B16
 sgemm8x12NEON_tail2_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tail2_no4
-	VST1.P   [V14.S4], 16(R19)
+	TBZ      $2, R17, sgemm8x12NEON_tail2_no4
+	VST1.P   [V14.S4], 16(R20)
 	VMOV     V15.B16, V14.B16
 sgemm8x12NEON_tail2_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tail2_no2
-	FMOVD.P  F14, 8(R19)
+	TBZ      $1, R17, sgemm8x12NEON_tail2_no2
+	FMOVD.P  F14, 8(R20)
 	VDUP     V14.D[1], V14.D2
 sgemm8x12NEON_tail2_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tail2_no1
-	FMOVS    F14, (R19)
+	TBZ      $0, R17, sgemm8x12NEON_tail2_no1
+	FMOVS    F14, (R20)
 sgemm8x12NEON_tail2_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tail3_no8
-	VST1.P   [V17.S4, V18.S4], 32(R19)
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tail3_no8
+	VST1.P   [V17.S4, V18.S4], 32(R20)
 	VMOV     V19.B16, V17.B16
 sgemm8x12NEON_tail3_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tail3_no4
-	VST1.P   [V17.S4], 16(R19)
+	TBZ      $2, R17, sgemm8x12NEON_tail3_no4
+	VST1.P   [V17.S4], 16(R20)
 	VMOV     V18.B16, V17.B16
 sgemm8x12NEON_tail3_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tail3_no2
-	FMOVD.P  F17, 8(R19)
+	TBZ      $1, R17, sgemm8x12NEON_tail3_no2
+	FMOVD.P  F17, 8(R20)
 	VDUP     V17.D[1], V17.D2
 sgemm8x12NEON_tail3_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tail3_no1
-	FMOVS    F17, (R19)
+	TBZ      $0, R17, sgemm8x12NEON_tail3_no1
+	FMOVS    F17, (R20)
 sgemm8x12NEON_tail3_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tail4_no8
-	VST1.P   [V20.S4, V21.S4], 32(R19)
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tail4_no8
+	VST1.P   [V20.S4, V21.S4], 32(R20)
 	VMOV     V22.B16, V20.B16
 sgemm8x12NEON_tail4_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tail4_no4
-	VST1.P   [V20.S4], 16(R19)
+	TBZ      $2, R17, sgemm8x12NEON_tail4_no4
+	VST1.P   [V20.S4], 16(R20)
 	VMOV     V21.B16, V20.B16
 sgemm8x12NEON_tail4_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tail4_no2
-	FMOVD.P  F20, 8(R19)
+	TBZ      $1, R17, sgemm8x12NEON_tail4_no2
+	FMOVD.P  F20, 8(R20)
 	VDUP     V20.D[1], V20.D2
 sgemm8x12NEON_tail4_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tail4_no1
-	FMOVS    F20, (R19)
+	TBZ      $0, R17, sgemm8x12NEON_tail4_no1
+	FMOVS    F20, (R20)
 sgemm8x12NEON_tail4_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tail5_no8
-	VST1.P   [V23.S4, V24.S4], 32(R19)
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tail5_no8
+	VST1.P   [V23.S4, V24.S4], 32(R20)
 	VMOV     V25.B16, V23.B16
 sgemm8x12NEON_tail5_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tail5_no4
-	VST1.P   [V23.S4], 16(R19)
+	TBZ      $2, R17, sgemm8x12NEON_tail5_no4
+	VST1.P   [V23.S4], 16(R20)
 	VMOV     V24.B16, V23.B16
 sgemm8x12NEON_tail5_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tail5_no2
-	FMOVD.P  F23, 8(R19)
+	TBZ      $1, R17, sgemm8x12NEON_tail5_no2
+	FMOVD.P  F23, 8(R20)
 	VDUP     V23.D[1], V23.D2
 sgemm8x12NEON_tail5_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tail5_no1
-	FMOVS    F23, (R19)
+	TBZ      $0, R17, sgemm8x12NEON_tail5_no1
+	FMOVS    F23, (R20)
 sgemm8x12NEON_tail5_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tail6_no8
-	VST1.P   [V26.S4, V27.S4], 32(R19)
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tail6_no8
+	VST1.P   [V26.S4, V27.S4], 32(R20)
 	VMOV     V28.B16, V26.B16
 sgemm8x12NEON_tail6_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tail6_no4
-	VST1.P   [V26.S4], 16(R19)
+	TBZ      $2, R17, sgemm8x12NEON_tail6_no4
+	VST1.P   [V26.S4], 16(R20)
 	VMOV     V27.B16, V26.B16
 sgemm8x12NEON_tail6_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tail6_no2
-	FMOVD.P  F26, 8(R19)
+	TBZ      $1, R17, sgemm8x12NEON_tail6_no2
+	FMOVD.P  F26, 8(R20)
 	VDUP     V26.D[1], V26.D2
 sgemm8x12NEON_tail6_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tail6_no1
-	FMOVS    F26, (R19)
+	TBZ      $0, R17, sgemm8x12NEON_tail6_no1
+	FMOVS    F26, (R20)
 sgemm8x12NEON_tail6_no1:
-	SUBS     $1, R15
+	SUBS     $1, R16
 	BEQ      sgemm8x12NEON_done
-	ADD      R14, R13, R13
-	MOVD     R13, R19
-	TBZ      $3, R16, sgemm8x12NEON_tail7_no8
-	VST1.P   [V29.S4, V30.S4], 32(R19)
+	ADD      R15, R14, R14
+	MOVD     R14, R20
+	TBZ      $3, R17, sgemm8x12NEON_tail7_no8
+	VST1.P   [V29.S4, V30.S4], 32(R20)
 	VMOV     V31.B16, V29.B16
 sgemm8x12NEON_tail7_no8:
-	TBZ      $2, R16, sgemm8x12NEON_tail7_no4
-	VST1.P   [V29.S4], 16(R19)
+	TBZ      $2, R17, sgemm8x12NEON_tail7_no4
+	VST1.P   [V29.S4], 16(R20)
 	VMOV     V30.B16, V29.B16
 sgemm8x12NEON_tail7_no4:
-	TBZ      $1, R16, sgemm8x12NEON_tail7_no2
-	FMOVD.P  F29, 8(R19)
+	TBZ      $1, R17, sgemm8x12NEON_tail7_no2
+	FMOVD.P  F29, 8(R20)
 	VDUP     V29.D[1], V29.D2
 sgemm8x12NEON_tail7_no2:
-	TBZ      $0, R16, sgemm8x12NEON_tail7_no1
-	FMOVS    F29, (R19)
+	TBZ      $0, R17, sgemm8x12NEON_tail7_no1
+	FMOVS    F29, (R20)
 sgemm8x12NEON_tail7_no1:
 	B        sgemm8x12NEON_done
 sgemm8x12NEON_done:
@@ -671,7 +674,7 @@ TEXT ·sgemm2x12NEON(SB), NOSPLIT, $0-88
 	//   acc[s][i][j] V8–V31   24 accumulators: set s < 4 (steps p ≡ s mod 4), row i < 2, columns 4j..4j+3 (j < 3) of C
 	//   bv[j]      V0–V2    row p of B, B(p, 4j..4j+3)
 	//   av[r]      V3       rsA == 1 path: column p of A, A(4r..4r+3, p), used by element
-	//   bc[5]      V3–V7    strided path: A(i, p) broadcast by LD1R, rotating
+	//   as[5]      V3–V7    strided path: A(i, p) by LDR s into lane 0, rotating
 	//   alpha      V0       epilogue: lane 0
 	//   beta       V1       epilogue: lane 0
 	//   cv[j]      V2–V4    epilogue: a row of C
@@ -680,15 +683,16 @@ TEXT ·sgemm2x12NEON(SB), NOSPLIT, $0-88
 	//   csA rsB    R3–R4    strides in bytes
 	//   rsA        R5       row stride of A: elements, then bytes in the strided path
 	//   kLeft      R6       steps of k left
-	//   cRow ldc   R7–R8    epilogue: C row pointer, row stride in bytes
-	//   rowsLeft   R9       epilogue: rows of C left to store
-	//   cols       R10      epilogue: nr
-	//   betaBits   R11      epilogue: beta's bits << 1, zero for beta = ±0
-	//   cPtr       R12      epilogue: walks along a row of C in the column-tail path
+	//   aOff       R7       strided path: bytes from each row pointer to A(i, p)
+	//   cRow ldc   R8–R9    epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R10      epilogue: rows of C left to store
+	//   cols       R11      epilogue: nr
+	//   betaBits   R12      epilogue: beta's bits << 1, zero for beta = ±0
+	//   cPtr       R13      epilogue: walks along a row of C in the column-tail path
 	// Per step of k, rsA == 1 (packed A, or Aᵀ in place): a 2-float load of A in 1 registers, one 12-float
-	// load of B, 6 FMLA by element. Any other rsA: 2 LD1R broadcasts, one load of B, 6 FMLA.
-	// LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed
-	// path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.
+	// load of B, 6 FMLA by element. Any other rsA: 2 LDR s (register offset aOff), one load of B,
+	// 6 FMLA by element 0. LDR s takes a load pipe only, where LD1R also takes a vector pipe
+	// (Neoverse N1, V1: 1 in 4 of the FMLAs' slots), so both paths leave the vector pipes to the FMLAs.
 	// 4 steps of k per iteration, one per set, so that 24 FMLA chains hide the FMLA latency
 	// on 4 vector pipes; k mod 4 steps go to set 0, and FADDs sum the sets before the store.
 	MOVD     k+0(FP), R6
@@ -783,50 +787,55 @@ sgemm2x12NEON_packedOne:
 	BNE      sgemm2x12NEON_packedOne
 	B        sgemm2x12NEON_sum
 
-	// Any other rsA: row pointers, A(i, p) broadcast by LD1R.
+	// Any other rsA: row pointers and one offset along them, A(i, p) used by element 0.
 sgemm2x12NEON_strided:
 	LSL      $2, R5
+	MOVD     ZR, R7
 	ADD      R5, R0, R1
 	// kLeft counts down from k-4: the main loop runs while it is ≥ 0.
 	SUBS     $4, R6
 	BLT      sgemm2x12NEON_stridedLoopRest
 sgemm2x12NEON_stridedLoop:
 	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R3), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V8.S4
-	VFMLA    V3.S4, V1.S4, V9.S4
-	VFMLA    V3.S4, V2.S4, V10.S4
-	VLD1R.P  (R1)(R3), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V11.S4
-	VFMLA    V4.S4, V1.S4, V12.S4
-	VFMLA    V4.S4, V2.S4, V13.S4
+	FMOVS    (R0)(R7), F3
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R7), F4
+	WORD     $0x4f84100b // fmla v11.4s, v0.4s, v4.s[0]
+	WORD     $0x4f84102c // fmla v12.4s, v1.4s, v4.s[0]
+	WORD     $0x4f84104d // fmla v13.4s, v2.4s, v4.s[0]
+	ADD      R3, R7, R7
 	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R3), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V14.S4
-	VFMLA    V3.S4, V1.S4, V15.S4
-	VFMLA    V3.S4, V2.S4, V16.S4
-	VLD1R.P  (R1)(R3), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V17.S4
-	VFMLA    V4.S4, V1.S4, V18.S4
-	VFMLA    V4.S4, V2.S4, V19.S4
+	FMOVS    (R0)(R7), F3
+	WORD     $0x4f83100e // fmla v14.4s, v0.4s, v3.s[0]
+	WORD     $0x4f83102f // fmla v15.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831050 // fmla v16.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R7), F4
+	WORD     $0x4f841011 // fmla v17.4s, v0.4s, v4.s[0]
+	WORD     $0x4f841032 // fmla v18.4s, v1.4s, v4.s[0]
+	WORD     $0x4f841053 // fmla v19.4s, v2.4s, v4.s[0]
+	ADD      R3, R7, R7
 	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R3), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V20.S4
-	VFMLA    V3.S4, V1.S4, V21.S4
-	VFMLA    V3.S4, V2.S4, V22.S4
-	VLD1R.P  (R1)(R3), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V23.S4
-	VFMLA    V4.S4, V1.S4, V24.S4
-	VFMLA    V4.S4, V2.S4, V25.S4
+	FMOVS    (R0)(R7), F3
+	WORD     $0x4f831014 // fmla v20.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831035 // fmla v21.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831056 // fmla v22.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R7), F4
+	WORD     $0x4f841017 // fmla v23.4s, v0.4s, v4.s[0]
+	WORD     $0x4f841038 // fmla v24.4s, v1.4s, v4.s[0]
+	WORD     $0x4f841059 // fmla v25.4s, v2.4s, v4.s[0]
+	ADD      R3, R7, R7
 	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R3), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V26.S4
-	VFMLA    V3.S4, V1.S4, V27.S4
-	VFMLA    V3.S4, V2.S4, V28.S4
-	VLD1R.P  (R1)(R3), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V29.S4
-	VFMLA    V4.S4, V1.S4, V30.S4
-	VFMLA    V4.S4, V2.S4, V31.S4
+	FMOVS    (R0)(R7), F3
+	WORD     $0x4f83101a // fmla v26.4s, v0.4s, v3.s[0]
+	WORD     $0x4f83103b // fmla v27.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83105c // fmla v28.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R7), F4
+	WORD     $0x4f84101d // fmla v29.4s, v0.4s, v4.s[0]
+	WORD     $0x4f84103e // fmla v30.4s, v1.4s, v4.s[0]
+	WORD     $0x4f84105f // fmla v31.4s, v2.4s, v4.s[0]
+	ADD      R3, R7, R7
 	SUBS     $4, R6
 	BGE      sgemm2x12NEON_stridedLoop
 sgemm2x12NEON_stridedLoopRest:
@@ -834,14 +843,15 @@ sgemm2x12NEON_stridedLoopRest:
 	BEQ      sgemm2x12NEON_sum
 sgemm2x12NEON_stridedLoopOne:
 	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R3), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V8.S4
-	VFMLA    V3.S4, V1.S4, V9.S4
-	VFMLA    V3.S4, V2.S4, V10.S4
-	VLD1R.P  (R1)(R3), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V11.S4
-	VFMLA    V4.S4, V1.S4, V12.S4
-	VFMLA    V4.S4, V2.S4, V13.S4
+	FMOVS    (R0)(R7), F3
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R7), F4
+	WORD     $0x4f84100b // fmla v11.4s, v0.4s, v4.s[0]
+	WORD     $0x4f84102c // fmla v12.4s, v1.4s, v4.s[0]
+	WORD     $0x4f84104d // fmla v13.4s, v2.4s, v4.s[0]
+	ADD      R3, R7, R7
 	SUBS     $1, R6
 	BNE      sgemm2x12NEON_stridedLoopOne
 sgemm2x12NEON_sum:
@@ -875,133 +885,133 @@ sgemm2x12NEON_epilogue:
 	WORD     $0x4f80918c // fmul v12.4s, v12.4s, v0.s[0]
 	WORD     $0x4f8091ad // fmul v13.4s, v13.4s, v0.s[0]
 	FMOVS    beta+68(FP), F1
-	MOVD     c+48(FP), R7
-	MOVD     ldc+56(FP), R8
-	LSL      $2, R8
-	MOVD     mr+72(FP), R9
-	MOVD     nr+80(FP), R10
+	MOVD     c+48(FP), R8
+	MOVD     ldc+56(FP), R9
+	LSL      $2, R9
+	MOVD     mr+72(FP), R10
+	MOVD     nr+80(FP), R11
 	// beta == ±0 means C is not read: test the bits without the sign.
-	MOVWU    beta+68(FP), R11
-	LSLW     $1, R11
-	CMP      $12, R10
+	MOVWU    beta+68(FP), R12
+	LSLW     $1, R12
+	CMP      $12, R11
 	BNE      sgemm2x12NEON_tail
-	CBZW     R11, sgemm2x12NEON_fullOverwrite
-	VLD1     (R7), [V2.S4, V3.S4, V4.S4]
+	CBZW     R12, sgemm2x12NEON_fullOverwrite
+	VLD1     (R8), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
-	VST1     [V8.S4, V9.S4, V10.S4], (R7)
-	SUBS     $1, R9
+	VST1     [V8.S4, V9.S4, V10.S4], (R8)
+	SUBS     $1, R10
 	BEQ      sgemm2x12NEON_done
-	ADD      R8, R7, R7
-	VLD1     (R7), [V2.S4, V3.S4, V4.S4]
+	ADD      R9, R8, R8
+	VLD1     (R8), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
-	VST1     [V11.S4, V12.S4, V13.S4], (R7)
+	VST1     [V11.S4, V12.S4, V13.S4], (R8)
 	B        sgemm2x12NEON_done
 sgemm2x12NEON_fullOverwrite:
-	VST1     [V8.S4, V9.S4, V10.S4], (R7)
-	SUBS     $1, R9
+	VST1     [V8.S4, V9.S4, V10.S4], (R8)
+	SUBS     $1, R10
 	BEQ      sgemm2x12NEON_done
-	ADD      R8, R7, R7
-	VST1     [V11.S4, V12.S4, V13.S4], (R7)
+	ADD      R9, R8, R8
+	VST1     [V11.S4, V12.S4, V13.S4], (R8)
 	B        sgemm2x12NEON_done
 
 	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
 sgemm2x12NEON_tail:
-	CBZW     R11, sgemm2x12NEON_tailOverwrite
-	MOVD     R7, R12
-	TBZ      $3, R10, sgemm2x12NEON_tailBeta0_no8
-	VLD1     (R12), [V2.S4, V3.S4]
+	CBZW     R12, sgemm2x12NEON_tailOverwrite
+	MOVD     R8, R13
+	TBZ      $3, R11, sgemm2x12NEON_tailBeta0_no8
+	VLD1     (R13), [V2.S4, V3.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
-	VST1.P   [V8.S4, V9.S4], 32(R12)
+	VST1.P   [V8.S4, V9.S4], 32(R13)
 	VMOV     V10.B16, V8.B16
 sgemm2x12NEON_tailBeta0_no8:
-	TBZ      $2, R10, sgemm2x12NEON_tailBeta0_no4
-	VLD1     (R12), [V2.S4]
+	TBZ      $2, R11, sgemm2x12NEON_tailBeta0_no4
+	VLD1     (R13), [V2.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
-	VST1.P   [V8.S4], 16(R12)
+	VST1.P   [V8.S4], 16(R13)
 	VMOV     V9.B16, V8.B16
 sgemm2x12NEON_tailBeta0_no4:
-	TBZ      $1, R10, sgemm2x12NEON_tailBeta0_no2
-	FMOVD    (R12), F2
+	TBZ      $1, R11, sgemm2x12NEON_tailBeta0_no2
+	FMOVD    (R13), F2
 	VMOV     V8.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R12)
+	FMOVD.P  F3, 8(R13)
 	VDUP     V8.D[1], V8.D2
 sgemm2x12NEON_tailBeta0_no2:
-	TBZ      $0, R10, sgemm2x12NEON_tailBeta0_no1
-	FMOVS    (R12), F2
+	TBZ      $0, R11, sgemm2x12NEON_tailBeta0_no1
+	FMOVS    (R13), F2
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
-	FMOVS    F8, (R12)
+	FMOVS    F8, (R13)
 sgemm2x12NEON_tailBeta0_no1:
-	SUBS     $1, R9
+	SUBS     $1, R10
 	BEQ      sgemm2x12NEON_done
-	ADD      R8, R7, R7
-	MOVD     R7, R12
-	TBZ      $3, R10, sgemm2x12NEON_tailBeta1_no8
-	VLD1     (R12), [V2.S4, V3.S4]
+	ADD      R9, R8, R8
+	MOVD     R8, R13
+	TBZ      $3, R11, sgemm2x12NEON_tailBeta1_no8
+	VLD1     (R13), [V2.S4, V3.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
-	VST1.P   [V11.S4, V12.S4], 32(R12)
+	VST1.P   [V11.S4, V12.S4], 32(R13)
 	VMOV     V13.B16, V11.B16
 sgemm2x12NEON_tailBeta1_no8:
-	TBZ      $2, R10, sgemm2x12NEON_tailBeta1_no4
-	VLD1     (R12), [V2.S4]
+	TBZ      $2, R11, sgemm2x12NEON_tailBeta1_no4
+	VLD1     (R13), [V2.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
-	VST1.P   [V11.S4], 16(R12)
+	VST1.P   [V11.S4], 16(R13)
 	VMOV     V12.B16, V11.B16
 sgemm2x12NEON_tailBeta1_no4:
-	TBZ      $1, R10, sgemm2x12NEON_tailBeta1_no2
-	FMOVD    (R12), F2
+	TBZ      $1, R11, sgemm2x12NEON_tailBeta1_no2
+	FMOVD    (R13), F2
 	VMOV     V11.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R12)
+	FMOVD.P  F3, 8(R13)
 	VDUP     V11.D[1], V11.D2
 sgemm2x12NEON_tailBeta1_no2:
-	TBZ      $0, R10, sgemm2x12NEON_tailBeta1_no1
-	FMOVS    (R12), F2
+	TBZ      $0, R11, sgemm2x12NEON_tailBeta1_no1
+	FMOVS    (R13), F2
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
-	FMOVS    F11, (R12)
+	FMOVS    F11, (R13)
 sgemm2x12NEON_tailBeta1_no1:
 	B        sgemm2x12NEON_done
 sgemm2x12NEON_tailOverwrite:
-	MOVD     R7, R12
-	TBZ      $3, R10, sgemm2x12NEON_tail0_no8
-	VST1.P   [V8.S4, V9.S4], 32(R12)
+	MOVD     R8, R13
+	TBZ      $3, R11, sgemm2x12NEON_tail0_no8
+	VST1.P   [V8.S4, V9.S4], 32(R13)
 	VMOV     V10.B16, V8.B16
 sgemm2x12NEON_tail0_no8:
-	TBZ      $2, R10, sgemm2x12NEON_tail0_no4
-	VST1.P   [V8.S4], 16(R12)
+	TBZ      $2, R11, sgemm2x12NEON_tail0_no4
+	VST1.P   [V8.S4], 16(R13)
 	VMOV     V9.B16, V8.B16
 sgemm2x12NEON_tail0_no4:
-	TBZ      $1, R10, sgemm2x12NEON_tail0_no2
-	FMOVD.P  F8, 8(R12)
+	TBZ      $1, R11, sgemm2x12NEON_tail0_no2
+	FMOVD.P  F8, 8(R13)
 	VDUP     V8.D[1], V8.D2
 sgemm2x12NEON_tail0_no2:
-	TBZ      $0, R10, sgemm2x12NEON_tail0_no1
-	FMOVS    F8, (R12)
+	TBZ      $0, R11, sgemm2x12NEON_tail0_no1
+	FMOVS    F8, (R13)
 sgemm2x12NEON_tail0_no1:
-	SUBS     $1, R9
+	SUBS     $1, R10
 	BEQ      sgemm2x12NEON_done
-	ADD      R8, R7, R7
-	MOVD     R7, R12
-	TBZ      $3, R10, sgemm2x12NEON_tail1_no8
-	VST1.P   [V11.S4, V12.S4], 32(R12)
+	ADD      R9, R8, R8
+	MOVD     R8, R13
+	TBZ      $3, R11, sgemm2x12NEON_tail1_no8
+	VST1.P   [V11.S4, V12.S4], 32(R13)
 	VMOV     V13.B16, V11.B16
 sgemm2x12NEON_tail1_no8:
-	TBZ      $2, R10, sgemm2x12NEON_tail1_no4
-	VST1.P   [V11.S4], 16(R12)
+	TBZ      $2, R11, sgemm2x12NEON_tail1_no4
+	VST1.P   [V11.S4], 16(R13)
 	VMOV     V12.B16, V11.B16
 sgemm2x12NEON_tail1_no4:
-	TBZ      $1, R10, sgemm2x12NEON_tail1_no2
-	FMOVD.P  F11, 8(R12)
+	TBZ      $1, R11, sgemm2x12NEON_tail1_no2
+	FMOVD.P  F11, 8(R13)
 	VDUP     V11.D[1], V11.D2
 sgemm2x12NEON_tail1_no2:
-	TBZ      $0, R10, sgemm2x12NEON_tail1_no1
-	FMOVS    F11, (R12)
+	TBZ      $0, R11, sgemm2x12NEON_tail1_no1
+	FMOVS    F11, (R13)
 sgemm2x12NEON_tail1_no1:
 	B        sgemm2x12NEON_done
 sgemm2x12NEON_done:
@@ -1013,7 +1023,7 @@ TEXT ·sgemm4x12NEON(SB), NOSPLIT, $0-88
 	//   acc[s][i][j] V8–V31   24 accumulators: set s < 2 (steps p ≡ s mod 2), row i < 4, columns 4j..4j+3 (j < 3) of C
 	//   bv[j]      V0–V2    row p of B, B(p, 4j..4j+3)
 	//   av[r]      V3       rsA == 1 path: column p of A, A(4r..4r+3, p), used by element
-	//   bc[5]      V3–V7    strided path: A(i, p) broadcast by LD1R, rotating
+	//   as[5]      V3–V7    strided path: A(i, p) by LDR s into lane 0, rotating
 	//   alpha      V0       epilogue: lane 0
 	//   beta       V1       epilogue: lane 0
 	//   cv[j]      V2–V4    epilogue: a row of C
@@ -1022,15 +1032,16 @@ TEXT ·sgemm4x12NEON(SB), NOSPLIT, $0-88
 	//   csA rsB    R5–R6    strides in bytes
 	//   rsA        R7       row stride of A: elements, then bytes in the strided path
 	//   kLeft      R8       steps of k left
-	//   cRow ldc   R9–R10   epilogue: C row pointer, row stride in bytes
-	//   rowsLeft   R11      epilogue: rows of C left to store
-	//   cols       R12      epilogue: nr
-	//   betaBits   R13      epilogue: beta's bits << 1, zero for beta = ±0
-	//   cPtr       R14      epilogue: walks along a row of C in the column-tail path
+	//   aOff       R9       strided path: bytes from each row pointer to A(i, p)
+	//   cRow ldc   R10–R11  epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R12      epilogue: rows of C left to store
+	//   cols       R13      epilogue: nr
+	//   betaBits   R14      epilogue: beta's bits << 1, zero for beta = ±0
+	//   cPtr       R15      epilogue: walks along a row of C in the column-tail path
 	// Per step of k, rsA == 1 (packed A, or Aᵀ in place): one 4-float load of A, one 12-float
-	// load of B, 12 FMLA by element. Any other rsA: 4 LD1R broadcasts, one load of B, 12 FMLA.
-	// LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed
-	// path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.
+	// load of B, 12 FMLA by element. Any other rsA: 4 LDR s (register offset aOff), one load of B,
+	// 12 FMLA by element 0. LDR s takes a load pipe only, where LD1R also takes a vector pipe
+	// (Neoverse N1, V1: 1 in 4 of the FMLAs' slots), so both paths leave the vector pipes to the FMLAs.
 	// 2 steps of k per iteration, one per set, so that 24 FMLA chains hide the FMLA latency
 	// on 4 vector pipes; k mod 2 steps go to set 0, and FADDs sum the sets before the store.
 	MOVD     k+0(FP), R8
@@ -1127,9 +1138,10 @@ sgemm4x12NEON_packedOne:
 	BNE      sgemm4x12NEON_packedOne
 	B        sgemm4x12NEON_sum
 
-	// Any other rsA: row pointers, A(i, p) broadcast by LD1R.
+	// Any other rsA: row pointers and one offset along them, A(i, p) used by element 0.
 sgemm4x12NEON_strided:
 	LSL      $2, R7
+	MOVD     ZR, R9
 	ADD      R7, R0, R1
 	ADD      R7, R1, R2
 	ADD      R7, R2, R3
@@ -1138,39 +1150,41 @@ sgemm4x12NEON_strided:
 	BLT      sgemm4x12NEON_stridedLoopRest
 sgemm4x12NEON_stridedLoop:
 	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R5), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V8.S4
-	VFMLA    V3.S4, V1.S4, V9.S4
-	VFMLA    V3.S4, V2.S4, V10.S4
-	VLD1R.P  (R1)(R5), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V11.S4
-	VFMLA    V4.S4, V1.S4, V12.S4
-	VFMLA    V4.S4, V2.S4, V13.S4
-	VLD1R.P  (R2)(R5), [V5.S4]
-	VFMLA    V5.S4, V0.S4, V14.S4
-	VFMLA    V5.S4, V1.S4, V15.S4
-	VFMLA    V5.S4, V2.S4, V16.S4
-	VLD1R.P  (R3)(R5), [V6.S4]
-	VFMLA    V6.S4, V0.S4, V17.S4
-	VFMLA    V6.S4, V1.S4, V18.S4
-	VFMLA    V6.S4, V2.S4, V19.S4
+	FMOVS    (R0)(R9), F3
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R9), F4
+	WORD     $0x4f84100b // fmla v11.4s, v0.4s, v4.s[0]
+	WORD     $0x4f84102c // fmla v12.4s, v1.4s, v4.s[0]
+	WORD     $0x4f84104d // fmla v13.4s, v2.4s, v4.s[0]
+	FMOVS    (R2)(R9), F5
+	WORD     $0x4f85100e // fmla v14.4s, v0.4s, v5.s[0]
+	WORD     $0x4f85102f // fmla v15.4s, v1.4s, v5.s[0]
+	WORD     $0x4f851050 // fmla v16.4s, v2.4s, v5.s[0]
+	FMOVS    (R3)(R9), F6
+	WORD     $0x4f861011 // fmla v17.4s, v0.4s, v6.s[0]
+	WORD     $0x4f861032 // fmla v18.4s, v1.4s, v6.s[0]
+	WORD     $0x4f861053 // fmla v19.4s, v2.4s, v6.s[0]
+	ADD      R5, R9, R9
 	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R5), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V20.S4
-	VFMLA    V3.S4, V1.S4, V21.S4
-	VFMLA    V3.S4, V2.S4, V22.S4
-	VLD1R.P  (R1)(R5), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V23.S4
-	VFMLA    V4.S4, V1.S4, V24.S4
-	VFMLA    V4.S4, V2.S4, V25.S4
-	VLD1R.P  (R2)(R5), [V5.S4]
-	VFMLA    V5.S4, V0.S4, V26.S4
-	VFMLA    V5.S4, V1.S4, V27.S4
-	VFMLA    V5.S4, V2.S4, V28.S4
-	VLD1R.P  (R3)(R5), [V6.S4]
-	VFMLA    V6.S4, V0.S4, V29.S4
-	VFMLA    V6.S4, V1.S4, V30.S4
-	VFMLA    V6.S4, V2.S4, V31.S4
+	FMOVS    (R0)(R9), F3
+	WORD     $0x4f831014 // fmla v20.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831035 // fmla v21.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831056 // fmla v22.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R9), F4
+	WORD     $0x4f841017 // fmla v23.4s, v0.4s, v4.s[0]
+	WORD     $0x4f841038 // fmla v24.4s, v1.4s, v4.s[0]
+	WORD     $0x4f841059 // fmla v25.4s, v2.4s, v4.s[0]
+	FMOVS    (R2)(R9), F5
+	WORD     $0x4f85101a // fmla v26.4s, v0.4s, v5.s[0]
+	WORD     $0x4f85103b // fmla v27.4s, v1.4s, v5.s[0]
+	WORD     $0x4f85105c // fmla v28.4s, v2.4s, v5.s[0]
+	FMOVS    (R3)(R9), F6
+	WORD     $0x4f86101d // fmla v29.4s, v0.4s, v6.s[0]
+	WORD     $0x4f86103e // fmla v30.4s, v1.4s, v6.s[0]
+	WORD     $0x4f86105f // fmla v31.4s, v2.4s, v6.s[0]
+	ADD      R5, R9, R9
 	SUBS     $2, R8
 	BGE      sgemm4x12NEON_stridedLoop
 sgemm4x12NEON_stridedLoopRest:
@@ -1178,22 +1192,23 @@ sgemm4x12NEON_stridedLoopRest:
 	BEQ      sgemm4x12NEON_sum
 sgemm4x12NEON_stridedLoopOne:
 	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R5), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V8.S4
-	VFMLA    V3.S4, V1.S4, V9.S4
-	VFMLA    V3.S4, V2.S4, V10.S4
-	VLD1R.P  (R1)(R5), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V11.S4
-	VFMLA    V4.S4, V1.S4, V12.S4
-	VFMLA    V4.S4, V2.S4, V13.S4
-	VLD1R.P  (R2)(R5), [V5.S4]
-	VFMLA    V5.S4, V0.S4, V14.S4
-	VFMLA    V5.S4, V1.S4, V15.S4
-	VFMLA    V5.S4, V2.S4, V16.S4
-	VLD1R.P  (R3)(R5), [V6.S4]
-	VFMLA    V6.S4, V0.S4, V17.S4
-	VFMLA    V6.S4, V1.S4, V18.S4
-	VFMLA    V6.S4, V2.S4, V19.S4
+	FMOVS    (R0)(R9), F3
+	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
+	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
+	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R9), F4
+	WORD     $0x4f84100b // fmla v11.4s, v0.4s, v4.s[0]
+	WORD     $0x4f84102c // fmla v12.4s, v1.4s, v4.s[0]
+	WORD     $0x4f84104d // fmla v13.4s, v2.4s, v4.s[0]
+	FMOVS    (R2)(R9), F5
+	WORD     $0x4f85100e // fmla v14.4s, v0.4s, v5.s[0]
+	WORD     $0x4f85102f // fmla v15.4s, v1.4s, v5.s[0]
+	WORD     $0x4f851050 // fmla v16.4s, v2.4s, v5.s[0]
+	FMOVS    (R3)(R9), F6
+	WORD     $0x4f861011 // fmla v17.4s, v0.4s, v6.s[0]
+	WORD     $0x4f861032 // fmla v18.4s, v1.4s, v6.s[0]
+	WORD     $0x4f861053 // fmla v19.4s, v2.4s, v6.s[0]
+	ADD      R5, R9, R9
 	SUBS     $1, R8
 	BNE      sgemm4x12NEON_stridedLoopOne
 sgemm4x12NEON_sum:
@@ -1227,253 +1242,253 @@ sgemm4x12NEON_epilogue:
 	WORD     $0x4f809252 // fmul v18.4s, v18.4s, v0.s[0]
 	WORD     $0x4f809273 // fmul v19.4s, v19.4s, v0.s[0]
 	FMOVS    beta+68(FP), F1
-	MOVD     c+48(FP), R9
-	MOVD     ldc+56(FP), R10
-	LSL      $2, R10
-	MOVD     mr+72(FP), R11
-	MOVD     nr+80(FP), R12
+	MOVD     c+48(FP), R10
+	MOVD     ldc+56(FP), R11
+	LSL      $2, R11
+	MOVD     mr+72(FP), R12
+	MOVD     nr+80(FP), R13
 	// beta == ±0 means C is not read: test the bits without the sign.
-	MOVWU    beta+68(FP), R13
-	LSLW     $1, R13
-	CMP      $12, R12
+	MOVWU    beta+68(FP), R14
+	LSLW     $1, R14
+	CMP      $12, R13
 	BNE      sgemm4x12NEON_tail
-	CBZW     R13, sgemm4x12NEON_fullOverwrite
-	VLD1     (R9), [V2.S4, V3.S4, V4.S4]
+	CBZW     R14, sgemm4x12NEON_fullOverwrite
+	VLD1     (R10), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81108a // fmla v10.4s, v4.4s, v1.s[0]
-	VST1     [V8.S4, V9.S4, V10.S4], (R9)
-	SUBS     $1, R11
+	VST1     [V8.S4, V9.S4, V10.S4], (R10)
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	VLD1     (R9), [V2.S4, V3.S4, V4.S4]
+	ADD      R11, R10, R10
+	VLD1     (R10), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
-	VST1     [V11.S4, V12.S4, V13.S4], (R9)
-	SUBS     $1, R11
+	VST1     [V11.S4, V12.S4, V13.S4], (R10)
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	VLD1     (R9), [V2.S4, V3.S4, V4.S4]
+	ADD      R11, R10, R10
+	VLD1     (R10), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811090 // fmla v16.4s, v4.4s, v1.s[0]
-	VST1     [V14.S4, V15.S4, V16.S4], (R9)
-	SUBS     $1, R11
+	VST1     [V14.S4, V15.S4, V16.S4], (R10)
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	VLD1     (R9), [V2.S4, V3.S4, V4.S4]
+	ADD      R11, R10, R10
+	VLD1     (R10), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811093 // fmla v19.4s, v4.4s, v1.s[0]
-	VST1     [V17.S4, V18.S4, V19.S4], (R9)
+	VST1     [V17.S4, V18.S4, V19.S4], (R10)
 	B        sgemm4x12NEON_done
 sgemm4x12NEON_fullOverwrite:
-	VST1     [V8.S4, V9.S4, V10.S4], (R9)
-	SUBS     $1, R11
+	VST1     [V8.S4, V9.S4, V10.S4], (R10)
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	VST1     [V11.S4, V12.S4, V13.S4], (R9)
-	SUBS     $1, R11
+	ADD      R11, R10, R10
+	VST1     [V11.S4, V12.S4, V13.S4], (R10)
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	VST1     [V14.S4, V15.S4, V16.S4], (R9)
-	SUBS     $1, R11
+	ADD      R11, R10, R10
+	VST1     [V14.S4, V15.S4, V16.S4], (R10)
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	VST1     [V17.S4, V18.S4, V19.S4], (R9)
+	ADD      R11, R10, R10
+	VST1     [V17.S4, V18.S4, V19.S4], (R10)
 	B        sgemm4x12NEON_done
 
 	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
 sgemm4x12NEON_tail:
-	CBZW     R13, sgemm4x12NEON_tailOverwrite
-	MOVD     R9, R14
-	TBZ      $3, R12, sgemm4x12NEON_tailBeta0_no8
-	VLD1     (R14), [V2.S4, V3.S4]
+	CBZW     R14, sgemm4x12NEON_tailOverwrite
+	MOVD     R10, R15
+	TBZ      $3, R13, sgemm4x12NEON_tailBeta0_no8
+	VLD1     (R15), [V2.S4, V3.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811069 // fmla v9.4s, v3.4s, v1.s[0]
-	VST1.P   [V8.S4, V9.S4], 32(R14)
+	VST1.P   [V8.S4, V9.S4], 32(R15)
 	VMOV     V10.B16, V8.B16
 sgemm4x12NEON_tailBeta0_no8:
-	TBZ      $2, R12, sgemm4x12NEON_tailBeta0_no4
-	VLD1     (R14), [V2.S4]
+	TBZ      $2, R13, sgemm4x12NEON_tailBeta0_no4
+	VLD1     (R15), [V2.S4]
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
-	VST1.P   [V8.S4], 16(R14)
+	VST1.P   [V8.S4], 16(R15)
 	VMOV     V9.B16, V8.B16
 sgemm4x12NEON_tailBeta0_no4:
-	TBZ      $1, R12, sgemm4x12NEON_tailBeta0_no2
-	FMOVD    (R14), F2
+	TBZ      $1, R13, sgemm4x12NEON_tailBeta0_no2
+	FMOVD    (R15), F2
 	VMOV     V8.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R14)
+	FMOVD.P  F3, 8(R15)
 	VDUP     V8.D[1], V8.D2
 sgemm4x12NEON_tailBeta0_no2:
-	TBZ      $0, R12, sgemm4x12NEON_tailBeta0_no1
-	FMOVS    (R14), F2
+	TBZ      $0, R13, sgemm4x12NEON_tailBeta0_no1
+	FMOVS    (R15), F2
 	WORD     $0x4f811048 // fmla v8.4s, v2.4s, v1.s[0]
-	FMOVS    F8, (R14)
+	FMOVS    F8, (R15)
 sgemm4x12NEON_tailBeta0_no1:
-	SUBS     $1, R11
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	MOVD     R9, R14
-	TBZ      $3, R12, sgemm4x12NEON_tailBeta1_no8
-	VLD1     (R14), [V2.S4, V3.S4]
+	ADD      R11, R10, R10
+	MOVD     R10, R15
+	TBZ      $3, R13, sgemm4x12NEON_tailBeta1_no8
+	VLD1     (R15), [V2.S4, V3.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
-	VST1.P   [V11.S4, V12.S4], 32(R14)
+	VST1.P   [V11.S4, V12.S4], 32(R15)
 	VMOV     V13.B16, V11.B16
 sgemm4x12NEON_tailBeta1_no8:
-	TBZ      $2, R12, sgemm4x12NEON_tailBeta1_no4
-	VLD1     (R14), [V2.S4]
+	TBZ      $2, R13, sgemm4x12NEON_tailBeta1_no4
+	VLD1     (R15), [V2.S4]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
-	VST1.P   [V11.S4], 16(R14)
+	VST1.P   [V11.S4], 16(R15)
 	VMOV     V12.B16, V11.B16
 sgemm4x12NEON_tailBeta1_no4:
-	TBZ      $1, R12, sgemm4x12NEON_tailBeta1_no2
-	FMOVD    (R14), F2
+	TBZ      $1, R13, sgemm4x12NEON_tailBeta1_no2
+	FMOVD    (R15), F2
 	VMOV     V11.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R14)
+	FMOVD.P  F3, 8(R15)
 	VDUP     V11.D[1], V11.D2
 sgemm4x12NEON_tailBeta1_no2:
-	TBZ      $0, R12, sgemm4x12NEON_tailBeta1_no1
-	FMOVS    (R14), F2
+	TBZ      $0, R13, sgemm4x12NEON_tailBeta1_no1
+	FMOVS    (R15), F2
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
-	FMOVS    F11, (R14)
+	FMOVS    F11, (R15)
 sgemm4x12NEON_tailBeta1_no1:
-	SUBS     $1, R11
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	MOVD     R9, R14
-	TBZ      $3, R12, sgemm4x12NEON_tailBeta2_no8
-	VLD1     (R14), [V2.S4, V3.S4]
+	ADD      R11, R10, R10
+	MOVD     R10, R15
+	TBZ      $3, R13, sgemm4x12NEON_tailBeta2_no8
+	VLD1     (R15), [V2.S4, V3.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
-	VST1.P   [V14.S4, V15.S4], 32(R14)
+	VST1.P   [V14.S4, V15.S4], 32(R15)
 	VMOV     V16.B16, V14.B16
 sgemm4x12NEON_tailBeta2_no8:
-	TBZ      $2, R12, sgemm4x12NEON_tailBeta2_no4
-	VLD1     (R14), [V2.S4]
+	TBZ      $2, R13, sgemm4x12NEON_tailBeta2_no4
+	VLD1     (R15), [V2.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
-	VST1.P   [V14.S4], 16(R14)
+	VST1.P   [V14.S4], 16(R15)
 	VMOV     V15.B16, V14.B16
 sgemm4x12NEON_tailBeta2_no4:
-	TBZ      $1, R12, sgemm4x12NEON_tailBeta2_no2
-	FMOVD    (R14), F2
+	TBZ      $1, R13, sgemm4x12NEON_tailBeta2_no2
+	FMOVD    (R15), F2
 	VMOV     V14.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R14)
+	FMOVD.P  F3, 8(R15)
 	VDUP     V14.D[1], V14.D2
 sgemm4x12NEON_tailBeta2_no2:
-	TBZ      $0, R12, sgemm4x12NEON_tailBeta2_no1
-	FMOVS    (R14), F2
+	TBZ      $0, R13, sgemm4x12NEON_tailBeta2_no1
+	FMOVS    (R15), F2
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
-	FMOVS    F14, (R14)
+	FMOVS    F14, (R15)
 sgemm4x12NEON_tailBeta2_no1:
-	SUBS     $1, R11
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	MOVD     R9, R14
-	TBZ      $3, R12, sgemm4x12NEON_tailBeta3_no8
-	VLD1     (R14), [V2.S4, V3.S4]
+	ADD      R11, R10, R10
+	MOVD     R10, R15
+	TBZ      $3, R13, sgemm4x12NEON_tailBeta3_no8
+	VLD1     (R15), [V2.S4, V3.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
-	VST1.P   [V17.S4, V18.S4], 32(R14)
+	VST1.P   [V17.S4, V18.S4], 32(R15)
 	VMOV     V19.B16, V17.B16
 sgemm4x12NEON_tailBeta3_no8:
-	TBZ      $2, R12, sgemm4x12NEON_tailBeta3_no4
-	VLD1     (R14), [V2.S4]
+	TBZ      $2, R13, sgemm4x12NEON_tailBeta3_no4
+	VLD1     (R15), [V2.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
-	VST1.P   [V17.S4], 16(R14)
+	VST1.P   [V17.S4], 16(R15)
 	VMOV     V18.B16, V17.B16
 sgemm4x12NEON_tailBeta3_no4:
-	TBZ      $1, R12, sgemm4x12NEON_tailBeta3_no2
-	FMOVD    (R14), F2
+	TBZ      $1, R13, sgemm4x12NEON_tailBeta3_no2
+	FMOVD    (R15), F2
 	VMOV     V17.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R14)
+	FMOVD.P  F3, 8(R15)
 	VDUP     V17.D[1], V17.D2
 sgemm4x12NEON_tailBeta3_no2:
-	TBZ      $0, R12, sgemm4x12NEON_tailBeta3_no1
-	FMOVS    (R14), F2
+	TBZ      $0, R13, sgemm4x12NEON_tailBeta3_no1
+	FMOVS    (R15), F2
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
-	FMOVS    F17, (R14)
+	FMOVS    F17, (R15)
 sgemm4x12NEON_tailBeta3_no1:
 	B        sgemm4x12NEON_done
 sgemm4x12NEON_tailOverwrite:
-	MOVD     R9, R14
-	TBZ      $3, R12, sgemm4x12NEON_tail0_no8
-	VST1.P   [V8.S4, V9.S4], 32(R14)
+	MOVD     R10, R15
+	TBZ      $3, R13, sgemm4x12NEON_tail0_no8
+	VST1.P   [V8.S4, V9.S4], 32(R15)
 	VMOV     V10.B16, V8.B16
 sgemm4x12NEON_tail0_no8:
-	TBZ      $2, R12, sgemm4x12NEON_tail0_no4
-	VST1.P   [V8.S4], 16(R14)
+	TBZ      $2, R13, sgemm4x12NEON_tail0_no4
+	VST1.P   [V8.S4], 16(R15)
 	VMOV     V9.B16, V8.B16
 sgemm4x12NEON_tail0_no4:
-	TBZ      $1, R12, sgemm4x12NEON_tail0_no2
-	FMOVD.P  F8, 8(R14)
+	TBZ      $1, R13, sgemm4x12NEON_tail0_no2
+	FMOVD.P  F8, 8(R15)
 	VDUP     V8.D[1], V8.D2
 sgemm4x12NEON_tail0_no2:
-	TBZ      $0, R12, sgemm4x12NEON_tail0_no1
-	FMOVS    F8, (R14)
+	TBZ      $0, R13, sgemm4x12NEON_tail0_no1
+	FMOVS    F8, (R15)
 sgemm4x12NEON_tail0_no1:
-	SUBS     $1, R11
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	MOVD     R9, R14
-	TBZ      $3, R12, sgemm4x12NEON_tail1_no8
-	VST1.P   [V11.S4, V12.S4], 32(R14)
+	ADD      R11, R10, R10
+	MOVD     R10, R15
+	TBZ      $3, R13, sgemm4x12NEON_tail1_no8
+	VST1.P   [V11.S4, V12.S4], 32(R15)
 	VMOV     V13.B16, V11.B16
 sgemm4x12NEON_tail1_no8:
-	TBZ      $2, R12, sgemm4x12NEON_tail1_no4
-	VST1.P   [V11.S4], 16(R14)
+	TBZ      $2, R13, sgemm4x12NEON_tail1_no4
+	VST1.P   [V11.S4], 16(R15)
 	VMOV     V12.B16, V11.B16
 sgemm4x12NEON_tail1_no4:
-	TBZ      $1, R12, sgemm4x12NEON_tail1_no2
-	FMOVD.P  F11, 8(R14)
+	TBZ      $1, R13, sgemm4x12NEON_tail1_no2
+	FMOVD.P  F11, 8(R15)
 	VDUP     V11.D[1], V11.D2
 sgemm4x12NEON_tail1_no2:
-	TBZ      $0, R12, sgemm4x12NEON_tail1_no1
-	FMOVS    F11, (R14)
+	TBZ      $0, R13, sgemm4x12NEON_tail1_no1
+	FMOVS    F11, (R15)
 sgemm4x12NEON_tail1_no1:
-	SUBS     $1, R11
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	MOVD     R9, R14
-	TBZ      $3, R12, sgemm4x12NEON_tail2_no8
-	VST1.P   [V14.S4, V15.S4], 32(R14)
+	ADD      R11, R10, R10
+	MOVD     R10, R15
+	TBZ      $3, R13, sgemm4x12NEON_tail2_no8
+	VST1.P   [V14.S4, V15.S4], 32(R15)
 	VMOV     V16.B16, V14.B16
 sgemm4x12NEON_tail2_no8:
-	TBZ      $2, R12, sgemm4x12NEON_tail2_no4
-	VST1.P   [V14.S4], 16(R14)
+	TBZ      $2, R13, sgemm4x12NEON_tail2_no4
+	VST1.P   [V14.S4], 16(R15)
 	VMOV     V15.B16, V14.B16
 sgemm4x12NEON_tail2_no4:
-	TBZ      $1, R12, sgemm4x12NEON_tail2_no2
-	FMOVD.P  F14, 8(R14)
+	TBZ      $1, R13, sgemm4x12NEON_tail2_no2
+	FMOVD.P  F14, 8(R15)
 	VDUP     V14.D[1], V14.D2
 sgemm4x12NEON_tail2_no2:
-	TBZ      $0, R12, sgemm4x12NEON_tail2_no1
-	FMOVS    F14, (R14)
+	TBZ      $0, R13, sgemm4x12NEON_tail2_no1
+	FMOVS    F14, (R15)
 sgemm4x12NEON_tail2_no1:
-	SUBS     $1, R11
+	SUBS     $1, R12
 	BEQ      sgemm4x12NEON_done
-	ADD      R10, R9, R9
-	MOVD     R9, R14
-	TBZ      $3, R12, sgemm4x12NEON_tail3_no8
-	VST1.P   [V17.S4, V18.S4], 32(R14)
+	ADD      R11, R10, R10
+	MOVD     R10, R15
+	TBZ      $3, R13, sgemm4x12NEON_tail3_no8
+	VST1.P   [V17.S4, V18.S4], 32(R15)
 	VMOV     V19.B16, V17.B16
 sgemm4x12NEON_tail3_no8:
-	TBZ      $2, R12, sgemm4x12NEON_tail3_no4
-	VST1.P   [V17.S4], 16(R14)
+	TBZ      $2, R13, sgemm4x12NEON_tail3_no4
+	VST1.P   [V17.S4], 16(R15)
 	VMOV     V18.B16, V17.B16
 sgemm4x12NEON_tail3_no4:
-	TBZ      $1, R12, sgemm4x12NEON_tail3_no2
-	FMOVD.P  F17, 8(R14)
+	TBZ      $1, R13, sgemm4x12NEON_tail3_no2
+	FMOVD.P  F17, 8(R15)
 	VDUP     V17.D[1], V17.D2
 sgemm4x12NEON_tail3_no2:
-	TBZ      $0, R12, sgemm4x12NEON_tail3_no1
-	FMOVS    F17, (R14)
+	TBZ      $0, R13, sgemm4x12NEON_tail3_no1
+	FMOVS    F17, (R15)
 sgemm4x12NEON_tail3_no1:
 	B        sgemm4x12NEON_done
 sgemm4x12NEON_done:
@@ -1485,7 +1500,7 @@ TEXT ·sgemm6x12NEON(SB), NOSPLIT, $0-88
 	//   acc[i][j]  V14–V31  18 accumulators: row i < 6, columns 4j..4j+3 (j < 3) of C
 	//   bv[j]      V0–V2    row p of B, B(p, 4j..4j+3)
 	//   av[r]      V3–V4    rsA == 1 path: column p of A, A(4r..4r+3, p), used by element
-	//   bc[11]      V3–V13   strided path: A(i, p) broadcast by LD1R, rotating
+	//   as[11]      V3–V13   strided path: A(i, p) by LDR s into lane 0, rotating
 	//   alpha      V0       epilogue: lane 0
 	//   beta       V1       epilogue: lane 0
 	//   cv[j]      V2–V4    epilogue: a row of C
@@ -1494,15 +1509,16 @@ TEXT ·sgemm6x12NEON(SB), NOSPLIT, $0-88
 	//   csA rsB    R7–R8    strides in bytes
 	//   rsA        R9       row stride of A: elements, then bytes in the strided path
 	//   kLeft      R10      steps of k left
-	//   cRow ldc   R11–R12  epilogue: C row pointer, row stride in bytes
-	//   rowsLeft   R13      epilogue: rows of C left to store
-	//   cols       R14      epilogue: nr
-	//   betaBits   R15      epilogue: beta's bits << 1, zero for beta = ±0
-	//   cPtr       R16      epilogue: walks along a row of C in the column-tail path
+	//   aOff       R11      strided path: bytes from each row pointer to A(i, p)
+	//   cRow ldc   R12–R13  epilogue: C row pointer, row stride in bytes
+	//   rowsLeft   R14      epilogue: rows of C left to store
+	//   cols       R15      epilogue: nr
+	//   betaBits   R16      epilogue: beta's bits << 1, zero for beta = ±0
+	//   cPtr       R17      epilogue: walks along a row of C in the column-tail path
 	// Per step of k, rsA == 1 (packed A, or Aᵀ in place): a 6-float load of A in 2 registers, one 12-float
-	// load of B, 18 FMLA by element. Any other rsA: 6 LD1R broadcasts, one load of B, 18 FMLA.
-	// LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed
-	// path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.
+	// load of B, 18 FMLA by element. Any other rsA: 6 LDR s (register offset aOff), one load of B,
+	// 18 FMLA by element 0. LDR s takes a load pipe only, where LD1R also takes a vector pipe
+	// (Neoverse N1, V1: 1 in 4 of the FMLAs' slots), so both paths leave the vector pipes to the FMLAs.
 	MOVD     k+0(FP), R10
 	MOVD     a+8(FP), R0
 	MOVD     rsA+16(FP), R9
@@ -1561,9 +1577,10 @@ sgemm6x12NEON_packed:
 	BNE      sgemm6x12NEON_packed
 	B        sgemm6x12NEON_sum
 
-	// Any other rsA: row pointers, A(i, p) broadcast by LD1R.
+	// Any other rsA: row pointers and one offset along them, A(i, p) used by element 0.
 sgemm6x12NEON_strided:
 	LSL      $2, R9
+	MOVD     ZR, R11
 	ADD      R9, R0, R1
 	ADD      R9, R1, R2
 	ADD      R9, R2, R3
@@ -1571,30 +1588,31 @@ sgemm6x12NEON_strided:
 	ADD      R9, R4, R5
 sgemm6x12NEON_stridedLoop:
 	VLD1.P   (R6)(R8), [V0.S4, V1.S4, V2.S4]
-	VLD1R.P  (R0)(R7), [V3.S4]
-	VFMLA    V3.S4, V0.S4, V14.S4
-	VFMLA    V3.S4, V1.S4, V15.S4
-	VFMLA    V3.S4, V2.S4, V16.S4
-	VLD1R.P  (R1)(R7), [V4.S4]
-	VFMLA    V4.S4, V0.S4, V17.S4
-	VFMLA    V4.S4, V1.S4, V18.S4
-	VFMLA    V4.S4, V2.S4, V19.S4
-	VLD1R.P  (R2)(R7), [V5.S4]
-	VFMLA    V5.S4, V0.S4, V20.S4
-	VFMLA    V5.S4, V1.S4, V21.S4
-	VFMLA    V5.S4, V2.S4, V22.S4
-	VLD1R.P  (R3)(R7), [V6.S4]
-	VFMLA    V6.S4, V0.S4, V23.S4
-	VFMLA    V6.S4, V1.S4, V24.S4
-	VFMLA    V6.S4, V2.S4, V25.S4
-	VLD1R.P  (R4)(R7), [V7.S4]
-	VFMLA    V7.S4, V0.S4, V26.S4
-	VFMLA    V7.S4, V1.S4, V27.S4
-	VFMLA    V7.S4, V2.S4, V28.S4
-	VLD1R.P  (R5)(R7), [V8.S4]
-	VFMLA    V8.S4, V0.S4, V29.S4
-	VFMLA    V8.S4, V1.S4, V30.S4
-	VFMLA    V8.S4, V2.S4, V31.S4
+	FMOVS    (R0)(R11), F3
+	WORD     $0x4f83100e // fmla v14.4s, v0.4s, v3.s[0]
+	WORD     $0x4f83102f // fmla v15.4s, v1.4s, v3.s[0]
+	WORD     $0x4f831050 // fmla v16.4s, v2.4s, v3.s[0]
+	FMOVS    (R1)(R11), F4
+	WORD     $0x4f841011 // fmla v17.4s, v0.4s, v4.s[0]
+	WORD     $0x4f841032 // fmla v18.4s, v1.4s, v4.s[0]
+	WORD     $0x4f841053 // fmla v19.4s, v2.4s, v4.s[0]
+	FMOVS    (R2)(R11), F5
+	WORD     $0x4f851014 // fmla v20.4s, v0.4s, v5.s[0]
+	WORD     $0x4f851035 // fmla v21.4s, v1.4s, v5.s[0]
+	WORD     $0x4f851056 // fmla v22.4s, v2.4s, v5.s[0]
+	FMOVS    (R3)(R11), F6
+	WORD     $0x4f861017 // fmla v23.4s, v0.4s, v6.s[0]
+	WORD     $0x4f861038 // fmla v24.4s, v1.4s, v6.s[0]
+	WORD     $0x4f861059 // fmla v25.4s, v2.4s, v6.s[0]
+	FMOVS    (R4)(R11), F7
+	WORD     $0x4f87101a // fmla v26.4s, v0.4s, v7.s[0]
+	WORD     $0x4f87103b // fmla v27.4s, v1.4s, v7.s[0]
+	WORD     $0x4f87105c // fmla v28.4s, v2.4s, v7.s[0]
+	FMOVS    (R5)(R11), F8
+	WORD     $0x4f88101d // fmla v29.4s, v0.4s, v8.s[0]
+	WORD     $0x4f88103e // fmla v30.4s, v1.4s, v8.s[0]
+	WORD     $0x4f88105f // fmla v31.4s, v2.4s, v8.s[0]
+	ADD      R7, R11, R11
 	SUBS     $1, R10
 	BNE      sgemm6x12NEON_stridedLoop
 sgemm6x12NEON_sum:
@@ -1621,373 +1639,373 @@ sgemm6x12NEON_epilogue:
 	WORD     $0x4f8093de // fmul v30.4s, v30.4s, v0.s[0]
 	WORD     $0x4f8093ff // fmul v31.4s, v31.4s, v0.s[0]
 	FMOVS    beta+68(FP), F1
-	MOVD     c+48(FP), R11
-	MOVD     ldc+56(FP), R12
-	LSL      $2, R12
-	MOVD     mr+72(FP), R13
-	MOVD     nr+80(FP), R14
+	MOVD     c+48(FP), R12
+	MOVD     ldc+56(FP), R13
+	LSL      $2, R13
+	MOVD     mr+72(FP), R14
+	MOVD     nr+80(FP), R15
 	// beta == ±0 means C is not read: test the bits without the sign.
-	MOVWU    beta+68(FP), R15
-	LSLW     $1, R15
-	CMP      $12, R14
+	MOVWU    beta+68(FP), R16
+	LSLW     $1, R16
+	CMP      $12, R15
 	BNE      sgemm6x12NEON_tail
-	CBZW     R15, sgemm6x12NEON_fullOverwrite
-	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	CBZW     R16, sgemm6x12NEON_fullOverwrite
+	VLD1     (R12), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811090 // fmla v16.4s, v4.4s, v1.s[0]
-	VST1     [V14.S4, V15.S4, V16.S4], (R11)
-	SUBS     $1, R13
+	VST1     [V14.S4, V15.S4, V16.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	ADD      R13, R12, R12
+	VLD1     (R12), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811093 // fmla v19.4s, v4.4s, v1.s[0]
-	VST1     [V17.S4, V18.S4, V19.S4], (R11)
-	SUBS     $1, R13
+	VST1     [V17.S4, V18.S4, V19.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	ADD      R13, R12, R12
+	VLD1     (R12), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811075 // fmla v21.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811096 // fmla v22.4s, v4.4s, v1.s[0]
-	VST1     [V20.S4, V21.S4, V22.S4], (R11)
-	SUBS     $1, R13
+	VST1     [V20.S4, V21.S4, V22.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	ADD      R13, R12, R12
+	VLD1     (R12), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811078 // fmla v24.4s, v3.4s, v1.s[0]
 	WORD     $0x4f811099 // fmla v25.4s, v4.4s, v1.s[0]
-	VST1     [V23.S4, V24.S4, V25.S4], (R11)
-	SUBS     $1, R13
+	VST1     [V23.S4, V24.S4, V25.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	ADD      R13, R12, R12
+	VLD1     (R12), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81107b // fmla v27.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81109c // fmla v28.4s, v4.4s, v1.s[0]
-	VST1     [V26.S4, V27.S4, V28.S4], (R11)
-	SUBS     $1, R13
+	VST1     [V26.S4, V27.S4, V28.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VLD1     (R11), [V2.S4, V3.S4, V4.S4]
+	ADD      R13, R12, R12
+	VLD1     (R12), [V2.S4, V3.S4, V4.S4]
 	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81107e // fmla v30.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81109f // fmla v31.4s, v4.4s, v1.s[0]
-	VST1     [V29.S4, V30.S4, V31.S4], (R11)
+	VST1     [V29.S4, V30.S4, V31.S4], (R12)
 	B        sgemm6x12NEON_done
 sgemm6x12NEON_fullOverwrite:
-	VST1     [V14.S4, V15.S4, V16.S4], (R11)
-	SUBS     $1, R13
+	VST1     [V14.S4, V15.S4, V16.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VST1     [V17.S4, V18.S4, V19.S4], (R11)
-	SUBS     $1, R13
+	ADD      R13, R12, R12
+	VST1     [V17.S4, V18.S4, V19.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VST1     [V20.S4, V21.S4, V22.S4], (R11)
-	SUBS     $1, R13
+	ADD      R13, R12, R12
+	VST1     [V20.S4, V21.S4, V22.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VST1     [V23.S4, V24.S4, V25.S4], (R11)
-	SUBS     $1, R13
+	ADD      R13, R12, R12
+	VST1     [V23.S4, V24.S4, V25.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VST1     [V26.S4, V27.S4, V28.S4], (R11)
-	SUBS     $1, R13
+	ADD      R13, R12, R12
+	VST1     [V26.S4, V27.S4, V28.S4], (R12)
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	VST1     [V29.S4, V30.S4, V31.S4], (R11)
+	ADD      R13, R12, R12
+	VST1     [V29.S4, V30.S4, V31.S4], (R12)
 	B        sgemm6x12NEON_done
 
 	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
 sgemm6x12NEON_tail:
-	CBZW     R15, sgemm6x12NEON_tailOverwrite
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tailBeta0_no8
-	VLD1     (R16), [V2.S4, V3.S4]
+	CBZW     R16, sgemm6x12NEON_tailOverwrite
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tailBeta0_no8
+	VLD1     (R17), [V2.S4, V3.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106f // fmla v15.4s, v3.4s, v1.s[0]
-	VST1.P   [V14.S4, V15.S4], 32(R16)
+	VST1.P   [V14.S4, V15.S4], 32(R17)
 	VMOV     V16.B16, V14.B16
 sgemm6x12NEON_tailBeta0_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tailBeta0_no4
-	VLD1     (R16), [V2.S4]
+	TBZ      $2, R15, sgemm6x12NEON_tailBeta0_no4
+	VLD1     (R17), [V2.S4]
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
-	VST1.P   [V14.S4], 16(R16)
+	VST1.P   [V14.S4], 16(R17)
 	VMOV     V15.B16, V14.B16
 sgemm6x12NEON_tailBeta0_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tailBeta0_no2
-	FMOVD    (R16), F2
+	TBZ      $1, R15, sgemm6x12NEON_tailBeta0_no2
+	FMOVD    (R17), F2
 	VMOV     V14.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R16)
+	FMOVD.P  F3, 8(R17)
 	VDUP     V14.D[1], V14.D2
 sgemm6x12NEON_tailBeta0_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tailBeta0_no1
-	FMOVS    (R16), F2
+	TBZ      $0, R15, sgemm6x12NEON_tailBeta0_no1
+	FMOVS    (R17), F2
 	WORD     $0x4f81104e // fmla v14.4s, v2.4s, v1.s[0]
-	FMOVS    F14, (R16)
+	FMOVS    F14, (R17)
 sgemm6x12NEON_tailBeta0_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tailBeta1_no8
-	VLD1     (R16), [V2.S4, V3.S4]
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tailBeta1_no8
+	VLD1     (R17), [V2.S4, V3.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811072 // fmla v18.4s, v3.4s, v1.s[0]
-	VST1.P   [V17.S4, V18.S4], 32(R16)
+	VST1.P   [V17.S4, V18.S4], 32(R17)
 	VMOV     V19.B16, V17.B16
 sgemm6x12NEON_tailBeta1_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tailBeta1_no4
-	VLD1     (R16), [V2.S4]
+	TBZ      $2, R15, sgemm6x12NEON_tailBeta1_no4
+	VLD1     (R17), [V2.S4]
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
-	VST1.P   [V17.S4], 16(R16)
+	VST1.P   [V17.S4], 16(R17)
 	VMOV     V18.B16, V17.B16
 sgemm6x12NEON_tailBeta1_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tailBeta1_no2
-	FMOVD    (R16), F2
+	TBZ      $1, R15, sgemm6x12NEON_tailBeta1_no2
+	FMOVD    (R17), F2
 	VMOV     V17.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R16)
+	FMOVD.P  F3, 8(R17)
 	VDUP     V17.D[1], V17.D2
 sgemm6x12NEON_tailBeta1_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tailBeta1_no1
-	FMOVS    (R16), F2
+	TBZ      $0, R15, sgemm6x12NEON_tailBeta1_no1
+	FMOVS    (R17), F2
 	WORD     $0x4f811051 // fmla v17.4s, v2.4s, v1.s[0]
-	FMOVS    F17, (R16)
+	FMOVS    F17, (R17)
 sgemm6x12NEON_tailBeta1_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tailBeta2_no8
-	VLD1     (R16), [V2.S4, V3.S4]
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tailBeta2_no8
+	VLD1     (R17), [V2.S4, V3.S4]
 	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811075 // fmla v21.4s, v3.4s, v1.s[0]
-	VST1.P   [V20.S4, V21.S4], 32(R16)
+	VST1.P   [V20.S4, V21.S4], 32(R17)
 	VMOV     V22.B16, V20.B16
 sgemm6x12NEON_tailBeta2_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tailBeta2_no4
-	VLD1     (R16), [V2.S4]
+	TBZ      $2, R15, sgemm6x12NEON_tailBeta2_no4
+	VLD1     (R17), [V2.S4]
 	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
-	VST1.P   [V20.S4], 16(R16)
+	VST1.P   [V20.S4], 16(R17)
 	VMOV     V21.B16, V20.B16
 sgemm6x12NEON_tailBeta2_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tailBeta2_no2
-	FMOVD    (R16), F2
+	TBZ      $1, R15, sgemm6x12NEON_tailBeta2_no2
+	FMOVD    (R17), F2
 	VMOV     V20.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R16)
+	FMOVD.P  F3, 8(R17)
 	VDUP     V20.D[1], V20.D2
 sgemm6x12NEON_tailBeta2_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tailBeta2_no1
-	FMOVS    (R16), F2
+	TBZ      $0, R15, sgemm6x12NEON_tailBeta2_no1
+	FMOVS    (R17), F2
 	WORD     $0x4f811054 // fmla v20.4s, v2.4s, v1.s[0]
-	FMOVS    F20, (R16)
+	FMOVS    F20, (R17)
 sgemm6x12NEON_tailBeta2_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tailBeta3_no8
-	VLD1     (R16), [V2.S4, V3.S4]
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tailBeta3_no8
+	VLD1     (R17), [V2.S4, V3.S4]
 	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
 	WORD     $0x4f811078 // fmla v24.4s, v3.4s, v1.s[0]
-	VST1.P   [V23.S4, V24.S4], 32(R16)
+	VST1.P   [V23.S4, V24.S4], 32(R17)
 	VMOV     V25.B16, V23.B16
 sgemm6x12NEON_tailBeta3_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tailBeta3_no4
-	VLD1     (R16), [V2.S4]
+	TBZ      $2, R15, sgemm6x12NEON_tailBeta3_no4
+	VLD1     (R17), [V2.S4]
 	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
-	VST1.P   [V23.S4], 16(R16)
+	VST1.P   [V23.S4], 16(R17)
 	VMOV     V24.B16, V23.B16
 sgemm6x12NEON_tailBeta3_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tailBeta3_no2
-	FMOVD    (R16), F2
+	TBZ      $1, R15, sgemm6x12NEON_tailBeta3_no2
+	FMOVD    (R17), F2
 	VMOV     V23.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R16)
+	FMOVD.P  F3, 8(R17)
 	VDUP     V23.D[1], V23.D2
 sgemm6x12NEON_tailBeta3_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tailBeta3_no1
-	FMOVS    (R16), F2
+	TBZ      $0, R15, sgemm6x12NEON_tailBeta3_no1
+	FMOVS    (R17), F2
 	WORD     $0x4f811057 // fmla v23.4s, v2.4s, v1.s[0]
-	FMOVS    F23, (R16)
+	FMOVS    F23, (R17)
 sgemm6x12NEON_tailBeta3_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tailBeta4_no8
-	VLD1     (R16), [V2.S4, V3.S4]
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tailBeta4_no8
+	VLD1     (R17), [V2.S4, V3.S4]
 	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81107b // fmla v27.4s, v3.4s, v1.s[0]
-	VST1.P   [V26.S4, V27.S4], 32(R16)
+	VST1.P   [V26.S4, V27.S4], 32(R17)
 	VMOV     V28.B16, V26.B16
 sgemm6x12NEON_tailBeta4_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tailBeta4_no4
-	VLD1     (R16), [V2.S4]
+	TBZ      $2, R15, sgemm6x12NEON_tailBeta4_no4
+	VLD1     (R17), [V2.S4]
 	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
-	VST1.P   [V26.S4], 16(R16)
+	VST1.P   [V26.S4], 16(R17)
 	VMOV     V27.B16, V26.B16
 sgemm6x12NEON_tailBeta4_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tailBeta4_no2
-	FMOVD    (R16), F2
+	TBZ      $1, R15, sgemm6x12NEON_tailBeta4_no2
+	FMOVD    (R17), F2
 	VMOV     V26.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R16)
+	FMOVD.P  F3, 8(R17)
 	VDUP     V26.D[1], V26.D2
 sgemm6x12NEON_tailBeta4_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tailBeta4_no1
-	FMOVS    (R16), F2
+	TBZ      $0, R15, sgemm6x12NEON_tailBeta4_no1
+	FMOVS    (R17), F2
 	WORD     $0x4f81105a // fmla v26.4s, v2.4s, v1.s[0]
-	FMOVS    F26, (R16)
+	FMOVS    F26, (R17)
 sgemm6x12NEON_tailBeta4_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tailBeta5_no8
-	VLD1     (R16), [V2.S4, V3.S4]
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tailBeta5_no8
+	VLD1     (R17), [V2.S4, V3.S4]
 	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81107e // fmla v30.4s, v3.4s, v1.s[0]
-	VST1.P   [V29.S4, V30.S4], 32(R16)
+	VST1.P   [V29.S4, V30.S4], 32(R17)
 	VMOV     V31.B16, V29.B16
 sgemm6x12NEON_tailBeta5_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tailBeta5_no4
-	VLD1     (R16), [V2.S4]
+	TBZ      $2, R15, sgemm6x12NEON_tailBeta5_no4
+	VLD1     (R17), [V2.S4]
 	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
-	VST1.P   [V29.S4], 16(R16)
+	VST1.P   [V29.S4], 16(R17)
 	VMOV     V30.B16, V29.B16
 sgemm6x12NEON_tailBeta5_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tailBeta5_no2
-	FMOVD    (R16), F2
+	TBZ      $1, R15, sgemm6x12NEON_tailBeta5_no2
+	FMOVD    (R17), F2
 	VMOV     V29.B16, V3.B16
 	WORD     $0x4f811043 // fmla v3.4s, v2.4s, v1.s[0]
-	FMOVD.P  F3, 8(R16)
+	FMOVD.P  F3, 8(R17)
 	VDUP     V29.D[1], V29.D2
 sgemm6x12NEON_tailBeta5_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tailBeta5_no1
-	FMOVS    (R16), F2
+	TBZ      $0, R15, sgemm6x12NEON_tailBeta5_no1
+	FMOVS    (R17), F2
 	WORD     $0x4f81105d // fmla v29.4s, v2.4s, v1.s[0]
-	FMOVS    F29, (R16)
+	FMOVS    F29, (R17)
 sgemm6x12NEON_tailBeta5_no1:
 	B        sgemm6x12NEON_done
 sgemm6x12NEON_tailOverwrite:
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tail0_no8
-	VST1.P   [V14.S4, V15.S4], 32(R16)
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tail0_no8
+	VST1.P   [V14.S4, V15.S4], 32(R17)
 	VMOV     V16.B16, V14.B16
 sgemm6x12NEON_tail0_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tail0_no4
-	VST1.P   [V14.S4], 16(R16)
+	TBZ      $2, R15, sgemm6x12NEON_tail0_no4
+	VST1.P   [V14.S4], 16(R17)
 	VMOV     V15.B16, V14.B16
 sgemm6x12NEON_tail0_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tail0_no2
-	FMOVD.P  F14, 8(R16)
+	TBZ      $1, R15, sgemm6x12NEON_tail0_no2
+	FMOVD.P  F14, 8(R17)
 	VDUP     V14.D[1], V14.D2
 sgemm6x12NEON_tail0_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tail0_no1
-	FMOVS    F14, (R16)
+	TBZ      $0, R15, sgemm6x12NEON_tail0_no1
+	FMOVS    F14, (R17)
 sgemm6x12NEON_tail0_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tail1_no8
-	VST1.P   [V17.S4, V18.S4], 32(R16)
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tail1_no8
+	VST1.P   [V17.S4, V18.S4], 32(R17)
 	VMOV     V19.B16, V17.B16
 sgemm6x12NEON_tail1_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tail1_no4
-	VST1.P   [V17.S4], 16(R16)
+	TBZ      $2, R15, sgemm6x12NEON_tail1_no4
+	VST1.P   [V17.S4], 16(R17)
 	VMOV     V18.B16, V17.B16
 sgemm6x12NEON_tail1_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tail1_no2
-	FMOVD.P  F17, 8(R16)
+	TBZ      $1, R15, sgemm6x12NEON_tail1_no2
+	FMOVD.P  F17, 8(R17)
 	VDUP     V17.D[1], V17.D2
 sgemm6x12NEON_tail1_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tail1_no1
-	FMOVS    F17, (R16)
+	TBZ      $0, R15, sgemm6x12NEON_tail1_no1
+	FMOVS    F17, (R17)
 sgemm6x12NEON_tail1_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tail2_no8
-	VST1.P   [V20.S4, V21.S4], 32(R16)
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tail2_no8
+	VST1.P   [V20.S4, V21.S4], 32(R17)
 	VMOV     V22.B16, V20.B16
 sgemm6x12NEON_tail2_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tail2_no4
-	VST1.P   [V20.S4], 16(R16)
+	TBZ      $2, R15, sgemm6x12NEON_tail2_no4
+	VST1.P   [V20.S4], 16(R17)
 	VMOV     V21.B16, V20.B16
 sgemm6x12NEON_tail2_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tail2_no2
-	FMOVD.P  F20, 8(R16)
+	TBZ      $1, R15, sgemm6x12NEON_tail2_no2
+	FMOVD.P  F20, 8(R17)
 	VDUP     V20.D[1], V20.D2
 sgemm6x12NEON_tail2_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tail2_no1
-	FMOVS    F20, (R16)
+	TBZ      $0, R15, sgemm6x12NEON_tail2_no1
+	FMOVS    F20, (R17)
 sgemm6x12NEON_tail2_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tail3_no8
-	VST1.P   [V23.S4, V24.S4], 32(R16)
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tail3_no8
+	VST1.P   [V23.S4, V24.S4], 32(R17)
 	VMOV     V25.B16, V23.B16
 sgemm6x12NEON_tail3_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tail3_no4
-	VST1.P   [V23.S4], 16(R16)
+	TBZ      $2, R15, sgemm6x12NEON_tail3_no4
+	VST1.P   [V23.S4], 16(R17)
 	VMOV     V24.B16, V23.B16
 sgemm6x12NEON_tail3_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tail3_no2
-	FMOVD.P  F23, 8(R16)
+	TBZ      $1, R15, sgemm6x12NEON_tail3_no2
+	FMOVD.P  F23, 8(R17)
 	VDUP     V23.D[1], V23.D2
 sgemm6x12NEON_tail3_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tail3_no1
-	FMOVS    F23, (R16)
+	TBZ      $0, R15, sgemm6x12NEON_tail3_no1
+	FMOVS    F23, (R17)
 sgemm6x12NEON_tail3_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tail4_no8
-	VST1.P   [V26.S4, V27.S4], 32(R16)
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tail4_no8
+	VST1.P   [V26.S4, V27.S4], 32(R17)
 	VMOV     V28.B16, V26.B16
 sgemm6x12NEON_tail4_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tail4_no4
-	VST1.P   [V26.S4], 16(R16)
+	TBZ      $2, R15, sgemm6x12NEON_tail4_no4
+	VST1.P   [V26.S4], 16(R17)
 	VMOV     V27.B16, V26.B16
 sgemm6x12NEON_tail4_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tail4_no2
-	FMOVD.P  F26, 8(R16)
+	TBZ      $1, R15, sgemm6x12NEON_tail4_no2
+	FMOVD.P  F26, 8(R17)
 	VDUP     V26.D[1], V26.D2
 sgemm6x12NEON_tail4_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tail4_no1
-	FMOVS    F26, (R16)
+	TBZ      $0, R15, sgemm6x12NEON_tail4_no1
+	FMOVS    F26, (R17)
 sgemm6x12NEON_tail4_no1:
-	SUBS     $1, R13
+	SUBS     $1, R14
 	BEQ      sgemm6x12NEON_done
-	ADD      R12, R11, R11
-	MOVD     R11, R16
-	TBZ      $3, R14, sgemm6x12NEON_tail5_no8
-	VST1.P   [V29.S4, V30.S4], 32(R16)
+	ADD      R13, R12, R12
+	MOVD     R12, R17
+	TBZ      $3, R15, sgemm6x12NEON_tail5_no8
+	VST1.P   [V29.S4, V30.S4], 32(R17)
 	VMOV     V31.B16, V29.B16
 sgemm6x12NEON_tail5_no8:
-	TBZ      $2, R14, sgemm6x12NEON_tail5_no4
-	VST1.P   [V29.S4], 16(R16)
+	TBZ      $2, R15, sgemm6x12NEON_tail5_no4
+	VST1.P   [V29.S4], 16(R17)
 	VMOV     V30.B16, V29.B16
 sgemm6x12NEON_tail5_no4:
-	TBZ      $1, R14, sgemm6x12NEON_tail5_no2
-	FMOVD.P  F29, 8(R16)
+	TBZ      $1, R15, sgemm6x12NEON_tail5_no2
+	FMOVD.P  F29, 8(R17)
 	VDUP     V29.D[1], V29.D2
 sgemm6x12NEON_tail5_no2:
-	TBZ      $0, R14, sgemm6x12NEON_tail5_no1
-	FMOVS    F29, (R16)
+	TBZ      $0, R15, sgemm6x12NEON_tail5_no1
+	FMOVS    F29, (R17)
 sgemm6x12NEON_tail5_no1:
 	B        sgemm6x12NEON_done
 sgemm6x12NEON_done:
@@ -2644,10 +2662,9 @@ sconv2x12NEON_done:
 // func sconv4x12NEON(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 TEXT ·sconv4x12NEON(SB), NOSPLIT, $0-89
 	// Register plan for the 4×12 tile (NEON, 4 float32 lanes per q register):
-	//   acc[i][j]  V20–V31  12 accumulators: pixel i < 4, channels 4j..4j+3 (j < 3) of C
+	//   acc[s][i][j] V8–V31   24 accumulators: set s < 2 (steps p ≡ s mod 2), pixel i < 4, channels 4j..4j+3 (j < 3) of C
 	//   av[i]      V0–V3    A_t(i, p..p+3): 4 steps of k of row i in one load, used by element
-	//   bv[0][j]   V4–V6    w rows p and p+2, refilled while the FMLAs use bv[1]
-	//   bv[1][j]   V7–V9    w rows p+1 and p+3, refilled while the FMLAs use bv[0]
+	//   bv[j]      V4–V6    w row p: one buffer, renaming overlaps its refills (no registers for two)
 	//   zeroV      V0       epilogue: +0 for ReLU
 	//   aRow[i]    R0–R3    row pointers of tap t: src + 4·ind[t·4+i], or zero when that offset is < 0
 	//   indPtr     R4       ind, advancing by 4 int32s per tap
@@ -2665,6 +2682,8 @@ TEXT ·sconv4x12NEON(SB), NOSPLIT, $0-89
 	//   relu       R19      epilogue: the relu argument
 	// Per 4 steps of k: 4 128-bit loads of A (one a row), 12 of w (as 4 LD1 of 3 registers),
 	// 48 FMLA by element. The k tail (k mod 4) loads 2 then 1 channel a row (LDR d, LDR s).
+	// Step p of k adds into set p mod 2: 24 FMLA chains hide the FMLA latency on 4 vector pipes;
+	// FADDs sum the sets into set 0 before the epilogue.
 	MOVD     taps+0(FP), R9
 	MOVD     k+8(FP), R8
 	MOVD     ind+16(FP), R4
@@ -2673,16 +2692,28 @@ TEXT ·sconv4x12NEON(SB), NOSPLIT, $0-89
 	MOVD     w+40(FP), R7
 	MOVD     bias+48(FP), R12
 	// Every row of the tile starts from the bias.
-	VLD1     (R12), [V20.S4, V21.S4, V22.S4]
-	VMOV     V20.B16, V23.B16
-	VMOV     V21.B16, V24.B16
-	VMOV     V22.B16, V25.B16
-	VMOV     V20.B16, V26.B16
-	VMOV     V21.B16, V27.B16
-	VMOV     V22.B16, V28.B16
-	VMOV     V20.B16, V29.B16
-	VMOV     V21.B16, V30.B16
-	VMOV     V22.B16, V31.B16
+	VLD1     (R12), [V8.S4, V9.S4, V10.S4]
+	VMOV     V8.B16, V11.B16
+	VMOV     V9.B16, V12.B16
+	VMOV     V10.B16, V13.B16
+	VMOV     V8.B16, V14.B16
+	VMOV     V9.B16, V15.B16
+	VMOV     V10.B16, V16.B16
+	VMOV     V8.B16, V17.B16
+	VMOV     V9.B16, V18.B16
+	VMOV     V10.B16, V19.B16
+	VEOR     V20.B16, V20.B16, V20.B16
+	VEOR     V21.B16, V21.B16, V21.B16
+	VEOR     V22.B16, V22.B16, V22.B16
+	VEOR     V23.B16, V23.B16, V23.B16
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
 	// taps = 0 is outside the contract, but would otherwise run a loop 2⁶⁴ times.
 	CBZ      R9, sconv4x12NEON_epilogue
 
@@ -2715,57 +2746,57 @@ sconv4x12NEON_kLoop:
 	VLD1.P   16(R2), [V2.S4]
 	VLD1.P   16(R3), [V3.S4]
 	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
-	VLD1.P   48(R7), [V7.S4, V8.S4, V9.S4]
-	WORD     $0x4f801094 // fmla v20.4s, v4.4s, v0.s[0]
-	WORD     $0x4f8010b5 // fmla v21.4s, v5.4s, v0.s[0]
-	WORD     $0x4f8010d6 // fmla v22.4s, v6.4s, v0.s[0]
-	WORD     $0x4f811097 // fmla v23.4s, v4.4s, v1.s[0]
-	WORD     $0x4f8110b8 // fmla v24.4s, v5.4s, v1.s[0]
-	WORD     $0x4f8110d9 // fmla v25.4s, v6.4s, v1.s[0]
-	WORD     $0x4f82109a // fmla v26.4s, v4.4s, v2.s[0]
-	WORD     $0x4f8210bb // fmla v27.4s, v5.4s, v2.s[0]
-	WORD     $0x4f8210dc // fmla v28.4s, v6.4s, v2.s[0]
-	WORD     $0x4f83109d // fmla v29.4s, v4.4s, v3.s[0]
-	WORD     $0x4f8310be // fmla v30.4s, v5.4s, v3.s[0]
-	WORD     $0x4f8310df // fmla v31.4s, v6.4s, v3.s[0]
+	WORD     $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD     $0x4f8010ca // fmla v10.4s, v6.4s, v0.s[0]
+	WORD     $0x4f81108b // fmla v11.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110ac // fmla v12.4s, v5.4s, v1.s[0]
+	WORD     $0x4f8110cd // fmla v13.4s, v6.4s, v1.s[0]
+	WORD     $0x4f82108e // fmla v14.4s, v4.4s, v2.s[0]
+	WORD     $0x4f8210af // fmla v15.4s, v5.4s, v2.s[0]
+	WORD     $0x4f8210d0 // fmla v16.4s, v6.4s, v2.s[0]
+	WORD     $0x4f831091 // fmla v17.4s, v4.4s, v3.s[0]
+	WORD     $0x4f8310b2 // fmla v18.4s, v5.4s, v3.s[0]
+	WORD     $0x4f8310d3 // fmla v19.4s, v6.4s, v3.s[0]
 	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
-	WORD     $0x4fa010f4 // fmla v20.4s, v7.4s, v0.s[1]
-	WORD     $0x4fa01115 // fmla v21.4s, v8.4s, v0.s[1]
-	WORD     $0x4fa01136 // fmla v22.4s, v9.4s, v0.s[1]
-	WORD     $0x4fa110f7 // fmla v23.4s, v7.4s, v1.s[1]
-	WORD     $0x4fa11118 // fmla v24.4s, v8.4s, v1.s[1]
-	WORD     $0x4fa11139 // fmla v25.4s, v9.4s, v1.s[1]
-	WORD     $0x4fa210fa // fmla v26.4s, v7.4s, v2.s[1]
-	WORD     $0x4fa2111b // fmla v27.4s, v8.4s, v2.s[1]
-	WORD     $0x4fa2113c // fmla v28.4s, v9.4s, v2.s[1]
-	WORD     $0x4fa310fd // fmla v29.4s, v7.4s, v3.s[1]
-	WORD     $0x4fa3111e // fmla v30.4s, v8.4s, v3.s[1]
-	WORD     $0x4fa3113f // fmla v31.4s, v9.4s, v3.s[1]
-	VLD1.P   48(R7), [V7.S4, V8.S4, V9.S4]
-	WORD     $0x4f801894 // fmla v20.4s, v4.4s, v0.s[2]
-	WORD     $0x4f8018b5 // fmla v21.4s, v5.4s, v0.s[2]
-	WORD     $0x4f8018d6 // fmla v22.4s, v6.4s, v0.s[2]
-	WORD     $0x4f811897 // fmla v23.4s, v4.4s, v1.s[2]
-	WORD     $0x4f8118b8 // fmla v24.4s, v5.4s, v1.s[2]
-	WORD     $0x4f8118d9 // fmla v25.4s, v6.4s, v1.s[2]
-	WORD     $0x4f82189a // fmla v26.4s, v4.4s, v2.s[2]
-	WORD     $0x4f8218bb // fmla v27.4s, v5.4s, v2.s[2]
-	WORD     $0x4f8218dc // fmla v28.4s, v6.4s, v2.s[2]
-	WORD     $0x4f83189d // fmla v29.4s, v4.4s, v3.s[2]
-	WORD     $0x4f8318be // fmla v30.4s, v5.4s, v3.s[2]
-	WORD     $0x4f8318df // fmla v31.4s, v6.4s, v3.s[2]
-	WORD     $0x4fa018f4 // fmla v20.4s, v7.4s, v0.s[3]
-	WORD     $0x4fa01915 // fmla v21.4s, v8.4s, v0.s[3]
-	WORD     $0x4fa01936 // fmla v22.4s, v9.4s, v0.s[3]
-	WORD     $0x4fa118f7 // fmla v23.4s, v7.4s, v1.s[3]
-	WORD     $0x4fa11918 // fmla v24.4s, v8.4s, v1.s[3]
-	WORD     $0x4fa11939 // fmla v25.4s, v9.4s, v1.s[3]
-	WORD     $0x4fa218fa // fmla v26.4s, v7.4s, v2.s[3]
-	WORD     $0x4fa2191b // fmla v27.4s, v8.4s, v2.s[3]
-	WORD     $0x4fa2193c // fmla v28.4s, v9.4s, v2.s[3]
-	WORD     $0x4fa318fd // fmla v29.4s, v7.4s, v3.s[3]
-	WORD     $0x4fa3191e // fmla v30.4s, v8.4s, v3.s[3]
-	WORD     $0x4fa3193f // fmla v31.4s, v9.4s, v3.s[3]
+	WORD     $0x4fa01094 // fmla v20.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa010b5 // fmla v21.4s, v5.4s, v0.s[1]
+	WORD     $0x4fa010d6 // fmla v22.4s, v6.4s, v0.s[1]
+	WORD     $0x4fa11097 // fmla v23.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa110b8 // fmla v24.4s, v5.4s, v1.s[1]
+	WORD     $0x4fa110d9 // fmla v25.4s, v6.4s, v1.s[1]
+	WORD     $0x4fa2109a // fmla v26.4s, v4.4s, v2.s[1]
+	WORD     $0x4fa210bb // fmla v27.4s, v5.4s, v2.s[1]
+	WORD     $0x4fa210dc // fmla v28.4s, v6.4s, v2.s[1]
+	WORD     $0x4fa3109d // fmla v29.4s, v4.4s, v3.s[1]
+	WORD     $0x4fa310be // fmla v30.4s, v5.4s, v3.s[1]
+	WORD     $0x4fa310df // fmla v31.4s, v6.4s, v3.s[1]
+	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	WORD     $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
+	WORD     $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
+	WORD     $0x4f8018ca // fmla v10.4s, v6.4s, v0.s[2]
+	WORD     $0x4f81188b // fmla v11.4s, v4.4s, v1.s[2]
+	WORD     $0x4f8118ac // fmla v12.4s, v5.4s, v1.s[2]
+	WORD     $0x4f8118cd // fmla v13.4s, v6.4s, v1.s[2]
+	WORD     $0x4f82188e // fmla v14.4s, v4.4s, v2.s[2]
+	WORD     $0x4f8218af // fmla v15.4s, v5.4s, v2.s[2]
+	WORD     $0x4f8218d0 // fmla v16.4s, v6.4s, v2.s[2]
+	WORD     $0x4f831891 // fmla v17.4s, v4.4s, v3.s[2]
+	WORD     $0x4f8318b2 // fmla v18.4s, v5.4s, v3.s[2]
+	WORD     $0x4f8318d3 // fmla v19.4s, v6.4s, v3.s[2]
+	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	WORD     $0x4fa01894 // fmla v20.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa018b5 // fmla v21.4s, v5.4s, v0.s[3]
+	WORD     $0x4fa018d6 // fmla v22.4s, v6.4s, v0.s[3]
+	WORD     $0x4fa11897 // fmla v23.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa118b8 // fmla v24.4s, v5.4s, v1.s[3]
+	WORD     $0x4fa118d9 // fmla v25.4s, v6.4s, v1.s[3]
+	WORD     $0x4fa2189a // fmla v26.4s, v4.4s, v2.s[3]
+	WORD     $0x4fa218bb // fmla v27.4s, v5.4s, v2.s[3]
+	WORD     $0x4fa218dc // fmla v28.4s, v6.4s, v2.s[3]
+	WORD     $0x4fa3189d // fmla v29.4s, v4.4s, v3.s[3]
+	WORD     $0x4fa318be // fmla v30.4s, v5.4s, v3.s[3]
+	WORD     $0x4fa318df // fmla v31.4s, v6.4s, v3.s[3]
 	SUBS     $1, R10
 	BNE      sconv4x12NEON_kLoop
 
@@ -2777,31 +2808,31 @@ sconv4x12NEON_kTail:
 	FMOVD.P  8(R2), F2
 	FMOVD.P  8(R3), F3
 	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
-	VLD1.P   48(R7), [V7.S4, V8.S4, V9.S4]
-	WORD     $0x4f801094 // fmla v20.4s, v4.4s, v0.s[0]
-	WORD     $0x4f8010b5 // fmla v21.4s, v5.4s, v0.s[0]
-	WORD     $0x4f8010d6 // fmla v22.4s, v6.4s, v0.s[0]
-	WORD     $0x4f811097 // fmla v23.4s, v4.4s, v1.s[0]
-	WORD     $0x4f8110b8 // fmla v24.4s, v5.4s, v1.s[0]
-	WORD     $0x4f8110d9 // fmla v25.4s, v6.4s, v1.s[0]
-	WORD     $0x4f82109a // fmla v26.4s, v4.4s, v2.s[0]
-	WORD     $0x4f8210bb // fmla v27.4s, v5.4s, v2.s[0]
-	WORD     $0x4f8210dc // fmla v28.4s, v6.4s, v2.s[0]
-	WORD     $0x4f83109d // fmla v29.4s, v4.4s, v3.s[0]
-	WORD     $0x4f8310be // fmla v30.4s, v5.4s, v3.s[0]
-	WORD     $0x4f8310df // fmla v31.4s, v6.4s, v3.s[0]
-	WORD     $0x4fa010f4 // fmla v20.4s, v7.4s, v0.s[1]
-	WORD     $0x4fa01115 // fmla v21.4s, v8.4s, v0.s[1]
-	WORD     $0x4fa01136 // fmla v22.4s, v9.4s, v0.s[1]
-	WORD     $0x4fa110f7 // fmla v23.4s, v7.4s, v1.s[1]
-	WORD     $0x4fa11118 // fmla v24.4s, v8.4s, v1.s[1]
-	WORD     $0x4fa11139 // fmla v25.4s, v9.4s, v1.s[1]
-	WORD     $0x4fa210fa // fmla v26.4s, v7.4s, v2.s[1]
-	WORD     $0x4fa2111b // fmla v27.4s, v8.4s, v2.s[1]
-	WORD     $0x4fa2113c // fmla v28.4s, v9.4s, v2.s[1]
-	WORD     $0x4fa310fd // fmla v29.4s, v7.4s, v3.s[1]
-	WORD     $0x4fa3111e // fmla v30.4s, v8.4s, v3.s[1]
-	WORD     $0x4fa3113f // fmla v31.4s, v9.4s, v3.s[1]
+	WORD     $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD     $0x4f8010ca // fmla v10.4s, v6.4s, v0.s[0]
+	WORD     $0x4f81108b // fmla v11.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110ac // fmla v12.4s, v5.4s, v1.s[0]
+	WORD     $0x4f8110cd // fmla v13.4s, v6.4s, v1.s[0]
+	WORD     $0x4f82108e // fmla v14.4s, v4.4s, v2.s[0]
+	WORD     $0x4f8210af // fmla v15.4s, v5.4s, v2.s[0]
+	WORD     $0x4f8210d0 // fmla v16.4s, v6.4s, v2.s[0]
+	WORD     $0x4f831091 // fmla v17.4s, v4.4s, v3.s[0]
+	WORD     $0x4f8310b2 // fmla v18.4s, v5.4s, v3.s[0]
+	WORD     $0x4f8310d3 // fmla v19.4s, v6.4s, v3.s[0]
+	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	WORD     $0x4fa01094 // fmla v20.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa010b5 // fmla v21.4s, v5.4s, v0.s[1]
+	WORD     $0x4fa010d6 // fmla v22.4s, v6.4s, v0.s[1]
+	WORD     $0x4fa11097 // fmla v23.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa110b8 // fmla v24.4s, v5.4s, v1.s[1]
+	WORD     $0x4fa110d9 // fmla v25.4s, v6.4s, v1.s[1]
+	WORD     $0x4fa2109a // fmla v26.4s, v4.4s, v2.s[1]
+	WORD     $0x4fa210bb // fmla v27.4s, v5.4s, v2.s[1]
+	WORD     $0x4fa210dc // fmla v28.4s, v6.4s, v2.s[1]
+	WORD     $0x4fa3109d // fmla v29.4s, v4.4s, v3.s[1]
+	WORD     $0x4fa310be // fmla v30.4s, v5.4s, v3.s[1]
+	WORD     $0x4fa310df // fmla v31.4s, v6.4s, v3.s[1]
 sconv4x12NEON_kNoPair:
 	TBZ      $0, R8, sconv4x12NEON_tapDone
 	FMOVS.P  4(R0), F0
@@ -2809,21 +2840,35 @@ sconv4x12NEON_kNoPair:
 	FMOVS.P  4(R2), F2
 	FMOVS.P  4(R3), F3
 	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
-	WORD     $0x4f801094 // fmla v20.4s, v4.4s, v0.s[0]
-	WORD     $0x4f8010b5 // fmla v21.4s, v5.4s, v0.s[0]
-	WORD     $0x4f8010d6 // fmla v22.4s, v6.4s, v0.s[0]
-	WORD     $0x4f811097 // fmla v23.4s, v4.4s, v1.s[0]
-	WORD     $0x4f8110b8 // fmla v24.4s, v5.4s, v1.s[0]
-	WORD     $0x4f8110d9 // fmla v25.4s, v6.4s, v1.s[0]
-	WORD     $0x4f82109a // fmla v26.4s, v4.4s, v2.s[0]
-	WORD     $0x4f8210bb // fmla v27.4s, v5.4s, v2.s[0]
-	WORD     $0x4f8210dc // fmla v28.4s, v6.4s, v2.s[0]
-	WORD     $0x4f83109d // fmla v29.4s, v4.4s, v3.s[0]
-	WORD     $0x4f8310be // fmla v30.4s, v5.4s, v3.s[0]
-	WORD     $0x4f8310df // fmla v31.4s, v6.4s, v3.s[0]
+	WORD     $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
+	WORD     $0x4f8010ca // fmla v10.4s, v6.4s, v0.s[0]
+	WORD     $0x4f81108b // fmla v11.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110ac // fmla v12.4s, v5.4s, v1.s[0]
+	WORD     $0x4f8110cd // fmla v13.4s, v6.4s, v1.s[0]
+	WORD     $0x4f82108e // fmla v14.4s, v4.4s, v2.s[0]
+	WORD     $0x4f8210af // fmla v15.4s, v5.4s, v2.s[0]
+	WORD     $0x4f8210d0 // fmla v16.4s, v6.4s, v2.s[0]
+	WORD     $0x4f831091 // fmla v17.4s, v4.4s, v3.s[0]
+	WORD     $0x4f8310b2 // fmla v18.4s, v5.4s, v3.s[0]
+	WORD     $0x4f8310d3 // fmla v19.4s, v6.4s, v3.s[0]
 sconv4x12NEON_tapDone:
 	SUBS     $1, R9
 	BNE      sconv4x12NEON_tap
+
+	// The sets' sum, pairwise, into set 0.
+	WORD     $0x4e34d508 // fadd v8.4s, v8.4s, v20.4s
+	WORD     $0x4e35d529 // fadd v9.4s, v9.4s, v21.4s
+	WORD     $0x4e36d54a // fadd v10.4s, v10.4s, v22.4s
+	WORD     $0x4e37d56b // fadd v11.4s, v11.4s, v23.4s
+	WORD     $0x4e38d58c // fadd v12.4s, v12.4s, v24.4s
+	WORD     $0x4e39d5ad // fadd v13.4s, v13.4s, v25.4s
+	WORD     $0x4e3ad5ce // fadd v14.4s, v14.4s, v26.4s
+	WORD     $0x4e3bd5ef // fadd v15.4s, v15.4s, v27.4s
+	WORD     $0x4e3cd610 // fadd v16.4s, v16.4s, v28.4s
+	WORD     $0x4e3dd631 // fadd v17.4s, v17.4s, v29.4s
+	WORD     $0x4e3ed652 // fadd v18.4s, v18.4s, v30.4s
+	WORD     $0x4e3fd673 // fadd v19.4s, v19.4s, v31.4s
 
 	// Epilogue: ReLU if asked, then C ← acc over mr rows and nr columns.
 sconv4x12NEON_epilogue:
@@ -2831,18 +2876,18 @@ sconv4x12NEON_epilogue:
 	CBZW     R19, sconv4x12NEON_store
 	// FMAX returns NaN when either operand is NaN: max(NaN, 0) stays NaN.
 	VEOR     V0.B16, V0.B16, V0.B16
-	WORD     $0x4e20f694 // fmax v20.4s, v20.4s, v0.4s
-	WORD     $0x4e20f6b5 // fmax v21.4s, v21.4s, v0.4s
-	WORD     $0x4e20f6d6 // fmax v22.4s, v22.4s, v0.4s
-	WORD     $0x4e20f6f7 // fmax v23.4s, v23.4s, v0.4s
-	WORD     $0x4e20f718 // fmax v24.4s, v24.4s, v0.4s
-	WORD     $0x4e20f739 // fmax v25.4s, v25.4s, v0.4s
-	WORD     $0x4e20f75a // fmax v26.4s, v26.4s, v0.4s
-	WORD     $0x4e20f77b // fmax v27.4s, v27.4s, v0.4s
-	WORD     $0x4e20f79c // fmax v28.4s, v28.4s, v0.4s
-	WORD     $0x4e20f7bd // fmax v29.4s, v29.4s, v0.4s
-	WORD     $0x4e20f7de // fmax v30.4s, v30.4s, v0.4s
-	WORD     $0x4e20f7ff // fmax v31.4s, v31.4s, v0.4s
+	WORD     $0x4e20f508 // fmax v8.4s, v8.4s, v0.4s
+	WORD     $0x4e20f529 // fmax v9.4s, v9.4s, v0.4s
+	WORD     $0x4e20f54a // fmax v10.4s, v10.4s, v0.4s
+	WORD     $0x4e20f56b // fmax v11.4s, v11.4s, v0.4s
+	WORD     $0x4e20f58c // fmax v12.4s, v12.4s, v0.4s
+	WORD     $0x4e20f5ad // fmax v13.4s, v13.4s, v0.4s
+	WORD     $0x4e20f5ce // fmax v14.4s, v14.4s, v0.4s
+	WORD     $0x4e20f5ef // fmax v15.4s, v15.4s, v0.4s
+	WORD     $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD     $0x4e20f631 // fmax v17.4s, v17.4s, v0.4s
+	WORD     $0x4e20f652 // fmax v18.4s, v18.4s, v0.4s
+	WORD     $0x4e20f673 // fmax v19.4s, v19.4s, v0.4s
 sconv4x12NEON_store:
 	MOVD     c+56(FP), R13
 	MOVD     ldc+64(FP), R14
@@ -2851,95 +2896,95 @@ sconv4x12NEON_store:
 	MOVD     nr+80(FP), R16
 	CMP      $12, R16
 	BNE      sconv4x12NEON_tail
-	VST1     [V20.S4, V21.S4, V22.S4], (R13)
+	VST1     [V8.S4, V9.S4, V10.S4], (R13)
 	SUBS     $1, R15
 	BEQ      sconv4x12NEON_done
 	ADD      R14, R13, R13
-	VST1     [V23.S4, V24.S4, V25.S4], (R13)
+	VST1     [V11.S4, V12.S4, V13.S4], (R13)
 	SUBS     $1, R15
 	BEQ      sconv4x12NEON_done
 	ADD      R14, R13, R13
-	VST1     [V26.S4, V27.S4, V28.S4], (R13)
+	VST1     [V14.S4, V15.S4, V16.S4], (R13)
 	SUBS     $1, R15
 	BEQ      sconv4x12NEON_done
 	ADD      R14, R13, R13
-	VST1     [V29.S4, V30.S4, V31.S4], (R13)
+	VST1     [V17.S4, V18.S4, V19.S4], (R13)
 	B        sconv4x12NEON_done
 
 	// nr < NR: whole vectors, then a pair of lanes, then one lane, by the bits of nr.
 sconv4x12NEON_tail:
 	MOVD     R13, R17
 	TBZ      $3, R16, sconv4x12NEON_tail0_no8
-	VST1.P   [V20.S4, V21.S4], 32(R17)
-	VMOV     V22.B16, V20.B16
+	VST1.P   [V8.S4, V9.S4], 32(R17)
+	VMOV     V10.B16, V8.B16
 sconv4x12NEON_tail0_no8:
 	TBZ      $2, R16, sconv4x12NEON_tail0_no4
-	VST1.P   [V20.S4], 16(R17)
-	VMOV     V21.B16, V20.B16
+	VST1.P   [V8.S4], 16(R17)
+	VMOV     V9.B16, V8.B16
 sconv4x12NEON_tail0_no4:
 	TBZ      $1, R16, sconv4x12NEON_tail0_no2
-	FMOVD.P  F20, 8(R17)
-	VDUP     V20.D[1], V20.D2
+	FMOVD.P  F8, 8(R17)
+	VDUP     V8.D[1], V8.D2
 sconv4x12NEON_tail0_no2:
 	TBZ      $0, R16, sconv4x12NEON_tail0_no1
-	FMOVS    F20, (R17)
+	FMOVS    F8, (R17)
 sconv4x12NEON_tail0_no1:
 	SUBS     $1, R15
 	BEQ      sconv4x12NEON_done
 	ADD      R14, R13, R13
 	MOVD     R13, R17
 	TBZ      $3, R16, sconv4x12NEON_tail1_no8
-	VST1.P   [V23.S4, V24.S4], 32(R17)
-	VMOV     V25.B16, V23.B16
+	VST1.P   [V11.S4, V12.S4], 32(R17)
+	VMOV     V13.B16, V11.B16
 sconv4x12NEON_tail1_no8:
 	TBZ      $2, R16, sconv4x12NEON_tail1_no4
-	VST1.P   [V23.S4], 16(R17)
-	VMOV     V24.B16, V23.B16
+	VST1.P   [V11.S4], 16(R17)
+	VMOV     V12.B16, V11.B16
 sconv4x12NEON_tail1_no4:
 	TBZ      $1, R16, sconv4x12NEON_tail1_no2
-	FMOVD.P  F23, 8(R17)
-	VDUP     V23.D[1], V23.D2
+	FMOVD.P  F11, 8(R17)
+	VDUP     V11.D[1], V11.D2
 sconv4x12NEON_tail1_no2:
 	TBZ      $0, R16, sconv4x12NEON_tail1_no1
-	FMOVS    F23, (R17)
+	FMOVS    F11, (R17)
 sconv4x12NEON_tail1_no1:
 	SUBS     $1, R15
 	BEQ      sconv4x12NEON_done
 	ADD      R14, R13, R13
 	MOVD     R13, R17
 	TBZ      $3, R16, sconv4x12NEON_tail2_no8
-	VST1.P   [V26.S4, V27.S4], 32(R17)
-	VMOV     V28.B16, V26.B16
+	VST1.P   [V14.S4, V15.S4], 32(R17)
+	VMOV     V16.B16, V14.B16
 sconv4x12NEON_tail2_no8:
 	TBZ      $2, R16, sconv4x12NEON_tail2_no4
-	VST1.P   [V26.S4], 16(R17)
-	VMOV     V27.B16, V26.B16
+	VST1.P   [V14.S4], 16(R17)
+	VMOV     V15.B16, V14.B16
 sconv4x12NEON_tail2_no4:
 	TBZ      $1, R16, sconv4x12NEON_tail2_no2
-	FMOVD.P  F26, 8(R17)
-	VDUP     V26.D[1], V26.D2
+	FMOVD.P  F14, 8(R17)
+	VDUP     V14.D[1], V14.D2
 sconv4x12NEON_tail2_no2:
 	TBZ      $0, R16, sconv4x12NEON_tail2_no1
-	FMOVS    F26, (R17)
+	FMOVS    F14, (R17)
 sconv4x12NEON_tail2_no1:
 	SUBS     $1, R15
 	BEQ      sconv4x12NEON_done
 	ADD      R14, R13, R13
 	MOVD     R13, R17
 	TBZ      $3, R16, sconv4x12NEON_tail3_no8
-	VST1.P   [V29.S4, V30.S4], 32(R17)
-	VMOV     V31.B16, V29.B16
+	VST1.P   [V17.S4, V18.S4], 32(R17)
+	VMOV     V19.B16, V17.B16
 sconv4x12NEON_tail3_no8:
 	TBZ      $2, R16, sconv4x12NEON_tail3_no4
-	VST1.P   [V29.S4], 16(R17)
-	VMOV     V30.B16, V29.B16
+	VST1.P   [V17.S4], 16(R17)
+	VMOV     V18.B16, V17.B16
 sconv4x12NEON_tail3_no4:
 	TBZ      $1, R16, sconv4x12NEON_tail3_no2
-	FMOVD.P  F29, 8(R17)
-	VDUP     V29.D[1], V29.D2
+	FMOVD.P  F17, 8(R17)
+	VDUP     V17.D[1], V17.D2
 sconv4x12NEON_tail3_no2:
 	TBZ      $0, R16, sconv4x12NEON_tail3_no1
-	FMOVS    F29, (R17)
+	FMOVS    F17, (R17)
 sconv4x12NEON_tail3_no1:
 	B        sconv4x12NEON_done
 sconv4x12NEON_done:

@@ -252,12 +252,6 @@ func (f *Func) VLD1Past(ptr Reg, vs ...VReg) {
 	f.op("VLD1.P", fmt.Sprintf("%d(%s)", 16*len(vs), ptr), regList(vs))
 }
 
-// VLD1RP broadcasts the float32 at (ptr) to the four lanes of v (LD1R), then advances ptr
-// by step bytes.
-func (f *Func) VLD1RP(ptr, step Reg, v VReg) {
-	f.op("VLD1R.P", fmt.Sprintf("(%s)(%s)", ptr, step), regList([]VReg{v}))
-}
-
 // VST1 stores consecutive q registers to (ptr).
 func (f *Func) VST1(ptr Reg, vs ...VReg) { f.op("VST1", regList(vs), "("+ptr.String()+")") }
 
@@ -289,6 +283,12 @@ func (f *Func) FMOVSArg(arg string, v VReg) { f.op("FMOVS", arg, v.F()) }
 
 // FMOVSLoad loads the float32 at (ptr) into lane 0 of v, clearing the others.
 func (f *Func) FMOVSLoad(ptr Reg, v VReg) { f.op("FMOVS", "("+ptr.String()+")", v.F()) }
+
+// FMOVSLoadIdx loads the float32 at (ptr)(idx), ptr + idx bytes, into lane 0 of v,
+// clearing the others (LDR s, register offset).
+func (f *Func) FMOVSLoadIdx(ptr, idx Reg, v VReg) {
+	f.op("FMOVS", fmt.Sprintf("(%s)(%s)", ptr, idx), v.F())
+}
 
 // FMOVSLoadP loads the float32 at (ptr) into lane 0 of v, clearing the others, and
 // advances ptr by 4.

@@ -34,7 +34,7 @@ type convKernel struct {
 var convKernels = []convKernel{
 	{mr: 6, vectors: 3, sets: 1},
 	{mr: 2, vectors: 3, sets: 4},
-	{mr: 4, vectors: 3, sets: 1},
+	{mr: 4, vectors: 3, sets: 2},
 }
 
 // convKStep is the main loop's unrolling over k: one 128-bit load of each A row.

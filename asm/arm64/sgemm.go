@@ -2,16 +2,19 @@ package main
 
 import "fmt"
 
-// The NEON SGEMM micro-kernel. Its register plan (sgemmPlan; emitted as a table at the top
-// of the function) for the 8×12 tile:
+// The NEON SGEMM micro-kernels. The register plan (sgemmPlan; emitted as a table at the top
+// of each function) of the 8×12 tile:
 //
 //	V0–V2    bv[0..2]     B(p, 0..11)                    │ epilogue: alpha, beta, C row
 //	V3–V4    av[0..1]     A(0..7, p), used by element    │ (V0, V1, V2–V4)
-//	V3–V7    bc[0..4]     strided A: LD1R broadcasts     │
+//	V3–V7    as[0..4]     strided A: one float each      │
 //	V8–V31   acc[i][j]    C(i, 4j..4j+3), i < 8, j < 3
 //	R0–R7    aRow[i]      A row pointers                 R8  bPtr
-//	R9–R11   csA rsB rsA  strides                        R12 kLeft
-//	R13–R17, R19          epilogue: cRow ldc rowsLeft cols betaBits, cPtr
+//	R9–R11   csA rsB rsA  strides                        R12 kLeft  R13 aOff (strided A)
+//	R14–R17, R19–R20      epilogue: cRow ldc rowsLeft cols betaBits, cPtr
+//
+// The edge tiles (2, 4 and 6 rows) follow the same plan with fewer rows, and with 4, 2 and
+// 1 sets of accumulators over k (sgemmKernel.sets).
 
 // sgemmKernel describes one NEON SGEMM micro-kernel: an MR×NR register tile of C, NR/4
 // q registers per row, and its accumulators in sets over k. The tile must match
@@ -52,13 +55,14 @@ type sgemmPlan struct {
 	acc   [][][]VReg // acc[s][i][j]: set s, row i, columns 4j..4j+3 of the tile
 	bv    []VReg     // bv[j]: B(p, 4j..4j+3)
 	av    []VReg     // packed path: av[r] = A(4r..4r+3, p), used by element
-	bc    []VReg     // strided path: A(i, p) broadcast, rotating over these
+	as    []VReg     // strided path: A(i, p) in lane 0, rotating over these
 	aRow  []Reg      // A row pointers; the packed path walks aRow[0] only
 	bPtr  Reg        // B row pointer
 	csA   Reg        // bytes between A(i, p) and A(i, p+1)
 	rsB   Reg        // bytes between B(p, j) and B(p+1, j)
 	rsA   Reg        // A's row stride: in elements until the path is chosen, then in bytes
 	kLeft Reg        // steps of k left
+	aOff  Reg        // strided path: bytes from each row pointer to A(i, p)
 
 	// Epilogue.
 	alpha, beta VReg   // lane 0 of each
@@ -88,8 +92,8 @@ func (k sgemmKernel) plan() sgemmPlan {
 	if k.mr%2 != 0 || k.sets < 1 || aRegs < k.aVectors() || aRegs < 1 {
 		panic(fmt.Sprintf("%s: %d registers left for A, need %d", k.name(), aRegs, k.aVectors()))
 	}
-	p.bc = take(aRegs)
-	p.av = p.bc[:k.aVectors()]
+	p.as = take(aRegs)
+	p.av = p.as[:k.aVectors()]
 	for range k.sets {
 		var set [][]VReg
 		for range k.mr {
@@ -111,7 +115,7 @@ func (k sgemmKernel) plan() sgemmPlan {
 	for i := 0; i < k.mr; i++ {
 		p.aRow = append(p.aRow, gp.get())
 	}
-	p.bPtr, p.csA, p.rsB, p.rsA, p.kLeft = gp.get(), gp.get(), gp.get(), gp.get(), gp.get()
+	p.bPtr, p.csA, p.rsB, p.rsA, p.kLeft, p.aOff = gp.get(), gp.get(), gp.get(), gp.get(), gp.get(), gp.get()
 	p.cRow, p.ldc, p.rowsLeft, p.cols, p.betaBits, p.cPtr = gp.get(), gp.get(), gp.get(), gp.get(), gp.get(), gp.get()
 	return p
 }
@@ -148,7 +152,7 @@ func (p sgemmPlan) table(k sgemmKernel) []string {
 		sets,
 		fmt.Sprintf("  bv[j]      %-8s row p of B, B(p, 4j..4j+3)", vspan(p.bv)),
 		fmt.Sprintf("  av[r]      %-8s rsA == 1 path: column p of A, A(4r..4r+3, p), used by element", vspan(p.av)),
-		fmt.Sprintf("  bc[%d]      %-8s strided path: A(i, p) broadcast by LD1R, rotating", len(p.bc), vspan(p.bc)),
+		fmt.Sprintf("  as[%d]      %-8s strided path: A(i, p) by LDR s into lane 0, rotating", len(p.as), vspan(p.as)),
 		fmt.Sprintf("  alpha      %-8s epilogue: lane 0", p.alpha),
 		fmt.Sprintf("  beta       %-8s epilogue: lane 0", p.beta),
 		fmt.Sprintf("  cv[j]      %-8s epilogue: a row of C", vspan(p.cv)),
@@ -157,15 +161,16 @@ func (p sgemmPlan) table(k sgemmKernel) []string {
 		fmt.Sprintf("  csA rsB    %-8s strides in bytes", gspan([]Reg{p.csA, p.rsB})),
 		fmt.Sprintf("  rsA        %-8s row stride of A: elements, then bytes in the strided path", p.rsA),
 		fmt.Sprintf("  kLeft      %-8s steps of k left", p.kLeft),
+		fmt.Sprintf("  aOff       %-8s strided path: bytes from each row pointer to A(i, p)", p.aOff),
 		fmt.Sprintf("  cRow ldc   %-8s epilogue: C row pointer, row stride in bytes", gspan([]Reg{p.cRow, p.ldc})),
 		fmt.Sprintf("  rowsLeft   %-8s epilogue: rows of C left to store", p.rowsLeft),
 		fmt.Sprintf("  cols       %-8s epilogue: nr", p.cols),
 		fmt.Sprintf("  betaBits   %-8s epilogue: beta's bits << 1, zero for beta = ±0", p.betaBits),
 		fmt.Sprintf("  cPtr       %-8s epilogue: walks along a row of C in the column-tail path", p.cPtr),
 		fmt.Sprintf("Per step of k, rsA == 1 (packed A, or Aᵀ in place): %s, one %d-float", aLoad, k.nr()),
-		fmt.Sprintf("load of B, %d FMLA by element. Any other rsA: %d LD1R broadcasts, one load of B, %d FMLA.", k.mr*k.vectors, k.mr, k.mr*k.vectors),
-		"LD1R issues to a vector pipe as well as a load pipe (Neoverse N1, V1), so the packed",
-		"path leaves both vector pipes to the FMLAs; the strided path spends 1 in 4 of their slots.",
+		fmt.Sprintf("load of B, %d FMLA by element. Any other rsA: %d LDR s (register offset aOff), one load of B,", k.mr*k.vectors, k.mr),
+		fmt.Sprintf("%d FMLA by element 0. LDR s takes a load pipe only, where LD1R also takes a vector pipe", k.mr*k.vectors),
+		"(Neoverse N1, V1: 1 in 4 of the FMLAs' slots), so both paths leave the vector pipes to the FMLAs.",
 	}
 	if k.sets > 1 {
 		lines = append(lines,
@@ -183,7 +188,7 @@ func (k sgemmKernel) doc() []string {
 		fmt.Sprintf("beta == ±0 means C is not read. Rows of A past mr (up to %d) and columns of B past nr", k.mr),
 		"are read (the driver pads edge panels); columns of C past nr are neither read nor written.",
 		"rsA == 1 (a packed A panel, or Aᵀ in place) loads a column of A per step and uses it",
-		"by element; any other rsA broadcasts each A(i, p) with LD1R.",
+		"by element; any other rsA loads each A(i, p) alone (LDR s) and uses its lane 0.",
 		"It has the micro-kernel contract documented at generic.SgemmTile2x4.",
 	}
 }
@@ -240,21 +245,23 @@ func (k sgemmKernel) generate() *Func {
 	})
 	f.B("sum")
 
-	f.Comment("", "Any other rsA: row pointers, A(i, p) broadcast by LD1R.")
+	f.Comment("", "Any other rsA: row pointers and one offset along them, A(i, p) used by element 0.")
 	f.Label("strided")
 	f.LSL(2, p.rsA)
+	f.MOVD("ZR", p.aOff)
 	for i := 1; i < k.mr; i++ {
 		f.ADD(p.rsA, p.aRow[i-1], p.aRow[i])
 	}
 	k.loops(f, p, "stridedLoop", func(set int) {
 		f.VLD1P(p.bPtr, p.rsB, p.bv...)
 		for i, row := range p.acc[set] {
-			t := p.bc[i%len(p.bc)]
-			f.VLD1RP(p.aRow[i], p.csA, t)
+			t := p.as[i%len(p.as)]
+			f.FMOVSLoadIdx(p.aRow[i], p.aOff, t)
 			for j, a := range row {
-				f.VFMLA(a, p.bv[j], t)
+				f.FMLAElem(a, p.bv[j], t, 0)
 			}
 		}
+		f.ADD(p.csA, p.aOff, p.aOff)
 	})
 
 	f.Label("sum")
