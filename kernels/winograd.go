@@ -281,15 +281,17 @@ func newWinogradConv(im impl, s *generic.Conv, filter []float32, ep epilogue, al
 	return w
 }
 
-// winogradBlock returns how many tiles a block holds: as many as keep the block's
-// transformed input and products (α²·(InC+OutC) floats a tile) within half of L2, whose
-// size the blocking's MC·KC (a quarter of L2) gives, in whole MR-row tiles of the
-// micro-kernel.
+// winogradBlock returns how many tiles a block holds, in whole MR-row tiles of the
+// micro-kernel: enough that re-reading the α² packed weight matrices (α²·InC·OutC floats)
+// once a block costs no more than writing and reading the block's transformed input and
+// products (2·α²·(InC+OutC) floats a tile), and at least as many as keep those within
+// half of L2 (whose size the blocking's MC·KC, a quarter of L2, gives); at most MC, the
+// rows of A the layers' GEMM takes per block.
 func winogradBlock(im impl, tr *winogradTransform, inC, outC int) int {
 	bl := im.blocking
-	budget := 2 * bl.MC * bl.KC
-	tb := budget / (tr.alpha * tr.alpha * (inC + outC)) / bl.MR * bl.MR
-	return clampInt(tb, bl.MR, 32*bl.MR)
+	inL2 := 2 * bl.MC * bl.KC / (tr.alpha * tr.alpha * (inC + outC))
+	reuse := inC * outC / (2 * (inC + outC))
+	return clampInt(roundUp(max(inL2, reuse), bl.MR), bl.MR, bl.MC)
 }
 
 func clampInt(v, lo, hi int) int { return max(lo, min(v, hi)) }
@@ -319,19 +321,24 @@ func (w *winogradConv) scratchLen(inC, outC, nr int) int {
 	return a*a*w.tb*inC + maxMR*inC + a*a*w.tb*outC + nr + a*seg*inC + nr + a*m*outC + nr + a*nr
 }
 
-// forward computes dst from src (n images): the blocks of tiles are the tasks the
-// threads share, each one transformed, multiplied and transformed back by one thread in
-// its own scratch, so that every output is computed the same way whatever the threads.
+// forward computes dst from src (n images). The tasks the threads share are blocks of
+// tiles, each transformed, multiplied and transformed back by one thread in its own
+// scratch; when there are fewer blocks than threads, a block is also cut into chunks of
+// the weight panels (output channels), each thread that takes a chunk transforming the
+// block's input for itself. Every output is computed by the same calls in the same order
+// whatever the split, so results do not depend on the threads.
 func (w *winogradConv) forward(im impl, s *generic.Conv, dst, src []float32, n int) {
 	j := winogradJobPool.Get().(*winogradJob)
 	*j = winogradJob{w: w, im: im, s: s, dst: dst, src: src}
 	tiles := n * w.tilesH * w.tilesW
 	blocks := ceilDiv(tiles, w.tb)
+	panels := ceilDiv(s.OutC, im.kernel.nr)
 	a := w.tr.alpha
 	flops := 2 * float64(tiles) * float64(a*a) * float64(s.InC) * float64(s.OutC)
-	threads := threadsFor(flops, im.blocking.MinFlopsPerThread, blocks)
+	threads := threadsFor(flops, im.blocking.MinFlopsPerThread, blocks*panels)
 	j.tiles = tiles
-	parallel(threads, 1, j)
+	j.tasks = newTaskGrid(blocks, panels, threads, 1)
+	parallel(threads, blocks, j)
 	w.ep.finishRows(&im.isaKernels, dst, s.OutC, n*s.H.Out*s.W.Out, s.OutC)
 	*j = winogradJob{}
 	winogradJobPool.Put(j)
@@ -344,6 +351,7 @@ type winogradJob struct {
 	s        *generic.Conv
 	dst, src []float32
 	tiles    int
+	tasks    taskGrid // groups: blocks of tiles; units: weight panels
 }
 
 var winogradJobPool = sync.Pool{New: func() any { return new(winogradJob) }}
@@ -353,12 +361,18 @@ func (j *winogradJob) run(t *team, id int) {
 	nr := j.im.kernel.nr
 	buf := t.buffer(id, w.scratchLen(s.InC, s.OutC, nr))
 	v, mm, z, p, edge := w.scratch(buf, s.InC, s.OutC, nr)
-	t.forEachTask(id, 1, ceilDiv(j.tiles, w.tb), func(_, block int) {
+	transformed := -1 // the block whose input v holds
+	t.forEachTask(id, j.tasks.groups, j.tasks.perGroup, func(block, task int) {
 		t0 := block * w.tb
 		count := min(w.tb, j.tiles-t0)
-		j.input(v, z, edge, t0, count)
-		j.multiply(v, mm, count)
-		j.output(mm, p, edge, t0, count)
+		if block != transformed {
+			j.input(v, z, edge, t0, count)
+			transformed = block
+		}
+		lo := task * j.tasks.span * nr
+		hi := min(s.OutC, lo+j.tasks.span*nr)
+		j.multiply(v, mm, count, lo, hi)
+		j.output(mm, p, edge, t0, count, lo, hi)
 	})
 }
 
@@ -407,10 +421,10 @@ func (j *winogradJob) input(v, z, edge []float32, t0, count int) {
 	}
 }
 
-// multiply computes M_ξ = V_ξ·U_ξ (count×OutC, row stride OutC, one every tb·OutC
-// floats) for every position ξ, with the layers' loops: for each KC slice and NR panel of
-// U_ξ (in L1), every MR-row tile of V_ξ.
-func (j *winogradJob) multiply(v, mm []float32, count int) {
+// multiply computes columns [lo, hi) (lo a multiple of NR) of M_ξ = V_ξ·U_ξ (count×OutC,
+// row stride OutC, one every tb·OutC floats) for every position ξ, with the layers'
+// loops: for each KC slice and NR panel of U_ξ (in L1), every MR-row tile of V_ξ.
+func (j *winogradJob) multiply(v, mm []float32, count, lo, hi int) {
 	w, s, im := j.w, j.s, j.im
 	inC, outC := s.InC, s.OutC
 	mr, nr, kcMax := im.kernel.mr, im.kernel.nr, im.blocking.KC
@@ -423,9 +437,9 @@ func (j *winogradJob) multiply(v, mm []float32, count int) {
 			if pc == 0 {
 				beta = 0
 			}
-			for jr := 0; jr < outC; jr += nr {
+			for jr := lo; jr < hi; jr += nr {
 				panel := u.data[jr*inC+pc*nr:]
-				cols := min(nr, outC-jr)
+				cols := min(nr, hi-jr)
 				for ir := 0; ir < count; ir += mr {
 					rows := min(mr, count-ir)
 					im.kernelFor(rows).tile(kc, vx[ir*inC+pc:], inC, 1, panel, nr, mx[ir*outC+jr:], outC, 1, beta, rows, cols)
@@ -435,27 +449,38 @@ func (j *winogradJob) multiply(v, mm []float32, count int) {
 	}
 }
 
-// output transforms M back into the output tiles of tiles t0 … t0+count−1, in dst,
-// then applies the bias and activation to each.
-func (j *winogradJob) output(mm, p, edge []float32, t0, count int) {
+// output transforms columns [lo, hi) of M back into the output tiles of tiles t0 …
+// t0+count−1, in dst, then applies the bias and activation to each.
+func (j *winogradJob) output(mm, p, edge []float32, t0, count, lo, hi int) {
 	w, s, tr, im := j.w, j.s, j.w.tr, j.im
 	a, m, outC := tr.alpha, tr.m, s.OutC
 	ldm := w.tb * outC
 	ldDst := s.W.Out * outC
+	width := hi - lo
+	ep := w.ep.cols(lo)
 	for i := range count {
 		b, ty, tx := w.tile(t0 + i)
 		oy, ox := ty*m, tx*m
 		rows, cols := min(m, s.H.Out-oy), min(m, s.W.Out-ox)
 		// Pass 1: P[y][x'] = Σ_x Aᵀ[x'][x]·M[y][x], for the tile's cols columns x'.
 		for y := range a {
-			j.small(cols, a, tr.at, a, mm[y*a*ldm+i*outC:], ldm, outC, p[y*m*outC:], outC, edge)
+			j.small(cols, a, tr.at, a, mm[y*a*ldm+i*outC+lo:], ldm, width, p[y*m*outC+lo:], outC, edge)
 		}
-		// Pass 2: Y[y'][x'] = Σ_y Aᵀ[y'][y]·P[y][x'], straight into dst.
+		// Pass 2: Y[y'][x'] = Σ_y Aᵀ[y'][y]·P[y][x'], straight into dst: all of the
+		// tile's columns at once, or, for a chunk of the channels, one column at a time.
 		out := j.dst[((b*s.H.Out+oy)*s.W.Out+ox)*outC:]
-		j.small(rows, a, tr.at, a, p, m*outC, cols*outC, out, ldDst, edge)
-		if !w.ep.none() {
+		if width == outC {
+			j.small(rows, a, tr.at, a, p, m*outC, cols*outC, out, ldDst, edge)
+		} else {
+			for x := range cols {
+				j.small(rows, a, tr.at, a, p[x*outC+lo:], m*outC, width, out[x*outC+lo:], ldDst, edge)
+			}
+		}
+		if !ep.none() {
 			for r := range rows {
-				w.ep.apply(&im.isaKernels, out[r*ldDst:], outC, cols, outC)
+				for x := range cols {
+					ep.apply(&im.isaKernels, out[r*ldDst+x*outC+lo:], outC, 1, width)
+				}
 			}
 		}
 	}

@@ -41,3 +41,32 @@ func BenchmarkConv(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWinogradBlock: the tiles per block (winogradBlock's choice, tb=0, against
+// fixed sizes) on the benchmark shapes, one thread.
+func BenchmarkWinogradBlock(b *testing.B) {
+	for _, sh := range winogradBenchShapes {
+		for _, alg := range []ConvAlgorithm{Winograd2x2, Winograd} {
+			for _, tb := range []int{0, 12, 24, 48, 96, 192} {
+				cfg := Conv2DConfig{InH: sh[0], InW: sh[0], InC: sh[1], OutC: sh[2], KH: 3, KW: 3, Padding: Same, Activation: ReLU, Algorithm: alg}
+				rng := rand.New(rand.NewPCG(1, 2))
+				layer, err := NewConv2D(cfg, uniform(rng, cfg.ParamCount(false)), uniform(rng, cfg.OutC))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if tb > 0 {
+					layer.wino.tb = tb
+				}
+				oh, ow := cfg.OutputSize()
+				src, dst := uniform(rng, cfg.InH*cfg.InW*cfg.InC), make([]float32, oh*ow*cfg.OutC)
+				flops := 2 * oh * ow * cfg.OutC * 9 * cfg.InC
+				b.Run(fmt.Sprintf("%s/tb%d/%dx%dx%d-%d", alg, layer.wino.tb, cfg.InH, cfg.InW, cfg.InC, cfg.OutC), func(b *testing.B) {
+					for b.Loop() {
+						layer.Forward(dst, src, 1)
+					}
+					b.ReportMetric(float64(flops)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+				})
+			}
+		}
+	}
+}
