@@ -263,10 +263,11 @@ export function runLayerCase(c, w) {
   return out;
 }
 
-// runShapeCase runs a weightless layer (pooling, activations, softmax) on one
-// input and records rec (its description) with inShape-derived input, the
-// output and its shape. input is the data to feed (shape inShape, batch
-// first). check(y) may assert more about the output tensor.
+// runShapeCase runs a weightless layer (pooling, activations, softmax) as the
+// only layer of a tf.sequential model on input (shape inShape, batch first),
+// checks the output shape against expectOut and records rec (the case's
+// description) with the input, the output and its shape. It returns the
+// output values.
 export function runShapeCase(w, rec, layer, inShape, input, expectOut) {
   const model = tf.sequential({ layers: [layer] });
   const x = tf.tensor(input, inShape, 'float32');
