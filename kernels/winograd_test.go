@@ -391,6 +391,44 @@ func TestWinogradThreadsBitExact(t *testing.T) {
 	})
 }
 
+// TestWinogradAuto: AutoAlgorithm's choices on the measured shapes (autoWinograd), and
+// Direct for every layer Winograd cannot compute or the ISA was not measured on.
+func TestWinogradAuto(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		measured := im.isa == dispatch.AVX512 || im.isa == dispatch.AVX2
+		for _, c := range []struct {
+			h, inC, outC int
+			kh, stride   int
+			want         ConvAlgorithm
+		}{
+			{56, 64, 64, 3, 1, Winograd}, {28, 128, 128, 3, 1, Winograd}, {14, 256, 256, 3, 1, Winograd},
+			{7, 512, 512, 3, 1, Direct}, {7, 256, 256, 3, 1, Winograd2x2}, {7, 128, 128, 3, 1, Winograd2x2},
+			{14, 64, 64, 3, 1, Winograd}, {28, 32, 64, 3, 1, Winograd},
+			{56, 32, 32, 3, 1, Direct}, {56, 16, 16, 3, 1, Direct}, {224, 3, 32, 3, 1, Direct},
+			{56, 64, 64, 3, 2, Direct}, {56, 64, 64, 5, 1, Direct}, {56, 64, 64, 1, 1, Direct},
+		} {
+			cfg := Conv2DConfig{InH: c.h, InW: c.h, InC: c.inC, OutC: c.outC, KH: c.kh, KW: c.kh, StrideH: c.stride, StrideW: c.stride, Padding: Same}
+			l, err := newConv2D(cfg, make([]float32, cfg.ParamCount(false)), nil, im)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := Direct, c.want
+			if l.wino != nil {
+				got = Winograd2x2
+				if l.wino.tr == winograd4x4 {
+					got = Winograd
+				}
+			}
+			if !measured {
+				want = Direct
+			}
+			if got != want {
+				t.Errorf("%d²×%d→%d, %d×%d stride %d: Auto chose %v, want %v", c.h, c.inC, c.outC, c.kh, c.kh, c.stride, got, want)
+			}
+		}
+	})
+}
+
 // TestWinogradNoAllocs: Forward allocates nothing in steady state, at several thread
 // counts.
 func TestWinogradNoAllocs(t *testing.T) {
