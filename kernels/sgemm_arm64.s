@@ -68,8 +68,10 @@ TEXT ·sgemm8x12NEON(SB), NOSPLIT, $0-88
 
 	// rsA == 1: one rank-1 update of the tile per step of k, A used by element.
 sgemm8x12NEON_packed:
-	VLD1.P   (R0)(R9), [V3.S4, V4.S4]
-	VLD1.P   (R8)(R10), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R0), [V3.S4, V4.S4]
+	ADD      R9, R0, R0
+	VLD1     (R8), [V0.S4, V1.S4, V2.S4]
+	ADD      R10, R8, R8
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
 	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
@@ -110,7 +112,8 @@ sgemm8x12NEON_strided:
 	ADD      R11, R5, R6
 	ADD      R11, R6, R7
 sgemm8x12NEON_stridedLoop:
-	VLD1.P   (R8)(R10), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R8), [V0.S4, V1.S4, V2.S4]
+	ADD      R10, R8, R8
 	FMOVS    (R0)(R13), F3
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
@@ -737,32 +740,40 @@ TEXT ·sgemm2x12NEON(SB), NOSPLIT, $0-88
 	SUBS     $4, R6
 	BLT      sgemm2x12NEON_packedRest
 sgemm2x12NEON_packed:
-	VLD1.P   (R0)(R3), [V3.S2]
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	FMOVD    0(R0), F3
+	ADD      R3, R0, R0
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
 	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
 	WORD     $0x4fa3100b // fmla v11.4s, v0.4s, v3.s[1]
 	WORD     $0x4fa3102c // fmla v12.4s, v1.4s, v3.s[1]
 	WORD     $0x4fa3104d // fmla v13.4s, v2.4s, v3.s[1]
-	VLD1.P   (R0)(R3), [V3.S2]
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	FMOVD    0(R0), F3
+	ADD      R3, R0, R0
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	WORD     $0x4f83100e // fmla v14.4s, v0.4s, v3.s[0]
 	WORD     $0x4f83102f // fmla v15.4s, v1.4s, v3.s[0]
 	WORD     $0x4f831050 // fmla v16.4s, v2.4s, v3.s[0]
 	WORD     $0x4fa31011 // fmla v17.4s, v0.4s, v3.s[1]
 	WORD     $0x4fa31032 // fmla v18.4s, v1.4s, v3.s[1]
 	WORD     $0x4fa31053 // fmla v19.4s, v2.4s, v3.s[1]
-	VLD1.P   (R0)(R3), [V3.S2]
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	FMOVD    0(R0), F3
+	ADD      R3, R0, R0
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	WORD     $0x4f831014 // fmla v20.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831035 // fmla v21.4s, v1.4s, v3.s[0]
 	WORD     $0x4f831056 // fmla v22.4s, v2.4s, v3.s[0]
 	WORD     $0x4fa31017 // fmla v23.4s, v0.4s, v3.s[1]
 	WORD     $0x4fa31038 // fmla v24.4s, v1.4s, v3.s[1]
 	WORD     $0x4fa31059 // fmla v25.4s, v2.4s, v3.s[1]
-	VLD1.P   (R0)(R3), [V3.S2]
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	FMOVD    0(R0), F3
+	ADD      R3, R0, R0
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	WORD     $0x4f83101a // fmla v26.4s, v0.4s, v3.s[0]
 	WORD     $0x4f83103b // fmla v27.4s, v1.4s, v3.s[0]
 	WORD     $0x4f83105c // fmla v28.4s, v2.4s, v3.s[0]
@@ -775,8 +786,10 @@ sgemm2x12NEON_packedRest:
 	ADDS     $4, R6
 	BEQ      sgemm2x12NEON_sum
 sgemm2x12NEON_packedOne:
-	VLD1.P   (R0)(R3), [V3.S2]
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	FMOVD    0(R0), F3
+	ADD      R3, R0, R0
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
 	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
@@ -796,7 +809,8 @@ sgemm2x12NEON_strided:
 	SUBS     $4, R6
 	BLT      sgemm2x12NEON_stridedLoopRest
 sgemm2x12NEON_stridedLoop:
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	FMOVS    (R0)(R7), F3
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
@@ -806,7 +820,8 @@ sgemm2x12NEON_stridedLoop:
 	WORD     $0x4f84102c // fmla v12.4s, v1.4s, v4.s[0]
 	WORD     $0x4f84104d // fmla v13.4s, v2.4s, v4.s[0]
 	ADD      R3, R7, R7
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	FMOVS    (R0)(R7), F3
 	WORD     $0x4f83100e // fmla v14.4s, v0.4s, v3.s[0]
 	WORD     $0x4f83102f // fmla v15.4s, v1.4s, v3.s[0]
@@ -816,7 +831,8 @@ sgemm2x12NEON_stridedLoop:
 	WORD     $0x4f841032 // fmla v18.4s, v1.4s, v4.s[0]
 	WORD     $0x4f841053 // fmla v19.4s, v2.4s, v4.s[0]
 	ADD      R3, R7, R7
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	FMOVS    (R0)(R7), F3
 	WORD     $0x4f831014 // fmla v20.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831035 // fmla v21.4s, v1.4s, v3.s[0]
@@ -826,7 +842,8 @@ sgemm2x12NEON_stridedLoop:
 	WORD     $0x4f841038 // fmla v24.4s, v1.4s, v4.s[0]
 	WORD     $0x4f841059 // fmla v25.4s, v2.4s, v4.s[0]
 	ADD      R3, R7, R7
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	FMOVS    (R0)(R7), F3
 	WORD     $0x4f83101a // fmla v26.4s, v0.4s, v3.s[0]
 	WORD     $0x4f83103b // fmla v27.4s, v1.4s, v3.s[0]
@@ -842,7 +859,8 @@ sgemm2x12NEON_stridedLoopRest:
 	ADDS     $4, R6
 	BEQ      sgemm2x12NEON_sum
 sgemm2x12NEON_stridedLoopOne:
-	VLD1.P   (R2)(R4), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R2), [V0.S4, V1.S4, V2.S4]
+	ADD      R4, R2, R2
 	FMOVS    (R0)(R7), F3
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
@@ -1086,8 +1104,10 @@ TEXT ·sgemm4x12NEON(SB), NOSPLIT, $0-88
 	SUBS     $2, R8
 	BLT      sgemm4x12NEON_packedRest
 sgemm4x12NEON_packed:
-	VLD1.P   (R0)(R5), [V3.S4]
-	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R0), [V3.S4]
+	ADD      R5, R0, R0
+	VLD1     (R4), [V0.S4, V1.S4, V2.S4]
+	ADD      R6, R4, R4
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
 	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
@@ -1100,8 +1120,10 @@ sgemm4x12NEON_packed:
 	WORD     $0x4fa31811 // fmla v17.4s, v0.4s, v3.s[3]
 	WORD     $0x4fa31832 // fmla v18.4s, v1.4s, v3.s[3]
 	WORD     $0x4fa31853 // fmla v19.4s, v2.4s, v3.s[3]
-	VLD1.P   (R0)(R5), [V3.S4]
-	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R0), [V3.S4]
+	ADD      R5, R0, R0
+	VLD1     (R4), [V0.S4, V1.S4, V2.S4]
+	ADD      R6, R4, R4
 	WORD     $0x4f831014 // fmla v20.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831035 // fmla v21.4s, v1.4s, v3.s[0]
 	WORD     $0x4f831056 // fmla v22.4s, v2.4s, v3.s[0]
@@ -1120,8 +1142,10 @@ sgemm4x12NEON_packedRest:
 	ADDS     $2, R8
 	BEQ      sgemm4x12NEON_sum
 sgemm4x12NEON_packedOne:
-	VLD1.P   (R0)(R5), [V3.S4]
-	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R0), [V3.S4]
+	ADD      R5, R0, R0
+	VLD1     (R4), [V0.S4, V1.S4, V2.S4]
+	ADD      R6, R4, R4
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
 	WORD     $0x4f83104a // fmla v10.4s, v2.4s, v3.s[0]
@@ -1149,7 +1173,8 @@ sgemm4x12NEON_strided:
 	SUBS     $2, R8
 	BLT      sgemm4x12NEON_stridedLoopRest
 sgemm4x12NEON_stridedLoop:
-	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R4), [V0.S4, V1.S4, V2.S4]
+	ADD      R6, R4, R4
 	FMOVS    (R0)(R9), F3
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
@@ -1167,7 +1192,8 @@ sgemm4x12NEON_stridedLoop:
 	WORD     $0x4f861032 // fmla v18.4s, v1.4s, v6.s[0]
 	WORD     $0x4f861053 // fmla v19.4s, v2.4s, v6.s[0]
 	ADD      R5, R9, R9
-	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R4), [V0.S4, V1.S4, V2.S4]
+	ADD      R6, R4, R4
 	FMOVS    (R0)(R9), F3
 	WORD     $0x4f831014 // fmla v20.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831035 // fmla v21.4s, v1.4s, v3.s[0]
@@ -1191,7 +1217,8 @@ sgemm4x12NEON_stridedLoopRest:
 	ADDS     $2, R8
 	BEQ      sgemm4x12NEON_sum
 sgemm4x12NEON_stridedLoopOne:
-	VLD1.P   (R4)(R6), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R4), [V0.S4, V1.S4, V2.S4]
+	ADD      R6, R4, R4
 	FMOVS    (R0)(R9), F3
 	WORD     $0x4f831008 // fmla v8.4s, v0.4s, v3.s[0]
 	WORD     $0x4f831029 // fmla v9.4s, v1.4s, v3.s[0]
@@ -1553,8 +1580,10 @@ TEXT ·sgemm6x12NEON(SB), NOSPLIT, $0-88
 	// rsA == 1: one rank-1 update of the tile per step of k, A used by element.
 sgemm6x12NEON_packed:
 	FMOVD    16(R0), F4
-	VLD1.P   (R0)(R7), [V3.S4]
-	VLD1.P   (R6)(R8), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R0), [V3.S4]
+	ADD      R7, R0, R0
+	VLD1     (R6), [V0.S4, V1.S4, V2.S4]
+	ADD      R8, R6, R6
 	WORD     $0x4f83100e // fmla v14.4s, v0.4s, v3.s[0]
 	WORD     $0x4f83102f // fmla v15.4s, v1.4s, v3.s[0]
 	WORD     $0x4f831050 // fmla v16.4s, v2.4s, v3.s[0]
@@ -1587,7 +1616,8 @@ sgemm6x12NEON_strided:
 	ADD      R9, R3, R4
 	ADD      R9, R4, R5
 sgemm6x12NEON_stridedLoop:
-	VLD1.P   (R6)(R8), [V0.S4, V1.S4, V2.S4]
+	VLD1     (R6), [V0.S4, V1.S4, V2.S4]
+	ADD      R8, R6, R6
 	FMOVS    (R0)(R11), F3
 	WORD     $0x4f83100e // fmla v14.4s, v0.4s, v3.s[0]
 	WORD     $0x4f83102f // fmla v15.4s, v1.4s, v3.s[0]
@@ -2033,7 +2063,7 @@ TEXT ·sconv6x12NEON(SB), NOSPLIT, $0-89
 	//   cols       R19      epilogue: nr
 	//   cPtr       R20      epilogue: walks along a row of C in the column-tail path
 	//   relu       R21      epilogue: the relu argument
-	// Per 4 steps of k: 6 128-bit loads of A (one a row), 12 of w (as 4 LD1 of 3 registers),
+	// Per 4 steps of k: 6 128-bit loads of A (one a row), 12 of w (LDP q and LDR q by offset),
 	// 72 FMLA by element. The k tail (k mod 4) loads 2 then 1 channel a row (LDR d, LDR s).
 	MOVD     taps+0(FP), R11
 	MOVD     k+8(FP), R10
@@ -2100,8 +2130,10 @@ sconv6x12NEON_kLoop:
 	VLD1.P   16(R3), [V3.S4]
 	VLD1.P   16(R4), [V4.S4]
 	VLD1.P   16(R5), [V5.S4]
-	VLD1.P   48(R9), [V6.S4, V7.S4, V8.S4]
-	VLD1.P   48(R9), [V9.S4, V10.S4, V11.S4]
+	FLDPQ    0(R9), (F6, F7)
+	FMOVQ    32(R9), F8
+	FLDPQ    48(R9), (F9, F10)
+	FMOVQ    80(R9), F11
 	WORD     $0x4f8010ce // fmla v14.4s, v6.4s, v0.s[0]
 	WORD     $0x4f8010ef // fmla v15.4s, v7.4s, v0.s[0]
 	WORD     $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
@@ -2120,7 +2152,8 @@ sconv6x12NEON_kLoop:
 	WORD     $0x4f8510dd // fmla v29.4s, v6.4s, v5.s[0]
 	WORD     $0x4f8510fe // fmla v30.4s, v7.4s, v5.s[0]
 	WORD     $0x4f85111f // fmla v31.4s, v8.4s, v5.s[0]
-	VLD1.P   48(R9), [V6.S4, V7.S4, V8.S4]
+	FLDPQ    96(R9), (F6, F7)
+	FMOVQ    128(R9), F8
 	WORD     $0x4fa0112e // fmla v14.4s, v9.4s, v0.s[1]
 	WORD     $0x4fa0114f // fmla v15.4s, v10.4s, v0.s[1]
 	WORD     $0x4fa01170 // fmla v16.4s, v11.4s, v0.s[1]
@@ -2139,7 +2172,8 @@ sconv6x12NEON_kLoop:
 	WORD     $0x4fa5113d // fmla v29.4s, v9.4s, v5.s[1]
 	WORD     $0x4fa5115e // fmla v30.4s, v10.4s, v5.s[1]
 	WORD     $0x4fa5117f // fmla v31.4s, v11.4s, v5.s[1]
-	VLD1.P   48(R9), [V9.S4, V10.S4, V11.S4]
+	FLDPQ    144(R9), (F9, F10)
+	FMOVQ    176(R9), F11
 	WORD     $0x4f8018ce // fmla v14.4s, v6.4s, v0.s[2]
 	WORD     $0x4f8018ef // fmla v15.4s, v7.4s, v0.s[2]
 	WORD     $0x4f801910 // fmla v16.4s, v8.4s, v0.s[2]
@@ -2176,6 +2210,7 @@ sconv6x12NEON_kLoop:
 	WORD     $0x4fa5193d // fmla v29.4s, v9.4s, v5.s[3]
 	WORD     $0x4fa5195e // fmla v30.4s, v10.4s, v5.s[3]
 	WORD     $0x4fa5197f // fmla v31.4s, v11.4s, v5.s[3]
+	ADD      $192, R9
 	SUBS     $1, R12
 	BNE      sconv6x12NEON_kLoop
 
@@ -2188,8 +2223,10 @@ sconv6x12NEON_kTail:
 	FMOVD.P  8(R3), F3
 	FMOVD.P  8(R4), F4
 	FMOVD.P  8(R5), F5
-	VLD1.P   48(R9), [V6.S4, V7.S4, V8.S4]
-	VLD1.P   48(R9), [V9.S4, V10.S4, V11.S4]
+	FLDPQ    0(R9), (F6, F7)
+	FMOVQ    32(R9), F8
+	FLDPQ    48(R9), (F9, F10)
+	FMOVQ    80(R9), F11
 	WORD     $0x4f8010ce // fmla v14.4s, v6.4s, v0.s[0]
 	WORD     $0x4f8010ef // fmla v15.4s, v7.4s, v0.s[0]
 	WORD     $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
@@ -2226,6 +2263,7 @@ sconv6x12NEON_kTail:
 	WORD     $0x4fa5113d // fmla v29.4s, v9.4s, v5.s[1]
 	WORD     $0x4fa5115e // fmla v30.4s, v10.4s, v5.s[1]
 	WORD     $0x4fa5117f // fmla v31.4s, v11.4s, v5.s[1]
+	ADD      $96, R9
 sconv6x12NEON_kNoPair:
 	TBZ      $0, R10, sconv6x12NEON_tapDone
 	FMOVS.P  4(R0), F0
@@ -2234,7 +2272,8 @@ sconv6x12NEON_kNoPair:
 	FMOVS.P  4(R3), F3
 	FMOVS.P  4(R4), F4
 	FMOVS.P  4(R5), F5
-	VLD1.P   48(R9), [V6.S4, V7.S4, V8.S4]
+	FLDPQ    0(R9), (F6, F7)
+	FMOVQ    32(R9), F8
 	WORD     $0x4f8010ce // fmla v14.4s, v6.4s, v0.s[0]
 	WORD     $0x4f8010ef // fmla v15.4s, v7.4s, v0.s[0]
 	WORD     $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
@@ -2253,6 +2292,7 @@ sconv6x12NEON_kNoPair:
 	WORD     $0x4f8510dd // fmla v29.4s, v6.4s, v5.s[0]
 	WORD     $0x4f8510fe // fmla v30.4s, v7.4s, v5.s[0]
 	WORD     $0x4f85111f // fmla v31.4s, v8.4s, v5.s[0]
+	ADD      $48, R9
 sconv6x12NEON_tapDone:
 	SUBS     $1, R11
 	BNE      sconv6x12NEON_tap
@@ -2451,7 +2491,7 @@ TEXT ·sconv2x12NEON(SB), NOSPLIT, $0-89
 	//   cols       R14      epilogue: nr
 	//   cPtr       R15      epilogue: walks along a row of C in the column-tail path
 	//   relu       R16      epilogue: the relu argument
-	// Per 4 steps of k: 2 128-bit loads of A (one a row), 12 of w (as 4 LD1 of 3 registers),
+	// Per 4 steps of k: 2 128-bit loads of A (one a row), 12 of w (LDP q and LDR q by offset),
 	// 24 FMLA by element. The k tail (k mod 4) loads 2 then 1 channel a row (LDR d, LDR s).
 	// Step p of k adds into set p mod 4: 24 FMLA chains hide the FMLA latency on 4 vector pipes;
 	// FADDs sum the sets into set 0 before the epilogue.
@@ -2506,22 +2546,26 @@ sconv2x12NEON_tap:
 sconv2x12NEON_kLoop:
 	VLD1.P   16(R0), [V0.S4]
 	VLD1.P   16(R1), [V1.S4]
-	VLD1.P   48(R5), [V2.S4, V3.S4, V4.S4]
-	VLD1.P   48(R5), [V5.S4, V6.S4, V7.S4]
+	FLDPQ    0(R5), (F2, F3)
+	FMOVQ    32(R5), F4
+	FLDPQ    48(R5), (F5, F6)
+	FMOVQ    80(R5), F7
 	WORD     $0x4f801048 // fmla v8.4s, v2.4s, v0.s[0]
 	WORD     $0x4f801069 // fmla v9.4s, v3.4s, v0.s[0]
 	WORD     $0x4f80108a // fmla v10.4s, v4.4s, v0.s[0]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
-	VLD1.P   48(R5), [V2.S4, V3.S4, V4.S4]
+	FLDPQ    96(R5), (F2, F3)
+	FMOVQ    128(R5), F4
 	WORD     $0x4fa010ae // fmla v14.4s, v5.4s, v0.s[1]
 	WORD     $0x4fa010cf // fmla v15.4s, v6.4s, v0.s[1]
 	WORD     $0x4fa010f0 // fmla v16.4s, v7.4s, v0.s[1]
 	WORD     $0x4fa110b1 // fmla v17.4s, v5.4s, v1.s[1]
 	WORD     $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
 	WORD     $0x4fa110f3 // fmla v19.4s, v7.4s, v1.s[1]
-	VLD1.P   48(R5), [V5.S4, V6.S4, V7.S4]
+	FLDPQ    144(R5), (F5, F6)
+	FMOVQ    176(R5), F7
 	WORD     $0x4f801854 // fmla v20.4s, v2.4s, v0.s[2]
 	WORD     $0x4f801875 // fmla v21.4s, v3.4s, v0.s[2]
 	WORD     $0x4f801896 // fmla v22.4s, v4.4s, v0.s[2]
@@ -2534,6 +2578,7 @@ sconv2x12NEON_kLoop:
 	WORD     $0x4fa118bd // fmla v29.4s, v5.4s, v1.s[3]
 	WORD     $0x4fa118de // fmla v30.4s, v6.4s, v1.s[3]
 	WORD     $0x4fa118ff // fmla v31.4s, v7.4s, v1.s[3]
+	ADD      $192, R5
 	SUBS     $1, R8
 	BNE      sconv2x12NEON_kLoop
 
@@ -2542,8 +2587,10 @@ sconv2x12NEON_kTail:
 	TBZ      $1, R6, sconv2x12NEON_kNoPair
 	FMOVD.P  8(R0), F0
 	FMOVD.P  8(R1), F1
-	VLD1.P   48(R5), [V2.S4, V3.S4, V4.S4]
-	VLD1.P   48(R5), [V5.S4, V6.S4, V7.S4]
+	FLDPQ    0(R5), (F2, F3)
+	FMOVQ    32(R5), F4
+	FLDPQ    48(R5), (F5, F6)
+	FMOVQ    80(R5), F7
 	WORD     $0x4f801048 // fmla v8.4s, v2.4s, v0.s[0]
 	WORD     $0x4f801069 // fmla v9.4s, v3.4s, v0.s[0]
 	WORD     $0x4f80108a // fmla v10.4s, v4.4s, v0.s[0]
@@ -2556,17 +2603,20 @@ sconv2x12NEON_kTail:
 	WORD     $0x4fa110b1 // fmla v17.4s, v5.4s, v1.s[1]
 	WORD     $0x4fa110d2 // fmla v18.4s, v6.4s, v1.s[1]
 	WORD     $0x4fa110f3 // fmla v19.4s, v7.4s, v1.s[1]
+	ADD      $96, R5
 sconv2x12NEON_kNoPair:
 	TBZ      $0, R6, sconv2x12NEON_tapDone
 	FMOVS.P  4(R0), F0
 	FMOVS.P  4(R1), F1
-	VLD1.P   48(R5), [V2.S4, V3.S4, V4.S4]
+	FLDPQ    0(R5), (F2, F3)
+	FMOVQ    32(R5), F4
 	WORD     $0x4f801048 // fmla v8.4s, v2.4s, v0.s[0]
 	WORD     $0x4f801069 // fmla v9.4s, v3.4s, v0.s[0]
 	WORD     $0x4f80108a // fmla v10.4s, v4.4s, v0.s[0]
 	WORD     $0x4f81104b // fmla v11.4s, v2.4s, v1.s[0]
 	WORD     $0x4f81106c // fmla v12.4s, v3.4s, v1.s[0]
 	WORD     $0x4f81108d // fmla v13.4s, v4.4s, v1.s[0]
+	ADD      $48, R5
 sconv2x12NEON_tapDone:
 	SUBS     $1, R7
 	BNE      sconv2x12NEON_tap
@@ -2680,7 +2730,7 @@ TEXT ·sconv4x12NEON(SB), NOSPLIT, $0-89
 	//   cols       R16      epilogue: nr
 	//   cPtr       R17      epilogue: walks along a row of C in the column-tail path
 	//   relu       R19      epilogue: the relu argument
-	// Per 4 steps of k: 4 128-bit loads of A (one a row), 12 of w (as 4 LD1 of 3 registers),
+	// Per 4 steps of k: 4 128-bit loads of A (one a row), 12 of w (LDP q and LDR q by offset),
 	// 48 FMLA by element. The k tail (k mod 4) loads 2 then 1 channel a row (LDR d, LDR s).
 	// Step p of k adds into set p mod 2: 24 FMLA chains hide the FMLA latency on 4 vector pipes;
 	// FADDs sum the sets into set 0 before the epilogue.
@@ -2745,7 +2795,8 @@ sconv4x12NEON_kLoop:
 	VLD1.P   16(R1), [V1.S4]
 	VLD1.P   16(R2), [V2.S4]
 	VLD1.P   16(R3), [V3.S4]
-	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	FLDPQ    0(R7), (F4, F5)
+	FMOVQ    32(R7), F6
 	WORD     $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
 	WORD     $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
 	WORD     $0x4f8010ca // fmla v10.4s, v6.4s, v0.s[0]
@@ -2758,7 +2809,8 @@ sconv4x12NEON_kLoop:
 	WORD     $0x4f831091 // fmla v17.4s, v4.4s, v3.s[0]
 	WORD     $0x4f8310b2 // fmla v18.4s, v5.4s, v3.s[0]
 	WORD     $0x4f8310d3 // fmla v19.4s, v6.4s, v3.s[0]
-	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	FLDPQ    48(R7), (F4, F5)
+	FMOVQ    80(R7), F6
 	WORD     $0x4fa01094 // fmla v20.4s, v4.4s, v0.s[1]
 	WORD     $0x4fa010b5 // fmla v21.4s, v5.4s, v0.s[1]
 	WORD     $0x4fa010d6 // fmla v22.4s, v6.4s, v0.s[1]
@@ -2771,7 +2823,8 @@ sconv4x12NEON_kLoop:
 	WORD     $0x4fa3109d // fmla v29.4s, v4.4s, v3.s[1]
 	WORD     $0x4fa310be // fmla v30.4s, v5.4s, v3.s[1]
 	WORD     $0x4fa310df // fmla v31.4s, v6.4s, v3.s[1]
-	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	FLDPQ    96(R7), (F4, F5)
+	FMOVQ    128(R7), F6
 	WORD     $0x4f801888 // fmla v8.4s, v4.4s, v0.s[2]
 	WORD     $0x4f8018a9 // fmla v9.4s, v5.4s, v0.s[2]
 	WORD     $0x4f8018ca // fmla v10.4s, v6.4s, v0.s[2]
@@ -2784,7 +2837,8 @@ sconv4x12NEON_kLoop:
 	WORD     $0x4f831891 // fmla v17.4s, v4.4s, v3.s[2]
 	WORD     $0x4f8318b2 // fmla v18.4s, v5.4s, v3.s[2]
 	WORD     $0x4f8318d3 // fmla v19.4s, v6.4s, v3.s[2]
-	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	FLDPQ    144(R7), (F4, F5)
+	FMOVQ    176(R7), F6
 	WORD     $0x4fa01894 // fmla v20.4s, v4.4s, v0.s[3]
 	WORD     $0x4fa018b5 // fmla v21.4s, v5.4s, v0.s[3]
 	WORD     $0x4fa018d6 // fmla v22.4s, v6.4s, v0.s[3]
@@ -2797,6 +2851,7 @@ sconv4x12NEON_kLoop:
 	WORD     $0x4fa3189d // fmla v29.4s, v4.4s, v3.s[3]
 	WORD     $0x4fa318be // fmla v30.4s, v5.4s, v3.s[3]
 	WORD     $0x4fa318df // fmla v31.4s, v6.4s, v3.s[3]
+	ADD      $192, R7
 	SUBS     $1, R10
 	BNE      sconv4x12NEON_kLoop
 
@@ -2807,7 +2862,8 @@ sconv4x12NEON_kTail:
 	FMOVD.P  8(R1), F1
 	FMOVD.P  8(R2), F2
 	FMOVD.P  8(R3), F3
-	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	FLDPQ    0(R7), (F4, F5)
+	FMOVQ    32(R7), F6
 	WORD     $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
 	WORD     $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
 	WORD     $0x4f8010ca // fmla v10.4s, v6.4s, v0.s[0]
@@ -2820,7 +2876,8 @@ sconv4x12NEON_kTail:
 	WORD     $0x4f831091 // fmla v17.4s, v4.4s, v3.s[0]
 	WORD     $0x4f8310b2 // fmla v18.4s, v5.4s, v3.s[0]
 	WORD     $0x4f8310d3 // fmla v19.4s, v6.4s, v3.s[0]
-	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	FLDPQ    48(R7), (F4, F5)
+	FMOVQ    80(R7), F6
 	WORD     $0x4fa01094 // fmla v20.4s, v4.4s, v0.s[1]
 	WORD     $0x4fa010b5 // fmla v21.4s, v5.4s, v0.s[1]
 	WORD     $0x4fa010d6 // fmla v22.4s, v6.4s, v0.s[1]
@@ -2833,13 +2890,15 @@ sconv4x12NEON_kTail:
 	WORD     $0x4fa3109d // fmla v29.4s, v4.4s, v3.s[1]
 	WORD     $0x4fa310be // fmla v30.4s, v5.4s, v3.s[1]
 	WORD     $0x4fa310df // fmla v31.4s, v6.4s, v3.s[1]
+	ADD      $96, R7
 sconv4x12NEON_kNoPair:
 	TBZ      $0, R8, sconv4x12NEON_tapDone
 	FMOVS.P  4(R0), F0
 	FMOVS.P  4(R1), F1
 	FMOVS.P  4(R2), F2
 	FMOVS.P  4(R3), F3
-	VLD1.P   48(R7), [V4.S4, V5.S4, V6.S4]
+	FLDPQ    0(R7), (F4, F5)
+	FMOVQ    32(R7), F6
 	WORD     $0x4f801088 // fmla v8.4s, v4.4s, v0.s[0]
 	WORD     $0x4f8010a9 // fmla v9.4s, v5.4s, v0.s[0]
 	WORD     $0x4f8010ca // fmla v10.4s, v6.4s, v0.s[0]
@@ -2852,6 +2911,7 @@ sconv4x12NEON_kNoPair:
 	WORD     $0x4f831091 // fmla v17.4s, v4.4s, v3.s[0]
 	WORD     $0x4f8310b2 // fmla v18.4s, v5.4s, v3.s[0]
 	WORD     $0x4f8310d3 // fmla v19.4s, v6.4s, v3.s[0]
+	ADD      $48, R7
 sconv4x12NEON_tapDone:
 	SUBS     $1, R9
 	BNE      sconv4x12NEON_tap
@@ -3010,10 +3070,16 @@ TEXT ·sdotNEON(SB), NOSPLIT, $0-28
 	SUBS     $32, R0
 	BLT      sdotNEON_dot8Rest
 sdotNEON_dot8:
-	VLD1.P   64(R1), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1.P   64(R1), [V12.S4, V13.S4, V14.S4, V15.S4]
-	VLD1.P   64(R2), [V16.S4, V17.S4, V18.S4, V19.S4]
-	VLD1.P   64(R2), [V20.S4, V21.S4, V22.S4, V23.S4]
+	FLDPQ    0(R1), (F8, F9)
+	FLDPQ    32(R1), (F10, F11)
+	FLDPQ    64(R1), (F12, F13)
+	FLDPQ    96(R1), (F14, F15)
+	ADD      $128, R1
+	FLDPQ    0(R2), (F16, F17)
+	FLDPQ    32(R2), (F18, F19)
+	FLDPQ    64(R2), (F20, F21)
+	FLDPQ    96(R2), (F22, F23)
+	ADD      $128, R2
 	VFMLA    V16.S4, V8.S4, V0.S4
 	VFMLA    V17.S4, V9.S4, V1.S4
 	VFMLA    V18.S4, V10.S4, V2.S4
@@ -3029,8 +3095,10 @@ sdotNEON_dot8Rest:
 	SUBS     $4, R0
 	BLT      sdotNEON_dot1Rest
 sdotNEON_dot1:
-	VLD1.P   16(R1), [V8.S4]
-	VLD1.P   16(R2), [V16.S4]
+	FMOVQ    0(R1), F8
+	ADD      $16, R1
+	FMOVQ    0(R2), F16
+	ADD      $16, R2
 	VFMLA    V16.S4, V8.S4, V0.S4
 	SUBS     $4, R0
 	BGE      sdotNEON_dot1
@@ -3094,23 +3162,33 @@ TEXT ·sdot4NEON(SB), NOSPLIT, $0-40
 	SUBS     $16, R0
 	BLT      sdot4NEON_dot44Rest
 sdot4NEON_dot44:
-	VLD1.P   64(R1), [V16.S4, V17.S4, V18.S4, V19.S4]
-	VLD1.P   64(R3), [V20.S4, V21.S4, V22.S4, V23.S4]
+	FLDPQ    0(R1), (F16, F17)
+	FLDPQ    32(R1), (F18, F19)
+	ADD      $64, R1
+	FLDPQ    0(R3), (F20, F21)
+	FLDPQ    32(R3), (F22, F23)
+	ADD      $64, R3
 	VFMLA    V20.S4, V16.S4, V0.S4
 	VFMLA    V21.S4, V17.S4, V1.S4
 	VFMLA    V22.S4, V18.S4, V2.S4
 	VFMLA    V23.S4, V19.S4, V3.S4
-	VLD1.P   64(R4), [V20.S4, V21.S4, V22.S4, V23.S4]
+	FLDPQ    0(R4), (F20, F21)
+	FLDPQ    32(R4), (F22, F23)
+	ADD      $64, R4
 	VFMLA    V20.S4, V16.S4, V4.S4
 	VFMLA    V21.S4, V17.S4, V5.S4
 	VFMLA    V22.S4, V18.S4, V6.S4
 	VFMLA    V23.S4, V19.S4, V7.S4
-	VLD1.P   64(R5), [V20.S4, V21.S4, V22.S4, V23.S4]
+	FLDPQ    0(R5), (F20, F21)
+	FLDPQ    32(R5), (F22, F23)
+	ADD      $64, R5
 	VFMLA    V20.S4, V16.S4, V8.S4
 	VFMLA    V21.S4, V17.S4, V9.S4
 	VFMLA    V22.S4, V18.S4, V10.S4
 	VFMLA    V23.S4, V19.S4, V11.S4
-	VLD1.P   64(R6), [V20.S4, V21.S4, V22.S4, V23.S4]
+	FLDPQ    0(R6), (F20, F21)
+	FLDPQ    32(R6), (F22, F23)
+	ADD      $64, R6
 	VFMLA    V20.S4, V16.S4, V12.S4
 	VFMLA    V21.S4, V17.S4, V13.S4
 	VFMLA    V22.S4, V18.S4, V14.S4
@@ -3122,14 +3200,19 @@ sdot4NEON_dot44Rest:
 	SUBS     $4, R0
 	BLT      sdot4NEON_dot41Rest
 sdot4NEON_dot41:
-	VLD1.P   16(R1), [V16.S4]
-	VLD1.P   16(R3), [V20.S4]
+	FMOVQ    0(R1), F16
+	ADD      $16, R1
+	FMOVQ    0(R3), F20
+	ADD      $16, R3
 	VFMLA    V20.S4, V16.S4, V0.S4
-	VLD1.P   16(R4), [V20.S4]
+	FMOVQ    0(R4), F20
+	ADD      $16, R4
 	VFMLA    V20.S4, V16.S4, V4.S4
-	VLD1.P   16(R5), [V20.S4]
+	FMOVQ    0(R5), F20
+	ADD      $16, R5
 	VFMLA    V20.S4, V16.S4, V8.S4
-	VLD1.P   16(R6), [V20.S4]
+	FMOVQ    0(R6), F20
+	ADD      $16, R6
 	VFMLA    V20.S4, V16.S4, V12.S4
 	SUBS     $4, R0
 	BGE      sdot4NEON_dot41
@@ -3191,10 +3274,16 @@ TEXT ·saxpyNEON(SB), NOSPLIT, $0-32
 	SUBS     $32, R0
 	BLT      saxpyNEON_axpy8Rest
 saxpyNEON_axpy8:
-	VLD1.P   64(R1), [V1.S4, V2.S4, V3.S4, V4.S4]
-	VLD1.P   64(R1), [V5.S4, V6.S4, V7.S4, V8.S4]
-	VLD1.P   64(R2), [V9.S4, V10.S4, V11.S4, V12.S4]
-	VLD1.P   64(R2), [V13.S4, V14.S4, V15.S4, V16.S4]
+	FLDPQ    0(R1), (F1, F2)
+	FLDPQ    32(R1), (F3, F4)
+	FLDPQ    64(R1), (F5, F6)
+	FLDPQ    96(R1), (F7, F8)
+	ADD      $128, R1
+	FLDPQ    0(R2), (F9, F10)
+	FLDPQ    32(R2), (F11, F12)
+	FLDPQ    64(R2), (F13, F14)
+	FLDPQ    96(R2), (F15, F16)
+	ADD      $128, R2
 	WORD     $0x4f801029 // fmla v9.4s, v1.4s, v0.s[0]
 	WORD     $0x4f80104a // fmla v10.4s, v2.4s, v0.s[0]
 	WORD     $0x4f80106b // fmla v11.4s, v3.4s, v0.s[0]
@@ -3212,8 +3301,10 @@ saxpyNEON_axpy8Rest:
 	SUBS     $4, R0
 	BLT      saxpyNEON_axpy1Rest
 saxpyNEON_axpy1:
-	VLD1.P   16(R1), [V1.S4]
-	VLD1.P   16(R2), [V9.S4]
+	FMOVQ    0(R1), F1
+	ADD      $16, R1
+	FMOVQ    0(R2), F9
+	ADD      $16, R2
 	WORD     $0x4f801029 // fmla v9.4s, v1.4s, v0.s[0]
 	VST1.P   [V9.S4], 16(R3)
 	SUBS     $4, R0
@@ -3256,23 +3347,33 @@ TEXT ·saxpy4NEON(SB), NOSPLIT, $0-40
 	SUBS     $16, R0
 	BLT      saxpy4NEON_axpy44Rest
 saxpy4NEON_axpy44:
-	VLD1.P   64(R2), [V1.S4, V2.S4, V3.S4, V4.S4]
-	VLD1.P   64(R4), [V5.S4, V6.S4, V7.S4, V8.S4]
+	FLDPQ    0(R2), (F1, F2)
+	FLDPQ    32(R2), (F3, F4)
+	ADD      $64, R2
+	FLDPQ    0(R4), (F5, F6)
+	FLDPQ    32(R4), (F7, F8)
+	ADD      $64, R4
 	WORD     $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
 	WORD     $0x4f8010c2 // fmla v2.4s, v6.4s, v0.s[0]
 	WORD     $0x4f8010e3 // fmla v3.4s, v7.4s, v0.s[0]
 	WORD     $0x4f801104 // fmla v4.4s, v8.4s, v0.s[0]
-	VLD1.P   64(R5), [V5.S4, V6.S4, V7.S4, V8.S4]
+	FLDPQ    0(R5), (F5, F6)
+	FLDPQ    32(R5), (F7, F8)
+	ADD      $64, R5
 	WORD     $0x4fa010a1 // fmla v1.4s, v5.4s, v0.s[1]
 	WORD     $0x4fa010c2 // fmla v2.4s, v6.4s, v0.s[1]
 	WORD     $0x4fa010e3 // fmla v3.4s, v7.4s, v0.s[1]
 	WORD     $0x4fa01104 // fmla v4.4s, v8.4s, v0.s[1]
-	VLD1.P   64(R6), [V5.S4, V6.S4, V7.S4, V8.S4]
+	FLDPQ    0(R6), (F5, F6)
+	FLDPQ    32(R6), (F7, F8)
+	ADD      $64, R6
 	WORD     $0x4f8018a1 // fmla v1.4s, v5.4s, v0.s[2]
 	WORD     $0x4f8018c2 // fmla v2.4s, v6.4s, v0.s[2]
 	WORD     $0x4f8018e3 // fmla v3.4s, v7.4s, v0.s[2]
 	WORD     $0x4f801904 // fmla v4.4s, v8.4s, v0.s[2]
-	VLD1.P   64(R7), [V5.S4, V6.S4, V7.S4, V8.S4]
+	FLDPQ    0(R7), (F5, F6)
+	FLDPQ    32(R7), (F7, F8)
+	ADD      $64, R7
 	WORD     $0x4fa018a1 // fmla v1.4s, v5.4s, v0.s[3]
 	WORD     $0x4fa018c2 // fmla v2.4s, v6.4s, v0.s[3]
 	WORD     $0x4fa018e3 // fmla v3.4s, v7.4s, v0.s[3]
@@ -3285,14 +3386,19 @@ saxpy4NEON_axpy44Rest:
 	SUBS     $4, R0
 	BLT      saxpy4NEON_axpy41Rest
 saxpy4NEON_axpy41:
-	VLD1.P   16(R2), [V1.S4]
-	VLD1.P   16(R4), [V5.S4]
+	FMOVQ    0(R2), F1
+	ADD      $16, R2
+	FMOVQ    0(R4), F5
+	ADD      $16, R4
 	WORD     $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
-	VLD1.P   16(R5), [V5.S4]
+	FMOVQ    0(R5), F5
+	ADD      $16, R5
 	WORD     $0x4fa010a1 // fmla v1.4s, v5.4s, v0.s[1]
-	VLD1.P   16(R6), [V5.S4]
+	FMOVQ    0(R6), F5
+	ADD      $16, R6
 	WORD     $0x4f8018a1 // fmla v1.4s, v5.4s, v0.s[2]
-	VLD1.P   16(R7), [V5.S4]
+	FMOVQ    0(R7), F5
+	ADD      $16, R7
 	WORD     $0x4fa018a1 // fmla v1.4s, v5.4s, v0.s[3]
 	VST1.P   [V1.S4], 16(R3)
 	SUBS     $4, R0
@@ -3352,10 +3458,16 @@ sbiasActNEON_reluRow:
 	SUBS     $32, R5
 	BLT      sbiasActNEON_relu8Rest
 sbiasActNEON_relu8:
-	VLD1.P   64(R6), [V1.S4, V2.S4, V3.S4, V4.S4]
-	VLD1.P   64(R6), [V5.S4, V6.S4, V7.S4, V8.S4]
-	VLD1.P   64(R8), [V9.S4, V10.S4, V11.S4, V12.S4]
-	VLD1.P   64(R8), [V13.S4, V14.S4, V15.S4, V16.S4]
+	FLDPQ    0(R6), (F1, F2)
+	FLDPQ    32(R6), (F3, F4)
+	FLDPQ    64(R6), (F5, F6)
+	FLDPQ    96(R6), (F7, F8)
+	ADD      $128, R6
+	FLDPQ    0(R8), (F9, F10)
+	FLDPQ    32(R8), (F11, F12)
+	FLDPQ    64(R8), (F13, F14)
+	FLDPQ    96(R8), (F15, F16)
+	ADD      $128, R8
 	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
 	WORD     $0x4e20f421 // fmax v1.4s, v1.4s, v0.4s
 	WORD     $0x4e2ad442 // fadd v2.4s, v2.4s, v10.4s
@@ -3381,8 +3493,10 @@ sbiasActNEON_relu8Rest:
 	SUBS     $4, R5
 	BLT      sbiasActNEON_relu1Rest
 sbiasActNEON_relu1:
-	VLD1.P   16(R6), [V1.S4]
-	VLD1.P   16(R8), [V9.S4]
+	FMOVQ    0(R6), F1
+	ADD      $16, R6
+	FMOVQ    0(R8), F9
+	ADD      $16, R8
 	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
 	WORD     $0x4e20f421 // fmax v1.4s, v1.4s, v0.4s
 	VST1.P   [V1.S4], 16(R7)
@@ -3417,10 +3531,16 @@ sbiasActNEON_linearRow:
 	SUBS     $32, R5
 	BLT      sbiasActNEON_linear8Rest
 sbiasActNEON_linear8:
-	VLD1.P   64(R6), [V1.S4, V2.S4, V3.S4, V4.S4]
-	VLD1.P   64(R6), [V5.S4, V6.S4, V7.S4, V8.S4]
-	VLD1.P   64(R8), [V9.S4, V10.S4, V11.S4, V12.S4]
-	VLD1.P   64(R8), [V13.S4, V14.S4, V15.S4, V16.S4]
+	FLDPQ    0(R6), (F1, F2)
+	FLDPQ    32(R6), (F3, F4)
+	FLDPQ    64(R6), (F5, F6)
+	FLDPQ    96(R6), (F7, F8)
+	ADD      $128, R6
+	FLDPQ    0(R8), (F9, F10)
+	FLDPQ    32(R8), (F11, F12)
+	FLDPQ    64(R8), (F13, F14)
+	FLDPQ    96(R8), (F15, F16)
+	ADD      $128, R8
 	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
 	WORD     $0x4e2ad442 // fadd v2.4s, v2.4s, v10.4s
 	WORD     $0x4e2bd463 // fadd v3.4s, v3.4s, v11.4s
@@ -3438,8 +3558,10 @@ sbiasActNEON_linear8Rest:
 	SUBS     $4, R5
 	BLT      sbiasActNEON_linear1Rest
 sbiasActNEON_linear1:
-	VLD1.P   16(R6), [V1.S4]
-	VLD1.P   16(R8), [V9.S4]
+	FMOVQ    0(R6), F1
+	ADD      $16, R6
+	FMOVQ    0(R8), F9
+	ADD      $16, R8
 	WORD     $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
 	VST1.P   [V1.S4], 16(R7)
 	SUBS     $4, R5
@@ -3485,8 +3607,11 @@ scopy2DNEON_row:
 	SUBS     $32, R6
 	BLT      scopy2DNEON_copy8Rest
 scopy2DNEON_copy8:
-	VLD1.P   64(R7), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P   64(R7), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FLDPQ    0(R7), (F0, F1)
+	FLDPQ    32(R7), (F2, F3)
+	FLDPQ    64(R7), (F4, F5)
+	FLDPQ    96(R7), (F6, F7)
+	ADD      $128, R7
 	VST1.P   [V0.S4, V1.S4, V2.S4, V3.S4], 64(R8)
 	VST1.P   [V4.S4, V5.S4, V6.S4, V7.S4], 64(R8)
 	SUBS     $32, R6
@@ -3496,7 +3621,8 @@ scopy2DNEON_copy8Rest:
 	SUBS     $4, R6
 	BLT      scopy2DNEON_copy1Rest
 scopy2DNEON_copy1:
-	VLD1.P   16(R7), [V0.S4]
+	FMOVQ    0(R7), F0
+	ADD      $16, R7
 	VST1.P   [V0.S4], 16(R8)
 	SUBS     $4, R6
 	BGE      scopy2DNEON_copy1

@@ -266,16 +266,20 @@ func (f *Func) VFMLA(d, n, m VReg) { f.op("VFMLA", m.S4(), n.S4(), d.S4()) }
 // VDUPHigh moves lanes 2 and 3 of v down to lanes 0 and 1 (DUP v.2D, v.D[1]).
 func (f *Func) VDUPHigh(v VReg) { f.op("VDUP", v.String()+".D[1]", v.String()+".D2") }
 
-// VLD1P2S loads the two float32s at (ptr) into lanes 0 and 1 of v, clearing the others,
-// then advances ptr by step bytes (LD1 {v.2S}, post-indexed by a register).
-func (f *Func) VLD1P2S(ptr, step Reg, v VReg) {
-	f.op("VLD1.P", fmt.Sprintf("(%s)(%s)", ptr, step), "["+v.String()+".S2]")
-}
-
 // FMOVDLoadOff loads the two float32s at off(ptr) into lanes 0 and 1 of v, clearing the
 // others.
 func (f *Func) FMOVDLoadOff(off int, ptr Reg, v VReg) {
 	f.op("FMOVD", fmt.Sprintf("%d(%s)", off, ptr), v.F())
+}
+
+// FLDPQ loads the two q registers at off(ptr) into v and w (LDP q).
+func (f *Func) FLDPQ(off int, ptr Reg, v, w VReg) {
+	f.op("FLDPQ", fmt.Sprintf("%d(%s)", off, ptr), fmt.Sprintf("(%s, %s)", v.F(), w.F()))
+}
+
+// FMOVQLoadOff loads the q register at off(ptr) into v (LDR q).
+func (f *Func) FMOVQLoadOff(off int, ptr Reg, v VReg) {
+	f.op("FMOVQ", fmt.Sprintf("%d(%s)", off, ptr), v.F())
 }
 
 // FMOVSArg loads a float32 argument into lane 0 of v, clearing the others.

@@ -148,7 +148,7 @@ func (p convPlan) table(k convKernel) []string {
 		fmt.Sprintf("  cols       %-8s epilogue: nr", st.cols),
 		fmt.Sprintf("  cPtr       %-8s epilogue: walks along a row of C in the column-tail path", st.cPtr),
 		fmt.Sprintf("  relu       %-8s epilogue: the relu argument", p.relu),
-		fmt.Sprintf("Per %d steps of k: %d 128-bit loads of A (one a row), %d of w (as %d LD1 of %d registers),", convKStep, k.mr, convKStep*k.vectors, convKStep, k.vectors),
+		fmt.Sprintf("Per %d steps of k: %d 128-bit loads of A (one a row), %d of w (LDP q and LDR q by offset),", convKStep, k.mr, convKStep*k.vectors),
 		fmt.Sprintf("%d FMLA by element. The k tail (k mod %d) loads 2 then 1 channel a row (LDR d, LDR s).", convKStep*k.mr*k.vectors, convKStep),
 	)
 	if k.sets > 1 {
@@ -299,26 +299,40 @@ func (k convKernel) generate() *Func {
 
 // steps emits n ≤ convKStep steps of k from the A lanes 0..n-1, loading a row of w for
 // each: with two buffers both load first and each refills after its FMLAs; with one, each
-// load precedes its step.
+// load precedes its step. The loads address w by offsets from wPtr, which moves once, after
+// them: a chain of post-indexed LD1s is a chain of their write-backs (5 cycles each in
+// LLVM's Apple M1 model).
 func (p convPlan) steps(f *Func, n int) {
+	off := 0
+	load := func(b []VReg) {
+		for j := 0; j < len(b); j += 2 {
+			if j+1 < len(b) {
+				f.FLDPQ(off, p.wPtr, b[j], b[j+1])
+			} else {
+				f.FMOVQLoadOff(off, p.wPtr, b[j])
+			}
+			off += 16 * min(2, len(b)-j)
+		}
+	}
 	if p.bv[0][0] == p.bv[1][0] {
 		for step := range n {
-			f.VLD1Past(p.wPtr, p.bv[0]...)
+			load(p.bv[0])
 			p.rank1(f, p.bv[0], step)
 		}
-		return
-	}
-	f.VLD1Past(p.wPtr, p.bv[0]...)
-	if n > 1 {
-		f.VLD1Past(p.wPtr, p.bv[1]...)
-	}
-	for step := range n {
-		b := p.bv[step%2]
-		p.rank1(f, b, step)
-		if step+2 < n {
-			f.VLD1Past(p.wPtr, b...)
+	} else {
+		load(p.bv[0])
+		if n > 1 {
+			load(p.bv[1])
+		}
+		for step := range n {
+			b := p.bv[step%2]
+			p.rank1(f, b, step)
+			if step+2 < n {
+				load(b)
+			}
 		}
 	}
+	f.ADDConst(off, p.wPtr)
 }
 
 // rank1 emits step lane of k: acc[lane mod sets][i] += b · av[i][lane] for every row i.

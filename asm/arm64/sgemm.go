@@ -236,7 +236,8 @@ func (k sgemmKernel) generate() *Func {
 	f.Comment("", "rsA == 1: one rank-1 update of the tile per step of k, A used by element.")
 	k.loops(f, p, "packed", func(set int) {
 		k.loadAColumn(f, p)
-		f.VLD1P(p.bPtr, p.rsB, p.bv...)
+		f.VLD1(p.bPtr, p.bv...)
+		f.ADD(p.rsB, p.bPtr, p.bPtr)
 		for i, row := range p.acc[set] {
 			for j, a := range row {
 				f.FMLAElem(a, p.bv[j], p.av[i/lanes], i%lanes)
@@ -253,7 +254,8 @@ func (k sgemmKernel) generate() *Func {
 		f.ADD(p.rsA, p.aRow[i-1], p.aRow[i])
 	}
 	k.loops(f, p, "stridedLoop", func(set int) {
-		f.VLD1P(p.bPtr, p.rsB, p.bv...)
+		f.VLD1(p.bPtr, p.bv...)
+		f.ADD(p.rsB, p.bPtr, p.bPtr)
 		for i, row := range p.acc[set] {
 			t := p.as[i%len(p.as)]
 			f.FMOVSLoadIdx(p.aRow[i], p.aOff, t)
@@ -319,18 +321,18 @@ func (k sgemmKernel) generate() *Func {
 
 // loadAColumn loads A(0..mr-1, p) into av and advances aRow[0] by csA: whole q registers,
 // and the last two rows into a d register when mr%4 == 2, reading exactly mr floats.
+// Loads and pointers move apart (as B's do): a post-indexed LD1's write-back takes 5
+// cycles in LLVM's Apple M1 model, which makes the edges' several steps an iteration a
+// chain of them there; an ADD takes 1.
 func (k sgemmKernel) loadAColumn(f *Func, p sgemmPlan) {
 	q := k.mr / lanes
-	if k.mr%lanes == 0 {
-		f.VLD1P(p.aRow[0], p.csA, p.av...)
-		return
+	if k.mr%lanes != 0 {
+		f.FMOVDLoadOff(16*q, p.aRow[0], p.av[q])
 	}
-	if q == 0 {
-		f.VLD1P2S(p.aRow[0], p.csA, p.av[0])
-		return
+	if q > 0 {
+		f.VLD1(p.aRow[0], p.av[:q]...)
 	}
-	f.FMOVDLoadOff(16*q, p.aRow[0], p.av[q])
-	f.VLD1P(p.aRow[0], p.csA, p.av[:q]...)
+	f.ADD(p.csA, p.aRow[0], p.aRow[0])
 }
 
 // loops emits the k loops of one path at label name: with one set, a step per iteration;

@@ -404,6 +404,8 @@ func print(rows []row) {
 			switch {
 			case res.latency && res.bound == "dispatch":
 				fmt.Fprintf(w, " latency · dispatch %.0f%% |", 100*res.dispatch)
+			case res.bound == "dispatch":
+				fmt.Fprintf(w, " dispatch %.0f%% |", 100*res.dispatch)
 			case res.latency:
 				fmt.Fprintf(w, " latency; %s %.0f%% · dispatch %.0f%% |", res.bound, 100*res.busy, 100*res.dispatch)
 			default:
