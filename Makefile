@@ -94,6 +94,9 @@ arm64-fuzz:
 ## plain go test output for benchstat, and bench/peers.txt.
 ## bench-full: every shape, every ISA on 1 thread, gonum's noasm build (gonum-purego), the
 ## peers on 1 and NPROC threads, COUNT=5 of 1s: about 20 minutes. Variables override either.
+# The headline shapes: square GEMMs, a 3×3 layer's im2col GEMM and a GEMV; a ResNet stage,
+# a deep 14×14 layer and the RGB stem; two decoder layers; Dense at batch 1 and 64. Only
+# the start is anchored (^): a closing $ must be written $$ in make, command line included.
 BENCH        ?= .
 SHAPES       ?= ^(256x256x256|1024x1024x1024|3136x64x576|1x4096x4096|56x56x64-64-s1|14x14x256-256-s1|224x224x3-32-s2|28x28x128-64-s2|7x7x512-256-s2|9216x128-batch)
 COUNT        ?= 3
