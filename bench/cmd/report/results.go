@@ -49,15 +49,21 @@ type impl struct {
 	threads int
 }
 
-// kind orders the columns: simdnn, then gonum, then the C peers.
+// The kinds of column, in the tables' order.
+const (
+	simdnnColumn = iota
+	gonumColumn
+	peerColumn
+)
+
 func (im impl) kind() int {
 	switch {
 	case strings.HasPrefix(im.name, "simdnn"):
-		return 0
+		return simdnnColumn
 	case strings.HasPrefix(im.name, "gonum"):
-		return 1
+		return gonumColumn
 	}
-	return 2
+	return peerColumn
 }
 
 // String is the column's heading: "×N" marks N threads, as go test's "-N" suffix does.

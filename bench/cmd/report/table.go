@@ -63,9 +63,11 @@ func (r *results) overPeak() bool {
 	return false
 }
 
-func isSimdnn(im impl) bool { return im.kind() == 0 }
-func isGonum(im impl) bool  { return im.name == "gonum" }
-func isPeer(im impl) bool   { return im.kind() == 2 }
+func isSimdnn(im impl) bool { return im.kind() == simdnnColumn }
+func isPeer(im impl) bool   { return im.kind() == peerColumn }
+
+// isGonum is gonum's default build, not gonum-purego.
+func isGonum(im impl) bool { return im.name == "gonum" }
 
 // has reports whether the family has a one-thread column that keep accepts.
 func (f *family) has(keep func(impl) bool) bool {
