@@ -1,4 +1,4 @@
-//go:build arm64 && !purego && !noasm
+//go:build arm64 && unix && !purego && !noasm
 
 package kernels
 
