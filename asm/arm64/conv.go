@@ -2,9 +2,9 @@ package main
 
 import "fmt"
 
-// The NEON indirect convolution micro-kernel (XNNPACK's indirect GEMM, in its aarch64
-// "ld128" form). Its register plan (convPlan; emitted as a table at the top of the
-// function) for the 6×12 tile:
+// The NEON indirect convolution micro-kernels (XNNPACK's indirect GEMM, in its aarch64
+// "ld128" form). The register plan (convPlan; emitted as a table at the top of each
+// function) of the 6×12 tile:
 //
 //	V0–V5    av[i]        A_t(i, p..p+3), one 128-bit load a row, used by element │ epilogue:
 //	V6–V8    bv[0][j]     w rows p and p+2 ┐ double-buffered: one row refills    │ V0 zeroV
@@ -17,6 +17,10 @@ import "fmt"
 // Each pixel has its own row pointer, so A cannot come a column at a time as in the SGEMM
 // kernel's packed path: a row's load brings 4 steps of k, and 6 rows take 18 accumulators +
 // 6 A + 6 B = 30 vector registers. The SGEMM kernel's 8 rows would need 24 + 8 + 3 = 35.
+//
+// The edge tiles have 2 pixels with 4 sets of accumulators over k (24 + 2 A + 6 B = 32
+// registers) and 4 pixels with 2 sets (24 + 4 A + one B buffer of 3 = 31): 24 FMLA chains
+// keep 4 vector pipes busy where 6 or 12 would leave them waiting on the FMLA latency.
 
 // convKernel describes one NEON indirect convolution micro-kernel: an MR×NR register tile
 // of C, NR/4 q registers per row, and its accumulators in sets over k. NR must be the
