@@ -48,7 +48,8 @@ type Tile struct{ MR, NR int }
 // The amd64 ISAs also have edge kernels of MR/3 and 2·MR/3 rows with the same NR (for
 // SGEMM and for the indirect convolution): the last rows of a matrix, or the last output
 // pixels of an image, run on the smallest that covers them, so that a 64-row product is
-// not six 12-row tiles of which one is two-thirds padding.
+// not six 12-row tiles of which one is two-thirds padding. NEON has SGEMM edges of 2, 4
+// and 6 rows and convolution edges of 2 and 4 pixels (asm/arm64).
 //
 // It panics for a value that is not one of the ISA constants.
 func TileFor(isa ISA) Tile {
