@@ -95,8 +95,10 @@ func BlockingFor(isa ISA, c Caches) Blocking {
 	nc = clamp(nc, t.NR, 256*t.NR)
 	packAMinN := 512
 	if isa == Generic || isa == NEON {
-		// The pure-Go kernel is fast only on packed A; NEON's in-place loop broadcasts
-		// with LD1R, which takes a vector pipe from the FMLAs (75% of peak at best).
+		// The pure-Go kernel is fast only on packed A. NEON's in-place loop (LDR s and
+		// FMLA by element) models at the packed loop's speed on Neoverse N1 and V1 (make
+		// mca), but no arm64 machine is at hand to measure packing against reading in
+		// place, so NEON packs A always, as it did when that loop broadcast with LD1R.
 		packAMinN = 0
 	}
 	return Blocking{ISA: isa, MR: t.MR, NR: t.NR, KC: kc, MC: mc, NC: nc,
