@@ -66,8 +66,11 @@ func (r *results) writePlot(path string) error {
 
 	header := draw.TextStyle{Color: color.Black, Font: font.From(plot.DefaultFont, 14), Handler: plot.DefaultTextHandler,
 		XAlign: draw.XLeft, YAlign: draw.YTop}
-	dc.FillText(header, vg.Point{X: 0.2 * vg.Inch, Y: height - 0.12*vg.Inch},
-		fmt.Sprintf("Median GFLOPS (higher is better), %s; ×N: on N threads", cmp.Or(r.cpu, "this CPU")))
+	title := fmt.Sprintf("Median GFLOPS (higher is better), %s; ×N: on N threads", cmp.Or(r.cpu, "this CPU"))
+	if r.overPeak() {
+		title += "; the peak was measured on busy cores"
+	}
+	dc.FillText(header, vg.Point{X: 0.2 * vg.Inch, Y: height - 0.12*vg.Inch}, title)
 
 	panels := draw.Crop(dc, 0, -legendWidth, 0, -headerHeight)
 	tiles := draw.Tiles{Rows: len(r.families), Cols: 1, PadY: 0.15 * vg.Inch, PadLeft: 0.1 * vg.Inch}
