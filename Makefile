@@ -130,7 +130,7 @@ bench:
 	else echo "# peers skipped: $(PEERS) not found (PEERS=path/to/run.sh names it)"; fi | tee bench/peers.txt
 	$(GO) -C bench run ./cmd/report -peers peers.txt -png gflops.png out.txt
 	$(if $(filter .,$(SHAPES)),,@echo "Every shape and ISA, and the peers on $(NPROC) threads too: make bench-full (about 20 minutes).")
-	@echo "Compare two runs: cp bench/out.txt old.txt, change something, make bench, benchstat old.txt bench/out.txt"
+	@echo "Compare two runs (COUNT=6 or more): cp bench/out.txt old.txt, change something, make bench again, benchstat old.txt bench/out.txt"
 
 bench-full: bench
 
