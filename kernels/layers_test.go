@@ -109,7 +109,9 @@ func checkActivated(t testing.TB, what fmt.Stringer, got, pre, mag []float32, te
 				bound = 2.02 * float64(terms+3) * unitRoundoff * worst * float64(want[i])
 			}
 			if act != Linear && act != ReLU {
-				bound += 4 * unitRoundoff * math.Abs(float64(want[i]))
+				// The kernels' own error: GELU's measured worst is 5.56·u·|want| (4 ulps;
+				// TestActivationAccuracy), the others' under 4.
+				bound += 6 * unitRoundoff * math.Abs(float64(want[i]))
 			}
 			bound += 1e-30
 			if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= bound) {

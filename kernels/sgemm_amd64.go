@@ -216,17 +216,17 @@ func srelu6AVX2(n int, dst *float32, src *float32)
 //go:noescape
 func sleakyReLUAVX2(n int, alpha float32, dst *float32, src *float32)
 
-// ssigmoidAVX2 sets dst[i] = 1/(1 + e^−src[i]) for i < n: f = e/(1 + e), e = e^−|x|, and 1 − f
-// for x > 0; sigmoid(−Inf) = 0, sigmoid(+Inf) = 1, NaN stays NaN.
-// Measured error against generic.Sigmoid: at most 2 ulps.
+// ssigmoidAVX2 sets dst[i] = 1/(1 + e^−src[i]) for i < n: 1/(1 + e), e = e^−|x|, for x ≥ 0 and
+// e/(1 + e) for x < 0; sigmoid(−Inf) = 0, sigmoid(+Inf) = 1, NaN stays NaN.
+// Measured error against generic.Sigmoid: at most 2 ulps, 3.9·2^−24 relative.
 //
 //go:noescape
 func ssigmoidAVX2(n int, dst *float32, src *float32)
 
-// sswishAVX2 sets dst[i] = x·sigmoid(x), x = src[i], for i < n: x·(1 − f) for x ≥ 0 and
+// sswishAVX2 sets dst[i] = x·sigmoid(x), x = src[i], for i < n: x/(1 + e) for x ≥ 0 and
 // x·e/(1 + e) for x < 0, e = e^−|x| scaled by its power of two last. Like
 // generic.Swish, Swish(−Inf) is NaN (−Inf·0) and Swish(+Inf) = +Inf.
-// Measured error against generic.Swish: at most 3 ulps.
+// Measured error against generic.Swish: at most 2 ulps, 4.0·2^−24 relative.
 //
 //go:noescape
 func sswishAVX2(n int, dst *float32, src *float32)
@@ -234,23 +234,25 @@ func sswishAVX2(n int, dst *float32, src *float32)
 // stanhAVX2 sets dst[i] = tanh(src[i]) for i < n: −m/(2 + m) with m = e^(−2|x|) − 1, an
 // expm1 that keeps small |x| to full relative precision, and the sign of x;
 // tanh(±Inf) = ±1, NaN stays NaN.
-// Measured error against generic.Tanh: at most 2 ulps.
+// Measured error against generic.Tanh: at most 2 ulps, 3.6·2^−24 relative.
 //
 //go:noescape
 func stanhAVX2(n int, dst *float32, src *float32)
 
 // sgeluAVX2 sets dst[i] = x·Φ(x) = x/2·erfc(−x/√2), x = src[i], for i < n (Keras's exact
-// GELU). erfc(z) = e^(−z²)·t·K(t) for z = |x|/√2 ≥ 0, t = 1/(1 + z/2), K a degree-9
-// polynomial (geluErfcK); x < 0 takes x/2·erfc(z), scaled last, x ≥ 0 x·(1 − erfc(z)/2).
+// GELU): for |x| < 0.7071 its Taylor series 0.5·x + x²·F(x²); above, GELU(−|x|) =
+// −|x|/2·erfc(z), erfc(z) = e^(−z²)·t·K(t) for z = |x|/√2, t = 1/(1 + z/2), K a
+// degree-9 polynomial (geluErfcK), and GELU(x) = x + GELU(−x) for x ≥ 0.
 // GELU(−Inf) is NaN (−Inf·0), as generic.GELU's; GELU(+Inf) = +Inf.
-// Measured error: at most 4 ulps.
+// Measured error against generic.GELU: at most 4 ulps, 5.6·2^−24 relative.
 //
 //go:noescape
 func sgeluAVX2(n int, dst *float32, src *float32)
 
 // ssoftmaxAVX2 sets dst[i] = e^(src[i]−m)/Σ_j e^(src[j]−m) for i < n, n ≥ 1, m the largest
 // src[j]: one Softmax row. dst may be src. A row holding NaN or +Inf comes out NaN.
-// Measured error against generic.Softmax: at most 3 ulps (rows of n ≤ 4096).
+// Measured error against generic.Softmax: at most 2 ulps (3,000 random rows, n ≤ 9096,
+// |x| up to 1e30).
 //
 //go:noescape
 func ssoftmaxAVX2(n int, dst *float32, src *float32)
@@ -273,17 +275,17 @@ func srelu6AVX512(n int, dst *float32, src *float32)
 //go:noescape
 func sleakyReLUAVX512(n int, alpha float32, dst *float32, src *float32)
 
-// ssigmoidAVX512 sets dst[i] = 1/(1 + e^−src[i]) for i < n: f = e/(1 + e), e = e^−|x|, and 1 − f
-// for x > 0; sigmoid(−Inf) = 0, sigmoid(+Inf) = 1, NaN stays NaN.
-// Measured error against generic.Sigmoid: at most 2 ulps.
+// ssigmoidAVX512 sets dst[i] = 1/(1 + e^−src[i]) for i < n: 1/(1 + e), e = e^−|x|, for x ≥ 0 and
+// e/(1 + e) for x < 0; sigmoid(−Inf) = 0, sigmoid(+Inf) = 1, NaN stays NaN.
+// Measured error against generic.Sigmoid: at most 2 ulps, 3.9·2^−24 relative.
 //
 //go:noescape
 func ssigmoidAVX512(n int, dst *float32, src *float32)
 
-// sswishAVX512 sets dst[i] = x·sigmoid(x), x = src[i], for i < n: x·(1 − f) for x ≥ 0 and
+// sswishAVX512 sets dst[i] = x·sigmoid(x), x = src[i], for i < n: x/(1 + e) for x ≥ 0 and
 // x·e/(1 + e) for x < 0, e = e^−|x| scaled by its power of two last. Like
 // generic.Swish, Swish(−Inf) is NaN (−Inf·0) and Swish(+Inf) = +Inf.
-// Measured error against generic.Swish: at most 3 ulps.
+// Measured error against generic.Swish: at most 2 ulps, 4.0·2^−24 relative.
 //
 //go:noescape
 func sswishAVX512(n int, dst *float32, src *float32)
@@ -291,23 +293,25 @@ func sswishAVX512(n int, dst *float32, src *float32)
 // stanhAVX512 sets dst[i] = tanh(src[i]) for i < n: −m/(2 + m) with m = e^(−2|x|) − 1, an
 // expm1 that keeps small |x| to full relative precision, and the sign of x;
 // tanh(±Inf) = ±1, NaN stays NaN.
-// Measured error against generic.Tanh: at most 2 ulps.
+// Measured error against generic.Tanh: at most 2 ulps, 3.6·2^−24 relative.
 //
 //go:noescape
 func stanhAVX512(n int, dst *float32, src *float32)
 
 // sgeluAVX512 sets dst[i] = x·Φ(x) = x/2·erfc(−x/√2), x = src[i], for i < n (Keras's exact
-// GELU). erfc(z) = e^(−z²)·t·K(t) for z = |x|/√2 ≥ 0, t = 1/(1 + z/2), K a degree-9
-// polynomial (geluErfcK); x < 0 takes x/2·erfc(z), scaled last, x ≥ 0 x·(1 − erfc(z)/2).
+// GELU): for |x| < 0.7071 its Taylor series 0.5·x + x²·F(x²); above, GELU(−|x|) =
+// −|x|/2·erfc(z), erfc(z) = e^(−z²)·t·K(t) for z = |x|/√2, t = 1/(1 + z/2), K a
+// degree-9 polynomial (geluErfcK), and GELU(x) = x + GELU(−x) for x ≥ 0.
 // GELU(−Inf) is NaN (−Inf·0), as generic.GELU's; GELU(+Inf) = +Inf.
-// Measured error: at most 4 ulps.
+// Measured error against generic.GELU: at most 4 ulps, 5.6·2^−24 relative.
 //
 //go:noescape
 func sgeluAVX512(n int, dst *float32, src *float32)
 
 // ssoftmaxAVX512 sets dst[i] = e^(src[i]−m)/Σ_j e^(src[j]−m) for i < n, n ≥ 1, m the largest
 // src[j]: one Softmax row. dst may be src. A row holding NaN or +Inf comes out NaN.
-// Measured error against generic.Softmax: at most 3 ulps (rows of n ≤ 4096).
+// Measured error against generic.Softmax: at most 2 ulps (3,000 random rows, n ≤ 9096,
+// |x| up to 1e30).
 //
 //go:noescape
 func ssoftmaxAVX512(n int, dst *float32, src *float32)

@@ -5997,20 +5997,31 @@ ssigmoidAVX2_block:
 	VMULPS       Y1, Y1, Y4
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
-	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y1, Y1
+	VMULPS       Y4, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VBLENDVPS    Y0, Y2, Y4, Y2
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
+	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VBLENDVPS    Y0, Y3, Y4, Y0
+	VDIVPS       Y1, Y0, Y0
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
 	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y1, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       actConst3f800000<>+0(SB), Y1, Y2
-	VDIVPS       Y2, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VBLENDVPS    Y0, Y1, Y2, Y0
+	VPADDD       actConst0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y0, Y0
+	VMULPS       Y1, Y0, Y0
 	VMOVUPS      Y0, (CX)
 	VMOVUPS      32(DX), Y0
 	VORPS        actConst80000000<>+0(SB), Y0, Y1
@@ -6029,20 +6040,31 @@ ssigmoidAVX2_block:
 	VMULPS       Y1, Y1, Y4
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
-	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y1, Y1
+	VMULPS       Y4, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VBLENDVPS    Y0, Y2, Y4, Y2
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
+	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VBLENDVPS    Y0, Y3, Y4, Y0
+	VDIVPS       Y1, Y0, Y0
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
 	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y1, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       actConst3f800000<>+0(SB), Y1, Y2
-	VDIVPS       Y2, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VBLENDVPS    Y0, Y1, Y2, Y0
+	VPADDD       actConst0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y0, Y0
+	VMULPS       Y1, Y0, Y0
 	VMOVUPS      Y0, 32(CX)
 	ADDQ         $0x00000040, DX
 	ADDQ         $0x00000040, CX
@@ -6069,20 +6091,31 @@ ssigmoidAVX2_vectors:
 	VMULPS       Y1, Y1, Y4
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
-	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
+	VCVTPS2DQ    Y2, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y1, Y1
+	VMULPS       Y4, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VBLENDVPS    Y0, Y2, Y4, Y2
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
+	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VBLENDVPS    Y0, Y3, Y4, Y0
+	VDIVPS       Y1, Y0, Y0
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
 	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y1, Y1
-	VMULPS       Y2, Y1, Y1
-	VADDPS       actConst3f800000<>+0(SB), Y1, Y2
-	VDIVPS       Y2, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VBLENDVPS    Y0, Y1, Y2, Y0
+	VPADDD       actConst0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y0, Y0
+	VMULPS       Y1, Y0, Y0
 	VMOVUPS      Y0, (CX)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, CX
@@ -6113,20 +6146,31 @@ ssigmoidAVX2_tail:
 	VMULPS       Y2, Y2, Y5
 	VFMADD213PS  Y2, Y5, Y4
 	VADDPS       actConst3f800000<>+0(SB), Y4, Y2
-	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
+	VCVTPS2DQ    Y3, Y5
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y6, Y2, Y2
+	VMULPS       Y5, Y2, Y2
+	VADDPS       actConst3f800000<>+0(SB), Y2, Y2
+	VXORPS       Y5, Y5, Y5
+	VBLENDVPS    Y1, Y3, Y5, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y4, Y4
+	VMOVUPS      actConst3f800000<>+0(SB), Y5
+	VBLENDVPS    Y1, Y4, Y5, Y1
+	VDIVPS       Y2, Y1, Y1
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
 	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       actConst3f800000<>+0(SB), Y2, Y3
-	VDIVPS       Y3, Y2, Y2
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
-	VSUBPS       Y2, Y3, Y3
-	VBLENDVPS    Y1, Y2, Y3, Y1
+	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y1, Y1
+	VMULPS       Y2, Y1, Y1
 	VMASKMOVPS   Y1, Y0, (CX)
 
 ssigmoidAVX2_done:
@@ -6395,41 +6439,32 @@ sswishAVX2_block:
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
 	VCVTPS2DQ    Y2, Y4
-	VPSRAD       $0x01, Y4, Y3
-	VPSUBD       Y3, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y3, Y1, Y3
-	VMULPS       Y4, Y3, Y3
-	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
-	VDIVPS       Y3, Y1, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
-	VMAXPS       Y0, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VCVTPS2DQ    Y2, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
 	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y3, Y3
-	VMULPS       Y4, Y3, Y3
+	VMULPS       Y5, Y1, Y1
+	VMULPS       Y4, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VBLENDVPS    Y0, Y2, Y4, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y4
+	VMAXPS       Y0, Y4, Y4
+	VMOVAPS      Y4, Y5
+	VFMADD231PS  Y3, Y4, Y5
+	VBLENDVPS    Y0, Y5, Y0, Y3
+	VDIVPS       Y1, Y3, Y1
 	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y4
-	VPSUBD       Y4, Y2, Y2
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
 	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y4, Y1, Y1
+	VMULPS       Y3, Y1, Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
-	VSUBPS       Y1, Y2, Y1
-	VMULPS       Y0, Y1, Y1
-	VBLENDVPS    Y0, Y3, Y1, Y1
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
 	VORPS        Y0, Y1, Y0
 	VMOVUPS      Y0, (CX)
@@ -6451,41 +6486,32 @@ sswishAVX2_block:
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
 	VCVTPS2DQ    Y2, Y4
-	VPSRAD       $0x01, Y4, Y3
-	VPSUBD       Y3, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y3, Y1, Y3
-	VMULPS       Y4, Y3, Y3
-	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
-	VDIVPS       Y3, Y1, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
-	VMAXPS       Y0, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VCVTPS2DQ    Y2, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
 	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y3, Y3
-	VMULPS       Y4, Y3, Y3
+	VMULPS       Y5, Y1, Y1
+	VMULPS       Y4, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VBLENDVPS    Y0, Y2, Y4, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y4
+	VMAXPS       Y0, Y4, Y4
+	VMOVAPS      Y4, Y5
+	VFMADD231PS  Y3, Y4, Y5
+	VBLENDVPS    Y0, Y5, Y0, Y3
+	VDIVPS       Y1, Y3, Y1
 	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y4
-	VPSUBD       Y4, Y2, Y2
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
 	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y4, Y1, Y1
+	VMULPS       Y3, Y1, Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
-	VSUBPS       Y1, Y2, Y1
-	VMULPS       Y0, Y1, Y1
-	VBLENDVPS    Y0, Y3, Y1, Y1
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
 	VORPS        Y0, Y1, Y0
 	VMOVUPS      Y0, 32(CX)
@@ -6515,41 +6541,32 @@ sswishAVX2_vectors:
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
 	VCVTPS2DQ    Y2, Y4
-	VPSRAD       $0x01, Y4, Y3
-	VPSUBD       Y3, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y3, Y1, Y3
-	VMULPS       Y4, Y3, Y3
-	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
-	VDIVPS       Y3, Y1, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
-	VMAXPS       Y0, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VCVTPS2DQ    Y2, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
 	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
 	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y3, Y3
-	VMULPS       Y4, Y3, Y3
+	VMULPS       Y5, Y1, Y1
+	VMULPS       Y4, Y1, Y1
+	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VBLENDVPS    Y0, Y2, Y4, Y2
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y4
+	VMAXPS       Y0, Y4, Y4
+	VMOVAPS      Y4, Y5
+	VFMADD231PS  Y3, Y4, Y5
+	VBLENDVPS    Y0, Y5, Y0, Y3
+	VDIVPS       Y1, Y3, Y1
 	VCVTPS2DQ    Y2, Y2
-	VPSRAD       $0x01, Y2, Y4
-	VPSUBD       Y4, Y2, Y2
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
 	VPADDD       actConst0000007f<>+0(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y4, Y1, Y1
+	VMULPS       Y3, Y1, Y1
 	VMULPS       Y2, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
-	VSUBPS       Y1, Y2, Y1
-	VMULPS       Y0, Y1, Y1
-	VBLENDVPS    Y0, Y3, Y1, Y1
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
 	VORPS        Y0, Y1, Y0
 	VMOVUPS      Y0, (CX)
@@ -6583,41 +6600,32 @@ sswishAVX2_tail:
 	VFMADD213PS  Y2, Y5, Y4
 	VADDPS       actConst3f800000<>+0(SB), Y4, Y2
 	VCVTPS2DQ    Y3, Y5
-	VPSRAD       $0x01, Y5, Y4
-	VPSUBD       Y4, Y5, Y5
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y4, Y2, Y4
-	VMULPS       Y5, Y4, Y4
-	VADDPS       actConst3f800000<>+0(SB), Y4, Y4
-	VDIVPS       Y4, Y2, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y4
-	VMAXPS       Y1, Y4, Y4
-	VMULPS       Y2, Y4, Y4
-	VCVTPS2DQ    Y3, Y5
 	VPSRAD       $0x01, Y5, Y6
 	VPSUBD       Y6, Y5, Y5
 	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
 	VPSLLD       $0x17, Y6, Y6
 	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y6, Y4, Y4
-	VMULPS       Y5, Y4, Y4
+	VMULPS       Y6, Y2, Y2
+	VMULPS       Y5, Y2, Y2
+	VADDPS       actConst3f800000<>+0(SB), Y2, Y2
+	VXORPS       Y5, Y5, Y5
+	VBLENDVPS    Y1, Y3, Y5, Y3
+	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VMAXPS       Y1, Y5, Y5
+	VMOVAPS      Y5, Y6
+	VFMADD231PS  Y4, Y5, Y6
+	VBLENDVPS    Y1, Y6, Y1, Y4
+	VDIVPS       Y2, Y4, Y2
 	VCVTPS2DQ    Y3, Y3
-	VPSRAD       $0x01, Y3, Y5
-	VPSUBD       Y5, Y3, Y3
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
 	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y5, Y2, Y2
+	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
-	VSUBPS       Y2, Y3, Y2
-	VMULPS       Y1, Y2, Y2
-	VBLENDVPS    Y1, Y4, Y2, Y2
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Y1, Y1
 	VORPS        Y1, Y2, Y1
 	VMASKMOVPS   Y1, Y0, (CX)
@@ -6890,8 +6898,8 @@ sgeluAVX2_block:
 	VMOVUPS      actConst3f800000<>+0(SB), Y2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
 	VMOVUPS      actConst3f800000<>+0(SB), Y3
-	VDIVPS       Y2, Y3, Y2
-	VSUBPS       actConst3f14e5e1<>+0(SB), Y2, Y3
+	VDIVPS       Y2, Y3, Y3
+	VSUBPS       actConst3f14e5e1<>+0(SB), Y3, Y3
 	VMOVUPS      actConst3c517033<>+0(SB), Y4
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
@@ -6902,6 +6910,8 @@ sgeluAVX2_block:
 	VFMADD213PS  actConst3f1656fc<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3f47eb66<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3f12183a<>+0(SB), Y3, Y4
+	VMULPS       actConstbf000000<>+0(SB), Y1, Y3
+	VDIVPS       Y2, Y3, Y2
 	VMULPS       Y2, Y4, Y2
 	VMULPS       Y1, Y1, Y3
 	VMOVAPS      Y3, Y4
@@ -6923,10 +6933,7 @@ sgeluAVX2_block:
 	VFMADD213PS  actConst3f000000<>+0(SB), Y3, Y4
 	VMULPS       Y3, Y3, Y6
 	VFMADD213PS  Y3, Y6, Y4
-	VADDPS       actConst3f800000<>+0(SB), Y4, Y3
-	VMULPS       Y3, Y2, Y2
-	VMULPS       actConstbf000000<>+0(SB), Y1, Y1
-	VMULPS       Y1, Y2, Y1
+	VFMADD231PS  Y4, Y2, Y2
 	VCVTPS2DQ    Y5, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -6934,23 +6941,26 @@ sgeluAVX2_block:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y1, Y1
-	VMULPS       Y3, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
-	VCVTPS2DQ    Y5, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y2, Y2
 	VMULPS       Y4, Y2, Y2
-	VFNMADD231PS actConst3f000000<>+0(SB), Y2, Y3
-	VMULPS       Y3, Y0, Y2
-	VBLENDVPS    Y0, Y1, Y2, Y1
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
-	VORPS        Y0, Y1, Y0
+	VMULPS       Y3, Y2, Y2
+	VADDPS       Y0, Y2, Y3
+	VBLENDVPS    Y0, Y2, Y3, Y2
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y3
+	VORPS        Y3, Y2, Y2
+	VMULPS       Y0, Y0, Y3
+	VMULPS       actConst3f000000<>+0(SB), Y0, Y4
+	VMOVUPS      actConst3532c511<>+0(SB), Y5
+	VFMADD213PS  actConstb71e747d<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst38f21587<>+0(SB), Y3, Y5
+	VFMADD213PS  actConstba9ba020<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst3c236821<>+0(SB), Y3, Y5
+	VFMADD213PS  actConstbd882c1c<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst3ecc422a<>+0(SB), Y3, Y5
+	VFMADD231PS  Y5, Y3, Y4
+	VANDPS       actConst80000000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y4, Y0
+	VCMPPS       $0x11, actConst3f350481<>+0(SB), Y1, Y1
+	VBLENDVPS    Y1, Y0, Y2, Y0
 	VMOVUPS      Y0, (CX)
 	VMOVUPS      32(DX), Y0
 	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
@@ -6959,8 +6969,8 @@ sgeluAVX2_block:
 	VMOVUPS      actConst3f800000<>+0(SB), Y2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
 	VMOVUPS      actConst3f800000<>+0(SB), Y3
-	VDIVPS       Y2, Y3, Y2
-	VSUBPS       actConst3f14e5e1<>+0(SB), Y2, Y3
+	VDIVPS       Y2, Y3, Y3
+	VSUBPS       actConst3f14e5e1<>+0(SB), Y3, Y3
 	VMOVUPS      actConst3c517033<>+0(SB), Y4
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
@@ -6971,6 +6981,8 @@ sgeluAVX2_block:
 	VFMADD213PS  actConst3f1656fc<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3f47eb66<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3f12183a<>+0(SB), Y3, Y4
+	VMULPS       actConstbf000000<>+0(SB), Y1, Y3
+	VDIVPS       Y2, Y3, Y2
 	VMULPS       Y2, Y4, Y2
 	VMULPS       Y1, Y1, Y3
 	VMOVAPS      Y3, Y4
@@ -6992,10 +7004,7 @@ sgeluAVX2_block:
 	VFMADD213PS  actConst3f000000<>+0(SB), Y3, Y4
 	VMULPS       Y3, Y3, Y6
 	VFMADD213PS  Y3, Y6, Y4
-	VADDPS       actConst3f800000<>+0(SB), Y4, Y3
-	VMULPS       Y3, Y2, Y2
-	VMULPS       actConstbf000000<>+0(SB), Y1, Y1
-	VMULPS       Y1, Y2, Y1
+	VFMADD231PS  Y4, Y2, Y2
 	VCVTPS2DQ    Y5, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -7003,23 +7012,26 @@ sgeluAVX2_block:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y1, Y1
-	VMULPS       Y3, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
-	VCVTPS2DQ    Y5, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y2, Y2
 	VMULPS       Y4, Y2, Y2
-	VFNMADD231PS actConst3f000000<>+0(SB), Y2, Y3
-	VMULPS       Y3, Y0, Y2
-	VBLENDVPS    Y0, Y1, Y2, Y1
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
-	VORPS        Y0, Y1, Y0
+	VMULPS       Y3, Y2, Y2
+	VADDPS       Y0, Y2, Y3
+	VBLENDVPS    Y0, Y2, Y3, Y2
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y3
+	VORPS        Y3, Y2, Y2
+	VMULPS       Y0, Y0, Y3
+	VMULPS       actConst3f000000<>+0(SB), Y0, Y4
+	VMOVUPS      actConst3532c511<>+0(SB), Y5
+	VFMADD213PS  actConstb71e747d<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst38f21587<>+0(SB), Y3, Y5
+	VFMADD213PS  actConstba9ba020<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst3c236821<>+0(SB), Y3, Y5
+	VFMADD213PS  actConstbd882c1c<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst3ecc422a<>+0(SB), Y3, Y5
+	VFMADD231PS  Y5, Y3, Y4
+	VANDPS       actConst80000000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y4, Y0
+	VCMPPS       $0x11, actConst3f350481<>+0(SB), Y1, Y1
+	VBLENDVPS    Y1, Y0, Y2, Y0
 	VMOVUPS      Y0, 32(CX)
 	ADDQ         $0x00000040, DX
 	ADDQ         $0x00000040, CX
@@ -7036,8 +7048,8 @@ sgeluAVX2_vectors:
 	VMOVUPS      actConst3f800000<>+0(SB), Y2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
 	VMOVUPS      actConst3f800000<>+0(SB), Y3
-	VDIVPS       Y2, Y3, Y2
-	VSUBPS       actConst3f14e5e1<>+0(SB), Y2, Y3
+	VDIVPS       Y2, Y3, Y3
+	VSUBPS       actConst3f14e5e1<>+0(SB), Y3, Y3
 	VMOVUPS      actConst3c517033<>+0(SB), Y4
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
@@ -7048,6 +7060,8 @@ sgeluAVX2_vectors:
 	VFMADD213PS  actConst3f1656fc<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3f47eb66<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3f12183a<>+0(SB), Y3, Y4
+	VMULPS       actConstbf000000<>+0(SB), Y1, Y3
+	VDIVPS       Y2, Y3, Y2
 	VMULPS       Y2, Y4, Y2
 	VMULPS       Y1, Y1, Y3
 	VMOVAPS      Y3, Y4
@@ -7069,10 +7083,7 @@ sgeluAVX2_vectors:
 	VFMADD213PS  actConst3f000000<>+0(SB), Y3, Y4
 	VMULPS       Y3, Y3, Y6
 	VFMADD213PS  Y3, Y6, Y4
-	VADDPS       actConst3f800000<>+0(SB), Y4, Y3
-	VMULPS       Y3, Y2, Y2
-	VMULPS       actConstbf000000<>+0(SB), Y1, Y1
-	VMULPS       Y1, Y2, Y1
+	VFMADD231PS  Y4, Y2, Y2
 	VCVTPS2DQ    Y5, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -7080,23 +7091,26 @@ sgeluAVX2_vectors:
 	VPSLLD       $0x17, Y4, Y4
 	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y1, Y1
-	VMULPS       Y3, Y1, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
-	VCVTPS2DQ    Y5, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y2, Y2
 	VMULPS       Y4, Y2, Y2
-	VFNMADD231PS actConst3f000000<>+0(SB), Y2, Y3
-	VMULPS       Y3, Y0, Y2
-	VBLENDVPS    Y0, Y1, Y2, Y1
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y0
-	VORPS        Y0, Y1, Y0
+	VMULPS       Y3, Y2, Y2
+	VADDPS       Y0, Y2, Y3
+	VBLENDVPS    Y0, Y2, Y3, Y2
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y0, Y3
+	VORPS        Y3, Y2, Y2
+	VMULPS       Y0, Y0, Y3
+	VMULPS       actConst3f000000<>+0(SB), Y0, Y4
+	VMOVUPS      actConst3532c511<>+0(SB), Y5
+	VFMADD213PS  actConstb71e747d<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst38f21587<>+0(SB), Y3, Y5
+	VFMADD213PS  actConstba9ba020<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst3c236821<>+0(SB), Y3, Y5
+	VFMADD213PS  actConstbd882c1c<>+0(SB), Y3, Y5
+	VFMADD213PS  actConst3ecc422a<>+0(SB), Y3, Y5
+	VFMADD231PS  Y5, Y3, Y4
+	VANDPS       actConst80000000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y4, Y0
+	VCMPPS       $0x11, actConst3f350481<>+0(SB), Y1, Y1
+	VBLENDVPS    Y1, Y0, Y2, Y0
 	VMOVUPS      Y0, (CX)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, CX
@@ -7117,8 +7131,8 @@ sgeluAVX2_tail:
 	VMOVUPS      actConst3f800000<>+0(SB), Y3
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Y2, Y3
 	VMOVUPS      actConst3f800000<>+0(SB), Y4
-	VDIVPS       Y3, Y4, Y3
-	VSUBPS       actConst3f14e5e1<>+0(SB), Y3, Y4
+	VDIVPS       Y3, Y4, Y4
+	VSUBPS       actConst3f14e5e1<>+0(SB), Y4, Y4
 	VMOVUPS      actConst3c517033<>+0(SB), Y5
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Y4, Y5
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y4, Y5
@@ -7129,6 +7143,8 @@ sgeluAVX2_tail:
 	VFMADD213PS  actConst3f1656fc<>+0(SB), Y4, Y5
 	VFMADD213PS  actConst3f47eb66<>+0(SB), Y4, Y5
 	VFMADD213PS  actConst3f12183a<>+0(SB), Y4, Y5
+	VMULPS       actConstbf000000<>+0(SB), Y2, Y4
+	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y5, Y3
 	VMULPS       Y2, Y2, Y4
 	VMOVAPS      Y4, Y5
@@ -7150,10 +7166,7 @@ sgeluAVX2_tail:
 	VFMADD213PS  actConst3f000000<>+0(SB), Y4, Y5
 	VMULPS       Y4, Y4, Y7
 	VFMADD213PS  Y4, Y7, Y5
-	VADDPS       actConst3f800000<>+0(SB), Y5, Y4
-	VMULPS       Y4, Y3, Y3
-	VMULPS       actConstbf000000<>+0(SB), Y2, Y2
-	VMULPS       Y2, Y3, Y2
+	VFMADD231PS  Y5, Y3, Y3
 	VCVTPS2DQ    Y6, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -7161,23 +7174,26 @@ sgeluAVX2_tail:
 	VPSLLD       $0x17, Y5, Y5
 	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y2, Y2
-	VMULPS       Y4, Y2, Y2
-	VMOVUPS      actConst3f800000<>+0(SB), Y4
-	VCVTPS2DQ    Y6, Y5
-	VPSRAD       $0x01, Y5, Y6
-	VPSUBD       Y6, Y5, Y5
-	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y6, Y3, Y3
 	VMULPS       Y5, Y3, Y3
-	VFNMADD231PS actConst3f000000<>+0(SB), Y3, Y4
-	VMULPS       Y4, Y1, Y3
-	VBLENDVPS    Y1, Y2, Y3, Y2
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Y1, Y1
-	VORPS        Y1, Y2, Y1
+	VMULPS       Y4, Y3, Y3
+	VADDPS       Y1, Y3, Y4
+	VBLENDVPS    Y1, Y3, Y4, Y3
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Y1, Y4
+	VORPS        Y4, Y3, Y3
+	VMULPS       Y1, Y1, Y4
+	VMULPS       actConst3f000000<>+0(SB), Y1, Y5
+	VMOVUPS      actConst3532c511<>+0(SB), Y6
+	VFMADD213PS  actConstb71e747d<>+0(SB), Y4, Y6
+	VFMADD213PS  actConst38f21587<>+0(SB), Y4, Y6
+	VFMADD213PS  actConstba9ba020<>+0(SB), Y4, Y6
+	VFMADD213PS  actConst3c236821<>+0(SB), Y4, Y6
+	VFMADD213PS  actConstbd882c1c<>+0(SB), Y4, Y6
+	VFMADD213PS  actConst3ecc422a<>+0(SB), Y4, Y6
+	VFMADD231PS  Y6, Y4, Y5
+	VANDPS       actConst80000000<>+0(SB), Y1, Y1
+	VORPS        Y1, Y5, Y1
+	VCMPPS       $0x11, actConst3f350481<>+0(SB), Y2, Y2
+	VBLENDVPS    Y2, Y1, Y3, Y1
 	VMASKMOVPS   Y1, Y0, (CX)
 
 sgeluAVX2_done:
@@ -7435,6 +7451,150 @@ DATA actConstbf000000<>+52(SB)/4, $0xbf000000
 DATA actConstbf000000<>+56(SB)/4, $0xbf000000
 DATA actConstbf000000<>+60(SB)/4, $0xbf000000
 GLOBL actConstbf000000<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3532c511<>+0(SB)/4, $0x3532c511
+DATA actConst3532c511<>+4(SB)/4, $0x3532c511
+DATA actConst3532c511<>+8(SB)/4, $0x3532c511
+DATA actConst3532c511<>+12(SB)/4, $0x3532c511
+DATA actConst3532c511<>+16(SB)/4, $0x3532c511
+DATA actConst3532c511<>+20(SB)/4, $0x3532c511
+DATA actConst3532c511<>+24(SB)/4, $0x3532c511
+DATA actConst3532c511<>+28(SB)/4, $0x3532c511
+DATA actConst3532c511<>+32(SB)/4, $0x3532c511
+DATA actConst3532c511<>+36(SB)/4, $0x3532c511
+DATA actConst3532c511<>+40(SB)/4, $0x3532c511
+DATA actConst3532c511<>+44(SB)/4, $0x3532c511
+DATA actConst3532c511<>+48(SB)/4, $0x3532c511
+DATA actConst3532c511<>+52(SB)/4, $0x3532c511
+DATA actConst3532c511<>+56(SB)/4, $0x3532c511
+DATA actConst3532c511<>+60(SB)/4, $0x3532c511
+GLOBL actConst3532c511<>(SB), RODATA|NOPTR, $64
+
+DATA actConstb71e747d<>+0(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+4(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+8(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+12(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+16(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+20(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+24(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+28(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+32(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+36(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+40(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+44(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+48(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+52(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+56(SB)/4, $0xb71e747d
+DATA actConstb71e747d<>+60(SB)/4, $0xb71e747d
+GLOBL actConstb71e747d<>(SB), RODATA|NOPTR, $64
+
+DATA actConst38f21587<>+0(SB)/4, $0x38f21587
+DATA actConst38f21587<>+4(SB)/4, $0x38f21587
+DATA actConst38f21587<>+8(SB)/4, $0x38f21587
+DATA actConst38f21587<>+12(SB)/4, $0x38f21587
+DATA actConst38f21587<>+16(SB)/4, $0x38f21587
+DATA actConst38f21587<>+20(SB)/4, $0x38f21587
+DATA actConst38f21587<>+24(SB)/4, $0x38f21587
+DATA actConst38f21587<>+28(SB)/4, $0x38f21587
+DATA actConst38f21587<>+32(SB)/4, $0x38f21587
+DATA actConst38f21587<>+36(SB)/4, $0x38f21587
+DATA actConst38f21587<>+40(SB)/4, $0x38f21587
+DATA actConst38f21587<>+44(SB)/4, $0x38f21587
+DATA actConst38f21587<>+48(SB)/4, $0x38f21587
+DATA actConst38f21587<>+52(SB)/4, $0x38f21587
+DATA actConst38f21587<>+56(SB)/4, $0x38f21587
+DATA actConst38f21587<>+60(SB)/4, $0x38f21587
+GLOBL actConst38f21587<>(SB), RODATA|NOPTR, $64
+
+DATA actConstba9ba020<>+0(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+4(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+8(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+12(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+16(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+20(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+24(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+28(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+32(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+36(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+40(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+44(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+48(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+52(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+56(SB)/4, $0xba9ba020
+DATA actConstba9ba020<>+60(SB)/4, $0xba9ba020
+GLOBL actConstba9ba020<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3c236821<>+0(SB)/4, $0x3c236821
+DATA actConst3c236821<>+4(SB)/4, $0x3c236821
+DATA actConst3c236821<>+8(SB)/4, $0x3c236821
+DATA actConst3c236821<>+12(SB)/4, $0x3c236821
+DATA actConst3c236821<>+16(SB)/4, $0x3c236821
+DATA actConst3c236821<>+20(SB)/4, $0x3c236821
+DATA actConst3c236821<>+24(SB)/4, $0x3c236821
+DATA actConst3c236821<>+28(SB)/4, $0x3c236821
+DATA actConst3c236821<>+32(SB)/4, $0x3c236821
+DATA actConst3c236821<>+36(SB)/4, $0x3c236821
+DATA actConst3c236821<>+40(SB)/4, $0x3c236821
+DATA actConst3c236821<>+44(SB)/4, $0x3c236821
+DATA actConst3c236821<>+48(SB)/4, $0x3c236821
+DATA actConst3c236821<>+52(SB)/4, $0x3c236821
+DATA actConst3c236821<>+56(SB)/4, $0x3c236821
+DATA actConst3c236821<>+60(SB)/4, $0x3c236821
+GLOBL actConst3c236821<>(SB), RODATA|NOPTR, $64
+
+DATA actConstbd882c1c<>+0(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+4(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+8(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+12(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+16(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+20(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+24(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+28(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+32(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+36(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+40(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+44(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+48(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+52(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+56(SB)/4, $0xbd882c1c
+DATA actConstbd882c1c<>+60(SB)/4, $0xbd882c1c
+GLOBL actConstbd882c1c<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3ecc422a<>+0(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+4(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+8(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+12(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+16(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+20(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+24(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+28(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+32(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+36(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+40(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+44(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+48(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+52(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+56(SB)/4, $0x3ecc422a
+DATA actConst3ecc422a<>+60(SB)/4, $0x3ecc422a
+GLOBL actConst3ecc422a<>(SB), RODATA|NOPTR, $64
+
+DATA actConst3f350481<>+0(SB)/4, $0x3f350481
+DATA actConst3f350481<>+4(SB)/4, $0x3f350481
+DATA actConst3f350481<>+8(SB)/4, $0x3f350481
+DATA actConst3f350481<>+12(SB)/4, $0x3f350481
+DATA actConst3f350481<>+16(SB)/4, $0x3f350481
+DATA actConst3f350481<>+20(SB)/4, $0x3f350481
+DATA actConst3f350481<>+24(SB)/4, $0x3f350481
+DATA actConst3f350481<>+28(SB)/4, $0x3f350481
+DATA actConst3f350481<>+32(SB)/4, $0x3f350481
+DATA actConst3f350481<>+36(SB)/4, $0x3f350481
+DATA actConst3f350481<>+40(SB)/4, $0x3f350481
+DATA actConst3f350481<>+44(SB)/4, $0x3f350481
+DATA actConst3f350481<>+48(SB)/4, $0x3f350481
+DATA actConst3f350481<>+52(SB)/4, $0x3f350481
+DATA actConst3f350481<>+56(SB)/4, $0x3f350481
+DATA actConst3f350481<>+60(SB)/4, $0x3f350481
+GLOBL actConst3f350481<>(SB), RODATA|NOPTR, $64
 
 // func ssoftmaxAVX2(n int, dst *float32, src *float32)
 // Requires: AVX, AVX2, FMA3
@@ -7947,23 +8107,27 @@ ssigmoidAVX512_block:
 	VRNDSCALEPS  $0x00, Z2, Z2
 	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
 	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z7
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z7
-	VMULPS       Z1, Z1, Z8
-	VFMADD213PS  Z1, Z8, Z7
-	VADDPS       actConst3f800000<>+0(SB), Z7, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z11
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z11
+	VMULPS       Z1, Z1, Z12
+	VFMADD213PS  Z1, Z12, Z11
+	VADDPS       actConst3f800000<>+0(SB), Z11, Z1
 	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z2
-	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VSUBPS       Z1, Z2, Z2
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS       Z12, Z12, Z12
 	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z1, Z2, K1, Z3
-	VMOVUPS      Z3, (CX)
+	VBLENDMPS    Z2, Z12, K1, Z3
+	VADDPS       actConst3f800000<>+0(SB), Z11, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z11
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z2, Z11, K1, Z4
+	VDIVPS       Z1, Z4, Z0
+	VSCALEFPS    Z3, Z0, Z0
+	VMOVUPS      Z0, (CX)
 	VMOVUPS      64(DX), Z0
 	VORPS        actConst80000000<>+0(SB), Z0, Z1
 	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
@@ -7972,23 +8136,27 @@ ssigmoidAVX512_block:
 	VRNDSCALEPS  $0x00, Z2, Z2
 	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
 	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z7
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z7
-	VMULPS       Z1, Z1, Z8
-	VFMADD213PS  Z1, Z8, Z7
-	VADDPS       actConst3f800000<>+0(SB), Z7, Z1
+	VMOVUPS      actConst39500d01<>+0(SB), Z11
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z11
+	VMULPS       Z1, Z1, Z12
+	VFMADD213PS  Z1, Z12, Z11
+	VADDPS       actConst3f800000<>+0(SB), Z11, Z1
 	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z2
-	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VSUBPS       Z1, Z2, Z2
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS       Z12, Z12, Z12
 	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z1, Z2, K1, Z4
-	VMOVUPS      Z4, 64(CX)
+	VBLENDMPS    Z2, Z12, K1, Z5
+	VADDPS       actConst3f800000<>+0(SB), Z11, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z11
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z2, Z11, K1, Z6
+	VDIVPS       Z1, Z6, Z0
+	VSCALEFPS    Z5, Z0, Z0
+	VMOVUPS      Z0, 64(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	SUBQ         $0x00000020, AX
@@ -8015,13 +8183,17 @@ ssigmoidAVX512_vectors:
 	VFMADD213PS  Z1, Z4, Z3
 	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
 	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z2
-	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VSUBPS       Z1, Z2, Z2
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS       Z4, Z4, Z4
 	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z1, Z2, K1, Z5
-	VMOVUPS      Z5, (CX)
+	VBLENDMPS    Z2, Z4, K1, Z7
+	VADDPS       actConst3f800000<>+0(SB), Z3, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z2, Z3, K1, Z8
+	VDIVPS       Z1, Z8, Z0
+	VSCALEFPS    Z7, Z0, Z0
+	VMOVUPS      Z0, (CX)
 	ADDQ         $0x00000040, DX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000010, AX
@@ -8051,13 +8223,17 @@ ssigmoidAVX512_tail:
 	VFMADD213PS  Z1, Z4, Z3
 	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
 	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z2
-	VDIVPS       Z2, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VSUBPS       Z1, Z2, Z2
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS       Z4, Z4, Z4
 	VPMOVD2M     Z0, K2
-	VBLENDMPS    Z1, Z2, K2, Z6
-	VMOVUPS      Z6, K1, (CX)
+	VBLENDMPS    Z2, Z4, K2, Z9
+	VADDPS       actConst3f800000<>+0(SB), Z3, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VPMOVD2M     Z0, K2
+	VBLENDMPS    Z2, Z3, K2, Z10
+	VDIVPS       Z1, Z10, Z0
+	VSCALEFPS    Z9, Z0, Z0
+	VMOVUPS      Z0, K1, (CX)
 
 ssigmoidAVX512_done:
 	VZEROUPPER
@@ -8081,31 +8257,31 @@ sswishAVX512_block:
 	VRNDSCALEPS  $0x00, Z2, Z2
 	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
 	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z7
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z7
-	VMULPS       Z1, Z1, Z8
-	VFMADD213PS  Z1, Z8, Z7
-	VADDPS       actConst3f800000<>+0(SB), Z7, Z1
-	VSCALEFPS    Z2, Z1, Z7
-	VADDPS       actConst3f800000<>+0(SB), Z7, Z7
-	VDIVPS       Z7, Z1, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z7
-	VMAXPS       Z0, Z7, Z7
-	VMULPS       Z1, Z7, Z7
-	VSCALEFPS    Z2, Z7, Z7
+	VMOVUPS      actConst39500d01<>+0(SB), Z11
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z11
+	VMULPS       Z1, Z1, Z12
+	VFMADD213PS  Z1, Z12, Z11
+	VADDPS       actConst3f800000<>+0(SB), Z11, Z1
 	VSCALEFPS    Z2, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VSUBPS       Z1, Z2, Z1
-	VMULPS       Z0, Z1, Z1
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS       Z12, Z12, Z12
 	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z7, Z1, K1, Z3
+	VBLENDMPS    Z2, Z12, K1, Z3
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z2
+	VMOVAPS      Z2, Z12
+	VFMADD231PS  Z11, Z2, Z12
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z12, Z0, K1, Z4
+	VDIVPS       Z1, Z4, Z1
+	VSCALEFPS    Z3, Z1, Z1
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z3
-	VMOVUPS      Z3, (CX)
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z1
+	VMOVUPS      Z1, (CX)
 	VMOVUPS      64(DX), Z0
 	VORPS        actConst80000000<>+0(SB), Z0, Z1
 	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
@@ -8114,31 +8290,31 @@ sswishAVX512_block:
 	VRNDSCALEPS  $0x00, Z2, Z2
 	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
 	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z7
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z7
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z7
-	VMULPS       Z1, Z1, Z8
-	VFMADD213PS  Z1, Z8, Z7
-	VADDPS       actConst3f800000<>+0(SB), Z7, Z1
-	VSCALEFPS    Z2, Z1, Z7
-	VADDPS       actConst3f800000<>+0(SB), Z7, Z7
-	VDIVPS       Z7, Z1, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z7
-	VMAXPS       Z0, Z7, Z7
-	VMULPS       Z1, Z7, Z7
-	VSCALEFPS    Z2, Z7, Z7
+	VMOVUPS      actConst39500d01<>+0(SB), Z11
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z11
+	VMULPS       Z1, Z1, Z12
+	VFMADD213PS  Z1, Z12, Z11
+	VADDPS       actConst3f800000<>+0(SB), Z11, Z1
 	VSCALEFPS    Z2, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VSUBPS       Z1, Z2, Z1
-	VMULPS       Z0, Z1, Z1
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS       Z12, Z12, Z12
 	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z7, Z1, K1, Z4
+	VBLENDMPS    Z2, Z12, K1, Z5
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z2
+	VMOVAPS      Z2, Z12
+	VFMADD231PS  Z11, Z2, Z12
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z12, Z0, K1, Z6
+	VDIVPS       Z1, Z6, Z1
+	VSCALEFPS    Z5, Z1, Z1
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z4
-	VMOVUPS      Z4, 64(CX)
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z1
+	VMOVUPS      Z1, 64(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	SUBQ         $0x00000020, AX
@@ -8164,22 +8340,22 @@ sswishAVX512_vectors:
 	VMULPS       Z1, Z1, Z4
 	VFMADD213PS  Z1, Z4, Z3
 	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
-	VSCALEFPS    Z2, Z1, Z3
-	VADDPS       actConst3f800000<>+0(SB), Z3, Z3
-	VDIVPS       Z3, Z1, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z3
-	VMAXPS       Z0, Z3, Z3
-	VMULPS       Z1, Z3, Z3
-	VSCALEFPS    Z2, Z3, Z3
 	VSCALEFPS    Z2, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VSUBPS       Z1, Z2, Z1
-	VMULPS       Z0, Z1, Z1
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS       Z4, Z4, Z4
 	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z3, Z1, K1, Z5
+	VBLENDMPS    Z2, Z4, K1, Z7
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z2
+	VMOVAPS      Z2, Z4
+	VFMADD231PS  Z3, Z2, Z4
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z4, Z0, K1, Z8
+	VDIVPS       Z1, Z8, Z1
+	VSCALEFPS    Z7, Z1, Z1
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z5
-	VMOVUPS      Z5, (CX)
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z1
+	VMOVUPS      Z1, (CX)
 	ADDQ         $0x00000040, DX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000010, AX
@@ -8208,22 +8384,22 @@ sswishAVX512_tail:
 	VMULPS       Z1, Z1, Z4
 	VFMADD213PS  Z1, Z4, Z3
 	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
-	VSCALEFPS    Z2, Z1, Z3
-	VADDPS       actConst3f800000<>+0(SB), Z3, Z3
-	VDIVPS       Z3, Z1, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z3
-	VMAXPS       Z0, Z3, Z3
-	VMULPS       Z1, Z3, Z3
-	VSCALEFPS    Z2, Z3, Z3
 	VSCALEFPS    Z2, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VSUBPS       Z1, Z2, Z1
-	VMULPS       Z0, Z1, Z1
+	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS       Z4, Z4, Z4
 	VPMOVD2M     Z0, K2
-	VBLENDMPS    Z3, Z1, K2, Z6
+	VBLENDMPS    Z2, Z4, K2, Z9
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z2
+	VMOVAPS      Z2, Z4
+	VFMADD231PS  Z3, Z2, Z4
+	VPMOVD2M     Z0, K2
+	VBLENDMPS    Z4, Z0, K2, Z10
+	VDIVPS       Z1, Z10, Z1
+	VSCALEFPS    Z9, Z1, Z1
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K2
-	VMOVUPS      actConstffffffff<>+0(SB), K2, Z6
-	VMOVUPS      Z6, K1, (CX)
+	VMOVUPS      actConstffffffff<>+0(SB), K2, Z1
+	VMOVUPS      Z1, K1, (CX)
 
 sswishAVX512_done:
 	VZEROUPPER
@@ -8405,108 +8581,128 @@ sgeluAVX512_block:
 	VMINPS       Z1, Z2, Z1
 	VMOVUPS      actConst3f800000<>+0(SB), Z2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z7
-	VDIVPS       Z2, Z7, Z2
-	VSUBPS       actConst3f14e5e1<>+0(SB), Z2, Z7
-	VMOVUPS      actConst3c517033<>+0(SB), Z8
-	VFMADD213PS  actConstbd7062fe<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3de4e574<>+0(SB), Z7, Z8
-	VFMADD213PS  actConstbd4fc175<>+0(SB), Z7, Z8
-	VFMADD213PS  actConstbe50837d<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3dabae06<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3f1656fc<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3f47eb66<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3f12183a<>+0(SB), Z7, Z8
-	VMULPS       Z2, Z8, Z2
-	VMULPS       Z1, Z1, Z7
-	VMOVAPS      Z7, Z8
-	VFMSUB231PS  Z1, Z1, Z8
-	VMULPS       actConstbf000000<>+0(SB), Z7, Z7
-	VMULPS       actConstbf000000<>+0(SB), Z8, Z8
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z9
-	VMAXPS       Z7, Z9, Z7
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z7, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VFNMADD231PS actConst3f317218<>+0(SB), Z9, Z7
-	VFNMADD231PS actConstb102e308<>+0(SB), Z9, Z7
-	VADDPS       Z8, Z7, Z7
-	VMOVUPS      actConst39500d01<>+0(SB), Z8
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3c088889<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3f000000<>+0(SB), Z7, Z8
-	VMULPS       Z7, Z7, Z10
-	VFMADD213PS  Z7, Z10, Z8
-	VADDPS       actConst3f800000<>+0(SB), Z8, Z7
-	VMULPS       Z7, Z2, Z2
-	VMULPS       actConstbf000000<>+0(SB), Z1, Z1
-	VMULPS       Z1, Z2, Z1
-	VSCALEFPS    Z9, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z7
-	VSCALEFPS    Z9, Z2, Z2
-	VFNMADD231PS actConst3f000000<>+0(SB), Z2, Z7
-	VMULPS       Z7, Z0, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z11
+	VDIVPS       Z2, Z11, Z11
+	VSUBPS       actConst3f14e5e1<>+0(SB), Z11, Z11
+	VMOVUPS      actConst3c517033<>+0(SB), Z12
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3de4e574<>+0(SB), Z11, Z12
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Z11, Z12
+	VFMADD213PS  actConstbe50837d<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3dabae06<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3f12183a<>+0(SB), Z11, Z12
+	VMULPS       actConstbf000000<>+0(SB), Z1, Z11
+	VDIVPS       Z2, Z11, Z2
+	VMULPS       Z2, Z12, Z2
+	VMULPS       Z1, Z1, Z11
+	VMOVAPS      Z11, Z12
+	VFMSUB231PS  Z1, Z1, Z12
+	VMULPS       actConstbf000000<>+0(SB), Z11, Z11
+	VMULPS       actConstbf000000<>+0(SB), Z12, Z12
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z13
+	VMAXPS       Z11, Z13, Z11
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VFNMADD231PS actConst3f317218<>+0(SB), Z13, Z11
+	VFNMADD231PS actConstb102e308<>+0(SB), Z13, Z11
+	VADDPS       Z12, Z11, Z11
+	VMOVUPS      actConst39500d01<>+0(SB), Z12
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3c088889<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3f000000<>+0(SB), Z11, Z12
+	VMULPS       Z11, Z11, Z14
+	VFMADD213PS  Z11, Z14, Z12
+	VFMADD231PS  Z12, Z2, Z2
+	VSCALEFPS    Z13, Z2, Z2
+	VADDPS       Z0, Z2, Z11
 	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z1, Z2, K1, Z3
+	VBLENDMPS    Z2, Z11, K1, Z3
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
 	VMOVUPS      actConstffffffff<>+0(SB), K1, Z3
-	VMOVUPS      Z3, (CX)
+	VMULPS       Z0, Z0, Z2
+	VMULPS       actConst3f000000<>+0(SB), Z0, Z11
+	VMOVUPS      actConst3532c511<>+0(SB), Z12
+	VFMADD213PS  actConstb71e747d<>+0(SB), Z2, Z12
+	VFMADD213PS  actConst38f21587<>+0(SB), Z2, Z12
+	VFMADD213PS  actConstba9ba020<>+0(SB), Z2, Z12
+	VFMADD213PS  actConst3c236821<>+0(SB), Z2, Z12
+	VFMADD213PS  actConstbd882c1c<>+0(SB), Z2, Z12
+	VFMADD213PS  actConst3ecc422a<>+0(SB), Z2, Z12
+	VFMADD231PS  Z12, Z2, Z11
+	VANDPS       actConst80000000<>+0(SB), Z0, Z0
+	VORPS        Z0, Z11, Z0
+	VCMPPS       $0x11, actConst3f350481<>+0(SB), Z1, K1
+	VBLENDMPS    Z0, Z3, K1, Z4
+	VMOVUPS      Z4, (CX)
 	VMOVUPS      64(DX), Z0
 	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
 	VMOVUPS      actConst41680000<>+0(SB), Z2
 	VMINPS       Z1, Z2, Z1
 	VMOVUPS      actConst3f800000<>+0(SB), Z2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z7
-	VDIVPS       Z2, Z7, Z2
-	VSUBPS       actConst3f14e5e1<>+0(SB), Z2, Z7
-	VMOVUPS      actConst3c517033<>+0(SB), Z8
-	VFMADD213PS  actConstbd7062fe<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3de4e574<>+0(SB), Z7, Z8
-	VFMADD213PS  actConstbd4fc175<>+0(SB), Z7, Z8
-	VFMADD213PS  actConstbe50837d<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3dabae06<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3f1656fc<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3f47eb66<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3f12183a<>+0(SB), Z7, Z8
-	VMULPS       Z2, Z8, Z2
-	VMULPS       Z1, Z1, Z7
-	VMOVAPS      Z7, Z8
-	VFMSUB231PS  Z1, Z1, Z8
-	VMULPS       actConstbf000000<>+0(SB), Z7, Z7
-	VMULPS       actConstbf000000<>+0(SB), Z8, Z8
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z9
-	VMAXPS       Z7, Z9, Z7
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z7, Z9
-	VRNDSCALEPS  $0x00, Z9, Z9
-	VFNMADD231PS actConst3f317218<>+0(SB), Z9, Z7
-	VFNMADD231PS actConstb102e308<>+0(SB), Z9, Z7
-	VADDPS       Z8, Z7, Z7
-	VMOVUPS      actConst39500d01<>+0(SB), Z8
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3c088889<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z7, Z8
-	VFMADD213PS  actConst3f000000<>+0(SB), Z7, Z8
-	VMULPS       Z7, Z7, Z10
-	VFMADD213PS  Z7, Z10, Z8
-	VADDPS       actConst3f800000<>+0(SB), Z8, Z7
-	VMULPS       Z7, Z2, Z2
-	VMULPS       actConstbf000000<>+0(SB), Z1, Z1
-	VMULPS       Z1, Z2, Z1
-	VSCALEFPS    Z9, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z7
-	VSCALEFPS    Z9, Z2, Z2
-	VFNMADD231PS actConst3f000000<>+0(SB), Z2, Z7
-	VMULPS       Z7, Z0, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z11
+	VDIVPS       Z2, Z11, Z11
+	VSUBPS       actConst3f14e5e1<>+0(SB), Z11, Z11
+	VMOVUPS      actConst3c517033<>+0(SB), Z12
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3de4e574<>+0(SB), Z11, Z12
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Z11, Z12
+	VFMADD213PS  actConstbe50837d<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3dabae06<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3f12183a<>+0(SB), Z11, Z12
+	VMULPS       actConstbf000000<>+0(SB), Z1, Z11
+	VDIVPS       Z2, Z11, Z2
+	VMULPS       Z2, Z12, Z2
+	VMULPS       Z1, Z1, Z11
+	VMOVAPS      Z11, Z12
+	VFMSUB231PS  Z1, Z1, Z12
+	VMULPS       actConstbf000000<>+0(SB), Z11, Z11
+	VMULPS       actConstbf000000<>+0(SB), Z12, Z12
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z13
+	VMAXPS       Z11, Z13, Z11
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS  $0x00, Z13, Z13
+	VFNMADD231PS actConst3f317218<>+0(SB), Z13, Z11
+	VFNMADD231PS actConstb102e308<>+0(SB), Z13, Z11
+	VADDPS       Z12, Z11, Z11
+	VMOVUPS      actConst39500d01<>+0(SB), Z12
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3c088889<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z11, Z12
+	VFMADD213PS  actConst3f000000<>+0(SB), Z11, Z12
+	VMULPS       Z11, Z11, Z14
+	VFMADD213PS  Z11, Z14, Z12
+	VFMADD231PS  Z12, Z2, Z2
+	VSCALEFPS    Z13, Z2, Z2
+	VADDPS       Z0, Z2, Z11
 	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z1, Z2, K1, Z4
+	VBLENDMPS    Z2, Z11, K1, Z5
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z4
-	VMOVUPS      Z4, 64(CX)
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z5
+	VMULPS       Z0, Z0, Z2
+	VMULPS       actConst3f000000<>+0(SB), Z0, Z11
+	VMOVUPS      actConst3532c511<>+0(SB), Z12
+	VFMADD213PS  actConstb71e747d<>+0(SB), Z2, Z12
+	VFMADD213PS  actConst38f21587<>+0(SB), Z2, Z12
+	VFMADD213PS  actConstba9ba020<>+0(SB), Z2, Z12
+	VFMADD213PS  actConst3c236821<>+0(SB), Z2, Z12
+	VFMADD213PS  actConstbd882c1c<>+0(SB), Z2, Z12
+	VFMADD213PS  actConst3ecc422a<>+0(SB), Z2, Z12
+	VFMADD231PS  Z12, Z2, Z11
+	VANDPS       actConst80000000<>+0(SB), Z0, Z0
+	VORPS        Z0, Z11, Z0
+	VCMPPS       $0x11, actConst3f350481<>+0(SB), Z1, K1
+	VBLENDMPS    Z0, Z5, K1, Z6
+	VMOVUPS      Z6, 64(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	SUBQ         $0x00000020, AX
@@ -8522,8 +8718,8 @@ sgeluAVX512_vectors:
 	VMOVUPS      actConst3f800000<>+0(SB), Z2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
 	VMOVUPS      actConst3f800000<>+0(SB), Z3
-	VDIVPS       Z2, Z3, Z2
-	VSUBPS       actConst3f14e5e1<>+0(SB), Z2, Z3
+	VDIVPS       Z2, Z3, Z3
+	VSUBPS       actConst3f14e5e1<>+0(SB), Z3, Z3
 	VMOVUPS      actConst3c517033<>+0(SB), Z4
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Z3, Z4
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z3, Z4
@@ -8534,71 +8730,8 @@ sgeluAVX512_vectors:
 	VFMADD213PS  actConst3f1656fc<>+0(SB), Z3, Z4
 	VFMADD213PS  actConst3f47eb66<>+0(SB), Z3, Z4
 	VFMADD213PS  actConst3f12183a<>+0(SB), Z3, Z4
-	VMULPS       Z2, Z4, Z2
-	VMULPS       Z1, Z1, Z3
-	VMOVAPS      Z3, Z4
-	VFMSUB231PS  Z1, Z1, Z4
-	VMULPS       actConstbf000000<>+0(SB), Z3, Z3
-	VMULPS       actConstbf000000<>+0(SB), Z4, Z4
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z7
-	VMAXPS       Z3, Z7, Z3
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z3, Z7
-	VRNDSCALEPS  $0x00, Z7, Z7
-	VFNMADD231PS actConst3f317218<>+0(SB), Z7, Z3
-	VFNMADD231PS actConstb102e308<>+0(SB), Z7, Z3
-	VADDPS       Z4, Z3, Z3
-	VMOVUPS      actConst39500d01<>+0(SB), Z4
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3c088889<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f000000<>+0(SB), Z3, Z4
-	VMULPS       Z3, Z3, Z8
-	VFMADD213PS  Z3, Z8, Z4
-	VADDPS       actConst3f800000<>+0(SB), Z4, Z3
-	VMULPS       Z3, Z2, Z2
-	VMULPS       actConstbf000000<>+0(SB), Z1, Z1
-	VMULPS       Z1, Z2, Z1
-	VSCALEFPS    Z7, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z3
-	VSCALEFPS    Z7, Z2, Z2
-	VFNMADD231PS actConst3f000000<>+0(SB), Z2, Z3
-	VMULPS       Z3, Z0, Z2
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z1, Z2, K1, Z5
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z5
-	VMOVUPS      Z5, (CX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, CX
-	SUBQ         $0x00000010, AX
-	JMP          sgeluAVX512_vectors
-
-sgeluAVX512_tail:
-	TESTQ        AX, AX
-	JZ           sgeluAVX512_done
-	MOVQ         $-1, BX
-	BZHIQ        AX, BX, AX
-	KMOVW        AX, K1
-	VMOVUPS.Z    (DX), K1, Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMOVUPS      actConst41680000<>+0(SB), Z2
-	VMINPS       Z1, Z2, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VMULPS       actConstbf000000<>+0(SB), Z1, Z3
 	VDIVPS       Z2, Z3, Z2
-	VSUBPS       actConst3f14e5e1<>+0(SB), Z2, Z3
-	VMOVUPS      actConst3c517033<>+0(SB), Z4
-	VFMADD213PS  actConstbd7062fe<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3de4e574<>+0(SB), Z3, Z4
-	VFMADD213PS  actConstbd4fc175<>+0(SB), Z3, Z4
-	VFMADD213PS  actConstbe50837d<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3dabae06<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f1656fc<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f47eb66<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f12183a<>+0(SB), Z3, Z4
 	VMULPS       Z2, Z4, Z2
 	VMULPS       Z1, Z1, Z3
 	VMOVAPS      Z3, Z4
@@ -8618,22 +8751,105 @@ sgeluAVX512_tail:
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z3, Z4
 	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z3, Z4
 	VFMADD213PS  actConst3f000000<>+0(SB), Z3, Z4
-	VMULPS       Z3, Z3, Z7
-	VFMADD213PS  Z3, Z7, Z4
-	VADDPS       actConst3f800000<>+0(SB), Z4, Z3
-	VMULPS       Z3, Z2, Z2
-	VMULPS       actConstbf000000<>+0(SB), Z1, Z1
-	VMULPS       Z1, Z2, Z1
-	VSCALEFPS    Z5, Z1, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VMULPS       Z3, Z3, Z6
+	VFMADD213PS  Z3, Z6, Z4
+	VFMADD231PS  Z4, Z2, Z2
 	VSCALEFPS    Z5, Z2, Z2
-	VFNMADD231PS actConst3f000000<>+0(SB), Z2, Z3
-	VMULPS       Z3, Z0, Z2
+	VADDPS       Z0, Z2, Z3
+	VPMOVD2M     Z0, K1
+	VBLENDMPS    Z2, Z3, K1, Z7
+	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VMOVUPS      actConstffffffff<>+0(SB), K1, Z7
+	VMULPS       Z0, Z0, Z2
+	VMULPS       actConst3f000000<>+0(SB), Z0, Z3
+	VMOVUPS      actConst3532c511<>+0(SB), Z4
+	VFMADD213PS  actConstb71e747d<>+0(SB), Z2, Z4
+	VFMADD213PS  actConst38f21587<>+0(SB), Z2, Z4
+	VFMADD213PS  actConstba9ba020<>+0(SB), Z2, Z4
+	VFMADD213PS  actConst3c236821<>+0(SB), Z2, Z4
+	VFMADD213PS  actConstbd882c1c<>+0(SB), Z2, Z4
+	VFMADD213PS  actConst3ecc422a<>+0(SB), Z2, Z4
+	VFMADD231PS  Z4, Z2, Z3
+	VANDPS       actConst80000000<>+0(SB), Z0, Z0
+	VORPS        Z0, Z3, Z0
+	VCMPPS       $0x11, actConst3f350481<>+0(SB), Z1, K1
+	VBLENDMPS    Z0, Z7, K1, Z8
+	VMOVUPS      Z8, (CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          sgeluAVX512_vectors
+
+sgeluAVX512_tail:
+	TESTQ        AX, AX
+	JZ           sgeluAVX512_done
+	MOVQ         $-1, BX
+	BZHIQ        AX, BX, AX
+	KMOVW        AX, K1
+	VMOVUPS.Z    (DX), K1, Z0
+	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
+	VMOVUPS      actConst41680000<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMOVUPS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
+	VMOVUPS      actConst3f800000<>+0(SB), Z3
+	VDIVPS       Z2, Z3, Z3
+	VSUBPS       actConst3f14e5e1<>+0(SB), Z3, Z3
+	VMOVUPS      actConst3c517033<>+0(SB), Z4
+	VFMADD213PS  actConstbd7062fe<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3de4e574<>+0(SB), Z3, Z4
+	VFMADD213PS  actConstbd4fc175<>+0(SB), Z3, Z4
+	VFMADD213PS  actConstbe50837d<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3dabae06<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f1656fc<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f47eb66<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f12183a<>+0(SB), Z3, Z4
+	VMULPS       actConstbf000000<>+0(SB), Z1, Z3
+	VDIVPS       Z2, Z3, Z2
+	VMULPS       Z2, Z4, Z2
+	VMULPS       Z1, Z1, Z3
+	VMOVAPS      Z3, Z4
+	VFMSUB231PS  Z1, Z1, Z4
+	VMULPS       actConstbf000000<>+0(SB), Z3, Z3
+	VMULPS       actConstbf000000<>+0(SB), Z4, Z4
+	VMOVUPS      actConstc2dc0000<>+0(SB), Z5
+	VMAXPS       Z3, Z5, Z3
+	VMULPS       actConst3fb8aa3b<>+0(SB), Z3, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VFNMADD231PS actConst3f317218<>+0(SB), Z5, Z3
+	VFNMADD231PS actConstb102e308<>+0(SB), Z5, Z3
+	VADDPS       Z4, Z3, Z3
+	VMOVUPS      actConst39500d01<>+0(SB), Z4
+	VFMADD213PS  actConst3ab60b61<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3c088889<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS  actConst3f000000<>+0(SB), Z3, Z4
+	VMULPS       Z3, Z3, Z6
+	VFMADD213PS  Z3, Z6, Z4
+	VFMADD231PS  Z4, Z2, Z2
+	VSCALEFPS    Z5, Z2, Z2
+	VADDPS       Z0, Z2, Z3
 	VPMOVD2M     Z0, K2
-	VBLENDMPS    Z1, Z2, K2, Z6
+	VBLENDMPS    Z2, Z3, K2, Z9
 	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K2
-	VMOVUPS      actConstffffffff<>+0(SB), K2, Z6
-	VMOVUPS      Z6, K1, (CX)
+	VMOVUPS      actConstffffffff<>+0(SB), K2, Z9
+	VMULPS       Z0, Z0, Z2
+	VMULPS       actConst3f000000<>+0(SB), Z0, Z3
+	VMOVUPS      actConst3532c511<>+0(SB), Z4
+	VFMADD213PS  actConstb71e747d<>+0(SB), Z2, Z4
+	VFMADD213PS  actConst38f21587<>+0(SB), Z2, Z4
+	VFMADD213PS  actConstba9ba020<>+0(SB), Z2, Z4
+	VFMADD213PS  actConst3c236821<>+0(SB), Z2, Z4
+	VFMADD213PS  actConstbd882c1c<>+0(SB), Z2, Z4
+	VFMADD213PS  actConst3ecc422a<>+0(SB), Z2, Z4
+	VFMADD231PS  Z4, Z2, Z3
+	VANDPS       actConst80000000<>+0(SB), Z0, Z0
+	VORPS        Z0, Z3, Z0
+	VCMPPS       $0x11, actConst3f350481<>+0(SB), Z1, K2
+	VBLENDMPS    Z0, Z9, K2, Z10
+	VMOVUPS      Z10, K1, (CX)
 
 sgeluAVX512_done:
 	VZEROUPPER
