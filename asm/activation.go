@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -20,7 +21,7 @@ import (
 //
 // The transcendental ones share one exponential: e^x = 2^n·e^r with n = round(x/ln 2)
 // and r = x − n·ln 2 (ln 2 split in two, Cody and Waite), |r| ≤ ln 2/2, e^r − 1 by its
-// Taylor polynomial to r⁷ (the next term is < 5.2e−9, a tenth of a float32 ulp), and
+// Taylor polynomial to r⁷ (the next term is < 5.2e−9, a twentieth of a float32 ulp), and
 // the scaling by 2^n left to the end, after every other factor, so that results in the
 // subnormal range are rounded once (VSCALEFPS on AVX-512; two exact power-of-two
 // multiplies on AVX2, each factor a normal float for |n| ≤ 252). Every argument is ≤ 0
@@ -28,8 +29,7 @@ import (
 // at expFloor, below which every result is 0 whatever the factors.
 //
 // Register plan: none to speak of. Each vector runs through its chain of ~20–50 operations
-// on fresh virtual registers, constants come from memory (RODATA vectors of one value,
-// each load one µop), and the out-of-order core overlaps the chains of consecutive
+// on fresh virtual registers, constants come from memory (kbits), and the out-of-order core overlaps the chains of consecutive
 // vectors (a chain is ~100–200 cycles of latency, the window holds several).
 //
 // Tails: one masked vector (K mask on AVX-512, VMASKMOVPS on AVX2) through the same
@@ -85,8 +85,7 @@ func (a activationKernels) generate() {
 
 // elementwise emits func(n int, [params float32,] dst, src *float32): dst[i] =
 // f(src[i]) for i < n, blocks of block vectors, then single vectors, then a masked tail.
-// params are float32 parameters broadcast into registers before the loop and handed to
-// f as scalars.
+// params are float32 parameters, broadcast into vectors before the loop and handed to f.
 func (a activationKernels) elementwise(name string, block int, doc, params []string, f func(x VecVirtual, params []VecVirtual) VecVirtual) {
 	sig := "func(n int, "
 	for _, p := range params {
@@ -163,8 +162,11 @@ func (a activationKernels) maskedStore(x VecVirtual, mem Mem, m Register) {
 	}
 }
 
-// Constants live in RODATA as vectors of one value, 64 bytes, so that any vector
-// instruction takes them as a memory operand.
+// Constants live in RODATA as vectors of one value, 32 bytes (the linker aligns them to
+// 32), so that any AVX2 instruction takes them as a memory operand; AVX-512 instructions
+// take their first 4 bytes by embedded broadcast (the _BCST forms, through emit), which
+// is as cheap as a full load and never splits a cache line as a 64-byte vector aligned
+// to 32 would (measured: tanh and GELU ran slower on AVX-512 than on AVX2 with those).
 var activationConsts = map[uint32]Mem{}
 
 // kbits returns the address of a vector of the float32 with bits b.
@@ -172,16 +174,35 @@ func kbits(b uint32) Mem {
 	if m, ok := activationConsts[b]; ok {
 		return m
 	}
-	m := GLOBL(fmt.Sprintf("actConst%08x", b), RODATA|NOPTR)
-	for i := range 16 {
+	m := GLOBL(fmt.Sprintf("%s%08x", constPrefix, b), RODATA|NOPTR)
+	for i := range 8 {
 		DATA(4*i, U32(b))
 	}
 	activationConsts[b] = m
 	return m
 }
 
+// constPrefix starts the name of every constant of kbits.
+const constPrefix = "actConst"
+
 // k returns the address of a vector of f.
 func k(f float32) Mem { return kbits(math.Float32bits(f)) }
+
+// isConst reports whether op is a constant of kbits.
+func isConst(op Op) bool {
+	m, ok := op.(Mem)
+	return ok && strings.HasPrefix(m.Symbol.Name, constPrefix)
+}
+
+// emit emits plain(ops...), or on AVX-512, when the first operand is a constant,
+// bcst(ops...): the instruction with that operand broadcast from its first 4 bytes.
+func (a activationKernels) emit(plain, bcst func(...Op), ops ...Op) {
+	if a.isa == "AVX512" && isConst(ops[0]) {
+		bcst(ops...)
+		return
+	}
+	plain(ops...)
+}
 
 const (
 	signBit = 0x80000000
@@ -191,36 +212,55 @@ const (
 // load returns a register holding a vector of f (for operands that must be registers).
 func (a activationKernels) load(f float32) VecVirtual {
 	r := a.newVec()
-	VMOVUPS(k(f), r)
+	VBROADCASTSS(k(f), r)
 	return r
 }
 
 // op2 emits a two-operand vector instruction into a fresh register: dst = x ∘ y, Go
 // operand order (y is the instruction's second source, a register or a constant).
-func (a activationKernels) op2(ins func(...Op), y Op, x VecVirtual) VecVirtual {
+func (a activationKernels) op2(plain, bcst func(...Op), y Op, x VecVirtual) VecVirtual {
 	d := a.newVec()
-	ins(y, x, d)
+	a.emit(plain, bcst, y, x, d)
 	return d
 }
 
-func (a activationKernels) add(y Op, x VecVirtual) VecVirtual { return a.op2(VADDPS, y, x) }
-func (a activationKernels) sub(y Op, x VecVirtual) VecVirtual { return a.op2(VSUBPS, y, x) } // x − y
-func (a activationKernels) mul(y Op, x VecVirtual) VecVirtual { return a.op2(VMULPS, y, x) }
-func (a activationKernels) div(y Op, x VecVirtual) VecVirtual { return a.op2(VDIVPS, y, x) } // x / y
-func (a activationKernels) and(y Op, x VecVirtual) VecVirtual { return a.op2(VANDPS, y, x) }
-func (a activationKernels) or(y Op, x VecVirtual) VecVirtual  { return a.op2(VORPS, y, x) }
+func (a activationKernels) add(y Op, x VecVirtual) VecVirtual {
+	return a.op2(VADDPS, VADDPS_BCST, y, x)
+}
+
+// sub returns x − y.
+func (a activationKernels) sub(y Op, x VecVirtual) VecVirtual {
+	return a.op2(VSUBPS, VSUBPS_BCST, y, x)
+}
+
+func (a activationKernels) mul(y Op, x VecVirtual) VecVirtual {
+	return a.op2(VMULPS, VMULPS_BCST, y, x)
+}
+
+// div returns x / y.
+func (a activationKernels) div(y Op, x VecVirtual) VecVirtual {
+	return a.op2(VDIVPS, VDIVPS_BCST, y, x)
+}
+
+func (a activationKernels) and(y Op, x VecVirtual) VecVirtual {
+	return a.op2(VANDPS, VANDPS_BCST, y, x)
+}
+
+func (a activationKernels) or(y Op, x VecVirtual) VecVirtual {
+	return a.op2(VORPS, VORPS_BCST, y, x)
+}
 
 // max and min return x where x is NaN (VMAXPS/VMINPS return their second source, in Go
 // order the first operand, when either is NaN), so that clamping keeps NaN; c must be a
 // register.
-func (a activationKernels) max(x, c VecVirtual) VecVirtual { return a.op2(VMAXPS, x, c) }
-func (a activationKernels) min(x, c VecVirtual) VecVirtual { return a.op2(VMINPS, x, c) }
+func (a activationKernels) max(x, c VecVirtual) VecVirtual { return a.op2(VMAXPS, nil, x, c) }
+func (a activationKernels) min(x, c VecVirtual) VecVirtual { return a.op2(VMINPS, nil, x, c) }
 
 // horner evaluates Σ c[i]·x^i by Horner's rule with FMAs.
 func (a activationKernels) horner(x VecVirtual, c []float32) VecVirtual {
 	p := a.load(c[len(c)-1])
 	for i := len(c) - 2; i >= 0; i-- {
-		VFMADD213PS(k(c[i]), x, p) // p = x·p + c[i]
+		a.emit(VFMADD213PS, VFMADD213PS_BCST, k(c[i]), x, p) // p = x·p + c[i]
 	}
 	return p
 }
@@ -244,8 +284,8 @@ func (a activationKernels) nanWhereNegInf(x, y VecVirtual) VecVirtual {
 	negInf := k(float32(math.Inf(-1)))
 	if a.isa == "AVX512" {
 		m := K()
-		VCMPPS(U8(0), negInf, x, m) // EQ_OQ
-		VMOVUPS(kbits(0xffffffff), m, y)
+		VCMPPS_BCST(U8(0), negInf, x, m) // EQ_OQ
+		VBROADCASTSS(kbits(0xffffffff), m, y)
 		return y
 	}
 	m := a.newVec()
@@ -259,7 +299,7 @@ func (a activationKernels) keepWhereAbove(x VecVirtual, bound float32, y VecVirt
 	d := a.newVec()
 	if a.isa == "AVX512" {
 		m := K()
-		VCMPPS(U8(geOQ), k(bound), x, m)
+		VCMPPS_BCST(U8(geOQ), k(bound), x, m)
 		VMOVUPS_Z(y, m, d)
 		return d
 	}
@@ -283,8 +323,8 @@ func (a activationKernels) expm1Parts(x VecVirtual, lo VecVirtual) (p1, n VecVir
 	ln2hi := float32(math.Ln2)
 	ln2lo := float32(math.Ln2 - float64(ln2hi))
 	r := x
-	VFNMADD231PS(k(ln2hi), n, r) // r = x − n·ln2hi, exact
-	VFNMADD231PS(k(ln2lo), n, r)
+	a.emit(VFNMADD231PS, VFNMADD231PS_BCST, k(ln2hi), n, r) // r = x − n·ln2hi, exact
+	a.emit(VFNMADD231PS, VFNMADD231PS_BCST, k(ln2lo), n, r)
 	if lo != nil {
 		VADDPS(lo, r, r)
 	}
@@ -419,7 +459,7 @@ func (a activationKernels) gelu(x VecVirtual, _ []VecVirtual) VecVirtual {
 	// GELU(−|x|) = −|x|/2·erfc(z), z = |x|/√2: −|x|/2·t·K(t)·e^(−z²), t = 1/(1 + z/2),
 	// with −|x|/2·t as one division and the 2^n of e^(−z²) = 2^n·(1 + p1) applied last.
 	den := a.load(1)
-	VFMADD231PS(k(float32(0.5/math.Sqrt2)), ax, den)
+	a.emit(VFMADD231PS, VFMADD231PS_BCST, k(float32(0.5/math.Sqrt2)), ax, den)
 	kt := a.horner(a.sub(k(geluErfcCenter), a.div(den, a.load(1))), geluErfcK)
 	m := a.mul(a.div(den, a.mul(k(-0.5), ax)), kt)
 	// −z² = −x²/2 exactly, as hi + lo.
@@ -447,7 +487,7 @@ func (a activationKernels) selectBelow(x VecVirtual, bound float32, ifBelow, ifN
 	d := a.newVec()
 	if a.isa == "AVX512" {
 		m := K()
-		VCMPPS(U8(ltOQ), k(bound), x, m)
+		VCMPPS_BCST(U8(ltOQ), k(bound), x, m)
 		VBLENDMPS(ifBelow, ifNot, m, d)
 		return d
 	}
@@ -541,7 +581,7 @@ func (a activationKernels) softmax() {
 
 	Comment("Pass two: dst = e^(x−m), summed in float64.")
 	negM := a.newVec()
-	VXORPS(kbits(signBit), mv, negM)
+	a.emit(VXORPS, VXORPS_BCST, kbits(signBit), mv, negM)
 	sums := []VecVirtual{a.newVec(), a.newVec()}
 	for _, v := range sums {
 		VXORPS(v, v, v)

@@ -5829,64 +5829,64 @@ TEXT ·srelu6AVX2(SB), NOSPLIT, $0-24
 	MOVQ src+16(FP), DX
 
 srelu6AVX2_block:
-	CMPQ    AX, $0x00000020
-	JLT     srelu6AVX2_vectors
-	VMOVUPS (DX), Y0
-	VXORPS  Y1, Y1, Y1
-	VMAXPS  Y0, Y1, Y0
-	VMOVUPS actConst40c00000<>+0(SB), Y1
-	VMINPS  Y0, Y1, Y0
-	VMOVUPS Y0, (CX)
-	VMOVUPS 32(DX), Y0
-	VXORPS  Y1, Y1, Y1
-	VMAXPS  Y0, Y1, Y0
-	VMOVUPS actConst40c00000<>+0(SB), Y1
-	VMINPS  Y0, Y1, Y0
-	VMOVUPS Y0, 32(CX)
-	VMOVUPS 64(DX), Y0
-	VXORPS  Y1, Y1, Y1
-	VMAXPS  Y0, Y1, Y0
-	VMOVUPS actConst40c00000<>+0(SB), Y1
-	VMINPS  Y0, Y1, Y0
-	VMOVUPS Y0, 64(CX)
-	VMOVUPS 96(DX), Y0
-	VXORPS  Y1, Y1, Y1
-	VMAXPS  Y0, Y1, Y0
-	VMOVUPS actConst40c00000<>+0(SB), Y1
-	VMINPS  Y0, Y1, Y0
-	VMOVUPS Y0, 96(CX)
-	ADDQ    $0x00000080, DX
-	ADDQ    $0x00000080, CX
-	SUBQ    $0x00000020, AX
-	JMP     srelu6AVX2_block
+	CMPQ         AX, $0x00000020
+	JLT          srelu6AVX2_vectors
+	VMOVUPS      (DX), Y0
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y0
+	VBROADCASTSS actConst40c00000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      32(DX), Y0
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y0
+	VBROADCASTSS actConst40c00000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      Y0, 32(CX)
+	VMOVUPS      64(DX), Y0
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y0
+	VBROADCASTSS actConst40c00000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      Y0, 64(CX)
+	VMOVUPS      96(DX), Y0
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y0
+	VBROADCASTSS actConst40c00000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      Y0, 96(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	SUBQ         $0x00000020, AX
+	JMP          srelu6AVX2_block
 
 srelu6AVX2_vectors:
-	CMPQ    AX, $0x00000008
-	JLT     srelu6AVX2_tail
-	VMOVUPS (DX), Y0
-	VXORPS  Y1, Y1, Y1
-	VMAXPS  Y0, Y1, Y0
-	VMOVUPS actConst40c00000<>+0(SB), Y1
-	VMINPS  Y0, Y1, Y0
-	VMOVUPS Y0, (CX)
-	ADDQ    $0x00000020, DX
-	ADDQ    $0x00000020, CX
-	SUBQ    $0x00000008, AX
-	JMP     srelu6AVX2_vectors
+	CMPQ         AX, $0x00000008
+	JLT          srelu6AVX2_tail
+	VMOVUPS      (DX), Y0
+	VXORPS       Y1, Y1, Y1
+	VMAXPS       Y0, Y1, Y0
+	VBROADCASTSS actConst40c00000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000008, AX
+	JMP          srelu6AVX2_vectors
 
 srelu6AVX2_tail:
-	TESTQ      AX, AX
-	JZ         srelu6AVX2_done
-	LEAQ       sgemmTailMask<>+0(SB), BX
-	MOVQ       $0x00000008, SI
-	SUBQ       AX, SI
-	VMOVDQU    (BX)(SI*4), Y0
-	VMASKMOVPS (DX), Y0, Y1
-	VXORPS     Y2, Y2, Y2
-	VMAXPS     Y1, Y2, Y1
-	VMOVUPS    actConst40c00000<>+0(SB), Y2
-	VMINPS     Y1, Y2, Y1
-	VMASKMOVPS Y1, Y0, (CX)
+	TESTQ        AX, AX
+	JZ           srelu6AVX2_done
+	LEAQ         sgemmTailMask<>+0(SB), BX
+	MOVQ         $0x00000008, SI
+	SUBQ         AX, SI
+	VMOVDQU      (BX)(SI*4), Y0
+	VMASKMOVPS   (DX), Y0, Y1
+	VXORPS       Y2, Y2, Y2
+	VMAXPS       Y1, Y2, Y1
+	VBROADCASTSS actConst40c00000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMASKMOVPS   Y1, Y0, (CX)
 
 srelu6AVX2_done:
 	VZEROUPPER
@@ -5900,15 +5900,7 @@ DATA actConst40c00000<>+16(SB)/4, $0x40c00000
 DATA actConst40c00000<>+20(SB)/4, $0x40c00000
 DATA actConst40c00000<>+24(SB)/4, $0x40c00000
 DATA actConst40c00000<>+28(SB)/4, $0x40c00000
-DATA actConst40c00000<>+32(SB)/4, $0x40c00000
-DATA actConst40c00000<>+36(SB)/4, $0x40c00000
-DATA actConst40c00000<>+40(SB)/4, $0x40c00000
-DATA actConst40c00000<>+44(SB)/4, $0x40c00000
-DATA actConst40c00000<>+48(SB)/4, $0x40c00000
-DATA actConst40c00000<>+52(SB)/4, $0x40c00000
-DATA actConst40c00000<>+56(SB)/4, $0x40c00000
-DATA actConst40c00000<>+60(SB)/4, $0x40c00000
-GLOBL actConst40c00000<>(SB), RODATA|NOPTR, $64
+GLOBL actConst40c00000<>(SB), RODATA|NOPTR, $32
 
 // func sleakyReLUAVX2(n int, alpha float32, dst *float32, src *float32)
 // Requires: AVX
@@ -5982,13 +5974,13 @@ ssigmoidAVX2_block:
 	JLT          ssigmoidAVX2_vectors
 	VMOVUPS      (DX), Y0
 	VORPS        actConst80000000<>+0(SB), Y0, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6010,7 +6002,7 @@ ssigmoidAVX2_block:
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
-	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VBROADCASTSS actConst3f800000<>+0(SB), Y4
 	VBLENDVPS    Y0, Y3, Y4, Y0
 	VDIVPS       Y1, Y0, Y0
 	VCVTPS2DQ    Y2, Y1
@@ -6025,13 +6017,13 @@ ssigmoidAVX2_block:
 	VMOVUPS      Y0, (CX)
 	VMOVUPS      32(DX), Y0
 	VORPS        actConst80000000<>+0(SB), Y0, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6053,7 +6045,7 @@ ssigmoidAVX2_block:
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
-	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VBROADCASTSS actConst3f800000<>+0(SB), Y4
 	VBLENDVPS    Y0, Y3, Y4, Y0
 	VDIVPS       Y1, Y0, Y0
 	VCVTPS2DQ    Y2, Y1
@@ -6076,13 +6068,13 @@ ssigmoidAVX2_vectors:
 	JLT          ssigmoidAVX2_tail
 	VMOVUPS      (DX), Y0
 	VORPS        actConst80000000<>+0(SB), Y0, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6104,7 +6096,7 @@ ssigmoidAVX2_vectors:
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
-	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VBROADCASTSS actConst3f800000<>+0(SB), Y4
 	VBLENDVPS    Y0, Y3, Y4, Y0
 	VDIVPS       Y1, Y0, Y0
 	VCVTPS2DQ    Y2, Y1
@@ -6131,13 +6123,13 @@ ssigmoidAVX2_tail:
 	VMOVDQU      (BX)(SI*4), Y0
 	VMASKMOVPS   (DX), Y0, Y1
 	VORPS        actConst80000000<>+0(SB), Y1, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VFNMADD231PS actConst3f317218<>+0(SB), Y3, Y2
 	VFNMADD231PS actConstb102e308<>+0(SB), Y3, Y2
-	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VBROADCASTSS actConst39500d01<>+0(SB), Y4
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y2, Y4
 	VFMADD213PS  actConst3c088889<>+0(SB), Y2, Y4
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y2, Y4
@@ -6159,7 +6151,7 @@ ssigmoidAVX2_tail:
 	VXORPS       Y5, Y5, Y5
 	VBLENDVPS    Y1, Y3, Y5, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y4, Y4
-	VMOVUPS      actConst3f800000<>+0(SB), Y5
+	VBROADCASTSS actConst3f800000<>+0(SB), Y5
 	VBLENDVPS    Y1, Y4, Y5, Y1
 	VDIVPS       Y2, Y1, Y1
 	VCVTPS2DQ    Y3, Y2
@@ -6185,15 +6177,7 @@ DATA actConst80000000<>+16(SB)/4, $0x80000000
 DATA actConst80000000<>+20(SB)/4, $0x80000000
 DATA actConst80000000<>+24(SB)/4, $0x80000000
 DATA actConst80000000<>+28(SB)/4, $0x80000000
-DATA actConst80000000<>+32(SB)/4, $0x80000000
-DATA actConst80000000<>+36(SB)/4, $0x80000000
-DATA actConst80000000<>+40(SB)/4, $0x80000000
-DATA actConst80000000<>+44(SB)/4, $0x80000000
-DATA actConst80000000<>+48(SB)/4, $0x80000000
-DATA actConst80000000<>+52(SB)/4, $0x80000000
-DATA actConst80000000<>+56(SB)/4, $0x80000000
-DATA actConst80000000<>+60(SB)/4, $0x80000000
-GLOBL actConst80000000<>(SB), RODATA|NOPTR, $64
+GLOBL actConst80000000<>(SB), RODATA|NOPTR, $32
 
 DATA actConstc2dc0000<>+0(SB)/4, $0xc2dc0000
 DATA actConstc2dc0000<>+4(SB)/4, $0xc2dc0000
@@ -6203,15 +6187,7 @@ DATA actConstc2dc0000<>+16(SB)/4, $0xc2dc0000
 DATA actConstc2dc0000<>+20(SB)/4, $0xc2dc0000
 DATA actConstc2dc0000<>+24(SB)/4, $0xc2dc0000
 DATA actConstc2dc0000<>+28(SB)/4, $0xc2dc0000
-DATA actConstc2dc0000<>+32(SB)/4, $0xc2dc0000
-DATA actConstc2dc0000<>+36(SB)/4, $0xc2dc0000
-DATA actConstc2dc0000<>+40(SB)/4, $0xc2dc0000
-DATA actConstc2dc0000<>+44(SB)/4, $0xc2dc0000
-DATA actConstc2dc0000<>+48(SB)/4, $0xc2dc0000
-DATA actConstc2dc0000<>+52(SB)/4, $0xc2dc0000
-DATA actConstc2dc0000<>+56(SB)/4, $0xc2dc0000
-DATA actConstc2dc0000<>+60(SB)/4, $0xc2dc0000
-GLOBL actConstc2dc0000<>(SB), RODATA|NOPTR, $64
+GLOBL actConstc2dc0000<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3fb8aa3b<>+0(SB)/4, $0x3fb8aa3b
 DATA actConst3fb8aa3b<>+4(SB)/4, $0x3fb8aa3b
@@ -6221,15 +6197,7 @@ DATA actConst3fb8aa3b<>+16(SB)/4, $0x3fb8aa3b
 DATA actConst3fb8aa3b<>+20(SB)/4, $0x3fb8aa3b
 DATA actConst3fb8aa3b<>+24(SB)/4, $0x3fb8aa3b
 DATA actConst3fb8aa3b<>+28(SB)/4, $0x3fb8aa3b
-DATA actConst3fb8aa3b<>+32(SB)/4, $0x3fb8aa3b
-DATA actConst3fb8aa3b<>+36(SB)/4, $0x3fb8aa3b
-DATA actConst3fb8aa3b<>+40(SB)/4, $0x3fb8aa3b
-DATA actConst3fb8aa3b<>+44(SB)/4, $0x3fb8aa3b
-DATA actConst3fb8aa3b<>+48(SB)/4, $0x3fb8aa3b
-DATA actConst3fb8aa3b<>+52(SB)/4, $0x3fb8aa3b
-DATA actConst3fb8aa3b<>+56(SB)/4, $0x3fb8aa3b
-DATA actConst3fb8aa3b<>+60(SB)/4, $0x3fb8aa3b
-GLOBL actConst3fb8aa3b<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3fb8aa3b<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3f317218<>+0(SB)/4, $0x3f317218
 DATA actConst3f317218<>+4(SB)/4, $0x3f317218
@@ -6239,15 +6207,7 @@ DATA actConst3f317218<>+16(SB)/4, $0x3f317218
 DATA actConst3f317218<>+20(SB)/4, $0x3f317218
 DATA actConst3f317218<>+24(SB)/4, $0x3f317218
 DATA actConst3f317218<>+28(SB)/4, $0x3f317218
-DATA actConst3f317218<>+32(SB)/4, $0x3f317218
-DATA actConst3f317218<>+36(SB)/4, $0x3f317218
-DATA actConst3f317218<>+40(SB)/4, $0x3f317218
-DATA actConst3f317218<>+44(SB)/4, $0x3f317218
-DATA actConst3f317218<>+48(SB)/4, $0x3f317218
-DATA actConst3f317218<>+52(SB)/4, $0x3f317218
-DATA actConst3f317218<>+56(SB)/4, $0x3f317218
-DATA actConst3f317218<>+60(SB)/4, $0x3f317218
-GLOBL actConst3f317218<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3f317218<>(SB), RODATA|NOPTR, $32
 
 DATA actConstb102e308<>+0(SB)/4, $0xb102e308
 DATA actConstb102e308<>+4(SB)/4, $0xb102e308
@@ -6257,15 +6217,7 @@ DATA actConstb102e308<>+16(SB)/4, $0xb102e308
 DATA actConstb102e308<>+20(SB)/4, $0xb102e308
 DATA actConstb102e308<>+24(SB)/4, $0xb102e308
 DATA actConstb102e308<>+28(SB)/4, $0xb102e308
-DATA actConstb102e308<>+32(SB)/4, $0xb102e308
-DATA actConstb102e308<>+36(SB)/4, $0xb102e308
-DATA actConstb102e308<>+40(SB)/4, $0xb102e308
-DATA actConstb102e308<>+44(SB)/4, $0xb102e308
-DATA actConstb102e308<>+48(SB)/4, $0xb102e308
-DATA actConstb102e308<>+52(SB)/4, $0xb102e308
-DATA actConstb102e308<>+56(SB)/4, $0xb102e308
-DATA actConstb102e308<>+60(SB)/4, $0xb102e308
-GLOBL actConstb102e308<>(SB), RODATA|NOPTR, $64
+GLOBL actConstb102e308<>(SB), RODATA|NOPTR, $32
 
 DATA actConst39500d01<>+0(SB)/4, $0x39500d01
 DATA actConst39500d01<>+4(SB)/4, $0x39500d01
@@ -6275,15 +6227,7 @@ DATA actConst39500d01<>+16(SB)/4, $0x39500d01
 DATA actConst39500d01<>+20(SB)/4, $0x39500d01
 DATA actConst39500d01<>+24(SB)/4, $0x39500d01
 DATA actConst39500d01<>+28(SB)/4, $0x39500d01
-DATA actConst39500d01<>+32(SB)/4, $0x39500d01
-DATA actConst39500d01<>+36(SB)/4, $0x39500d01
-DATA actConst39500d01<>+40(SB)/4, $0x39500d01
-DATA actConst39500d01<>+44(SB)/4, $0x39500d01
-DATA actConst39500d01<>+48(SB)/4, $0x39500d01
-DATA actConst39500d01<>+52(SB)/4, $0x39500d01
-DATA actConst39500d01<>+56(SB)/4, $0x39500d01
-DATA actConst39500d01<>+60(SB)/4, $0x39500d01
-GLOBL actConst39500d01<>(SB), RODATA|NOPTR, $64
+GLOBL actConst39500d01<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3ab60b61<>+0(SB)/4, $0x3ab60b61
 DATA actConst3ab60b61<>+4(SB)/4, $0x3ab60b61
@@ -6293,15 +6237,7 @@ DATA actConst3ab60b61<>+16(SB)/4, $0x3ab60b61
 DATA actConst3ab60b61<>+20(SB)/4, $0x3ab60b61
 DATA actConst3ab60b61<>+24(SB)/4, $0x3ab60b61
 DATA actConst3ab60b61<>+28(SB)/4, $0x3ab60b61
-DATA actConst3ab60b61<>+32(SB)/4, $0x3ab60b61
-DATA actConst3ab60b61<>+36(SB)/4, $0x3ab60b61
-DATA actConst3ab60b61<>+40(SB)/4, $0x3ab60b61
-DATA actConst3ab60b61<>+44(SB)/4, $0x3ab60b61
-DATA actConst3ab60b61<>+48(SB)/4, $0x3ab60b61
-DATA actConst3ab60b61<>+52(SB)/4, $0x3ab60b61
-DATA actConst3ab60b61<>+56(SB)/4, $0x3ab60b61
-DATA actConst3ab60b61<>+60(SB)/4, $0x3ab60b61
-GLOBL actConst3ab60b61<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3ab60b61<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3c088889<>+0(SB)/4, $0x3c088889
 DATA actConst3c088889<>+4(SB)/4, $0x3c088889
@@ -6311,15 +6247,7 @@ DATA actConst3c088889<>+16(SB)/4, $0x3c088889
 DATA actConst3c088889<>+20(SB)/4, $0x3c088889
 DATA actConst3c088889<>+24(SB)/4, $0x3c088889
 DATA actConst3c088889<>+28(SB)/4, $0x3c088889
-DATA actConst3c088889<>+32(SB)/4, $0x3c088889
-DATA actConst3c088889<>+36(SB)/4, $0x3c088889
-DATA actConst3c088889<>+40(SB)/4, $0x3c088889
-DATA actConst3c088889<>+44(SB)/4, $0x3c088889
-DATA actConst3c088889<>+48(SB)/4, $0x3c088889
-DATA actConst3c088889<>+52(SB)/4, $0x3c088889
-DATA actConst3c088889<>+56(SB)/4, $0x3c088889
-DATA actConst3c088889<>+60(SB)/4, $0x3c088889
-GLOBL actConst3c088889<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3c088889<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3d2aaaab<>+0(SB)/4, $0x3d2aaaab
 DATA actConst3d2aaaab<>+4(SB)/4, $0x3d2aaaab
@@ -6329,15 +6257,7 @@ DATA actConst3d2aaaab<>+16(SB)/4, $0x3d2aaaab
 DATA actConst3d2aaaab<>+20(SB)/4, $0x3d2aaaab
 DATA actConst3d2aaaab<>+24(SB)/4, $0x3d2aaaab
 DATA actConst3d2aaaab<>+28(SB)/4, $0x3d2aaaab
-DATA actConst3d2aaaab<>+32(SB)/4, $0x3d2aaaab
-DATA actConst3d2aaaab<>+36(SB)/4, $0x3d2aaaab
-DATA actConst3d2aaaab<>+40(SB)/4, $0x3d2aaaab
-DATA actConst3d2aaaab<>+44(SB)/4, $0x3d2aaaab
-DATA actConst3d2aaaab<>+48(SB)/4, $0x3d2aaaab
-DATA actConst3d2aaaab<>+52(SB)/4, $0x3d2aaaab
-DATA actConst3d2aaaab<>+56(SB)/4, $0x3d2aaaab
-DATA actConst3d2aaaab<>+60(SB)/4, $0x3d2aaaab
-GLOBL actConst3d2aaaab<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3d2aaaab<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3e2aaaab<>+0(SB)/4, $0x3e2aaaab
 DATA actConst3e2aaaab<>+4(SB)/4, $0x3e2aaaab
@@ -6347,15 +6267,7 @@ DATA actConst3e2aaaab<>+16(SB)/4, $0x3e2aaaab
 DATA actConst3e2aaaab<>+20(SB)/4, $0x3e2aaaab
 DATA actConst3e2aaaab<>+24(SB)/4, $0x3e2aaaab
 DATA actConst3e2aaaab<>+28(SB)/4, $0x3e2aaaab
-DATA actConst3e2aaaab<>+32(SB)/4, $0x3e2aaaab
-DATA actConst3e2aaaab<>+36(SB)/4, $0x3e2aaaab
-DATA actConst3e2aaaab<>+40(SB)/4, $0x3e2aaaab
-DATA actConst3e2aaaab<>+44(SB)/4, $0x3e2aaaab
-DATA actConst3e2aaaab<>+48(SB)/4, $0x3e2aaaab
-DATA actConst3e2aaaab<>+52(SB)/4, $0x3e2aaaab
-DATA actConst3e2aaaab<>+56(SB)/4, $0x3e2aaaab
-DATA actConst3e2aaaab<>+60(SB)/4, $0x3e2aaaab
-GLOBL actConst3e2aaaab<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3e2aaaab<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3f000000<>+0(SB)/4, $0x3f000000
 DATA actConst3f000000<>+4(SB)/4, $0x3f000000
@@ -6365,15 +6277,7 @@ DATA actConst3f000000<>+16(SB)/4, $0x3f000000
 DATA actConst3f000000<>+20(SB)/4, $0x3f000000
 DATA actConst3f000000<>+24(SB)/4, $0x3f000000
 DATA actConst3f000000<>+28(SB)/4, $0x3f000000
-DATA actConst3f000000<>+32(SB)/4, $0x3f000000
-DATA actConst3f000000<>+36(SB)/4, $0x3f000000
-DATA actConst3f000000<>+40(SB)/4, $0x3f000000
-DATA actConst3f000000<>+44(SB)/4, $0x3f000000
-DATA actConst3f000000<>+48(SB)/4, $0x3f000000
-DATA actConst3f000000<>+52(SB)/4, $0x3f000000
-DATA actConst3f000000<>+56(SB)/4, $0x3f000000
-DATA actConst3f000000<>+60(SB)/4, $0x3f000000
-GLOBL actConst3f000000<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3f000000<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3f800000<>+0(SB)/4, $0x3f800000
 DATA actConst3f800000<>+4(SB)/4, $0x3f800000
@@ -6383,15 +6287,7 @@ DATA actConst3f800000<>+16(SB)/4, $0x3f800000
 DATA actConst3f800000<>+20(SB)/4, $0x3f800000
 DATA actConst3f800000<>+24(SB)/4, $0x3f800000
 DATA actConst3f800000<>+28(SB)/4, $0x3f800000
-DATA actConst3f800000<>+32(SB)/4, $0x3f800000
-DATA actConst3f800000<>+36(SB)/4, $0x3f800000
-DATA actConst3f800000<>+40(SB)/4, $0x3f800000
-DATA actConst3f800000<>+44(SB)/4, $0x3f800000
-DATA actConst3f800000<>+48(SB)/4, $0x3f800000
-DATA actConst3f800000<>+52(SB)/4, $0x3f800000
-DATA actConst3f800000<>+56(SB)/4, $0x3f800000
-DATA actConst3f800000<>+60(SB)/4, $0x3f800000
-GLOBL actConst3f800000<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3f800000<>(SB), RODATA|NOPTR, $32
 
 DATA actConst0000007f<>+0(SB)/4, $0x0000007f
 DATA actConst0000007f<>+4(SB)/4, $0x0000007f
@@ -6401,15 +6297,7 @@ DATA actConst0000007f<>+16(SB)/4, $0x0000007f
 DATA actConst0000007f<>+20(SB)/4, $0x0000007f
 DATA actConst0000007f<>+24(SB)/4, $0x0000007f
 DATA actConst0000007f<>+28(SB)/4, $0x0000007f
-DATA actConst0000007f<>+32(SB)/4, $0x0000007f
-DATA actConst0000007f<>+36(SB)/4, $0x0000007f
-DATA actConst0000007f<>+40(SB)/4, $0x0000007f
-DATA actConst0000007f<>+44(SB)/4, $0x0000007f
-DATA actConst0000007f<>+48(SB)/4, $0x0000007f
-DATA actConst0000007f<>+52(SB)/4, $0x0000007f
-DATA actConst0000007f<>+56(SB)/4, $0x0000007f
-DATA actConst0000007f<>+60(SB)/4, $0x0000007f
-GLOBL actConst0000007f<>(SB), RODATA|NOPTR, $64
+GLOBL actConst0000007f<>(SB), RODATA|NOPTR, $32
 
 // func sswishAVX2(n int, dst *float32, src *float32)
 // Requires: AVX, AVX2, FMA3
@@ -6423,13 +6311,13 @@ sswishAVX2_block:
 	JLT          sswishAVX2_vectors
 	VMOVUPS      (DX), Y0
 	VORPS        actConst80000000<>+0(SB), Y0, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6450,7 +6338,7 @@ sswishAVX2_block:
 	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y4
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y4
 	VMAXPS       Y0, Y4, Y4
 	VMOVAPS      Y4, Y5
 	VFMADD231PS  Y3, Y4, Y5
@@ -6470,13 +6358,13 @@ sswishAVX2_block:
 	VMOVUPS      Y0, (CX)
 	VMOVUPS      32(DX), Y0
 	VORPS        actConst80000000<>+0(SB), Y0, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6497,7 +6385,7 @@ sswishAVX2_block:
 	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y4
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y4
 	VMAXPS       Y0, Y4, Y4
 	VMOVAPS      Y4, Y5
 	VFMADD231PS  Y3, Y4, Y5
@@ -6525,13 +6413,13 @@ sswishAVX2_vectors:
 	JLT          sswishAVX2_tail
 	VMOVUPS      (DX), Y0
 	VORPS        actConst80000000<>+0(SB), Y0, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6552,7 +6440,7 @@ sswishAVX2_vectors:
 	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y4
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y4
 	VMAXPS       Y0, Y4, Y4
 	VMOVAPS      Y4, Y5
 	VFMADD231PS  Y3, Y4, Y5
@@ -6584,13 +6472,13 @@ sswishAVX2_tail:
 	VMOVDQU      (BX)(SI*4), Y0
 	VMASKMOVPS   (DX), Y0, Y1
 	VORPS        actConst80000000<>+0(SB), Y1, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VFNMADD231PS actConst3f317218<>+0(SB), Y3, Y2
 	VFNMADD231PS actConstb102e308<>+0(SB), Y3, Y2
-	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VBROADCASTSS actConst39500d01<>+0(SB), Y4
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y2, Y4
 	VFMADD213PS  actConst3c088889<>+0(SB), Y2, Y4
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y2, Y4
@@ -6611,7 +6499,7 @@ sswishAVX2_tail:
 	VADDPS       actConst3f800000<>+0(SB), Y2, Y2
 	VXORPS       Y5, Y5, Y5
 	VBLENDVPS    Y1, Y3, Y5, Y3
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y5
 	VMAXPS       Y1, Y5, Y5
 	VMOVAPS      Y5, Y6
 	VFMADD231PS  Y4, Y5, Y6
@@ -6642,15 +6530,7 @@ DATA actConstff800000<>+16(SB)/4, $0xff800000
 DATA actConstff800000<>+20(SB)/4, $0xff800000
 DATA actConstff800000<>+24(SB)/4, $0xff800000
 DATA actConstff800000<>+28(SB)/4, $0xff800000
-DATA actConstff800000<>+32(SB)/4, $0xff800000
-DATA actConstff800000<>+36(SB)/4, $0xff800000
-DATA actConstff800000<>+40(SB)/4, $0xff800000
-DATA actConstff800000<>+44(SB)/4, $0xff800000
-DATA actConstff800000<>+48(SB)/4, $0xff800000
-DATA actConstff800000<>+52(SB)/4, $0xff800000
-DATA actConstff800000<>+56(SB)/4, $0xff800000
-DATA actConstff800000<>+60(SB)/4, $0xff800000
-GLOBL actConstff800000<>(SB), RODATA|NOPTR, $64
+GLOBL actConstff800000<>(SB), RODATA|NOPTR, $32
 
 // func stanhAVX2(n int, dst *float32, src *float32)
 // Requires: AVX, AVX2, FMA3
@@ -6665,13 +6545,13 @@ stanhAVX2_block:
 	VMOVUPS      (DX), Y0
 	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
 	VMULPS       actConstc0000000<>+0(SB), Y1, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6679,7 +6559,7 @@ stanhAVX2_block:
 	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
 	VMULPS       Y1, Y1, Y4
 	VFMADD213PS  Y1, Y4, Y3
-	VMOVUPS      actConst3f800000<>+0(SB), Y1
+	VBROADCASTSS actConst3f800000<>+0(SB), Y1
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y4
 	VPSUBD       Y4, Y2, Y2
@@ -6700,13 +6580,13 @@ stanhAVX2_block:
 	VMOVUPS      32(DX), Y0
 	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
 	VMULPS       actConstc0000000<>+0(SB), Y1, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6714,7 +6594,7 @@ stanhAVX2_block:
 	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
 	VMULPS       Y1, Y1, Y4
 	VFMADD213PS  Y1, Y4, Y3
-	VMOVUPS      actConst3f800000<>+0(SB), Y1
+	VBROADCASTSS actConst3f800000<>+0(SB), Y1
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y4
 	VPSUBD       Y4, Y2, Y2
@@ -6743,13 +6623,13 @@ stanhAVX2_vectors:
 	VMOVUPS      (DX), Y0
 	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
 	VMULPS       actConstc0000000<>+0(SB), Y1, Y1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y2
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS actConst3f317218<>+0(SB), Y2, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y2, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y3
+	VBROADCASTSS actConst39500d01<>+0(SB), Y3
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y3
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y3
@@ -6757,7 +6637,7 @@ stanhAVX2_vectors:
 	VFMADD213PS  actConst3f000000<>+0(SB), Y1, Y3
 	VMULPS       Y1, Y1, Y4
 	VFMADD213PS  Y1, Y4, Y3
-	VMOVUPS      actConst3f800000<>+0(SB), Y1
+	VBROADCASTSS actConst3f800000<>+0(SB), Y1
 	VCVTPS2DQ    Y2, Y2
 	VPSRAD       $0x01, Y2, Y4
 	VPSUBD       Y4, Y2, Y2
@@ -6790,13 +6670,13 @@ stanhAVX2_tail:
 	VMASKMOVPS   (DX), Y0, Y1
 	VANDPS       actConst7fffffff<>+0(SB), Y1, Y2
 	VMULPS       actConstc0000000<>+0(SB), Y2, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y3
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VFNMADD231PS actConst3f317218<>+0(SB), Y3, Y2
 	VFNMADD231PS actConstb102e308<>+0(SB), Y3, Y2
-	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VBROADCASTSS actConst39500d01<>+0(SB), Y4
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y2, Y4
 	VFMADD213PS  actConst3c088889<>+0(SB), Y2, Y4
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y2, Y4
@@ -6804,7 +6684,7 @@ stanhAVX2_tail:
 	VFMADD213PS  actConst3f000000<>+0(SB), Y2, Y4
 	VMULPS       Y2, Y2, Y5
 	VFMADD213PS  Y2, Y5, Y4
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VBROADCASTSS actConst3f800000<>+0(SB), Y2
 	VCVTPS2DQ    Y3, Y3
 	VPSRAD       $0x01, Y3, Y5
 	VPSUBD       Y5, Y3, Y3
@@ -6835,15 +6715,7 @@ DATA actConst7fffffff<>+16(SB)/4, $0x7fffffff
 DATA actConst7fffffff<>+20(SB)/4, $0x7fffffff
 DATA actConst7fffffff<>+24(SB)/4, $0x7fffffff
 DATA actConst7fffffff<>+28(SB)/4, $0x7fffffff
-DATA actConst7fffffff<>+32(SB)/4, $0x7fffffff
-DATA actConst7fffffff<>+36(SB)/4, $0x7fffffff
-DATA actConst7fffffff<>+40(SB)/4, $0x7fffffff
-DATA actConst7fffffff<>+44(SB)/4, $0x7fffffff
-DATA actConst7fffffff<>+48(SB)/4, $0x7fffffff
-DATA actConst7fffffff<>+52(SB)/4, $0x7fffffff
-DATA actConst7fffffff<>+56(SB)/4, $0x7fffffff
-DATA actConst7fffffff<>+60(SB)/4, $0x7fffffff
-GLOBL actConst7fffffff<>(SB), RODATA|NOPTR, $64
+GLOBL actConst7fffffff<>(SB), RODATA|NOPTR, $32
 
 DATA actConstc0000000<>+0(SB)/4, $0xc0000000
 DATA actConstc0000000<>+4(SB)/4, $0xc0000000
@@ -6853,15 +6725,7 @@ DATA actConstc0000000<>+16(SB)/4, $0xc0000000
 DATA actConstc0000000<>+20(SB)/4, $0xc0000000
 DATA actConstc0000000<>+24(SB)/4, $0xc0000000
 DATA actConstc0000000<>+28(SB)/4, $0xc0000000
-DATA actConstc0000000<>+32(SB)/4, $0xc0000000
-DATA actConstc0000000<>+36(SB)/4, $0xc0000000
-DATA actConstc0000000<>+40(SB)/4, $0xc0000000
-DATA actConstc0000000<>+44(SB)/4, $0xc0000000
-DATA actConstc0000000<>+48(SB)/4, $0xc0000000
-DATA actConstc0000000<>+52(SB)/4, $0xc0000000
-DATA actConstc0000000<>+56(SB)/4, $0xc0000000
-DATA actConstc0000000<>+60(SB)/4, $0xc0000000
-GLOBL actConstc0000000<>(SB), RODATA|NOPTR, $64
+GLOBL actConstc0000000<>(SB), RODATA|NOPTR, $32
 
 DATA actConst40000000<>+0(SB)/4, $0x40000000
 DATA actConst40000000<>+4(SB)/4, $0x40000000
@@ -6871,15 +6735,7 @@ DATA actConst40000000<>+16(SB)/4, $0x40000000
 DATA actConst40000000<>+20(SB)/4, $0x40000000
 DATA actConst40000000<>+24(SB)/4, $0x40000000
 DATA actConst40000000<>+28(SB)/4, $0x40000000
-DATA actConst40000000<>+32(SB)/4, $0x40000000
-DATA actConst40000000<>+36(SB)/4, $0x40000000
-DATA actConst40000000<>+40(SB)/4, $0x40000000
-DATA actConst40000000<>+44(SB)/4, $0x40000000
-DATA actConst40000000<>+48(SB)/4, $0x40000000
-DATA actConst40000000<>+52(SB)/4, $0x40000000
-DATA actConst40000000<>+56(SB)/4, $0x40000000
-DATA actConst40000000<>+60(SB)/4, $0x40000000
-GLOBL actConst40000000<>(SB), RODATA|NOPTR, $64
+GLOBL actConst40000000<>(SB), RODATA|NOPTR, $32
 
 // func sgeluAVX2(n int, dst *float32, src *float32)
 // Requires: AVX, AVX2, FMA3
@@ -6893,14 +6749,14 @@ sgeluAVX2_block:
 	JLT          sgeluAVX2_vectors
 	VMOVUPS      (DX), Y0
 	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
-	VMOVUPS      actConst41680000<>+0(SB), Y2
+	VBROADCASTSS actConst41680000<>+0(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VBROADCASTSS actConst3f800000<>+0(SB), Y2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VBROADCASTSS actConst3f800000<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VSUBPS       actConst3f14e5e1<>+0(SB), Y3, Y3
-	VMOVUPS      actConst3c517033<>+0(SB), Y4
+	VBROADCASTSS actConst3c517033<>+0(SB), Y4
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3de4e574<>+0(SB), Y3, Y4
@@ -6918,14 +6774,14 @@ sgeluAVX2_block:
 	VFMSUB231PS  Y1, Y1, Y4
 	VMULPS       actConstbf000000<>+0(SB), Y3, Y3
 	VMULPS       actConstbf000000<>+0(SB), Y4, Y4
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y5
 	VMAXPS       Y3, Y5, Y3
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y3, Y5
 	VROUNDPS     $0x00, Y5, Y5
 	VFNMADD231PS actConst3f317218<>+0(SB), Y5, Y3
 	VFNMADD231PS actConstb102e308<>+0(SB), Y5, Y3
 	VADDPS       Y4, Y3, Y3
-	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VBROADCASTSS actConst39500d01<>+0(SB), Y4
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3c088889<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y3, Y4
@@ -6949,7 +6805,7 @@ sgeluAVX2_block:
 	VORPS        Y3, Y2, Y2
 	VMULPS       Y0, Y0, Y3
 	VMULPS       actConst3f000000<>+0(SB), Y0, Y4
-	VMOVUPS      actConst3532c511<>+0(SB), Y5
+	VBROADCASTSS actConst3532c511<>+0(SB), Y5
 	VFMADD213PS  actConstb71e747d<>+0(SB), Y3, Y5
 	VFMADD213PS  actConst38f21587<>+0(SB), Y3, Y5
 	VFMADD213PS  actConstba9ba020<>+0(SB), Y3, Y5
@@ -6964,14 +6820,14 @@ sgeluAVX2_block:
 	VMOVUPS      Y0, (CX)
 	VMOVUPS      32(DX), Y0
 	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
-	VMOVUPS      actConst41680000<>+0(SB), Y2
+	VBROADCASTSS actConst41680000<>+0(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VBROADCASTSS actConst3f800000<>+0(SB), Y2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VBROADCASTSS actConst3f800000<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VSUBPS       actConst3f14e5e1<>+0(SB), Y3, Y3
-	VMOVUPS      actConst3c517033<>+0(SB), Y4
+	VBROADCASTSS actConst3c517033<>+0(SB), Y4
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3de4e574<>+0(SB), Y3, Y4
@@ -6989,14 +6845,14 @@ sgeluAVX2_block:
 	VFMSUB231PS  Y1, Y1, Y4
 	VMULPS       actConstbf000000<>+0(SB), Y3, Y3
 	VMULPS       actConstbf000000<>+0(SB), Y4, Y4
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y5
 	VMAXPS       Y3, Y5, Y3
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y3, Y5
 	VROUNDPS     $0x00, Y5, Y5
 	VFNMADD231PS actConst3f317218<>+0(SB), Y5, Y3
 	VFNMADD231PS actConstb102e308<>+0(SB), Y5, Y3
 	VADDPS       Y4, Y3, Y3
-	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VBROADCASTSS actConst39500d01<>+0(SB), Y4
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3c088889<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y3, Y4
@@ -7020,7 +6876,7 @@ sgeluAVX2_block:
 	VORPS        Y3, Y2, Y2
 	VMULPS       Y0, Y0, Y3
 	VMULPS       actConst3f000000<>+0(SB), Y0, Y4
-	VMOVUPS      actConst3532c511<>+0(SB), Y5
+	VBROADCASTSS actConst3532c511<>+0(SB), Y5
 	VFMADD213PS  actConstb71e747d<>+0(SB), Y3, Y5
 	VFMADD213PS  actConst38f21587<>+0(SB), Y3, Y5
 	VFMADD213PS  actConstba9ba020<>+0(SB), Y3, Y5
@@ -7043,14 +6899,14 @@ sgeluAVX2_vectors:
 	JLT          sgeluAVX2_tail
 	VMOVUPS      (DX), Y0
 	VANDPS       actConst7fffffff<>+0(SB), Y0, Y1
-	VMOVUPS      actConst41680000<>+0(SB), Y2
+	VBROADCASTSS actConst41680000<>+0(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actConst3f800000<>+0(SB), Y2
+	VBROADCASTSS actConst3f800000<>+0(SB), Y2
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Y1, Y2
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VBROADCASTSS actConst3f800000<>+0(SB), Y3
 	VDIVPS       Y2, Y3, Y3
 	VSUBPS       actConst3f14e5e1<>+0(SB), Y3, Y3
-	VMOVUPS      actConst3c517033<>+0(SB), Y4
+	VBROADCASTSS actConst3c517033<>+0(SB), Y4
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3de4e574<>+0(SB), Y3, Y4
@@ -7068,14 +6924,14 @@ sgeluAVX2_vectors:
 	VFMSUB231PS  Y1, Y1, Y4
 	VMULPS       actConstbf000000<>+0(SB), Y3, Y3
 	VMULPS       actConstbf000000<>+0(SB), Y4, Y4
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y5
 	VMAXPS       Y3, Y5, Y3
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y3, Y5
 	VROUNDPS     $0x00, Y5, Y5
 	VFNMADD231PS actConst3f317218<>+0(SB), Y5, Y3
 	VFNMADD231PS actConstb102e308<>+0(SB), Y5, Y3
 	VADDPS       Y4, Y3, Y3
-	VMOVUPS      actConst39500d01<>+0(SB), Y4
+	VBROADCASTSS actConst39500d01<>+0(SB), Y4
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3c088889<>+0(SB), Y3, Y4
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y3, Y4
@@ -7099,7 +6955,7 @@ sgeluAVX2_vectors:
 	VORPS        Y3, Y2, Y2
 	VMULPS       Y0, Y0, Y3
 	VMULPS       actConst3f000000<>+0(SB), Y0, Y4
-	VMOVUPS      actConst3532c511<>+0(SB), Y5
+	VBROADCASTSS actConst3532c511<>+0(SB), Y5
 	VFMADD213PS  actConstb71e747d<>+0(SB), Y3, Y5
 	VFMADD213PS  actConst38f21587<>+0(SB), Y3, Y5
 	VFMADD213PS  actConstba9ba020<>+0(SB), Y3, Y5
@@ -7126,14 +6982,14 @@ sgeluAVX2_tail:
 	VMOVDQU      (BX)(SI*4), Y0
 	VMASKMOVPS   (DX), Y0, Y1
 	VANDPS       actConst7fffffff<>+0(SB), Y1, Y2
-	VMOVUPS      actConst41680000<>+0(SB), Y3
+	VBROADCASTSS actConst41680000<>+0(SB), Y3
 	VMINPS       Y2, Y3, Y2
-	VMOVUPS      actConst3f800000<>+0(SB), Y3
+	VBROADCASTSS actConst3f800000<>+0(SB), Y3
 	VFMADD231PS  actConst3eb504f3<>+0(SB), Y2, Y3
-	VMOVUPS      actConst3f800000<>+0(SB), Y4
+	VBROADCASTSS actConst3f800000<>+0(SB), Y4
 	VDIVPS       Y3, Y4, Y4
 	VSUBPS       actConst3f14e5e1<>+0(SB), Y4, Y4
-	VMOVUPS      actConst3c517033<>+0(SB), Y5
+	VBROADCASTSS actConst3c517033<>+0(SB), Y5
 	VFMADD213PS  actConstbd7062fe<>+0(SB), Y4, Y5
 	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Y4, Y5
 	VFMADD213PS  actConst3de4e574<>+0(SB), Y4, Y5
@@ -7151,14 +7007,14 @@ sgeluAVX2_tail:
 	VFMSUB231PS  Y2, Y2, Y5
 	VMULPS       actConstbf000000<>+0(SB), Y4, Y4
 	VMULPS       actConstbf000000<>+0(SB), Y5, Y5
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y6
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y6
 	VMAXPS       Y4, Y6, Y4
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y4, Y6
 	VROUNDPS     $0x00, Y6, Y6
 	VFNMADD231PS actConst3f317218<>+0(SB), Y6, Y4
 	VFNMADD231PS actConstb102e308<>+0(SB), Y6, Y4
 	VADDPS       Y5, Y4, Y4
-	VMOVUPS      actConst39500d01<>+0(SB), Y5
+	VBROADCASTSS actConst39500d01<>+0(SB), Y5
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y4, Y5
 	VFMADD213PS  actConst3c088889<>+0(SB), Y4, Y5
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y4, Y5
@@ -7182,7 +7038,7 @@ sgeluAVX2_tail:
 	VORPS        Y4, Y3, Y3
 	VMULPS       Y1, Y1, Y4
 	VMULPS       actConst3f000000<>+0(SB), Y1, Y5
-	VMOVUPS      actConst3532c511<>+0(SB), Y6
+	VBROADCASTSS actConst3532c511<>+0(SB), Y6
 	VFMADD213PS  actConstb71e747d<>+0(SB), Y4, Y6
 	VFMADD213PS  actConst38f21587<>+0(SB), Y4, Y6
 	VFMADD213PS  actConstba9ba020<>+0(SB), Y4, Y6
@@ -7208,15 +7064,7 @@ DATA actConst41680000<>+16(SB)/4, $0x41680000
 DATA actConst41680000<>+20(SB)/4, $0x41680000
 DATA actConst41680000<>+24(SB)/4, $0x41680000
 DATA actConst41680000<>+28(SB)/4, $0x41680000
-DATA actConst41680000<>+32(SB)/4, $0x41680000
-DATA actConst41680000<>+36(SB)/4, $0x41680000
-DATA actConst41680000<>+40(SB)/4, $0x41680000
-DATA actConst41680000<>+44(SB)/4, $0x41680000
-DATA actConst41680000<>+48(SB)/4, $0x41680000
-DATA actConst41680000<>+52(SB)/4, $0x41680000
-DATA actConst41680000<>+56(SB)/4, $0x41680000
-DATA actConst41680000<>+60(SB)/4, $0x41680000
-GLOBL actConst41680000<>(SB), RODATA|NOPTR, $64
+GLOBL actConst41680000<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3eb504f3<>+0(SB)/4, $0x3eb504f3
 DATA actConst3eb504f3<>+4(SB)/4, $0x3eb504f3
@@ -7226,15 +7074,7 @@ DATA actConst3eb504f3<>+16(SB)/4, $0x3eb504f3
 DATA actConst3eb504f3<>+20(SB)/4, $0x3eb504f3
 DATA actConst3eb504f3<>+24(SB)/4, $0x3eb504f3
 DATA actConst3eb504f3<>+28(SB)/4, $0x3eb504f3
-DATA actConst3eb504f3<>+32(SB)/4, $0x3eb504f3
-DATA actConst3eb504f3<>+36(SB)/4, $0x3eb504f3
-DATA actConst3eb504f3<>+40(SB)/4, $0x3eb504f3
-DATA actConst3eb504f3<>+44(SB)/4, $0x3eb504f3
-DATA actConst3eb504f3<>+48(SB)/4, $0x3eb504f3
-DATA actConst3eb504f3<>+52(SB)/4, $0x3eb504f3
-DATA actConst3eb504f3<>+56(SB)/4, $0x3eb504f3
-DATA actConst3eb504f3<>+60(SB)/4, $0x3eb504f3
-GLOBL actConst3eb504f3<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3eb504f3<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3f14e5e1<>+0(SB)/4, $0x3f14e5e1
 DATA actConst3f14e5e1<>+4(SB)/4, $0x3f14e5e1
@@ -7244,15 +7084,7 @@ DATA actConst3f14e5e1<>+16(SB)/4, $0x3f14e5e1
 DATA actConst3f14e5e1<>+20(SB)/4, $0x3f14e5e1
 DATA actConst3f14e5e1<>+24(SB)/4, $0x3f14e5e1
 DATA actConst3f14e5e1<>+28(SB)/4, $0x3f14e5e1
-DATA actConst3f14e5e1<>+32(SB)/4, $0x3f14e5e1
-DATA actConst3f14e5e1<>+36(SB)/4, $0x3f14e5e1
-DATA actConst3f14e5e1<>+40(SB)/4, $0x3f14e5e1
-DATA actConst3f14e5e1<>+44(SB)/4, $0x3f14e5e1
-DATA actConst3f14e5e1<>+48(SB)/4, $0x3f14e5e1
-DATA actConst3f14e5e1<>+52(SB)/4, $0x3f14e5e1
-DATA actConst3f14e5e1<>+56(SB)/4, $0x3f14e5e1
-DATA actConst3f14e5e1<>+60(SB)/4, $0x3f14e5e1
-GLOBL actConst3f14e5e1<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3f14e5e1<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3c517033<>+0(SB)/4, $0x3c517033
 DATA actConst3c517033<>+4(SB)/4, $0x3c517033
@@ -7262,15 +7094,7 @@ DATA actConst3c517033<>+16(SB)/4, $0x3c517033
 DATA actConst3c517033<>+20(SB)/4, $0x3c517033
 DATA actConst3c517033<>+24(SB)/4, $0x3c517033
 DATA actConst3c517033<>+28(SB)/4, $0x3c517033
-DATA actConst3c517033<>+32(SB)/4, $0x3c517033
-DATA actConst3c517033<>+36(SB)/4, $0x3c517033
-DATA actConst3c517033<>+40(SB)/4, $0x3c517033
-DATA actConst3c517033<>+44(SB)/4, $0x3c517033
-DATA actConst3c517033<>+48(SB)/4, $0x3c517033
-DATA actConst3c517033<>+52(SB)/4, $0x3c517033
-DATA actConst3c517033<>+56(SB)/4, $0x3c517033
-DATA actConst3c517033<>+60(SB)/4, $0x3c517033
-GLOBL actConst3c517033<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3c517033<>(SB), RODATA|NOPTR, $32
 
 DATA actConstbd7062fe<>+0(SB)/4, $0xbd7062fe
 DATA actConstbd7062fe<>+4(SB)/4, $0xbd7062fe
@@ -7280,15 +7104,7 @@ DATA actConstbd7062fe<>+16(SB)/4, $0xbd7062fe
 DATA actConstbd7062fe<>+20(SB)/4, $0xbd7062fe
 DATA actConstbd7062fe<>+24(SB)/4, $0xbd7062fe
 DATA actConstbd7062fe<>+28(SB)/4, $0xbd7062fe
-DATA actConstbd7062fe<>+32(SB)/4, $0xbd7062fe
-DATA actConstbd7062fe<>+36(SB)/4, $0xbd7062fe
-DATA actConstbd7062fe<>+40(SB)/4, $0xbd7062fe
-DATA actConstbd7062fe<>+44(SB)/4, $0xbd7062fe
-DATA actConstbd7062fe<>+48(SB)/4, $0xbd7062fe
-DATA actConstbd7062fe<>+52(SB)/4, $0xbd7062fe
-DATA actConstbd7062fe<>+56(SB)/4, $0xbd7062fe
-DATA actConstbd7062fe<>+60(SB)/4, $0xbd7062fe
-GLOBL actConstbd7062fe<>(SB), RODATA|NOPTR, $64
+GLOBL actConstbd7062fe<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3b9ddc0b<>+0(SB)/4, $0x3b9ddc0b
 DATA actConst3b9ddc0b<>+4(SB)/4, $0x3b9ddc0b
@@ -7298,15 +7114,7 @@ DATA actConst3b9ddc0b<>+16(SB)/4, $0x3b9ddc0b
 DATA actConst3b9ddc0b<>+20(SB)/4, $0x3b9ddc0b
 DATA actConst3b9ddc0b<>+24(SB)/4, $0x3b9ddc0b
 DATA actConst3b9ddc0b<>+28(SB)/4, $0x3b9ddc0b
-DATA actConst3b9ddc0b<>+32(SB)/4, $0x3b9ddc0b
-DATA actConst3b9ddc0b<>+36(SB)/4, $0x3b9ddc0b
-DATA actConst3b9ddc0b<>+40(SB)/4, $0x3b9ddc0b
-DATA actConst3b9ddc0b<>+44(SB)/4, $0x3b9ddc0b
-DATA actConst3b9ddc0b<>+48(SB)/4, $0x3b9ddc0b
-DATA actConst3b9ddc0b<>+52(SB)/4, $0x3b9ddc0b
-DATA actConst3b9ddc0b<>+56(SB)/4, $0x3b9ddc0b
-DATA actConst3b9ddc0b<>+60(SB)/4, $0x3b9ddc0b
-GLOBL actConst3b9ddc0b<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3b9ddc0b<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3de4e574<>+0(SB)/4, $0x3de4e574
 DATA actConst3de4e574<>+4(SB)/4, $0x3de4e574
@@ -7316,15 +7124,7 @@ DATA actConst3de4e574<>+16(SB)/4, $0x3de4e574
 DATA actConst3de4e574<>+20(SB)/4, $0x3de4e574
 DATA actConst3de4e574<>+24(SB)/4, $0x3de4e574
 DATA actConst3de4e574<>+28(SB)/4, $0x3de4e574
-DATA actConst3de4e574<>+32(SB)/4, $0x3de4e574
-DATA actConst3de4e574<>+36(SB)/4, $0x3de4e574
-DATA actConst3de4e574<>+40(SB)/4, $0x3de4e574
-DATA actConst3de4e574<>+44(SB)/4, $0x3de4e574
-DATA actConst3de4e574<>+48(SB)/4, $0x3de4e574
-DATA actConst3de4e574<>+52(SB)/4, $0x3de4e574
-DATA actConst3de4e574<>+56(SB)/4, $0x3de4e574
-DATA actConst3de4e574<>+60(SB)/4, $0x3de4e574
-GLOBL actConst3de4e574<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3de4e574<>(SB), RODATA|NOPTR, $32
 
 DATA actConstbd4fc175<>+0(SB)/4, $0xbd4fc175
 DATA actConstbd4fc175<>+4(SB)/4, $0xbd4fc175
@@ -7334,15 +7134,7 @@ DATA actConstbd4fc175<>+16(SB)/4, $0xbd4fc175
 DATA actConstbd4fc175<>+20(SB)/4, $0xbd4fc175
 DATA actConstbd4fc175<>+24(SB)/4, $0xbd4fc175
 DATA actConstbd4fc175<>+28(SB)/4, $0xbd4fc175
-DATA actConstbd4fc175<>+32(SB)/4, $0xbd4fc175
-DATA actConstbd4fc175<>+36(SB)/4, $0xbd4fc175
-DATA actConstbd4fc175<>+40(SB)/4, $0xbd4fc175
-DATA actConstbd4fc175<>+44(SB)/4, $0xbd4fc175
-DATA actConstbd4fc175<>+48(SB)/4, $0xbd4fc175
-DATA actConstbd4fc175<>+52(SB)/4, $0xbd4fc175
-DATA actConstbd4fc175<>+56(SB)/4, $0xbd4fc175
-DATA actConstbd4fc175<>+60(SB)/4, $0xbd4fc175
-GLOBL actConstbd4fc175<>(SB), RODATA|NOPTR, $64
+GLOBL actConstbd4fc175<>(SB), RODATA|NOPTR, $32
 
 DATA actConstbe50837d<>+0(SB)/4, $0xbe50837d
 DATA actConstbe50837d<>+4(SB)/4, $0xbe50837d
@@ -7352,15 +7144,7 @@ DATA actConstbe50837d<>+16(SB)/4, $0xbe50837d
 DATA actConstbe50837d<>+20(SB)/4, $0xbe50837d
 DATA actConstbe50837d<>+24(SB)/4, $0xbe50837d
 DATA actConstbe50837d<>+28(SB)/4, $0xbe50837d
-DATA actConstbe50837d<>+32(SB)/4, $0xbe50837d
-DATA actConstbe50837d<>+36(SB)/4, $0xbe50837d
-DATA actConstbe50837d<>+40(SB)/4, $0xbe50837d
-DATA actConstbe50837d<>+44(SB)/4, $0xbe50837d
-DATA actConstbe50837d<>+48(SB)/4, $0xbe50837d
-DATA actConstbe50837d<>+52(SB)/4, $0xbe50837d
-DATA actConstbe50837d<>+56(SB)/4, $0xbe50837d
-DATA actConstbe50837d<>+60(SB)/4, $0xbe50837d
-GLOBL actConstbe50837d<>(SB), RODATA|NOPTR, $64
+GLOBL actConstbe50837d<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3dabae06<>+0(SB)/4, $0x3dabae06
 DATA actConst3dabae06<>+4(SB)/4, $0x3dabae06
@@ -7370,15 +7154,7 @@ DATA actConst3dabae06<>+16(SB)/4, $0x3dabae06
 DATA actConst3dabae06<>+20(SB)/4, $0x3dabae06
 DATA actConst3dabae06<>+24(SB)/4, $0x3dabae06
 DATA actConst3dabae06<>+28(SB)/4, $0x3dabae06
-DATA actConst3dabae06<>+32(SB)/4, $0x3dabae06
-DATA actConst3dabae06<>+36(SB)/4, $0x3dabae06
-DATA actConst3dabae06<>+40(SB)/4, $0x3dabae06
-DATA actConst3dabae06<>+44(SB)/4, $0x3dabae06
-DATA actConst3dabae06<>+48(SB)/4, $0x3dabae06
-DATA actConst3dabae06<>+52(SB)/4, $0x3dabae06
-DATA actConst3dabae06<>+56(SB)/4, $0x3dabae06
-DATA actConst3dabae06<>+60(SB)/4, $0x3dabae06
-GLOBL actConst3dabae06<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3dabae06<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3f1656fc<>+0(SB)/4, $0x3f1656fc
 DATA actConst3f1656fc<>+4(SB)/4, $0x3f1656fc
@@ -7388,15 +7164,7 @@ DATA actConst3f1656fc<>+16(SB)/4, $0x3f1656fc
 DATA actConst3f1656fc<>+20(SB)/4, $0x3f1656fc
 DATA actConst3f1656fc<>+24(SB)/4, $0x3f1656fc
 DATA actConst3f1656fc<>+28(SB)/4, $0x3f1656fc
-DATA actConst3f1656fc<>+32(SB)/4, $0x3f1656fc
-DATA actConst3f1656fc<>+36(SB)/4, $0x3f1656fc
-DATA actConst3f1656fc<>+40(SB)/4, $0x3f1656fc
-DATA actConst3f1656fc<>+44(SB)/4, $0x3f1656fc
-DATA actConst3f1656fc<>+48(SB)/4, $0x3f1656fc
-DATA actConst3f1656fc<>+52(SB)/4, $0x3f1656fc
-DATA actConst3f1656fc<>+56(SB)/4, $0x3f1656fc
-DATA actConst3f1656fc<>+60(SB)/4, $0x3f1656fc
-GLOBL actConst3f1656fc<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3f1656fc<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3f47eb66<>+0(SB)/4, $0x3f47eb66
 DATA actConst3f47eb66<>+4(SB)/4, $0x3f47eb66
@@ -7406,15 +7174,7 @@ DATA actConst3f47eb66<>+16(SB)/4, $0x3f47eb66
 DATA actConst3f47eb66<>+20(SB)/4, $0x3f47eb66
 DATA actConst3f47eb66<>+24(SB)/4, $0x3f47eb66
 DATA actConst3f47eb66<>+28(SB)/4, $0x3f47eb66
-DATA actConst3f47eb66<>+32(SB)/4, $0x3f47eb66
-DATA actConst3f47eb66<>+36(SB)/4, $0x3f47eb66
-DATA actConst3f47eb66<>+40(SB)/4, $0x3f47eb66
-DATA actConst3f47eb66<>+44(SB)/4, $0x3f47eb66
-DATA actConst3f47eb66<>+48(SB)/4, $0x3f47eb66
-DATA actConst3f47eb66<>+52(SB)/4, $0x3f47eb66
-DATA actConst3f47eb66<>+56(SB)/4, $0x3f47eb66
-DATA actConst3f47eb66<>+60(SB)/4, $0x3f47eb66
-GLOBL actConst3f47eb66<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3f47eb66<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3f12183a<>+0(SB)/4, $0x3f12183a
 DATA actConst3f12183a<>+4(SB)/4, $0x3f12183a
@@ -7424,15 +7184,7 @@ DATA actConst3f12183a<>+16(SB)/4, $0x3f12183a
 DATA actConst3f12183a<>+20(SB)/4, $0x3f12183a
 DATA actConst3f12183a<>+24(SB)/4, $0x3f12183a
 DATA actConst3f12183a<>+28(SB)/4, $0x3f12183a
-DATA actConst3f12183a<>+32(SB)/4, $0x3f12183a
-DATA actConst3f12183a<>+36(SB)/4, $0x3f12183a
-DATA actConst3f12183a<>+40(SB)/4, $0x3f12183a
-DATA actConst3f12183a<>+44(SB)/4, $0x3f12183a
-DATA actConst3f12183a<>+48(SB)/4, $0x3f12183a
-DATA actConst3f12183a<>+52(SB)/4, $0x3f12183a
-DATA actConst3f12183a<>+56(SB)/4, $0x3f12183a
-DATA actConst3f12183a<>+60(SB)/4, $0x3f12183a
-GLOBL actConst3f12183a<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3f12183a<>(SB), RODATA|NOPTR, $32
 
 DATA actConstbf000000<>+0(SB)/4, $0xbf000000
 DATA actConstbf000000<>+4(SB)/4, $0xbf000000
@@ -7442,15 +7194,7 @@ DATA actConstbf000000<>+16(SB)/4, $0xbf000000
 DATA actConstbf000000<>+20(SB)/4, $0xbf000000
 DATA actConstbf000000<>+24(SB)/4, $0xbf000000
 DATA actConstbf000000<>+28(SB)/4, $0xbf000000
-DATA actConstbf000000<>+32(SB)/4, $0xbf000000
-DATA actConstbf000000<>+36(SB)/4, $0xbf000000
-DATA actConstbf000000<>+40(SB)/4, $0xbf000000
-DATA actConstbf000000<>+44(SB)/4, $0xbf000000
-DATA actConstbf000000<>+48(SB)/4, $0xbf000000
-DATA actConstbf000000<>+52(SB)/4, $0xbf000000
-DATA actConstbf000000<>+56(SB)/4, $0xbf000000
-DATA actConstbf000000<>+60(SB)/4, $0xbf000000
-GLOBL actConstbf000000<>(SB), RODATA|NOPTR, $64
+GLOBL actConstbf000000<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3532c511<>+0(SB)/4, $0x3532c511
 DATA actConst3532c511<>+4(SB)/4, $0x3532c511
@@ -7460,15 +7204,7 @@ DATA actConst3532c511<>+16(SB)/4, $0x3532c511
 DATA actConst3532c511<>+20(SB)/4, $0x3532c511
 DATA actConst3532c511<>+24(SB)/4, $0x3532c511
 DATA actConst3532c511<>+28(SB)/4, $0x3532c511
-DATA actConst3532c511<>+32(SB)/4, $0x3532c511
-DATA actConst3532c511<>+36(SB)/4, $0x3532c511
-DATA actConst3532c511<>+40(SB)/4, $0x3532c511
-DATA actConst3532c511<>+44(SB)/4, $0x3532c511
-DATA actConst3532c511<>+48(SB)/4, $0x3532c511
-DATA actConst3532c511<>+52(SB)/4, $0x3532c511
-DATA actConst3532c511<>+56(SB)/4, $0x3532c511
-DATA actConst3532c511<>+60(SB)/4, $0x3532c511
-GLOBL actConst3532c511<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3532c511<>(SB), RODATA|NOPTR, $32
 
 DATA actConstb71e747d<>+0(SB)/4, $0xb71e747d
 DATA actConstb71e747d<>+4(SB)/4, $0xb71e747d
@@ -7478,15 +7214,7 @@ DATA actConstb71e747d<>+16(SB)/4, $0xb71e747d
 DATA actConstb71e747d<>+20(SB)/4, $0xb71e747d
 DATA actConstb71e747d<>+24(SB)/4, $0xb71e747d
 DATA actConstb71e747d<>+28(SB)/4, $0xb71e747d
-DATA actConstb71e747d<>+32(SB)/4, $0xb71e747d
-DATA actConstb71e747d<>+36(SB)/4, $0xb71e747d
-DATA actConstb71e747d<>+40(SB)/4, $0xb71e747d
-DATA actConstb71e747d<>+44(SB)/4, $0xb71e747d
-DATA actConstb71e747d<>+48(SB)/4, $0xb71e747d
-DATA actConstb71e747d<>+52(SB)/4, $0xb71e747d
-DATA actConstb71e747d<>+56(SB)/4, $0xb71e747d
-DATA actConstb71e747d<>+60(SB)/4, $0xb71e747d
-GLOBL actConstb71e747d<>(SB), RODATA|NOPTR, $64
+GLOBL actConstb71e747d<>(SB), RODATA|NOPTR, $32
 
 DATA actConst38f21587<>+0(SB)/4, $0x38f21587
 DATA actConst38f21587<>+4(SB)/4, $0x38f21587
@@ -7496,15 +7224,7 @@ DATA actConst38f21587<>+16(SB)/4, $0x38f21587
 DATA actConst38f21587<>+20(SB)/4, $0x38f21587
 DATA actConst38f21587<>+24(SB)/4, $0x38f21587
 DATA actConst38f21587<>+28(SB)/4, $0x38f21587
-DATA actConst38f21587<>+32(SB)/4, $0x38f21587
-DATA actConst38f21587<>+36(SB)/4, $0x38f21587
-DATA actConst38f21587<>+40(SB)/4, $0x38f21587
-DATA actConst38f21587<>+44(SB)/4, $0x38f21587
-DATA actConst38f21587<>+48(SB)/4, $0x38f21587
-DATA actConst38f21587<>+52(SB)/4, $0x38f21587
-DATA actConst38f21587<>+56(SB)/4, $0x38f21587
-DATA actConst38f21587<>+60(SB)/4, $0x38f21587
-GLOBL actConst38f21587<>(SB), RODATA|NOPTR, $64
+GLOBL actConst38f21587<>(SB), RODATA|NOPTR, $32
 
 DATA actConstba9ba020<>+0(SB)/4, $0xba9ba020
 DATA actConstba9ba020<>+4(SB)/4, $0xba9ba020
@@ -7514,15 +7234,7 @@ DATA actConstba9ba020<>+16(SB)/4, $0xba9ba020
 DATA actConstba9ba020<>+20(SB)/4, $0xba9ba020
 DATA actConstba9ba020<>+24(SB)/4, $0xba9ba020
 DATA actConstba9ba020<>+28(SB)/4, $0xba9ba020
-DATA actConstba9ba020<>+32(SB)/4, $0xba9ba020
-DATA actConstba9ba020<>+36(SB)/4, $0xba9ba020
-DATA actConstba9ba020<>+40(SB)/4, $0xba9ba020
-DATA actConstba9ba020<>+44(SB)/4, $0xba9ba020
-DATA actConstba9ba020<>+48(SB)/4, $0xba9ba020
-DATA actConstba9ba020<>+52(SB)/4, $0xba9ba020
-DATA actConstba9ba020<>+56(SB)/4, $0xba9ba020
-DATA actConstba9ba020<>+60(SB)/4, $0xba9ba020
-GLOBL actConstba9ba020<>(SB), RODATA|NOPTR, $64
+GLOBL actConstba9ba020<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3c236821<>+0(SB)/4, $0x3c236821
 DATA actConst3c236821<>+4(SB)/4, $0x3c236821
@@ -7532,15 +7244,7 @@ DATA actConst3c236821<>+16(SB)/4, $0x3c236821
 DATA actConst3c236821<>+20(SB)/4, $0x3c236821
 DATA actConst3c236821<>+24(SB)/4, $0x3c236821
 DATA actConst3c236821<>+28(SB)/4, $0x3c236821
-DATA actConst3c236821<>+32(SB)/4, $0x3c236821
-DATA actConst3c236821<>+36(SB)/4, $0x3c236821
-DATA actConst3c236821<>+40(SB)/4, $0x3c236821
-DATA actConst3c236821<>+44(SB)/4, $0x3c236821
-DATA actConst3c236821<>+48(SB)/4, $0x3c236821
-DATA actConst3c236821<>+52(SB)/4, $0x3c236821
-DATA actConst3c236821<>+56(SB)/4, $0x3c236821
-DATA actConst3c236821<>+60(SB)/4, $0x3c236821
-GLOBL actConst3c236821<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3c236821<>(SB), RODATA|NOPTR, $32
 
 DATA actConstbd882c1c<>+0(SB)/4, $0xbd882c1c
 DATA actConstbd882c1c<>+4(SB)/4, $0xbd882c1c
@@ -7550,15 +7254,7 @@ DATA actConstbd882c1c<>+16(SB)/4, $0xbd882c1c
 DATA actConstbd882c1c<>+20(SB)/4, $0xbd882c1c
 DATA actConstbd882c1c<>+24(SB)/4, $0xbd882c1c
 DATA actConstbd882c1c<>+28(SB)/4, $0xbd882c1c
-DATA actConstbd882c1c<>+32(SB)/4, $0xbd882c1c
-DATA actConstbd882c1c<>+36(SB)/4, $0xbd882c1c
-DATA actConstbd882c1c<>+40(SB)/4, $0xbd882c1c
-DATA actConstbd882c1c<>+44(SB)/4, $0xbd882c1c
-DATA actConstbd882c1c<>+48(SB)/4, $0xbd882c1c
-DATA actConstbd882c1c<>+52(SB)/4, $0xbd882c1c
-DATA actConstbd882c1c<>+56(SB)/4, $0xbd882c1c
-DATA actConstbd882c1c<>+60(SB)/4, $0xbd882c1c
-GLOBL actConstbd882c1c<>(SB), RODATA|NOPTR, $64
+GLOBL actConstbd882c1c<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3ecc422a<>+0(SB)/4, $0x3ecc422a
 DATA actConst3ecc422a<>+4(SB)/4, $0x3ecc422a
@@ -7568,15 +7264,7 @@ DATA actConst3ecc422a<>+16(SB)/4, $0x3ecc422a
 DATA actConst3ecc422a<>+20(SB)/4, $0x3ecc422a
 DATA actConst3ecc422a<>+24(SB)/4, $0x3ecc422a
 DATA actConst3ecc422a<>+28(SB)/4, $0x3ecc422a
-DATA actConst3ecc422a<>+32(SB)/4, $0x3ecc422a
-DATA actConst3ecc422a<>+36(SB)/4, $0x3ecc422a
-DATA actConst3ecc422a<>+40(SB)/4, $0x3ecc422a
-DATA actConst3ecc422a<>+44(SB)/4, $0x3ecc422a
-DATA actConst3ecc422a<>+48(SB)/4, $0x3ecc422a
-DATA actConst3ecc422a<>+52(SB)/4, $0x3ecc422a
-DATA actConst3ecc422a<>+56(SB)/4, $0x3ecc422a
-DATA actConst3ecc422a<>+60(SB)/4, $0x3ecc422a
-GLOBL actConst3ecc422a<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3ecc422a<>(SB), RODATA|NOPTR, $32
 
 DATA actConst3f350481<>+0(SB)/4, $0x3f350481
 DATA actConst3f350481<>+4(SB)/4, $0x3f350481
@@ -7586,15 +7274,7 @@ DATA actConst3f350481<>+16(SB)/4, $0x3f350481
 DATA actConst3f350481<>+20(SB)/4, $0x3f350481
 DATA actConst3f350481<>+24(SB)/4, $0x3f350481
 DATA actConst3f350481<>+28(SB)/4, $0x3f350481
-DATA actConst3f350481<>+32(SB)/4, $0x3f350481
-DATA actConst3f350481<>+36(SB)/4, $0x3f350481
-DATA actConst3f350481<>+40(SB)/4, $0x3f350481
-DATA actConst3f350481<>+44(SB)/4, $0x3f350481
-DATA actConst3f350481<>+48(SB)/4, $0x3f350481
-DATA actConst3f350481<>+52(SB)/4, $0x3f350481
-DATA actConst3f350481<>+56(SB)/4, $0x3f350481
-DATA actConst3f350481<>+60(SB)/4, $0x3f350481
-GLOBL actConst3f350481<>(SB), RODATA|NOPTR, $64
+GLOBL actConst3f350481<>(SB), RODATA|NOPTR, $32
 
 // func ssoftmaxAVX2(n int, dst *float32, src *float32)
 // Requires: AVX, AVX2, FMA3
@@ -7610,13 +7290,13 @@ TEXT ·ssoftmaxAVX2(SB), NOSPLIT, $0-24
 	VMOVDQU (SI)(DI*4), Y0
 
 	// Pass one: the maximum.
-	MOVQ    AX, BX
-	MOVQ    CX, SI
-	MOVQ    DX, DI
-	VMOVUPS actConstff800000<>+0(SB), Y1
-	VMOVUPS actConstff800000<>+0(SB), Y2
-	VMOVUPS actConstff800000<>+0(SB), Y3
-	VMOVUPS actConstff800000<>+0(SB), Y4
+	MOVQ         AX, BX
+	MOVQ         CX, SI
+	MOVQ         DX, DI
+	VBROADCASTSS actConstff800000<>+0(SB), Y1
+	VBROADCASTSS actConstff800000<>+0(SB), Y2
+	VBROADCASTSS actConstff800000<>+0(SB), Y3
+	VBROADCASTSS actConstff800000<>+0(SB), Y4
 
 ssoftmaxAVX2_max_block:
 	CMPQ   BX, $0x00000020
@@ -7640,12 +7320,12 @@ ssoftmaxAVX2_max_vectors:
 	JMP    ssoftmaxAVX2_max_vectors
 
 ssoftmaxAVX2_max_tail:
-	TESTQ      BX, BX
-	JZ         ssoftmaxAVX2_max_reduce
-	VMASKMOVPS (SI), Y0, Y5
-	VMOVUPS    actConstff800000<>+0(SB), Y6
-	VBLENDVPS  Y0, Y5, Y6, Y5
-	VMAXPS     Y5, Y1, Y1
+	TESTQ        BX, BX
+	JZ           ssoftmaxAVX2_max_reduce
+	VMASKMOVPS   (SI), Y0, Y5
+	VBROADCASTSS actConstff800000<>+0(SB), Y6
+	VBLENDVPS    Y0, Y5, Y6, Y5
+	VMAXPS       Y5, Y1, Y1
 
 ssoftmaxAVX2_max_reduce:
 	VMAXPS       Y3, Y1, Y1
@@ -7679,14 +7359,14 @@ ssoftmaxAVX2_exp_block:
 	VADDPS       Y8, Y5, Y5
 	VCMPPS       $0x1d, actConstc2dc0000<>+0(SB), Y6, Y7
 	VANDPS       Y7, Y5, Y5
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y7
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y7
 	VMAXPS       Y6, Y7, Y6
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y6, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VFNMADD231PS actConst3f317218<>+0(SB), Y7, Y6
 	VFNMADD231PS actConstb102e308<>+0(SB), Y7, Y6
 	VADDPS       Y5, Y6, Y6
-	VMOVUPS      actConst39500d01<>+0(SB), Y5
+	VBROADCASTSS actConst39500d01<>+0(SB), Y5
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y6, Y5
 	VFMADD213PS  actConst3c088889<>+0(SB), Y6, Y5
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y6, Y5
@@ -7719,14 +7399,14 @@ ssoftmaxAVX2_exp_block:
 	VADDPS       Y8, Y5, Y5
 	VCMPPS       $0x1d, actConstc2dc0000<>+0(SB), Y6, Y7
 	VANDPS       Y7, Y5, Y5
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y7
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y7
 	VMAXPS       Y6, Y7, Y6
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y6, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VFNMADD231PS actConst3f317218<>+0(SB), Y7, Y6
 	VFNMADD231PS actConstb102e308<>+0(SB), Y7, Y6
 	VADDPS       Y5, Y6, Y6
-	VMOVUPS      actConst39500d01<>+0(SB), Y5
+	VBROADCASTSS actConst39500d01<>+0(SB), Y5
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y6, Y5
 	VFMADD213PS  actConst3c088889<>+0(SB), Y6, Y5
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y6, Y5
@@ -7767,14 +7447,14 @@ ssoftmaxAVX2_exp_vectors:
 	VADDPS       Y8, Y5, Y5
 	VCMPPS       $0x1d, actConstc2dc0000<>+0(SB), Y6, Y7
 	VANDPS       Y7, Y5, Y5
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y7
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y7
 	VMAXPS       Y6, Y7, Y6
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y6, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VFNMADD231PS actConst3f317218<>+0(SB), Y7, Y6
 	VFNMADD231PS actConstb102e308<>+0(SB), Y7, Y6
 	VADDPS       Y5, Y6, Y6
-	VMOVUPS      actConst39500d01<>+0(SB), Y5
+	VBROADCASTSS actConst39500d01<>+0(SB), Y5
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y6, Y5
 	VFMADD213PS  actConst3c088889<>+0(SB), Y6, Y5
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y6, Y5
@@ -7815,14 +7495,14 @@ ssoftmaxAVX2_exp_tail:
 	VADDPS       Y2, Y5, Y2
 	VCMPPS       $0x1d, actConstc2dc0000<>+0(SB), Y1, Y5
 	VANDPS       Y5, Y2, Y2
-	VMOVUPS      actConstc2dc0000<>+0(SB), Y5
+	VBROADCASTSS actConstc2dc0000<>+0(SB), Y5
 	VMAXPS       Y1, Y5, Y1
 	VMULPS       actConst3fb8aa3b<>+0(SB), Y1, Y5
 	VROUNDPS     $0x00, Y5, Y5
 	VFNMADD231PS actConst3f317218<>+0(SB), Y5, Y1
 	VFNMADD231PS actConstb102e308<>+0(SB), Y5, Y1
 	VADDPS       Y2, Y1, Y1
-	VMOVUPS      actConst39500d01<>+0(SB), Y2
+	VBROADCASTSS actConst39500d01<>+0(SB), Y2
 	VFMADD213PS  actConst3ab60b61<>+0(SB), Y1, Y2
 	VFMADD213PS  actConst3c088889<>+0(SB), Y1, Y2
 	VFMADD213PS  actConst3d2aaaab<>+0(SB), Y1, Y2
@@ -7968,63 +7648,63 @@ TEXT ·srelu6AVX512(SB), NOSPLIT, $0-24
 	MOVQ src+16(FP), DX
 
 srelu6AVX512_block:
-	CMPQ    AX, $0x00000040
-	JLT     srelu6AVX512_vectors
-	VMOVUPS (DX), Z0
-	VXORPS  Z1, Z1, Z1
-	VMAXPS  Z0, Z1, Z0
-	VMOVUPS actConst40c00000<>+0(SB), Z1
-	VMINPS  Z0, Z1, Z0
-	VMOVUPS Z0, (CX)
-	VMOVUPS 64(DX), Z0
-	VXORPS  Z1, Z1, Z1
-	VMAXPS  Z0, Z1, Z0
-	VMOVUPS actConst40c00000<>+0(SB), Z1
-	VMINPS  Z0, Z1, Z0
-	VMOVUPS Z0, 64(CX)
-	VMOVUPS 128(DX), Z0
-	VXORPS  Z1, Z1, Z1
-	VMAXPS  Z0, Z1, Z0
-	VMOVUPS actConst40c00000<>+0(SB), Z1
-	VMINPS  Z0, Z1, Z0
-	VMOVUPS Z0, 128(CX)
-	VMOVUPS 192(DX), Z0
-	VXORPS  Z1, Z1, Z1
-	VMAXPS  Z0, Z1, Z0
-	VMOVUPS actConst40c00000<>+0(SB), Z1
-	VMINPS  Z0, Z1, Z0
-	VMOVUPS Z0, 192(CX)
-	ADDQ    $0x00000100, DX
-	ADDQ    $0x00000100, CX
-	SUBQ    $0x00000040, AX
-	JMP     srelu6AVX512_block
+	CMPQ         AX, $0x00000040
+	JLT          srelu6AVX512_vectors
+	VMOVUPS      (DX), Z0
+	VXORPS       Z1, Z1, Z1
+	VMAXPS       Z0, Z1, Z0
+	VBROADCASTSS actConst40c00000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMOVUPS      Z0, (CX)
+	VMOVUPS      64(DX), Z0
+	VXORPS       Z1, Z1, Z1
+	VMAXPS       Z0, Z1, Z0
+	VBROADCASTSS actConst40c00000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMOVUPS      Z0, 64(CX)
+	VMOVUPS      128(DX), Z0
+	VXORPS       Z1, Z1, Z1
+	VMAXPS       Z0, Z1, Z0
+	VBROADCASTSS actConst40c00000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMOVUPS      Z0, 128(CX)
+	VMOVUPS      192(DX), Z0
+	VXORPS       Z1, Z1, Z1
+	VMAXPS       Z0, Z1, Z0
+	VBROADCASTSS actConst40c00000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMOVUPS      Z0, 192(CX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, CX
+	SUBQ         $0x00000040, AX
+	JMP          srelu6AVX512_block
 
 srelu6AVX512_vectors:
-	CMPQ    AX, $0x00000010
-	JLT     srelu6AVX512_tail
-	VMOVUPS (DX), Z0
-	VXORPS  Z1, Z1, Z1
-	VMAXPS  Z0, Z1, Z0
-	VMOVUPS actConst40c00000<>+0(SB), Z1
-	VMINPS  Z0, Z1, Z0
-	VMOVUPS Z0, (CX)
-	ADDQ    $0x00000040, DX
-	ADDQ    $0x00000040, CX
-	SUBQ    $0x00000010, AX
-	JMP     srelu6AVX512_vectors
+	CMPQ         AX, $0x00000010
+	JLT          srelu6AVX512_tail
+	VMOVUPS      (DX), Z0
+	VXORPS       Z1, Z1, Z1
+	VMAXPS       Z0, Z1, Z0
+	VBROADCASTSS actConst40c00000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMOVUPS      Z0, (CX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000010, AX
+	JMP          srelu6AVX512_vectors
 
 srelu6AVX512_tail:
-	TESTQ     AX, AX
-	JZ        srelu6AVX512_done
-	MOVQ      $-1, BX
-	BZHIQ     AX, BX, AX
-	KMOVW     AX, K1
-	VMOVUPS.Z (DX), K1, Z0
-	VXORPS    Z1, Z1, Z1
-	VMAXPS    Z0, Z1, Z0
-	VMOVUPS   actConst40c00000<>+0(SB), Z1
-	VMINPS    Z0, Z1, Z0
-	VMOVUPS   Z0, K1, (CX)
+	TESTQ        AX, AX
+	JZ           srelu6AVX512_done
+	MOVQ         $-1, BX
+	BZHIQ        AX, BX, AX
+	KMOVW        AX, K1
+	VMOVUPS.Z    (DX), K1, Z0
+	VXORPS       Z1, Z1, Z1
+	VMAXPS       Z0, Z1, Z0
+	VBROADCASTSS actConst40c00000<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMOVUPS      Z0, K1, (CX)
 
 srelu6AVX512_done:
 	VZEROUPPER
@@ -8097,143 +7777,143 @@ TEXT ·ssigmoidAVX512(SB), NOSPLIT, $0-24
 	MOVQ src+16(FP), DX
 
 ssigmoidAVX512_block:
-	CMPQ         AX, $0x00000020
-	JLT          ssigmoidAVX512_vectors
-	VMOVUPS      (DX), Z0
-	VORPS        actConst80000000<>+0(SB), Z0, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z11
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z11
-	VMULPS       Z1, Z1, Z12
-	VFMADD213PS  Z1, Z12, Z11
-	VADDPS       actConst3f800000<>+0(SB), Z11, Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
-	VXORPS       Z12, Z12, Z12
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z12, K1, Z3
-	VADDPS       actConst3f800000<>+0(SB), Z11, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z11
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z11, K1, Z4
-	VDIVPS       Z1, Z4, Z0
-	VSCALEFPS    Z3, Z0, Z0
-	VMOVUPS      Z0, (CX)
-	VMOVUPS      64(DX), Z0
-	VORPS        actConst80000000<>+0(SB), Z0, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z11
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z11
-	VMULPS       Z1, Z1, Z12
-	VFMADD213PS  Z1, Z12, Z11
-	VADDPS       actConst3f800000<>+0(SB), Z11, Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
-	VXORPS       Z12, Z12, Z12
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z12, K1, Z5
-	VADDPS       actConst3f800000<>+0(SB), Z11, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z11
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z11, K1, Z6
-	VDIVPS       Z1, Z6, Z0
-	VSCALEFPS    Z5, Z0, Z0
-	VMOVUPS      Z0, 64(CX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, CX
-	SUBQ         $0x00000020, AX
-	JMP          ssigmoidAVX512_block
+	CMPQ              AX, $0x00000020
+	JLT               ssigmoidAVX512_vectors
+	VMOVUPS           (DX), Z0
+	VORPS.BCST        actConst80000000<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z11
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z11
+	VMULPS            Z1, Z1, Z12
+	VFMADD213PS       Z1, Z12, Z11
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS            Z12, Z12, Z12
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z12, K1, Z3
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z2
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z11
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z11, K1, Z4
+	VDIVPS            Z1, Z4, Z0
+	VSCALEFPS         Z3, Z0, Z0
+	VMOVUPS           Z0, (CX)
+	VMOVUPS           64(DX), Z0
+	VORPS.BCST        actConst80000000<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z11
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z11
+	VMULPS            Z1, Z1, Z12
+	VFMADD213PS       Z1, Z12, Z11
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS            Z12, Z12, Z12
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z12, K1, Z5
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z2
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z11
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z11, K1, Z6
+	VDIVPS            Z1, Z6, Z0
+	VSCALEFPS         Z5, Z0, Z0
+	VMOVUPS           Z0, 64(CX)
+	ADDQ              $0x00000080, DX
+	ADDQ              $0x00000080, CX
+	SUBQ              $0x00000020, AX
+	JMP               ssigmoidAVX512_block
 
 ssigmoidAVX512_vectors:
-	CMPQ         AX, $0x00000010
-	JLT          ssigmoidAVX512_tail
-	VMOVUPS      (DX), Z0
-	VORPS        actConst80000000<>+0(SB), Z0, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z3
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z4
-	VFMADD213PS  Z1, Z4, Z3
-	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
-	VXORPS       Z4, Z4, Z4
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z4, K1, Z7
-	VADDPS       actConst3f800000<>+0(SB), Z3, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z3
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z3, K1, Z8
-	VDIVPS       Z1, Z8, Z0
-	VSCALEFPS    Z7, Z0, Z0
-	VMOVUPS      Z0, (CX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, CX
-	SUBQ         $0x00000010, AX
-	JMP          ssigmoidAVX512_vectors
+	CMPQ              AX, $0x00000010
+	JLT               ssigmoidAVX512_tail
+	VMOVUPS           (DX), Z0
+	VORPS.BCST        actConst80000000<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS            Z1, Z1, Z4
+	VFMADD213PS       Z1, Z4, Z3
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS            Z4, Z4, Z4
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z4, K1, Z7
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z2
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z3
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z3, K1, Z8
+	VDIVPS            Z1, Z8, Z0
+	VSCALEFPS         Z7, Z0, Z0
+	VMOVUPS           Z0, (CX)
+	ADDQ              $0x00000040, DX
+	ADDQ              $0x00000040, CX
+	SUBQ              $0x00000010, AX
+	JMP               ssigmoidAVX512_vectors
 
 ssigmoidAVX512_tail:
-	TESTQ        AX, AX
-	JZ           ssigmoidAVX512_done
-	MOVQ         $-1, BX
-	BZHIQ        AX, BX, AX
-	KMOVW        AX, K1
-	VMOVUPS.Z    (DX), K1, Z0
-	VORPS        actConst80000000<>+0(SB), Z0, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z3
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z4
-	VFMADD213PS  Z1, Z4, Z3
-	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
-	VXORPS       Z4, Z4, Z4
-	VPMOVD2M     Z0, K2
-	VBLENDMPS    Z2, Z4, K2, Z9
-	VADDPS       actConst3f800000<>+0(SB), Z3, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z3
-	VPMOVD2M     Z0, K2
-	VBLENDMPS    Z2, Z3, K2, Z10
-	VDIVPS       Z1, Z10, Z0
-	VSCALEFPS    Z9, Z0, Z0
-	VMOVUPS      Z0, K1, (CX)
+	TESTQ             AX, AX
+	JZ                ssigmoidAVX512_done
+	MOVQ              $-1, BX
+	BZHIQ             AX, BX, AX
+	KMOVW             AX, K1
+	VMOVUPS.Z         (DX), K1, Z0
+	VORPS.BCST        actConst80000000<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS            Z1, Z1, Z4
+	VFMADD213PS       Z1, Z4, Z3
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS            Z4, Z4, Z4
+	VPMOVD2M          Z0, K2
+	VBLENDMPS         Z2, Z4, K2, Z9
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z2
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z3
+	VPMOVD2M          Z0, K2
+	VBLENDMPS         Z2, Z3, K2, Z10
+	VDIVPS            Z1, Z10, Z0
+	VSCALEFPS         Z9, Z0, Z0
+	VMOVUPS           Z0, K1, (CX)
 
 ssigmoidAVX512_done:
 	VZEROUPPER
@@ -8247,159 +7927,159 @@ TEXT ·sswishAVX512(SB), NOSPLIT, $0-24
 	MOVQ src+16(FP), DX
 
 sswishAVX512_block:
-	CMPQ         AX, $0x00000020
-	JLT          sswishAVX512_vectors
-	VMOVUPS      (DX), Z0
-	VORPS        actConst80000000<>+0(SB), Z0, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z11
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z11
-	VMULPS       Z1, Z1, Z12
-	VFMADD213PS  Z1, Z12, Z11
-	VADDPS       actConst3f800000<>+0(SB), Z11, Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
-	VXORPS       Z12, Z12, Z12
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z12, K1, Z3
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z0, Z2, Z2
-	VMOVAPS      Z2, Z12
-	VFMADD231PS  Z11, Z2, Z12
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z12, Z0, K1, Z4
-	VDIVPS       Z1, Z4, Z1
-	VSCALEFPS    Z3, Z1, Z1
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z1
-	VMOVUPS      Z1, (CX)
-	VMOVUPS      64(DX), Z0
-	VORPS        actConst80000000<>+0(SB), Z0, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z11
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z11
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z11
-	VMULPS       Z1, Z1, Z12
-	VFMADD213PS  Z1, Z12, Z11
-	VADDPS       actConst3f800000<>+0(SB), Z11, Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
-	VXORPS       Z12, Z12, Z12
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z12, K1, Z5
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z0, Z2, Z2
-	VMOVAPS      Z2, Z12
-	VFMADD231PS  Z11, Z2, Z12
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z12, Z0, K1, Z6
-	VDIVPS       Z1, Z6, Z1
-	VSCALEFPS    Z5, Z1, Z1
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z1
-	VMOVUPS      Z1, 64(CX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, CX
-	SUBQ         $0x00000020, AX
-	JMP          sswishAVX512_block
+	CMPQ              AX, $0x00000020
+	JLT               sswishAVX512_vectors
+	VMOVUPS           (DX), Z0
+	VORPS.BCST        actConst80000000<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z11
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z11
+	VMULPS            Z1, Z1, Z12
+	VFMADD213PS       Z1, Z12, Z11
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS            Z12, Z12, Z12
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z12, K1, Z3
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z0, Z2, Z2
+	VMOVAPS           Z2, Z12
+	VFMADD231PS       Z11, Z2, Z12
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z12, Z0, K1, Z4
+	VDIVPS            Z1, Z4, Z1
+	VSCALEFPS         Z3, Z1, Z1
+	VCMPPS.BCST       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VBROADCASTSS      actConstffffffff<>+0(SB), K1, Z1
+	VMOVUPS           Z1, (CX)
+	VMOVUPS           64(DX), Z0
+	VORPS.BCST        actConst80000000<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z11
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z11
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z11
+	VMULPS            Z1, Z1, Z12
+	VFMADD213PS       Z1, Z12, Z11
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS            Z12, Z12, Z12
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z12, K1, Z5
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z0, Z2, Z2
+	VMOVAPS           Z2, Z12
+	VFMADD231PS       Z11, Z2, Z12
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z12, Z0, K1, Z6
+	VDIVPS            Z1, Z6, Z1
+	VSCALEFPS         Z5, Z1, Z1
+	VCMPPS.BCST       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VBROADCASTSS      actConstffffffff<>+0(SB), K1, Z1
+	VMOVUPS           Z1, 64(CX)
+	ADDQ              $0x00000080, DX
+	ADDQ              $0x00000080, CX
+	SUBQ              $0x00000020, AX
+	JMP               sswishAVX512_block
 
 sswishAVX512_vectors:
-	CMPQ         AX, $0x00000010
-	JLT          sswishAVX512_tail
-	VMOVUPS      (DX), Z0
-	VORPS        actConst80000000<>+0(SB), Z0, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z3
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z4
-	VFMADD213PS  Z1, Z4, Z3
-	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
-	VXORPS       Z4, Z4, Z4
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z4, K1, Z7
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z0, Z2, Z2
-	VMOVAPS      Z2, Z4
-	VFMADD231PS  Z3, Z2, Z4
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z4, Z0, K1, Z8
-	VDIVPS       Z1, Z8, Z1
-	VSCALEFPS    Z7, Z1, Z1
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z1
-	VMOVUPS      Z1, (CX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, CX
-	SUBQ         $0x00000010, AX
-	JMP          sswishAVX512_vectors
+	CMPQ              AX, $0x00000010
+	JLT               sswishAVX512_tail
+	VMOVUPS           (DX), Z0
+	VORPS.BCST        actConst80000000<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS            Z1, Z1, Z4
+	VFMADD213PS       Z1, Z4, Z3
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS            Z4, Z4, Z4
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z4, K1, Z7
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z0, Z2, Z2
+	VMOVAPS           Z2, Z4
+	VFMADD231PS       Z3, Z2, Z4
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z4, Z0, K1, Z8
+	VDIVPS            Z1, Z8, Z1
+	VSCALEFPS         Z7, Z1, Z1
+	VCMPPS.BCST       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VBROADCASTSS      actConstffffffff<>+0(SB), K1, Z1
+	VMOVUPS           Z1, (CX)
+	ADDQ              $0x00000040, DX
+	ADDQ              $0x00000040, CX
+	SUBQ              $0x00000010, AX
+	JMP               sswishAVX512_vectors
 
 sswishAVX512_tail:
-	TESTQ        AX, AX
-	JZ           sswishAVX512_done
-	MOVQ         $-1, BX
-	BZHIQ        AX, BX, AX
-	KMOVW        AX, K1
-	VMOVUPS.Z    (DX), K1, Z0
-	VORPS        actConst80000000<>+0(SB), Z0, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z3
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z4
-	VFMADD213PS  Z1, Z4, Z3
-	VADDPS       actConst3f800000<>+0(SB), Z3, Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VADDPS       actConst3f800000<>+0(SB), Z1, Z1
-	VXORPS       Z4, Z4, Z4
-	VPMOVD2M     Z0, K2
-	VBLENDMPS    Z2, Z4, K2, Z9
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z0, Z2, Z2
-	VMOVAPS      Z2, Z4
-	VFMADD231PS  Z3, Z2, Z4
-	VPMOVD2M     Z0, K2
-	VBLENDMPS    Z4, Z0, K2, Z10
-	VDIVPS       Z1, Z10, Z1
-	VSCALEFPS    Z9, Z1, Z1
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K2
-	VMOVUPS      actConstffffffff<>+0(SB), K2, Z1
-	VMOVUPS      Z1, K1, (CX)
+	TESTQ             AX, AX
+	JZ                sswishAVX512_done
+	MOVQ              $-1, BX
+	BZHIQ             AX, BX, AX
+	KMOVW             AX, K1
+	VMOVUPS.Z         (DX), K1, Z0
+	VORPS.BCST        actConst80000000<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS            Z1, Z1, Z4
+	VFMADD213PS       Z1, Z4, Z3
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VXORPS            Z4, Z4, Z4
+	VPMOVD2M          Z0, K2
+	VBLENDMPS         Z2, Z4, K2, Z9
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z0, Z2, Z2
+	VMOVAPS           Z2, Z4
+	VFMADD231PS       Z3, Z2, Z4
+	VPMOVD2M          Z0, K2
+	VBLENDMPS         Z4, Z0, K2, Z10
+	VDIVPS            Z1, Z10, Z1
+	VSCALEFPS         Z9, Z1, Z1
+	VCMPPS.BCST       $0x00, actConstff800000<>+0(SB), Z0, K2
+	VBROADCASTSS      actConstffffffff<>+0(SB), K2, Z1
+	VMOVUPS           Z1, K1, (CX)
 
 sswishAVX512_done:
 	VZEROUPPER
@@ -8413,15 +8093,7 @@ DATA actConstffffffff<>+16(SB)/4, $0xffffffff
 DATA actConstffffffff<>+20(SB)/4, $0xffffffff
 DATA actConstffffffff<>+24(SB)/4, $0xffffffff
 DATA actConstffffffff<>+28(SB)/4, $0xffffffff
-DATA actConstffffffff<>+32(SB)/4, $0xffffffff
-DATA actConstffffffff<>+36(SB)/4, $0xffffffff
-DATA actConstffffffff<>+40(SB)/4, $0xffffffff
-DATA actConstffffffff<>+44(SB)/4, $0xffffffff
-DATA actConstffffffff<>+48(SB)/4, $0xffffffff
-DATA actConstffffffff<>+52(SB)/4, $0xffffffff
-DATA actConstffffffff<>+56(SB)/4, $0xffffffff
-DATA actConstffffffff<>+60(SB)/4, $0xffffffff
-GLOBL actConstffffffff<>(SB), RODATA|NOPTR, $64
+GLOBL actConstffffffff<>(SB), RODATA|NOPTR, $32
 
 // func stanhAVX512(n int, dst *float32, src *float32)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
@@ -8431,135 +8103,135 @@ TEXT ·stanhAVX512(SB), NOSPLIT, $0-24
 	MOVQ src+16(FP), DX
 
 stanhAVX512_block:
-	CMPQ         AX, $0x00000020
-	JLT          stanhAVX512_vectors
-	VMOVUPS      (DX), Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMULPS       actConstc0000000<>+0(SB), Z1, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z3
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z4
-	VFMADD213PS  Z1, Z4, Z3
-	VMOVUPS      actConst3f800000<>+0(SB), Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VSUBPS       actConst3f800000<>+0(SB), Z1, Z2
-	VFMADD231PS  Z1, Z3, Z2
-	VADDPS       actConst40000000<>+0(SB), Z2, Z1
-	VDIVPS       Z1, Z2, Z1
-	VANDPS       actConst80000000<>+0(SB), Z0, Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z1, Z1
-	VORPS        Z0, Z1, Z0
-	VMOVUPS      Z0, (CX)
-	VMOVUPS      64(DX), Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMULPS       actConstc0000000<>+0(SB), Z1, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z3
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z4
-	VFMADD213PS  Z1, Z4, Z3
-	VMOVUPS      actConst3f800000<>+0(SB), Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VSUBPS       actConst3f800000<>+0(SB), Z1, Z2
-	VFMADD231PS  Z1, Z3, Z2
-	VADDPS       actConst40000000<>+0(SB), Z2, Z1
-	VDIVPS       Z1, Z2, Z1
-	VANDPS       actConst80000000<>+0(SB), Z0, Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z1, Z1
-	VORPS        Z0, Z1, Z0
-	VMOVUPS      Z0, 64(CX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, CX
-	SUBQ         $0x00000020, AX
-	JMP          stanhAVX512_block
+	CMPQ              AX, $0x00000020
+	JLT               stanhAVX512_vectors
+	VMOVUPS           (DX), Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z0, Z1
+	VMULPS.BCST       actConstc0000000<>+0(SB), Z1, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS            Z1, Z1, Z4
+	VFMADD213PS       Z1, Z4, Z3
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VSUBPS.BCST       actConst3f800000<>+0(SB), Z1, Z2
+	VFMADD231PS       Z1, Z3, Z2
+	VADDPS.BCST       actConst40000000<>+0(SB), Z2, Z1
+	VDIVPS            Z1, Z2, Z1
+	VANDPS.BCST       actConst80000000<>+0(SB), Z0, Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z1, Z1
+	VORPS             Z0, Z1, Z0
+	VMOVUPS           Z0, (CX)
+	VMOVUPS           64(DX), Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z0, Z1
+	VMULPS.BCST       actConstc0000000<>+0(SB), Z1, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS            Z1, Z1, Z4
+	VFMADD213PS       Z1, Z4, Z3
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VSUBPS.BCST       actConst3f800000<>+0(SB), Z1, Z2
+	VFMADD231PS       Z1, Z3, Z2
+	VADDPS.BCST       actConst40000000<>+0(SB), Z2, Z1
+	VDIVPS            Z1, Z2, Z1
+	VANDPS.BCST       actConst80000000<>+0(SB), Z0, Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z1, Z1
+	VORPS             Z0, Z1, Z0
+	VMOVUPS           Z0, 64(CX)
+	ADDQ              $0x00000080, DX
+	ADDQ              $0x00000080, CX
+	SUBQ              $0x00000020, AX
+	JMP               stanhAVX512_block
 
 stanhAVX512_vectors:
-	CMPQ         AX, $0x00000010
-	JLT          stanhAVX512_tail
-	VMOVUPS      (DX), Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMULPS       actConstc0000000<>+0(SB), Z1, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z3
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z4
-	VFMADD213PS  Z1, Z4, Z3
-	VMOVUPS      actConst3f800000<>+0(SB), Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VSUBPS       actConst3f800000<>+0(SB), Z1, Z2
-	VFMADD231PS  Z1, Z3, Z2
-	VADDPS       actConst40000000<>+0(SB), Z2, Z1
-	VDIVPS       Z1, Z2, Z1
-	VANDPS       actConst80000000<>+0(SB), Z0, Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z1, Z1
-	VORPS        Z0, Z1, Z0
-	VMOVUPS      Z0, (CX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, CX
-	SUBQ         $0x00000010, AX
-	JMP          stanhAVX512_vectors
+	CMPQ              AX, $0x00000010
+	JLT               stanhAVX512_tail
+	VMOVUPS           (DX), Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z0, Z1
+	VMULPS.BCST       actConstc0000000<>+0(SB), Z1, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS            Z1, Z1, Z4
+	VFMADD213PS       Z1, Z4, Z3
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VSUBPS.BCST       actConst3f800000<>+0(SB), Z1, Z2
+	VFMADD231PS       Z1, Z3, Z2
+	VADDPS.BCST       actConst40000000<>+0(SB), Z2, Z1
+	VDIVPS            Z1, Z2, Z1
+	VANDPS.BCST       actConst80000000<>+0(SB), Z0, Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z1, Z1
+	VORPS             Z0, Z1, Z0
+	VMOVUPS           Z0, (CX)
+	ADDQ              $0x00000040, DX
+	ADDQ              $0x00000040, CX
+	SUBQ              $0x00000010, AX
+	JMP               stanhAVX512_vectors
 
 stanhAVX512_tail:
-	TESTQ        AX, AX
-	JZ           stanhAVX512_done
-	MOVQ         $-1, BX
-	BZHIQ        AX, BX, AX
-	KMOVW        AX, K1
-	VMOVUPS.Z    (DX), K1, Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMULPS       actConstc0000000<>+0(SB), Z1, Z1
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z2
-	VMAXPS       Z1, Z2, Z1
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z1, Z2
-	VRNDSCALEPS  $0x00, Z2, Z2
-	VFNMADD231PS actConst3f317218<>+0(SB), Z2, Z1
-	VFNMADD231PS actConstb102e308<>+0(SB), Z2, Z1
-	VMOVUPS      actConst39500d01<>+0(SB), Z3
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3c088889<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z1, Z3
-	VFMADD213PS  actConst3f000000<>+0(SB), Z1, Z3
-	VMULPS       Z1, Z1, Z4
-	VFMADD213PS  Z1, Z4, Z3
-	VMOVUPS      actConst3f800000<>+0(SB), Z1
-	VSCALEFPS    Z2, Z1, Z1
-	VSUBPS       actConst3f800000<>+0(SB), Z1, Z2
-	VFMADD231PS  Z1, Z3, Z2
-	VADDPS       actConst40000000<>+0(SB), Z2, Z1
-	VDIVPS       Z1, Z2, Z1
-	VANDPS       actConst80000000<>+0(SB), Z0, Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z1, Z1
-	VORPS        Z0, Z1, Z0
-	VMOVUPS      Z0, K1, (CX)
+	TESTQ             AX, AX
+	JZ                stanhAVX512_done
+	MOVQ              $-1, BX
+	BZHIQ             AX, BX, AX
+	KMOVW             AX, K1
+	VMOVUPS.Z         (DX), K1, Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z0, Z1
+	VMULPS.BCST       actConstc0000000<>+0(SB), Z1, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z2
+	VMAXPS            Z1, Z2, Z1
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z1, Z2
+	VRNDSCALEPS       $0x00, Z2, Z2
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z2, Z1
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z2, Z1
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z3
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z1, Z3
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z1, Z3
+	VMULPS            Z1, Z1, Z4
+	VFMADD213PS       Z1, Z4, Z3
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z1
+	VSCALEFPS         Z2, Z1, Z1
+	VSUBPS.BCST       actConst3f800000<>+0(SB), Z1, Z2
+	VFMADD231PS       Z1, Z3, Z2
+	VADDPS.BCST       actConst40000000<>+0(SB), Z2, Z1
+	VDIVPS            Z1, Z2, Z1
+	VANDPS.BCST       actConst80000000<>+0(SB), Z0, Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z1, Z1
+	VORPS             Z0, Z1, Z0
+	VMOVUPS           Z0, K1, (CX)
 
 stanhAVX512_done:
 	VZEROUPPER
@@ -8573,283 +8245,283 @@ TEXT ·sgeluAVX512(SB), NOSPLIT, $0-24
 	MOVQ src+16(FP), DX
 
 sgeluAVX512_block:
-	CMPQ         AX, $0x00000020
-	JLT          sgeluAVX512_vectors
-	VMOVUPS      (DX), Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMOVUPS      actConst41680000<>+0(SB), Z2
-	VMINPS       Z1, Z2, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z11
-	VDIVPS       Z2, Z11, Z11
-	VSUBPS       actConst3f14e5e1<>+0(SB), Z11, Z11
-	VMOVUPS      actConst3c517033<>+0(SB), Z12
-	VFMADD213PS  actConstbd7062fe<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3de4e574<>+0(SB), Z11, Z12
-	VFMADD213PS  actConstbd4fc175<>+0(SB), Z11, Z12
-	VFMADD213PS  actConstbe50837d<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3dabae06<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3f1656fc<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3f47eb66<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3f12183a<>+0(SB), Z11, Z12
-	VMULPS       actConstbf000000<>+0(SB), Z1, Z11
-	VDIVPS       Z2, Z11, Z2
-	VMULPS       Z2, Z12, Z2
-	VMULPS       Z1, Z1, Z11
-	VMOVAPS      Z11, Z12
-	VFMSUB231PS  Z1, Z1, Z12
-	VMULPS       actConstbf000000<>+0(SB), Z11, Z11
-	VMULPS       actConstbf000000<>+0(SB), Z12, Z12
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z13
-	VMAXPS       Z11, Z13, Z11
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z11, Z13
-	VRNDSCALEPS  $0x00, Z13, Z13
-	VFNMADD231PS actConst3f317218<>+0(SB), Z13, Z11
-	VFNMADD231PS actConstb102e308<>+0(SB), Z13, Z11
-	VADDPS       Z12, Z11, Z11
-	VMOVUPS      actConst39500d01<>+0(SB), Z12
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3c088889<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3f000000<>+0(SB), Z11, Z12
-	VMULPS       Z11, Z11, Z14
-	VFMADD213PS  Z11, Z14, Z12
-	VFMADD231PS  Z12, Z2, Z2
-	VSCALEFPS    Z13, Z2, Z2
-	VADDPS       Z0, Z2, Z11
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z11, K1, Z3
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z3
-	VMULPS       Z0, Z0, Z2
-	VMULPS       actConst3f000000<>+0(SB), Z0, Z11
-	VMOVUPS      actConst3532c511<>+0(SB), Z12
-	VFMADD213PS  actConstb71e747d<>+0(SB), Z2, Z12
-	VFMADD213PS  actConst38f21587<>+0(SB), Z2, Z12
-	VFMADD213PS  actConstba9ba020<>+0(SB), Z2, Z12
-	VFMADD213PS  actConst3c236821<>+0(SB), Z2, Z12
-	VFMADD213PS  actConstbd882c1c<>+0(SB), Z2, Z12
-	VFMADD213PS  actConst3ecc422a<>+0(SB), Z2, Z12
-	VFMADD231PS  Z12, Z2, Z11
-	VANDPS       actConst80000000<>+0(SB), Z0, Z0
-	VORPS        Z0, Z11, Z0
-	VCMPPS       $0x11, actConst3f350481<>+0(SB), Z1, K1
-	VBLENDMPS    Z0, Z3, K1, Z4
-	VMOVUPS      Z4, (CX)
-	VMOVUPS      64(DX), Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMOVUPS      actConst41680000<>+0(SB), Z2
-	VMINPS       Z1, Z2, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z11
-	VDIVPS       Z2, Z11, Z11
-	VSUBPS       actConst3f14e5e1<>+0(SB), Z11, Z11
-	VMOVUPS      actConst3c517033<>+0(SB), Z12
-	VFMADD213PS  actConstbd7062fe<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3de4e574<>+0(SB), Z11, Z12
-	VFMADD213PS  actConstbd4fc175<>+0(SB), Z11, Z12
-	VFMADD213PS  actConstbe50837d<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3dabae06<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3f1656fc<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3f47eb66<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3f12183a<>+0(SB), Z11, Z12
-	VMULPS       actConstbf000000<>+0(SB), Z1, Z11
-	VDIVPS       Z2, Z11, Z2
-	VMULPS       Z2, Z12, Z2
-	VMULPS       Z1, Z1, Z11
-	VMOVAPS      Z11, Z12
-	VFMSUB231PS  Z1, Z1, Z12
-	VMULPS       actConstbf000000<>+0(SB), Z11, Z11
-	VMULPS       actConstbf000000<>+0(SB), Z12, Z12
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z13
-	VMAXPS       Z11, Z13, Z11
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z11, Z13
-	VRNDSCALEPS  $0x00, Z13, Z13
-	VFNMADD231PS actConst3f317218<>+0(SB), Z13, Z11
-	VFNMADD231PS actConstb102e308<>+0(SB), Z13, Z11
-	VADDPS       Z12, Z11, Z11
-	VMOVUPS      actConst39500d01<>+0(SB), Z12
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3c088889<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z11, Z12
-	VFMADD213PS  actConst3f000000<>+0(SB), Z11, Z12
-	VMULPS       Z11, Z11, Z14
-	VFMADD213PS  Z11, Z14, Z12
-	VFMADD231PS  Z12, Z2, Z2
-	VSCALEFPS    Z13, Z2, Z2
-	VADDPS       Z0, Z2, Z11
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z11, K1, Z5
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z5
-	VMULPS       Z0, Z0, Z2
-	VMULPS       actConst3f000000<>+0(SB), Z0, Z11
-	VMOVUPS      actConst3532c511<>+0(SB), Z12
-	VFMADD213PS  actConstb71e747d<>+0(SB), Z2, Z12
-	VFMADD213PS  actConst38f21587<>+0(SB), Z2, Z12
-	VFMADD213PS  actConstba9ba020<>+0(SB), Z2, Z12
-	VFMADD213PS  actConst3c236821<>+0(SB), Z2, Z12
-	VFMADD213PS  actConstbd882c1c<>+0(SB), Z2, Z12
-	VFMADD213PS  actConst3ecc422a<>+0(SB), Z2, Z12
-	VFMADD231PS  Z12, Z2, Z11
-	VANDPS       actConst80000000<>+0(SB), Z0, Z0
-	VORPS        Z0, Z11, Z0
-	VCMPPS       $0x11, actConst3f350481<>+0(SB), Z1, K1
-	VBLENDMPS    Z0, Z5, K1, Z6
-	VMOVUPS      Z6, 64(CX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, CX
-	SUBQ         $0x00000020, AX
-	JMP          sgeluAVX512_block
+	CMPQ              AX, $0x00000020
+	JLT               sgeluAVX512_vectors
+	VMOVUPS           (DX), Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConst41680000<>+0(SB), Z2
+	VMINPS            Z1, Z2, Z1
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS.BCST  actConst3eb504f3<>+0(SB), Z1, Z2
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z11
+	VDIVPS            Z2, Z11, Z11
+	VSUBPS.BCST       actConst3f14e5e1<>+0(SB), Z11, Z11
+	VBROADCASTSS      actConst3c517033<>+0(SB), Z12
+	VFMADD213PS.BCST  actConstbd7062fe<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3b9ddc0b<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3de4e574<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConstbd4fc175<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConstbe50837d<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3dabae06<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3f1656fc<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3f47eb66<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3f12183a<>+0(SB), Z11, Z12
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z1, Z11
+	VDIVPS            Z2, Z11, Z2
+	VMULPS            Z2, Z12, Z2
+	VMULPS            Z1, Z1, Z11
+	VMOVAPS           Z11, Z12
+	VFMSUB231PS       Z1, Z1, Z12
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z11, Z11
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z12, Z12
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z13
+	VMAXPS            Z11, Z13, Z11
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z13, Z11
+	VADDPS            Z12, Z11, Z11
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z12
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z11, Z12
+	VMULPS            Z11, Z11, Z14
+	VFMADD213PS       Z11, Z14, Z12
+	VFMADD231PS       Z12, Z2, Z2
+	VSCALEFPS         Z13, Z2, Z2
+	VADDPS            Z0, Z2, Z11
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z11, K1, Z3
+	VCMPPS.BCST       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VBROADCASTSS      actConstffffffff<>+0(SB), K1, Z3
+	VMULPS            Z0, Z0, Z2
+	VMULPS.BCST       actConst3f000000<>+0(SB), Z0, Z11
+	VBROADCASTSS      actConst3532c511<>+0(SB), Z12
+	VFMADD213PS.BCST  actConstb71e747d<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConst38f21587<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConstba9ba020<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConst3c236821<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConstbd882c1c<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConst3ecc422a<>+0(SB), Z2, Z12
+	VFMADD231PS       Z12, Z2, Z11
+	VANDPS.BCST       actConst80000000<>+0(SB), Z0, Z0
+	VORPS             Z0, Z11, Z0
+	VCMPPS.BCST       $0x11, actConst3f350481<>+0(SB), Z1, K1
+	VBLENDMPS         Z0, Z3, K1, Z4
+	VMOVUPS           Z4, (CX)
+	VMOVUPS           64(DX), Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConst41680000<>+0(SB), Z2
+	VMINPS            Z1, Z2, Z1
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS.BCST  actConst3eb504f3<>+0(SB), Z1, Z2
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z11
+	VDIVPS            Z2, Z11, Z11
+	VSUBPS.BCST       actConst3f14e5e1<>+0(SB), Z11, Z11
+	VBROADCASTSS      actConst3c517033<>+0(SB), Z12
+	VFMADD213PS.BCST  actConstbd7062fe<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3b9ddc0b<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3de4e574<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConstbd4fc175<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConstbe50837d<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3dabae06<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3f1656fc<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3f47eb66<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3f12183a<>+0(SB), Z11, Z12
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z1, Z11
+	VDIVPS            Z2, Z11, Z2
+	VMULPS            Z2, Z12, Z2
+	VMULPS            Z1, Z1, Z11
+	VMOVAPS           Z11, Z12
+	VFMSUB231PS       Z1, Z1, Z12
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z11, Z11
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z12, Z12
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z13
+	VMAXPS            Z11, Z13, Z11
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z13, Z11
+	VADDPS            Z12, Z11, Z11
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z12
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z11, Z12
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z11, Z12
+	VMULPS            Z11, Z11, Z14
+	VFMADD213PS       Z11, Z14, Z12
+	VFMADD231PS       Z12, Z2, Z2
+	VSCALEFPS         Z13, Z2, Z2
+	VADDPS            Z0, Z2, Z11
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z11, K1, Z5
+	VCMPPS.BCST       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VBROADCASTSS      actConstffffffff<>+0(SB), K1, Z5
+	VMULPS            Z0, Z0, Z2
+	VMULPS.BCST       actConst3f000000<>+0(SB), Z0, Z11
+	VBROADCASTSS      actConst3532c511<>+0(SB), Z12
+	VFMADD213PS.BCST  actConstb71e747d<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConst38f21587<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConstba9ba020<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConst3c236821<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConstbd882c1c<>+0(SB), Z2, Z12
+	VFMADD213PS.BCST  actConst3ecc422a<>+0(SB), Z2, Z12
+	VFMADD231PS       Z12, Z2, Z11
+	VANDPS.BCST       actConst80000000<>+0(SB), Z0, Z0
+	VORPS             Z0, Z11, Z0
+	VCMPPS.BCST       $0x11, actConst3f350481<>+0(SB), Z1, K1
+	VBLENDMPS         Z0, Z5, K1, Z6
+	VMOVUPS           Z6, 64(CX)
+	ADDQ              $0x00000080, DX
+	ADDQ              $0x00000080, CX
+	SUBQ              $0x00000020, AX
+	JMP               sgeluAVX512_block
 
 sgeluAVX512_vectors:
-	CMPQ         AX, $0x00000010
-	JLT          sgeluAVX512_tail
-	VMOVUPS      (DX), Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMOVUPS      actConst41680000<>+0(SB), Z2
-	VMINPS       Z1, Z2, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z3
-	VDIVPS       Z2, Z3, Z3
-	VSUBPS       actConst3f14e5e1<>+0(SB), Z3, Z3
-	VMOVUPS      actConst3c517033<>+0(SB), Z4
-	VFMADD213PS  actConstbd7062fe<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3de4e574<>+0(SB), Z3, Z4
-	VFMADD213PS  actConstbd4fc175<>+0(SB), Z3, Z4
-	VFMADD213PS  actConstbe50837d<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3dabae06<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f1656fc<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f47eb66<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f12183a<>+0(SB), Z3, Z4
-	VMULPS       actConstbf000000<>+0(SB), Z1, Z3
-	VDIVPS       Z2, Z3, Z2
-	VMULPS       Z2, Z4, Z2
-	VMULPS       Z1, Z1, Z3
-	VMOVAPS      Z3, Z4
-	VFMSUB231PS  Z1, Z1, Z4
-	VMULPS       actConstbf000000<>+0(SB), Z3, Z3
-	VMULPS       actConstbf000000<>+0(SB), Z4, Z4
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z5
-	VMAXPS       Z3, Z5, Z3
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z3, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VFNMADD231PS actConst3f317218<>+0(SB), Z5, Z3
-	VFNMADD231PS actConstb102e308<>+0(SB), Z5, Z3
-	VADDPS       Z4, Z3, Z3
-	VMOVUPS      actConst39500d01<>+0(SB), Z4
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3c088889<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f000000<>+0(SB), Z3, Z4
-	VMULPS       Z3, Z3, Z6
-	VFMADD213PS  Z3, Z6, Z4
-	VFMADD231PS  Z4, Z2, Z2
-	VSCALEFPS    Z5, Z2, Z2
-	VADDPS       Z0, Z2, Z3
-	VPMOVD2M     Z0, K1
-	VBLENDMPS    Z2, Z3, K1, Z7
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K1
-	VMOVUPS      actConstffffffff<>+0(SB), K1, Z7
-	VMULPS       Z0, Z0, Z2
-	VMULPS       actConst3f000000<>+0(SB), Z0, Z3
-	VMOVUPS      actConst3532c511<>+0(SB), Z4
-	VFMADD213PS  actConstb71e747d<>+0(SB), Z2, Z4
-	VFMADD213PS  actConst38f21587<>+0(SB), Z2, Z4
-	VFMADD213PS  actConstba9ba020<>+0(SB), Z2, Z4
-	VFMADD213PS  actConst3c236821<>+0(SB), Z2, Z4
-	VFMADD213PS  actConstbd882c1c<>+0(SB), Z2, Z4
-	VFMADD213PS  actConst3ecc422a<>+0(SB), Z2, Z4
-	VFMADD231PS  Z4, Z2, Z3
-	VANDPS       actConst80000000<>+0(SB), Z0, Z0
-	VORPS        Z0, Z3, Z0
-	VCMPPS       $0x11, actConst3f350481<>+0(SB), Z1, K1
-	VBLENDMPS    Z0, Z7, K1, Z8
-	VMOVUPS      Z8, (CX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, CX
-	SUBQ         $0x00000010, AX
-	JMP          sgeluAVX512_vectors
+	CMPQ              AX, $0x00000010
+	JLT               sgeluAVX512_tail
+	VMOVUPS           (DX), Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConst41680000<>+0(SB), Z2
+	VMINPS            Z1, Z2, Z1
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS.BCST  actConst3eb504f3<>+0(SB), Z1, Z2
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z3
+	VDIVPS            Z2, Z3, Z3
+	VSUBPS.BCST       actConst3f14e5e1<>+0(SB), Z3, Z3
+	VBROADCASTSS      actConst3c517033<>+0(SB), Z4
+	VFMADD213PS.BCST  actConstbd7062fe<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3b9ddc0b<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3de4e574<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConstbd4fc175<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConstbe50837d<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3dabae06<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3f1656fc<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3f47eb66<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3f12183a<>+0(SB), Z3, Z4
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z1, Z3
+	VDIVPS            Z2, Z3, Z2
+	VMULPS            Z2, Z4, Z2
+	VMULPS            Z1, Z1, Z3
+	VMOVAPS           Z3, Z4
+	VFMSUB231PS       Z1, Z1, Z4
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z3, Z3
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z4, Z4
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z5
+	VMAXPS            Z3, Z5, Z3
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z3, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z5, Z3
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z5, Z3
+	VADDPS            Z4, Z3, Z3
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z4
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z3, Z4
+	VMULPS            Z3, Z3, Z6
+	VFMADD213PS       Z3, Z6, Z4
+	VFMADD231PS       Z4, Z2, Z2
+	VSCALEFPS         Z5, Z2, Z2
+	VADDPS            Z0, Z2, Z3
+	VPMOVD2M          Z0, K1
+	VBLENDMPS         Z2, Z3, K1, Z7
+	VCMPPS.BCST       $0x00, actConstff800000<>+0(SB), Z0, K1
+	VBROADCASTSS      actConstffffffff<>+0(SB), K1, Z7
+	VMULPS            Z0, Z0, Z2
+	VMULPS.BCST       actConst3f000000<>+0(SB), Z0, Z3
+	VBROADCASTSS      actConst3532c511<>+0(SB), Z4
+	VFMADD213PS.BCST  actConstb71e747d<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConst38f21587<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConstba9ba020<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConst3c236821<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConstbd882c1c<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConst3ecc422a<>+0(SB), Z2, Z4
+	VFMADD231PS       Z4, Z2, Z3
+	VANDPS.BCST       actConst80000000<>+0(SB), Z0, Z0
+	VORPS             Z0, Z3, Z0
+	VCMPPS.BCST       $0x11, actConst3f350481<>+0(SB), Z1, K1
+	VBLENDMPS         Z0, Z7, K1, Z8
+	VMOVUPS           Z8, (CX)
+	ADDQ              $0x00000040, DX
+	ADDQ              $0x00000040, CX
+	SUBQ              $0x00000010, AX
+	JMP               sgeluAVX512_vectors
 
 sgeluAVX512_tail:
-	TESTQ        AX, AX
-	JZ           sgeluAVX512_done
-	MOVQ         $-1, BX
-	BZHIQ        AX, BX, AX
-	KMOVW        AX, K1
-	VMOVUPS.Z    (DX), K1, Z0
-	VANDPS       actConst7fffffff<>+0(SB), Z0, Z1
-	VMOVUPS      actConst41680000<>+0(SB), Z2
-	VMINPS       Z1, Z2, Z1
-	VMOVUPS      actConst3f800000<>+0(SB), Z2
-	VFMADD231PS  actConst3eb504f3<>+0(SB), Z1, Z2
-	VMOVUPS      actConst3f800000<>+0(SB), Z3
-	VDIVPS       Z2, Z3, Z3
-	VSUBPS       actConst3f14e5e1<>+0(SB), Z3, Z3
-	VMOVUPS      actConst3c517033<>+0(SB), Z4
-	VFMADD213PS  actConstbd7062fe<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3b9ddc0b<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3de4e574<>+0(SB), Z3, Z4
-	VFMADD213PS  actConstbd4fc175<>+0(SB), Z3, Z4
-	VFMADD213PS  actConstbe50837d<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3dabae06<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f1656fc<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f47eb66<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f12183a<>+0(SB), Z3, Z4
-	VMULPS       actConstbf000000<>+0(SB), Z1, Z3
-	VDIVPS       Z2, Z3, Z2
-	VMULPS       Z2, Z4, Z2
-	VMULPS       Z1, Z1, Z3
-	VMOVAPS      Z3, Z4
-	VFMSUB231PS  Z1, Z1, Z4
-	VMULPS       actConstbf000000<>+0(SB), Z3, Z3
-	VMULPS       actConstbf000000<>+0(SB), Z4, Z4
-	VMOVUPS      actConstc2dc0000<>+0(SB), Z5
-	VMAXPS       Z3, Z5, Z3
-	VMULPS       actConst3fb8aa3b<>+0(SB), Z3, Z5
-	VRNDSCALEPS  $0x00, Z5, Z5
-	VFNMADD231PS actConst3f317218<>+0(SB), Z5, Z3
-	VFNMADD231PS actConstb102e308<>+0(SB), Z5, Z3
-	VADDPS       Z4, Z3, Z3
-	VMOVUPS      actConst39500d01<>+0(SB), Z4
-	VFMADD213PS  actConst3ab60b61<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3c088889<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3d2aaaab<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3e2aaaab<>+0(SB), Z3, Z4
-	VFMADD213PS  actConst3f000000<>+0(SB), Z3, Z4
-	VMULPS       Z3, Z3, Z6
-	VFMADD213PS  Z3, Z6, Z4
-	VFMADD231PS  Z4, Z2, Z2
-	VSCALEFPS    Z5, Z2, Z2
-	VADDPS       Z0, Z2, Z3
-	VPMOVD2M     Z0, K2
-	VBLENDMPS    Z2, Z3, K2, Z9
-	VCMPPS       $0x00, actConstff800000<>+0(SB), Z0, K2
-	VMOVUPS      actConstffffffff<>+0(SB), K2, Z9
-	VMULPS       Z0, Z0, Z2
-	VMULPS       actConst3f000000<>+0(SB), Z0, Z3
-	VMOVUPS      actConst3532c511<>+0(SB), Z4
-	VFMADD213PS  actConstb71e747d<>+0(SB), Z2, Z4
-	VFMADD213PS  actConst38f21587<>+0(SB), Z2, Z4
-	VFMADD213PS  actConstba9ba020<>+0(SB), Z2, Z4
-	VFMADD213PS  actConst3c236821<>+0(SB), Z2, Z4
-	VFMADD213PS  actConstbd882c1c<>+0(SB), Z2, Z4
-	VFMADD213PS  actConst3ecc422a<>+0(SB), Z2, Z4
-	VFMADD231PS  Z4, Z2, Z3
-	VANDPS       actConst80000000<>+0(SB), Z0, Z0
-	VORPS        Z0, Z3, Z0
-	VCMPPS       $0x11, actConst3f350481<>+0(SB), Z1, K2
-	VBLENDMPS    Z0, Z9, K2, Z10
-	VMOVUPS      Z10, K1, (CX)
+	TESTQ             AX, AX
+	JZ                sgeluAVX512_done
+	MOVQ              $-1, BX
+	BZHIQ             AX, BX, AX
+	KMOVW             AX, K1
+	VMOVUPS.Z         (DX), K1, Z0
+	VANDPS.BCST       actConst7fffffff<>+0(SB), Z0, Z1
+	VBROADCASTSS      actConst41680000<>+0(SB), Z2
+	VMINPS            Z1, Z2, Z1
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z2
+	VFMADD231PS.BCST  actConst3eb504f3<>+0(SB), Z1, Z2
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z3
+	VDIVPS            Z2, Z3, Z3
+	VSUBPS.BCST       actConst3f14e5e1<>+0(SB), Z3, Z3
+	VBROADCASTSS      actConst3c517033<>+0(SB), Z4
+	VFMADD213PS.BCST  actConstbd7062fe<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3b9ddc0b<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3de4e574<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConstbd4fc175<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConstbe50837d<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3dabae06<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3f1656fc<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3f47eb66<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3f12183a<>+0(SB), Z3, Z4
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z1, Z3
+	VDIVPS            Z2, Z3, Z2
+	VMULPS            Z2, Z4, Z2
+	VMULPS            Z1, Z1, Z3
+	VMOVAPS           Z3, Z4
+	VFMSUB231PS       Z1, Z1, Z4
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z3, Z3
+	VMULPS.BCST       actConstbf000000<>+0(SB), Z4, Z4
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z5
+	VMAXPS            Z3, Z5, Z3
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z3, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z5, Z3
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z5, Z3
+	VADDPS            Z4, Z3, Z3
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z4
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z3, Z4
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z3, Z4
+	VMULPS            Z3, Z3, Z6
+	VFMADD213PS       Z3, Z6, Z4
+	VFMADD231PS       Z4, Z2, Z2
+	VSCALEFPS         Z5, Z2, Z2
+	VADDPS            Z0, Z2, Z3
+	VPMOVD2M          Z0, K2
+	VBLENDMPS         Z2, Z3, K2, Z9
+	VCMPPS.BCST       $0x00, actConstff800000<>+0(SB), Z0, K2
+	VBROADCASTSS      actConstffffffff<>+0(SB), K2, Z9
+	VMULPS            Z0, Z0, Z2
+	VMULPS.BCST       actConst3f000000<>+0(SB), Z0, Z3
+	VBROADCASTSS      actConst3532c511<>+0(SB), Z4
+	VFMADD213PS.BCST  actConstb71e747d<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConst38f21587<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConstba9ba020<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConst3c236821<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConstbd882c1c<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  actConst3ecc422a<>+0(SB), Z2, Z4
+	VFMADD231PS       Z4, Z2, Z3
+	VANDPS.BCST       actConst80000000<>+0(SB), Z0, Z0
+	VORPS             Z0, Z3, Z0
+	VCMPPS.BCST       $0x11, actConst3f350481<>+0(SB), Z1, K2
+	VBLENDMPS         Z0, Z9, K2, Z10
+	VMOVUPS           Z10, K1, (CX)
 
 sgeluAVX512_done:
 	VZEROUPPER
@@ -8868,13 +8540,13 @@ TEXT ·ssoftmaxAVX512(SB), NOSPLIT, $0-24
 	KMOVW BX, K1
 
 	// Pass one: the maximum.
-	MOVQ    AX, BX
-	MOVQ    CX, SI
-	MOVQ    DX, DI
-	VMOVUPS actConstff800000<>+0(SB), Z0
-	VMOVUPS actConstff800000<>+0(SB), Z1
-	VMOVUPS actConstff800000<>+0(SB), Z2
-	VMOVUPS actConstff800000<>+0(SB), Z3
+	MOVQ         AX, BX
+	MOVQ         CX, SI
+	MOVQ         DX, DI
+	VBROADCASTSS actConstff800000<>+0(SB), Z0
+	VBROADCASTSS actConstff800000<>+0(SB), Z1
+	VBROADCASTSS actConstff800000<>+0(SB), Z2
+	VBROADCASTSS actConstff800000<>+0(SB), Z3
 
 ssoftmaxAVX512_max_block:
 	CMPQ   BX, $0x00000040
@@ -8918,161 +8590,161 @@ ssoftmaxAVX512_max_reduce:
 	VBROADCASTSS  X0, Z0
 
 	// Pass two: dst = e^(x−m), summed in float64.
-	VXORPS actConst80000000<>+0(SB), Z0, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	MOVQ   AX, BX
-	MOVQ   CX, SI
-	MOVQ   DX, DI
+	VXORPS.BCST actConst80000000<>+0(SB), Z0, Z1
+	VXORPS      Z2, Z2, Z2
+	VXORPS      Z3, Z3, Z3
+	MOVQ        AX, BX
+	MOVQ        CX, SI
+	MOVQ        DX, DI
 
 ssoftmaxAVX512_exp_block:
-	CMPQ          BX, $0x00000020
-	JLT           ssoftmaxAVX512_exp_vectors
-	VMOVUPS       (SI), Z4
-	VSUBPS        Z0, Z4, Z5
-	VSUBPS        Z4, Z5, Z6
-	VSUBPS        Z6, Z1, Z7
-	VSUBPS        Z6, Z5, Z6
-	VSUBPS        Z6, Z4, Z4
-	VADDPS        Z7, Z4, Z4
-	VCMPPS        $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
-	VMOVUPS.Z     Z4, K2, Z4
-	VMOVUPS       actConstc2dc0000<>+0(SB), Z6
-	VMAXPS        Z5, Z6, Z5
-	VMULPS        actConst3fb8aa3b<>+0(SB), Z5, Z6
-	VRNDSCALEPS   $0x00, Z6, Z6
-	VFNMADD231PS  actConst3f317218<>+0(SB), Z6, Z5
-	VFNMADD231PS  actConstb102e308<>+0(SB), Z6, Z5
-	VADDPS        Z4, Z5, Z5
-	VMOVUPS       actConst39500d01<>+0(SB), Z4
-	VFMADD213PS   actConst3ab60b61<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3c088889<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3f000000<>+0(SB), Z5, Z4
-	VMULPS        Z5, Z5, Z7
-	VFMADD213PS   Z5, Z7, Z4
-	VADDPS        actConst3f800000<>+0(SB), Z4, Z4
-	VSCALEFPS     Z6, Z4, Z4
-	VMOVUPS       Z4, (DI)
-	VCVTPS2PD     Y4, Z5
-	VEXTRACTF64X4 $0x01, Z4, Y4
-	VCVTPS2PD     Y4, Z4
-	VADDPD        Z5, Z2, Z2
-	VADDPD        Z4, Z3, Z3
-	VMOVUPS       64(SI), Z4
-	VSUBPS        Z0, Z4, Z5
-	VSUBPS        Z4, Z5, Z6
-	VSUBPS        Z6, Z1, Z7
-	VSUBPS        Z6, Z5, Z6
-	VSUBPS        Z6, Z4, Z4
-	VADDPS        Z7, Z4, Z4
-	VCMPPS        $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
-	VMOVUPS.Z     Z4, K2, Z4
-	VMOVUPS       actConstc2dc0000<>+0(SB), Z6
-	VMAXPS        Z5, Z6, Z5
-	VMULPS        actConst3fb8aa3b<>+0(SB), Z5, Z6
-	VRNDSCALEPS   $0x00, Z6, Z6
-	VFNMADD231PS  actConst3f317218<>+0(SB), Z6, Z5
-	VFNMADD231PS  actConstb102e308<>+0(SB), Z6, Z5
-	VADDPS        Z4, Z5, Z5
-	VMOVUPS       actConst39500d01<>+0(SB), Z4
-	VFMADD213PS   actConst3ab60b61<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3c088889<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3f000000<>+0(SB), Z5, Z4
-	VMULPS        Z5, Z5, Z7
-	VFMADD213PS   Z5, Z7, Z4
-	VADDPS        actConst3f800000<>+0(SB), Z4, Z4
-	VSCALEFPS     Z6, Z4, Z4
-	VMOVUPS       Z4, 64(DI)
-	VCVTPS2PD     Y4, Z5
-	VEXTRACTF64X4 $0x01, Z4, Y4
-	VCVTPS2PD     Y4, Z4
-	VADDPD        Z5, Z2, Z2
-	VADDPD        Z4, Z3, Z3
-	ADDQ          $0x00000080, SI
-	ADDQ          $0x00000080, DI
-	SUBQ          $0x00000020, BX
-	JMP           ssoftmaxAVX512_exp_block
+	CMPQ              BX, $0x00000020
+	JLT               ssoftmaxAVX512_exp_vectors
+	VMOVUPS           (SI), Z4
+	VSUBPS            Z0, Z4, Z5
+	VSUBPS            Z4, Z5, Z6
+	VSUBPS            Z6, Z1, Z7
+	VSUBPS            Z6, Z5, Z6
+	VSUBPS            Z6, Z4, Z4
+	VADDPS            Z7, Z4, Z4
+	VCMPPS.BCST       $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
+	VMOVUPS.Z         Z4, K2, Z4
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z6
+	VMAXPS            Z5, Z6, Z5
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z5, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z6, Z5
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z6, Z5
+	VADDPS            Z4, Z5, Z5
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z4
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z5, Z4
+	VMULPS            Z5, Z5, Z7
+	VFMADD213PS       Z5, Z7, Z4
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z4, Z4
+	VSCALEFPS         Z6, Z4, Z4
+	VMOVUPS           Z4, (DI)
+	VCVTPS2PD         Y4, Z5
+	VEXTRACTF64X4     $0x01, Z4, Y4
+	VCVTPS2PD         Y4, Z4
+	VADDPD            Z5, Z2, Z2
+	VADDPD            Z4, Z3, Z3
+	VMOVUPS           64(SI), Z4
+	VSUBPS            Z0, Z4, Z5
+	VSUBPS            Z4, Z5, Z6
+	VSUBPS            Z6, Z1, Z7
+	VSUBPS            Z6, Z5, Z6
+	VSUBPS            Z6, Z4, Z4
+	VADDPS            Z7, Z4, Z4
+	VCMPPS.BCST       $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
+	VMOVUPS.Z         Z4, K2, Z4
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z6
+	VMAXPS            Z5, Z6, Z5
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z5, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z6, Z5
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z6, Z5
+	VADDPS            Z4, Z5, Z5
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z4
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z5, Z4
+	VMULPS            Z5, Z5, Z7
+	VFMADD213PS       Z5, Z7, Z4
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z4, Z4
+	VSCALEFPS         Z6, Z4, Z4
+	VMOVUPS           Z4, 64(DI)
+	VCVTPS2PD         Y4, Z5
+	VEXTRACTF64X4     $0x01, Z4, Y4
+	VCVTPS2PD         Y4, Z4
+	VADDPD            Z5, Z2, Z2
+	VADDPD            Z4, Z3, Z3
+	ADDQ              $0x00000080, SI
+	ADDQ              $0x00000080, DI
+	SUBQ              $0x00000020, BX
+	JMP               ssoftmaxAVX512_exp_block
 
 ssoftmaxAVX512_exp_vectors:
-	CMPQ          BX, $0x00000010
-	JLT           ssoftmaxAVX512_exp_tail
-	VMOVUPS       (SI), Z4
-	VSUBPS        Z0, Z4, Z5
-	VSUBPS        Z4, Z5, Z6
-	VSUBPS        Z6, Z1, Z7
-	VSUBPS        Z6, Z5, Z6
-	VSUBPS        Z6, Z4, Z4
-	VADDPS        Z7, Z4, Z4
-	VCMPPS        $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
-	VMOVUPS.Z     Z4, K2, Z4
-	VMOVUPS       actConstc2dc0000<>+0(SB), Z6
-	VMAXPS        Z5, Z6, Z5
-	VMULPS        actConst3fb8aa3b<>+0(SB), Z5, Z6
-	VRNDSCALEPS   $0x00, Z6, Z6
-	VFNMADD231PS  actConst3f317218<>+0(SB), Z6, Z5
-	VFNMADD231PS  actConstb102e308<>+0(SB), Z6, Z5
-	VADDPS        Z4, Z5, Z5
-	VMOVUPS       actConst39500d01<>+0(SB), Z4
-	VFMADD213PS   actConst3ab60b61<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3c088889<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z5, Z4
-	VFMADD213PS   actConst3f000000<>+0(SB), Z5, Z4
-	VMULPS        Z5, Z5, Z7
-	VFMADD213PS   Z5, Z7, Z4
-	VADDPS        actConst3f800000<>+0(SB), Z4, Z4
-	VSCALEFPS     Z6, Z4, Z4
-	VMOVUPS       Z4, (DI)
-	VCVTPS2PD     Y4, Z5
-	VEXTRACTF64X4 $0x01, Z4, Y4
-	VCVTPS2PD     Y4, Z4
-	VADDPD        Z5, Z2, Z2
-	VADDPD        Z4, Z3, Z3
-	ADDQ          $0x00000040, SI
-	ADDQ          $0x00000040, DI
-	SUBQ          $0x00000010, BX
-	JMP           ssoftmaxAVX512_exp_vectors
+	CMPQ              BX, $0x00000010
+	JLT               ssoftmaxAVX512_exp_tail
+	VMOVUPS           (SI), Z4
+	VSUBPS            Z0, Z4, Z5
+	VSUBPS            Z4, Z5, Z6
+	VSUBPS            Z6, Z1, Z7
+	VSUBPS            Z6, Z5, Z6
+	VSUBPS            Z6, Z4, Z4
+	VADDPS            Z7, Z4, Z4
+	VCMPPS.BCST       $0x1d, actConstc2dc0000<>+0(SB), Z5, K2
+	VMOVUPS.Z         Z4, K2, Z4
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z6
+	VMAXPS            Z5, Z6, Z5
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z5, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z6, Z5
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z6, Z5
+	VADDPS            Z4, Z5, Z5
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z4
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z5, Z4
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z5, Z4
+	VMULPS            Z5, Z5, Z7
+	VFMADD213PS       Z5, Z7, Z4
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z4, Z4
+	VSCALEFPS         Z6, Z4, Z4
+	VMOVUPS           Z4, (DI)
+	VCVTPS2PD         Y4, Z5
+	VEXTRACTF64X4     $0x01, Z4, Y4
+	VCVTPS2PD         Y4, Z4
+	VADDPD            Z5, Z2, Z2
+	VADDPD            Z4, Z3, Z3
+	ADDQ              $0x00000040, SI
+	ADDQ              $0x00000040, DI
+	SUBQ              $0x00000010, BX
+	JMP               ssoftmaxAVX512_exp_vectors
 
 ssoftmaxAVX512_exp_tail:
-	TESTQ         BX, BX
-	JZ            ssoftmaxAVX512_exp_reduce
-	VMOVUPS.Z     (SI), K1, Z4
-	VSUBPS        Z0, Z4, Z0
-	VSUBPS        Z4, Z0, Z5
-	VSUBPS        Z5, Z1, Z1
-	VSUBPS        Z5, Z0, Z5
-	VSUBPS        Z5, Z4, Z4
-	VADDPS        Z1, Z4, Z1
-	VCMPPS        $0x1d, actConstc2dc0000<>+0(SB), Z0, K2
-	VMOVUPS.Z     Z1, K2, Z1
-	VMOVUPS       actConstc2dc0000<>+0(SB), Z4
-	VMAXPS        Z0, Z4, Z0
-	VMULPS        actConst3fb8aa3b<>+0(SB), Z0, Z4
-	VRNDSCALEPS   $0x00, Z4, Z4
-	VFNMADD231PS  actConst3f317218<>+0(SB), Z4, Z0
-	VFNMADD231PS  actConstb102e308<>+0(SB), Z4, Z0
-	VADDPS        Z1, Z0, Z0
-	VMOVUPS       actConst39500d01<>+0(SB), Z1
-	VFMADD213PS   actConst3ab60b61<>+0(SB), Z0, Z1
-	VFMADD213PS   actConst3c088889<>+0(SB), Z0, Z1
-	VFMADD213PS   actConst3d2aaaab<>+0(SB), Z0, Z1
-	VFMADD213PS   actConst3e2aaaab<>+0(SB), Z0, Z1
-	VFMADD213PS   actConst3f000000<>+0(SB), Z0, Z1
-	VMULPS        Z0, Z0, Z5
-	VFMADD213PS   Z0, Z5, Z1
-	VADDPS        actConst3f800000<>+0(SB), Z1, Z0
-	VSCALEFPS     Z4, Z0, Z0
-	VMOVUPS.Z     Z0, K1, Z0
-	VMOVUPS       Z0, K1, (DI)
-	VCVTPS2PD     Y0, Z1
-	VEXTRACTF64X4 $0x01, Z0, Y0
-	VCVTPS2PD     Y0, Z0
-	VADDPD        Z1, Z2, Z2
-	VADDPD        Z0, Z3, Z3
+	TESTQ             BX, BX
+	JZ                ssoftmaxAVX512_exp_reduce
+	VMOVUPS.Z         (SI), K1, Z4
+	VSUBPS            Z0, Z4, Z0
+	VSUBPS            Z4, Z0, Z5
+	VSUBPS            Z5, Z1, Z1
+	VSUBPS            Z5, Z0, Z5
+	VSUBPS            Z5, Z4, Z4
+	VADDPS            Z1, Z4, Z1
+	VCMPPS.BCST       $0x1d, actConstc2dc0000<>+0(SB), Z0, K2
+	VMOVUPS.Z         Z1, K2, Z1
+	VBROADCASTSS      actConstc2dc0000<>+0(SB), Z4
+	VMAXPS            Z0, Z4, Z0
+	VMULPS.BCST       actConst3fb8aa3b<>+0(SB), Z0, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST actConst3f317218<>+0(SB), Z4, Z0
+	VFNMADD231PS.BCST actConstb102e308<>+0(SB), Z4, Z0
+	VADDPS            Z1, Z0, Z0
+	VBROADCASTSS      actConst39500d01<>+0(SB), Z1
+	VFMADD213PS.BCST  actConst3ab60b61<>+0(SB), Z0, Z1
+	VFMADD213PS.BCST  actConst3c088889<>+0(SB), Z0, Z1
+	VFMADD213PS.BCST  actConst3d2aaaab<>+0(SB), Z0, Z1
+	VFMADD213PS.BCST  actConst3e2aaaab<>+0(SB), Z0, Z1
+	VFMADD213PS.BCST  actConst3f000000<>+0(SB), Z0, Z1
+	VMULPS            Z0, Z0, Z5
+	VFMADD213PS       Z0, Z5, Z1
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z0
+	VSCALEFPS         Z4, Z0, Z0
+	VMOVUPS.Z         Z0, K1, Z0
+	VMOVUPS           Z0, K1, (DI)
+	VCVTPS2PD         Y0, Z1
+	VEXTRACTF64X4     $0x01, Z0, Y0
+	VCVTPS2PD         Y0, Z0
+	VADDPD            Z1, Z2, Z2
+	VADDPD            Z0, Z3, Z3
 
 ssoftmaxAVX512_exp_reduce:
 	VADDPD        Z3, Z2, Z2
