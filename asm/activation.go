@@ -267,13 +267,27 @@ func (a activationKernels) horner(x VecVirtual, c []float32) VecVirtual {
 
 // selectNeg returns ifNeg in the lanes where x's sign bit is set, ifPos elsewhere.
 func (a activationKernels) selectNeg(x, ifNeg, ifPos VecVirtual) VecVirtual {
-	d := a.newVec()
+	return a.blend(a.signMask(x), ifNeg, ifPos)
+}
+
+// signMask returns the mask of x's sign bits for blend: a K register on AVX-512, x
+// itself on AVX2 (VBLENDVPS reads the sign bits).
+func (a activationKernels) signMask(x VecVirtual) Register {
 	if a.isa == "AVX512" {
 		m := K()
 		VPMOVD2M(x, m)
+		return m
+	}
+	return x
+}
+
+// blend returns ifNeg in the lanes of signMask m, ifPos elsewhere.
+func (a activationKernels) blend(m Register, ifNeg, ifPos VecVirtual) VecVirtual {
+	d := a.newVec()
+	if a.isa == "AVX512" {
 		VBLENDMPS(ifNeg, ifPos, m, d)
 	} else {
-		VBLENDVPS(x, ifNeg, ifPos, d)
+		VBLENDVPS(m, ifNeg, ifPos, d)
 	}
 	return d
 }
@@ -380,33 +394,34 @@ func (a activationKernels) leakyReLU(x VecVirtual, p []VecVirtual) VecVirtual {
 // negAbs returns −|x|.
 func (a activationKernels) negAbs(x VecVirtual) VecVirtual { return a.or(kbits(signBit), x) }
 
-// sigmoidParts returns, for e = e^−|x| = 2^n·(1 + p1), d = 1 + e and the exponent of
-// the negative side, 0 for x ≥ 0: both sigmoid and Swish are num·2^nn/d, one division
-// and the scaling last.
-func (a activationKernels) sigmoidParts(x VecVirtual) (p1, n, d, nn VecVirtual) {
-	p1, n = a.expm1Parts(a.negAbs(x), nil)
-	d = a.add(k(1), a.scale(a.add(k(1), p1), n))
+// sigmoidParts returns, for e = e^−|x| = 2^n·p, p = 1 + p1: p1, p, d = 1 + e, the
+// exponent of the negative side (n, 0 for x ≥ 0) and the sign mask of x. Sigmoid and
+// Swish are num·2^nn/d: one division, and the scaling last.
+func (a activationKernels) sigmoidParts(x VecVirtual) (p1, p, d, nn VecVirtual, neg Register) {
+	p1, n := a.expm1Parts(a.negAbs(x), nil)
+	p = a.add(k(1), p1)
+	d = a.add(k(1), a.scale(p, n))
 	zero := a.newVec()
 	VXORPS(zero, zero, zero)
-	return p1, n, d, a.selectNeg(x, n, zero)
+	neg = a.signMask(x)
+	return p1, p, d, a.blend(neg, n, zero), neg
 }
 
 func (a activationKernels) sigmoid(x VecVirtual, _ []VecVirtual) VecVirtual {
-	// x < 0: e/(1 + e) = (1 + p1)·2^n/d; x ≥ 0: 1/d.
-	p1, _, d, nn := a.sigmoidParts(x)
-	num := a.selectNeg(x, a.add(k(1), p1), a.load(1))
-	return a.scale(a.div(d, num), nn)
+	// x < 0: e/(1 + e) = p·2^n/d; x ≥ 0: 1/d.
+	_, p, d, nn, neg := a.sigmoidParts(x)
+	return a.scale(a.div(d, a.blend(neg, p, a.load(1))), nn)
 }
 
 func (a activationKernels) swish(x VecVirtual, _ []VecVirtual) VecVirtual {
 	// x < 0: x·e/(1 + e) = (x + x·p1)·2^n/d, x clamped as the exponent was, so that −1e30
 	// gives −0; x ≥ 0: x/d.
-	p1, _, d, nn := a.sigmoidParts(x)
+	p1, _, d, nn, neg := a.sigmoidParts(x)
 	xc := a.max(x, a.load(expFloor))
-	neg := a.newVec()
-	VMOVAPS(xc, neg)
-	VFMADD231PS(p1, xc, neg)
-	return a.nanWhereNegInf(x, a.scale(a.div(d, a.selectNeg(x, neg, x)), nn))
+	num := a.newVec()
+	VMOVAPS(xc, num)
+	VFMADD231PS(p1, xc, num)
+	return a.nanWhereNegInf(x, a.scale(a.div(d, a.blend(neg, num, x)), nn))
 }
 
 func (a activationKernels) tanh(x VecVirtual, _ []VecVirtual) VecVirtual {

@@ -5990,21 +5990,20 @@ ssigmoidAVX2_block:
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
 	VCVTPS2DQ    Y2, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
+	VPSRAD       $0x01, Y4, Y3
+	VPSUBD       Y3, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
 	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y1, Y1
-	VMULPS       Y4, Y1, Y1
-	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VMULPS       Y3, Y1, Y3
+	VMULPS       Y4, Y3, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
-	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
 	VBROADCASTSS actConst3f800000<>+0(SB), Y4
-	VBLENDVPS    Y0, Y3, Y4, Y0
-	VDIVPS       Y1, Y0, Y0
+	VBLENDVPS    Y0, Y1, Y4, Y0
+	VDIVPS       Y3, Y0, Y0
 	VCVTPS2DQ    Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
@@ -6033,21 +6032,20 @@ ssigmoidAVX2_block:
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
 	VCVTPS2DQ    Y2, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
+	VPSRAD       $0x01, Y4, Y3
+	VPSUBD       Y3, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
 	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y1, Y1
-	VMULPS       Y4, Y1, Y1
-	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VMULPS       Y3, Y1, Y3
+	VMULPS       Y4, Y3, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
-	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
 	VBROADCASTSS actConst3f800000<>+0(SB), Y4
-	VBLENDVPS    Y0, Y3, Y4, Y0
-	VDIVPS       Y1, Y0, Y0
+	VBLENDVPS    Y0, Y1, Y4, Y0
+	VDIVPS       Y3, Y0, Y0
 	VCVTPS2DQ    Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
@@ -6084,21 +6082,20 @@ ssigmoidAVX2_vectors:
 	VFMADD213PS  Y1, Y4, Y3
 	VADDPS       actConst3f800000<>+0(SB), Y3, Y1
 	VCVTPS2DQ    Y2, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
+	VPSRAD       $0x01, Y4, Y3
+	VPSUBD       Y3, Y4, Y4
+	VPADDD       actConst0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
 	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y1, Y1
-	VMULPS       Y4, Y1, Y1
-	VADDPS       actConst3f800000<>+0(SB), Y1, Y1
+	VMULPS       Y3, Y1, Y3
+	VMULPS       Y4, Y3, Y3
+	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
 	VXORPS       Y4, Y4, Y4
 	VBLENDVPS    Y0, Y2, Y4, Y2
-	VADDPS       actConst3f800000<>+0(SB), Y3, Y3
 	VBROADCASTSS actConst3f800000<>+0(SB), Y4
-	VBLENDVPS    Y0, Y3, Y4, Y0
-	VDIVPS       Y1, Y0, Y0
+	VBLENDVPS    Y0, Y1, Y4, Y0
+	VDIVPS       Y3, Y0, Y0
 	VCVTPS2DQ    Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
@@ -6139,21 +6136,20 @@ ssigmoidAVX2_tail:
 	VFMADD213PS  Y2, Y5, Y4
 	VADDPS       actConst3f800000<>+0(SB), Y4, Y2
 	VCVTPS2DQ    Y3, Y5
-	VPSRAD       $0x01, Y5, Y6
-	VPSUBD       Y6, Y5, Y5
-	VPADDD       actConst0000007f<>+0(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
+	VPSRAD       $0x01, Y5, Y4
+	VPSUBD       Y4, Y5, Y5
+	VPADDD       actConst0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
 	VPADDD       actConst0000007f<>+0(SB), Y5, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y6, Y2, Y2
-	VMULPS       Y5, Y2, Y2
-	VADDPS       actConst3f800000<>+0(SB), Y2, Y2
+	VMULPS       Y4, Y2, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       actConst3f800000<>+0(SB), Y4, Y4
 	VXORPS       Y5, Y5, Y5
 	VBLENDVPS    Y1, Y3, Y5, Y3
-	VADDPS       actConst3f800000<>+0(SB), Y4, Y4
 	VBROADCASTSS actConst3f800000<>+0(SB), Y5
-	VBLENDVPS    Y1, Y4, Y5, Y1
-	VDIVPS       Y2, Y1, Y1
+	VBLENDVPS    Y1, Y2, Y5, Y1
+	VDIVPS       Y4, Y1, Y1
 	VCVTPS2DQ    Y3, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -7796,16 +7792,14 @@ ssigmoidAVX512_block:
 	VMULPS            Z1, Z1, Z12
 	VFMADD213PS       Z1, Z12, Z11
 	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z1
-	VSCALEFPS         Z2, Z1, Z1
-	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VSCALEFPS         Z2, Z1, Z11
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z11
 	VXORPS            Z12, Z12, Z12
 	VPMOVD2M          Z0, K1
 	VBLENDMPS         Z2, Z12, K1, Z3
-	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z2
-	VBROADCASTSS      actConst3f800000<>+0(SB), Z11
-	VPMOVD2M          Z0, K1
-	VBLENDMPS         Z2, Z11, K1, Z4
-	VDIVPS            Z1, Z4, Z0
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z0
+	VBLENDMPS         Z1, Z0, K1, Z4
+	VDIVPS            Z11, Z4, Z0
 	VSCALEFPS         Z3, Z0, Z0
 	VMOVUPS           Z0, (CX)
 	VMOVUPS           64(DX), Z0
@@ -7825,16 +7819,14 @@ ssigmoidAVX512_block:
 	VMULPS            Z1, Z1, Z12
 	VFMADD213PS       Z1, Z12, Z11
 	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z1
-	VSCALEFPS         Z2, Z1, Z1
-	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VSCALEFPS         Z2, Z1, Z11
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z11
 	VXORPS            Z12, Z12, Z12
 	VPMOVD2M          Z0, K1
 	VBLENDMPS         Z2, Z12, K1, Z5
-	VADDPS.BCST       actConst3f800000<>+0(SB), Z11, Z2
-	VBROADCASTSS      actConst3f800000<>+0(SB), Z11
-	VPMOVD2M          Z0, K1
-	VBLENDMPS         Z2, Z11, K1, Z6
-	VDIVPS            Z1, Z6, Z0
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z0
+	VBLENDMPS         Z1, Z0, K1, Z6
+	VDIVPS            Z11, Z6, Z0
 	VSCALEFPS         Z5, Z0, Z0
 	VMOVUPS           Z0, 64(CX)
 	ADDQ              $0x00000080, DX
@@ -7862,16 +7854,14 @@ ssigmoidAVX512_vectors:
 	VMULPS            Z1, Z1, Z4
 	VFMADD213PS       Z1, Z4, Z3
 	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z1
-	VSCALEFPS         Z2, Z1, Z1
-	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VSCALEFPS         Z2, Z1, Z3
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z3
 	VXORPS            Z4, Z4, Z4
 	VPMOVD2M          Z0, K1
 	VBLENDMPS         Z2, Z4, K1, Z7
-	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z2
-	VBROADCASTSS      actConst3f800000<>+0(SB), Z3
-	VPMOVD2M          Z0, K1
-	VBLENDMPS         Z2, Z3, K1, Z8
-	VDIVPS            Z1, Z8, Z0
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z0
+	VBLENDMPS         Z1, Z0, K1, Z8
+	VDIVPS            Z3, Z8, Z0
 	VSCALEFPS         Z7, Z0, Z0
 	VMOVUPS           Z0, (CX)
 	ADDQ              $0x00000040, DX
@@ -7902,16 +7892,14 @@ ssigmoidAVX512_tail:
 	VMULPS            Z1, Z1, Z4
 	VFMADD213PS       Z1, Z4, Z3
 	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z1
-	VSCALEFPS         Z2, Z1, Z1
-	VADDPS.BCST       actConst3f800000<>+0(SB), Z1, Z1
+	VSCALEFPS         Z2, Z1, Z3
+	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z3
 	VXORPS            Z4, Z4, Z4
 	VPMOVD2M          Z0, K2
 	VBLENDMPS         Z2, Z4, K2, Z9
-	VADDPS.BCST       actConst3f800000<>+0(SB), Z3, Z2
-	VBROADCASTSS      actConst3f800000<>+0(SB), Z3
-	VPMOVD2M          Z0, K2
-	VBLENDMPS         Z2, Z3, K2, Z10
-	VDIVPS            Z1, Z10, Z0
+	VBROADCASTSS      actConst3f800000<>+0(SB), Z0
+	VBLENDMPS         Z1, Z0, K2, Z10
+	VDIVPS            Z3, Z10, Z0
 	VSCALEFPS         Z9, Z0, Z0
 	VMOVUPS           Z0, K1, (CX)
 
@@ -7955,7 +7943,6 @@ sswishAVX512_block:
 	VMAXPS            Z0, Z2, Z2
 	VMOVAPS           Z2, Z12
 	VFMADD231PS       Z11, Z2, Z12
-	VPMOVD2M          Z0, K1
 	VBLENDMPS         Z12, Z0, K1, Z4
 	VDIVPS            Z1, Z4, Z1
 	VSCALEFPS         Z3, Z1, Z1
@@ -7988,7 +7975,6 @@ sswishAVX512_block:
 	VMAXPS            Z0, Z2, Z2
 	VMOVAPS           Z2, Z12
 	VFMADD231PS       Z11, Z2, Z12
-	VPMOVD2M          Z0, K1
 	VBLENDMPS         Z12, Z0, K1, Z6
 	VDIVPS            Z1, Z6, Z1
 	VSCALEFPS         Z5, Z1, Z1
@@ -8029,7 +8015,6 @@ sswishAVX512_vectors:
 	VMAXPS            Z0, Z2, Z2
 	VMOVAPS           Z2, Z4
 	VFMADD231PS       Z3, Z2, Z4
-	VPMOVD2M          Z0, K1
 	VBLENDMPS         Z4, Z0, K1, Z8
 	VDIVPS            Z1, Z8, Z1
 	VSCALEFPS         Z7, Z1, Z1
@@ -8073,7 +8058,6 @@ sswishAVX512_tail:
 	VMAXPS            Z0, Z2, Z2
 	VMOVAPS           Z2, Z4
 	VFMADD231PS       Z3, Z2, Z4
-	VPMOVD2M          Z0, K2
 	VBLENDMPS         Z4, Z0, K2, Z10
 	VDIVPS            Z1, Z10, Z1
 	VSCALEFPS         Z9, Z1, Z1
