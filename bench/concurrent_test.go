@@ -25,7 +25,7 @@ func BenchmarkConcurrent(b *testing.B) {
 		b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
 	})
 	s := convShapes[0]
-	conv, outH, outW := conv3x3(b, s)
+	conv, outH, outW := newConv(b, s)
 	b.Run(fmt.Sprintf("simdnn-%s/conv-%dx%dx%d-%d-s%d", kernels.ISA(), s.size, s.size, s.inC, s.outC, s.stride), func(b *testing.B) {
 		b.SetParallelism(1)
 		b.RunParallel(func(pb *testing.PB) {

@@ -9,21 +9,24 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// convShapes are the 3×3 `same` layers that ../shared/peers/conv_xnn.c times for XNNPACK
-// and oneDNN: ResNet-style stages and a first layer on RGB, batch 1.
+// convShapes are the `same` layers that ../shared/peers/conv_dnnl.c times for oneDNN (and
+// conv_xnn.c, the 3×3 ones, for XNNPACK): ResNet-style 3×3 stages and a first layer on
+// RGB, then 1×1, 5×5 and a 7×7 stride-2 stem, batch 1. No two share the name's
+// H×W×Cin-Cout-stride, which is all sidebyside.py matches on.
 var convShapes = []convShape{
-	{56, 64, 64, 1}, {28, 128, 128, 1}, {14, 256, 256, 1}, {7, 512, 512, 1},
-	{112, 64, 64, 2}, {224, 3, 32, 2},
+	{56, 64, 64, 1, 3}, {28, 128, 128, 1, 3}, {14, 256, 256, 1, 3}, {7, 512, 512, 1, 3},
+	{112, 64, 64, 2, 3}, {224, 3, 32, 2, 3},
+	{56, 64, 256, 1, 1}, {14, 1024, 256, 1, 1}, {28, 32, 32, 1, 5}, {224, 3, 64, 2, 7},
 }
 
-// convShape is a 3×3 `same` layer: a size×size×inC image, outC filters.
-type convShape struct{ size, inC, outC, stride int }
+// convShape is a k×k `same` layer: a size×size×inC image, outC filters.
+type convShape struct{ size, inC, outC, stride, k int }
 
-// conv3x3 builds the Conv2D of s, weights and bias random, and returns its output size.
-func conv3x3(b *testing.B, s convShape) (conv *kernels.Conv2D, outH, outW int) {
-	cfg := kernels.Conv2DConfig{InH: s.size, InW: s.size, InC: s.inC, OutC: s.outC, KH: 3, KW: 3,
+// newConv builds the Conv2D of s, weights and bias random, and returns its output size.
+func newConv(b *testing.B, s convShape) (conv *kernels.Conv2D, outH, outW int) {
+	cfg := kernels.Conv2DConfig{InH: s.size, InW: s.size, InC: s.inC, OutC: s.outC, KH: s.k, KW: s.k,
 		StrideH: s.stride, StrideW: s.stride, Padding: kernels.Same}
-	conv, err := kernels.NewConv2D(cfg, randomSlice(9*s.inC*s.outC), randomSlice(s.outC))
+	conv, err := kernels.NewConv2D(cfg, randomSlice(s.k*s.k*s.inC*s.outC), randomSlice(s.outC))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -33,10 +36,10 @@ func conv3x3(b *testing.B, s convShape) (conv *kernels.Conv2D, outH, outW int) {
 
 func BenchmarkConv(b *testing.B) {
 	for _, s := range convShapes {
-		conv, outH, outW := conv3x3(b, s)
+		conv, outH, outW := newConv(b, s)
 		src, dst := randomSlice(s.size*s.size*s.inC), make([]float32, outH*outW*s.outC)
 		// Padding taps counted, as the peers count them.
-		flops := 2 * float64(outH*outW*s.outC*s.inC*9)
+		flops := 2 * float64(outH*outW*s.outC*s.inC*s.k*s.k)
 		b.Run(fmt.Sprintf("simdnn-%s/%dx%dx%d-%d-s%d", kernels.ISA(), s.size, s.size, s.inC, s.outC, s.stride), func(b *testing.B) {
 			for b.Loop() {
 				if err := conv.Forward(dst, src, 1); err != nil {
@@ -50,7 +53,7 @@ func BenchmarkConv(b *testing.B) {
 
 // deconvShapes are the decoder layers ../shared/peers/conv_dnnl.c times for oneDNN's
 // deconvolution: Keras Conv2DTranspose, 3×3, strides 2, `same`, batch 1 (out = 2·in).
-var deconvShapes = []convShape{{7, 512, 256, 2}, {14, 256, 128, 2}, {28, 128, 64, 2}, {56, 64, 32, 2}}
+var deconvShapes = []convShape{{7, 512, 256, 2, 3}, {14, 256, 128, 2, 3}, {28, 128, 64, 2, 3}, {56, 64, 32, 2, 3}}
 
 func BenchmarkDeconv(b *testing.B) {
 	for _, s := range deconvShapes {
