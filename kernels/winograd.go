@@ -477,7 +477,7 @@ func (j *winogradJob) input(v, z, edge []float32, t0, count int) {
 // row stride OutC, one every tb·OutC floats) for every position ξ, with the layers'
 // loops: for each KC slice and NR panel of U_ξ (in L1), every MR-row tile of V_ξ.
 func (j *winogradJob) multiply(v, mm []float32, count, lo, hi int) {
-	w, s, im := j.w, j.s, j.im
+	w, s, im := j.w, j.s, &j.im
 	inC, outC := s.InC, s.OutC
 	nr, kcMax := im.kernel.nr, im.blocking.KC
 	// The rows in equal tiles, each on the smallest kernel that covers it: 16 tiles are
@@ -509,7 +509,7 @@ func (j *winogradJob) multiply(v, mm []float32, count, lo, hi int) {
 // output transforms columns [lo, hi) of M back into the output tiles of tiles t0 …
 // t0+count−1, in dst, then applies the bias and activation to each.
 func (j *winogradJob) output(mm, p, edge []float32, t0, count, lo, hi int) {
-	w, s, tr, im := j.w, j.s, j.w.tr, j.im
+	w, s, tr, im := j.w, j.s, j.w.tr, &j.im
 	a, m, outC := tr.alpha, tr.m, s.OutC
 	ldm := w.tb * outC
 	ldDst := s.W.Out * outC
@@ -548,8 +548,9 @@ func (j *winogradJob) output(mm, p, edge []float32, t0, count, lo, hi int) {
 // micro-kernel, C's row stride ldc. The kernel reads whole NR-column rows of B: where
 // that would run past the end of b, the panel is copied into edge (k×NR) first.
 func (j *winogradJob) small(rows, k int, a []float32, lda int, b []float32, rsB, n int, c []float32, ldc int, edge []float32) {
-	im := j.im
-	mr, nr := im.kernel.mr, im.kernel.nr
+	im := &j.im // not a copy: impl is large, and this runs tens of times a tile
+	nr := im.kernel.nr
+	first := im.kernelFor(min(rows, im.kernel.mr)) // every tile's kernel but maybe the last
 	for jr := 0; jr < n; jr += nr {
 		cols := min(nr, n-jr)
 		panel, rs := b[jr:], rsB
@@ -560,9 +561,13 @@ func (j *winogradJob) small(rows, k int, a []float32, lda int, b []float32, rsB,
 				clear(panel[p*nr+cols : (p+1)*nr])
 			}
 		}
-		for ir := 0; ir < rows; ir += mr {
-			r := min(mr, rows-ir)
-			im.kernelFor(r).tile(k, a[ir*lda:], lda, 1, panel, rs, c[ir*ldc+jr:], ldc, 1, 0, r, cols)
+		for ir := 0; ir < rows; ir += first.mr {
+			r := min(first.mr, rows-ir)
+			if r == min(rows, first.mr) {
+				first.tile(k, a[ir*lda:], lda, 1, panel, rs, c[ir*ldc+jr:], ldc, 1, 0, r, cols)
+			} else {
+				im.kernelFor(r).tile(k, a[ir*lda:], lda, 1, panel, rs, c[ir*ldc+jr:], ldc, 1, 0, r, cols)
+			}
 		}
 	}
 }
