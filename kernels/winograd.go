@@ -383,12 +383,14 @@ func (w *winogradConv) forward(im impl, s *generic.Conv, dst, src []float32, n i
 	j := winogradJobPool.Get().(*winogradJob)
 	*j = winogradJob{w: w, im: im, s: s, dst: dst, src: src}
 	tiles := n * w.tilesH * w.tilesW
+	// Blocks of at most tb tiles, as equal as they can be: 196 tiles are four blocks of
+	// 49, not three of 60 and one of 16, which would leave a second thread idle.
 	blocks := ceilDiv(tiles, w.tb)
 	panels := ceilDiv(s.OutC, im.kernel.nr)
 	a := w.tr.alpha
 	flops := 2 * float64(tiles) * float64(a*a) * float64(s.InC) * float64(s.OutC)
 	threads := threadsFor(flops, im.blocking.MinFlopsPerThread, blocks*panels)
-	j.tiles = tiles
+	j.tiles, j.per = tiles, ceilDiv(tiles, blocks)
 	j.tasks = newTaskGrid(blocks, panels, threads, 1)
 	parallel(threads, blocks, j)
 	w.ep.finishRows(&im.isaKernels, dst, s.OutC, n*s.H.Out*s.W.Out, s.OutC)
@@ -403,6 +405,7 @@ type winogradJob struct {
 	s        *generic.Conv
 	dst, src []float32
 	tiles    int
+	per      int      // tiles per block, at most tb
 	tasks    taskGrid // groups: blocks of tiles; units: weight panels
 }
 
@@ -415,8 +418,8 @@ func (j *winogradJob) run(t *team, id int) {
 	v, mm, z, p, edge := w.scratch(buf, s.InC, s.OutC, nr)
 	transformed := -1 // the block whose input v holds
 	t.forEachTask(id, j.tasks.groups, j.tasks.perGroup, func(block, task int) {
-		t0 := block * w.tb
-		count := min(w.tb, j.tiles-t0)
+		t0 := block * j.per
+		count := min(j.per, j.tiles-t0)
 		if block != transformed {
 			j.input(v, z, edge, t0, count)
 			transformed = block
