@@ -287,3 +287,19 @@ func TestSoftmaxRows(t *testing.T) {
 		}
 	})
 }
+
+// TestActivationAllocs checks that no activation of any ISA allocates.
+func TestActivationAllocs(t *testing.T) {
+	src, dst := make([]float32, 100), make([]float32, 100)
+	for i := range src {
+		src[i] = float32(i) - 50
+	}
+	forEachISA(t, func(t *testing.T, im impl) {
+		for act := range activations {
+			f := im.activate[act]
+			if n := testing.AllocsPerRun(10, func() { f(dst, src) }); n != 0 {
+				t.Errorf("%v allocates %v times a call", act, n)
+			}
+		}
+	})
+}
