@@ -62,6 +62,7 @@ func (c *Conv2D) ParamCount() int { return c.w.k*c.w.n + c.ep.params(c.shape.Out
 // src, with bias and activation fused into its store. Otherwise A is lowered one cache
 // block at a time into pooled scratch (for a 1×1 kernel with unit strides A is src
 // itself) and the bias and activation are applied to each tile of dst as it is finished.
+// A layer built for Winograd (Conv2DConfig.Algorithm, ConvAlgorithm) runs that instead.
 func (c *Conv2D) Forward(dst, src []float32, n int) error {
 	s := &c.shape
 	dst, src, err := checkForward("Conv2D.Forward", "n", n, dst, src, s.H.Out*s.W.Out*s.OutC, s.H.In*s.W.In*s.InC,

@@ -67,6 +67,9 @@ import (
 // 0.43·2⁻²⁴ for F(2×2) on random layers of 1 to 256 channels and images from 1×7 to
 // 30×30; the tests hold them to 16·2⁻²⁴ and 4·2⁻²⁴, whatever the data.
 //
+// A Winograd layer keeps its filter transformed, α²/9 times the size of the filter: 4
+// times for F(4×4), 16/9 for F(2×2); it needs no other copy.
+//
 // Inf or NaN in the input spreads over the output tiles it touches (a transform adds
 // it into neighbours, and 0·Inf is NaN), where a direct convolution confines it to the
 // outputs whose receptive fields hold it.
