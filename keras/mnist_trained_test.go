@@ -1,57 +1,16 @@
 package keras
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/simdnn/simdnn/internal/mnistgold"
 )
 
 const mnistDir = "../testdata/mnist"
-
-// mnistGold is the held-out test set of testdata/mnist: images, labels, and the
-// probabilities the TF.js model (reloaded from the saved files) gave them.
-type mnistGold struct {
-	count         int
-	images, probs []float32
-	labels        []byte
-}
-
-func loadMNISTGold(t *testing.T) *mnistGold {
-	t.Helper()
-	js, err := os.ReadFile(filepath.Join(mnistDir, "test.json"))
-	if os.IsNotExist(err) {
-		t.Skip("testdata/mnist not generated yet")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man struct {
-		Count                         int
-		Images, Labels, Probabilities string
-	}
-	if err := json.Unmarshal(js, &man); err != nil {
-		t.Fatal(err)
-	}
-	floats := func(name string, n int) []float32 {
-		b, err := os.ReadFile(filepath.Join(mnistDir, name))
-		if err != nil || len(b) != 4*n {
-			t.Fatalf("%s: %d bytes, want %d (%v)", name, len(b), 4*n, err)
-		}
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		return v
-	}
-	g := &mnistGold{count: man.Count, images: floats(man.Images, man.Count*784), probs: floats(man.Probabilities, man.Count*10)}
-	if g.labels, err = os.ReadFile(filepath.Join(mnistDir, man.Labels)); err != nil || len(g.labels) != g.count {
-		t.Fatalf("%s: %d labels, want %d (%v)", man.Labels, len(g.labels), g.count, err)
-	}
-	return g
-}
 
 // mnistExact computes the MNIST CNN's probabilities for one image in float64 from the
 // model's weights, by the definitions: the reference both simdnn's and TF.js's float32
@@ -141,7 +100,10 @@ func mnistExact(w map[string][]float32, img []float32) []float64 {
 // tolerance on every digit. A wrong weight layout or an off-by-one window, by contrast,
 // moves probabilities by 1e-2 and more.
 func TestMNIST(t *testing.T) {
-	gold := loadMNISTGold(t)
+	gold, err := mnistgold.Load(mnistDir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m, err := Load(mnistDir)
 	if err != nil {
 		t.Fatal(err)
@@ -149,15 +111,15 @@ func TestMNIST(t *testing.T) {
 	if got := m.Summary(); got != mnistSummary {
 		t.Fatalf("Summary:\n%s\nwant:\n%s", got, mnistSummary)
 	}
-	probs := make([]float32, gold.count*10)
-	if err := m.Predict(probs, gold.images, gold.count); err != nil {
+	probs := make([]float32, gold.Count*10)
+	if err := m.Predict(probs, gold.Images, gold.Count); err != nil {
 		t.Fatal(err)
 	}
 	const tol = 2e-5
 	correct, maxDiff := 0, 0.0
-	for i := range gold.count {
-		p, q := probs[i*10:i*10+10], gold.probs[i*10:i*10+10]
-		if argmax(p) == int(gold.labels[i]) {
+	for i := range gold.Count {
+		p, q := probs[i*10:i*10+10], gold.Probs[i*10:i*10+10]
+		if argmax(p) == gold.Labels[i] {
 			correct++
 		}
 		if argmax(p) != argmax(q) {
@@ -171,8 +133,8 @@ func TestMNIST(t *testing.T) {
 			}
 		}
 	}
-	accuracy := float64(correct) / float64(gold.count)
-	t.Logf("accuracy %.1f%% (%d of %d), max |Δp| from TF.js %.3g", 100*accuracy, correct, gold.count, maxDiff)
+	accuracy := float64(correct) / float64(gold.Count)
+	t.Logf("accuracy %.1f%% (%d of %d), max |Δp| from TF.js %.3g", 100*accuracy, correct, gold.Count, maxDiff)
 	if accuracy < 0.95 {
 		t.Errorf("accuracy %.1f%%, want ≥ 95%%", 100*accuracy)
 	}
@@ -182,10 +144,10 @@ func TestMNIST(t *testing.T) {
 	const exactDigits = 8
 	var simdnnErr, tfjsErr float64
 	for i := range exactDigits {
-		exact := mnistExact(weights, gold.images[i*784:(i+1)*784])
+		exact := mnistExact(weights, gold.Images[i*784:(i+1)*784])
 		for k, e := range exact {
 			simdnnErr = max(simdnnErr, math.Abs(float64(probs[i*10+k])-e))
-			tfjsErr = max(tfjsErr, math.Abs(float64(gold.probs[i*10+k])-e))
+			tfjsErr = max(tfjsErr, math.Abs(float64(gold.Probs[i*10+k])-e))
 		}
 	}
 	t.Logf("max |p - exact| on %d digits: simdnn %.3g, TF.js %.3g", exactDigits, simdnnErr, tfjsErr)

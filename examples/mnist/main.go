@@ -10,8 +10,6 @@
 package main
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/simdnn/simdnn/internal/mnistgold"
 	"github.com/simdnn/simdnn/keras"
 	"github.com/simdnn/simdnn/kernels"
 )
@@ -58,12 +57,12 @@ func run(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "simdnn on %s, %d cores (GOMAXPROCS %d); model %s\n\n", kernels.ISA(), runtime.NumCPU(), runtime.GOMAXPROCS(0), filepath.Join(*dir, "model.json"))
 	fmt.Fprint(stdout, m.Summary())
 
-	test, err := loadTestSet(*dir)
+	test, err := mnistgold.Load(*dir)
 	if err != nil {
 		return err
 	}
-	if test.size != m.InputSize() || test.classes != m.OutputSize() {
-		return fmt.Errorf("test set of %d-value images and %d classes, model of %d and %d", test.size, test.classes, m.InputSize(), m.OutputSize())
+	if size := test.H * test.W * test.C; size != m.InputSize() || test.Classes != m.OutputSize() {
+		return fmt.Errorf("test set of %d-value images and %d classes, model of %d and %d", size, test.Classes, m.InputSize(), m.OutputSize())
 	}
 	if err := classify(stdout, m, test); err != nil {
 		return err
@@ -124,56 +123,43 @@ func run(args []string, stdout io.Writer) error {
 
 // classify runs the model on every test digit and prints the accuracy and the
 // agreement with TF.js's probabilities.
-func classify(stdout io.Writer, m *keras.Model, test *testSet) error {
+func classify(stdout io.Writer, m *keras.Model, test *mnistgold.Set) error {
 	const batch = 64
-	probs := make([]float32, test.count*test.classes)
-	for i := 0; i < test.count; i += batch {
-		n := min(batch, test.count-i)
-		if err := m.Predict(probs[i*test.classes:], test.images[i*test.size:], n); err != nil {
+	probs := make([]float32, test.Count*test.Classes)
+	for i := 0; i < test.Count; i += batch {
+		n := min(batch, test.Count-i)
+		if err := m.Predict(probs[i*test.Classes:], test.Images[i*m.InputSize():], n); err != nil {
 			return err
 		}
 	}
-	correct, agree, tfjsCorrect := 0, 0, 0
+	correct, agree := 0, 0
 	maxDiff := 0.0
-	for i := range test.count {
-		p := probs[i*test.classes : (i+1)*test.classes]
-		q := test.probs[i*test.classes : (i+1)*test.classes]
-		if argmax(p) == int(test.labels[i]) {
+	for i := range test.Count {
+		p, q := probs[i*test.Classes:(i+1)*test.Classes], test.Prob(i)
+		if mnistgold.Argmax(p) == test.Labels[i] {
 			correct++
 		}
-		if argmax(q) == int(test.labels[i]) {
-			tfjsCorrect++
-		}
-		if argmax(p) == argmax(q) {
+		if mnistgold.Argmax(p) == mnistgold.Argmax(q) {
 			agree++
 		}
 		for k := range p {
 			maxDiff = math.Max(maxDiff, math.Abs(float64(p[k])-float64(q[k])))
 		}
 	}
-	fmt.Fprintf(stdout, "\n%d test digits: accuracy %.1f%% (%d correct; TF.js %d)\n", test.count, 100*float64(correct)/float64(test.count), correct, tfjsCorrect)
-	fmt.Fprintf(stdout, "agreement with TF.js: the same class for %d of %d digits, probabilities within max |Δp| = %.2g\n", agree, test.count, maxDiff)
+	fmt.Fprintf(stdout, "\n%d test digits: accuracy %.1f%% (%d correct; TF.js %d)\n", test.Count, 100*float64(correct)/float64(test.Count), correct, test.TFJSCorrect)
+	fmt.Fprintf(stdout, "agreement with TF.js: the same class for %d of %d digits, probabilities within max |Δp| = %.2g\n", agree, test.Count, maxDiff)
 	return nil
-}
-
-func argmax(p []float32) int {
-	best := 0
-	for k := range p {
-		if p[k] > p[best] {
-			best = k
-		}
-	}
-	return best
 }
 
 // speed runs Predict on batches of test digits, after a warm-up call, in five rounds
 // of at least minTime/5 each, and returns the median and the best round's images per
 // second (on a shared machine, the best is the closest to what the code can do), and
 // the time each layer took in a few more calls (PredictTimed).
-func speed(m *keras.Model, test *testSet, batch int, minTime time.Duration) (median, best float64, layers []time.Duration, err error) {
-	src := make([]float32, batch*test.size)
+func speed(m *keras.Model, test *mnistgold.Set, batch int, minTime time.Duration) (median, best float64, layers []time.Duration, err error) {
+	size := m.InputSize()
+	src := make([]float32, batch*size)
 	for i := range batch {
-		copy(src[i*test.size:], test.images[(i%test.count)*test.size:(i%test.count+1)*test.size])
+		copy(src[i*size:], test.Image(i%test.Count))
 	}
 	dst := make([]float32, batch*m.OutputSize())
 	if err := m.Predict(dst, src, batch); err != nil {
@@ -197,60 +183,6 @@ func speed(m *keras.Model, test *testSet, batch int, minTime time.Duration) (med
 		m.PredictTimed(dst, src, batch, elapsed)
 	}
 	return rates[len(rates)/2], rates[len(rates)-1], elapsed, nil
-}
-
-// testSet is the held-out digits of testdata/mnist with TF.js's predictions.
-type testSet struct {
-	count, size, classes int
-	images, probs        []float32
-	labels               []byte
-}
-
-func loadTestSet(dir string) (*testSet, error) {
-	js, err := os.ReadFile(filepath.Join(dir, "test.json"))
-	if err != nil {
-		return nil, err
-	}
-	var man struct {
-		Count                         int
-		ImageShape                    []int
-		Classes                       int
-		Images, Labels, Probabilities string
-	}
-	if err := json.Unmarshal(js, &man); err != nil {
-		return nil, fmt.Errorf("test.json: %w", err)
-	}
-	t := &testSet{count: man.Count, classes: man.Classes, size: 1}
-	for _, d := range man.ImageShape {
-		t.size *= d
-	}
-	floats := func(name string, n int) ([]float32, error) {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		if len(b) != 4*n {
-			return nil, fmt.Errorf("%s has %d bytes, want %d", name, len(b), 4*n)
-		}
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		return v, nil
-	}
-	if t.images, err = floats(man.Images, t.count*t.size); err != nil {
-		return nil, err
-	}
-	if t.probs, err = floats(man.Probabilities, t.count*t.classes); err != nil {
-		return nil, err
-	}
-	if t.labels, err = os.ReadFile(filepath.Join(dir, man.Labels)); err != nil {
-		return nil, err
-	}
-	if len(t.labels) != t.count || slices.IndexFunc(t.labels, func(l byte) bool { return int(l) >= t.classes }) >= 0 {
-		return nil, fmt.Errorf("%s: want %d labels below %d", man.Labels, t.count, t.classes)
-	}
-	return t, nil
 }
 
 // findTestdata returns testdata/mnist of the module, looked for from the working
