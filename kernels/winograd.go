@@ -540,10 +540,8 @@ func (j *winogradJob) output(mm, p, edge []float32, t0, count, lo, hi int) {
 			}
 		}
 		if !ep.none() {
-			for r := range rows {
-				for x := range cols {
-					ep.apply(&im.isaKernels, out[r*ldDst+x*outC+lo:], outC, 1, width)
-				}
+			for r := range rows { // the tile's pixels along a row are a rows×width block
+				ep.apply(&im.isaKernels, out[r*ldDst+lo:], outC, cols, width)
 			}
 		}
 	}
