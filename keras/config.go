@@ -18,14 +18,13 @@ type layerJSON struct {
 // config reads the fields of one layer's config, each error naming the layer and the
 // field. A field that is absent or null has its default.
 type config struct {
-	index  int // the layer's place in the model, from 0
-	name   string
+	name   string // "#i", the layer's place in the model, until its name is read
 	class  string
 	fields map[string]json.RawMessage
 }
 
 func newConfig(index int, l layerJSON) (*config, error) {
-	c := &config{index: index, name: fmt.Sprintf("#%d", index), class: l.ClassName, fields: l.Config}
+	c := &config{name: fmt.Sprintf("#%d", index), class: l.ClassName, fields: l.Config}
 	if c.class == "" {
 		return nil, modelErrorf(ErrFormat, fmt.Sprintf("layers[%d].class_name", index), "missing")
 	}
