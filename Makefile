@@ -37,7 +37,7 @@ unit:
 
 # ...and once per ISA through the SIMDNN_ISA override, as users select it.
 isas:
-	@for isa in $(ISAS); do echo "SIMDNN_ISA=$$isa"; SIMDNN_ISA=$$isa $(GO) test -count=1 -short ./kernels/ || exit 1; done
+	@for isa in $(ISAS); do echo "SIMDNN_ISA=$$isa"; SIMDNN_ISA=$$isa $(GO) test -count=1 -short ./kernels/ ./gonumblas/ ./keras/ || exit 1; done
 	GODEBUG=cpu.avx512f=off $(GO) test -count=1 -short ./kernels/
 
 # ...and with every call split across threads (SIMDNN_TEST_THREADS: the cap, and no
