@@ -8,6 +8,10 @@ package kernels
 // cores stream the matrix at once; each output is one dot product or one column of
 // axpys, computed the same way whoever runs it.
 func (g *gemm) gemv() {
+	if g.m == 1 && g.n == 1 {
+		g.dot()
+		return
+	}
 	p := &g.plan
 	inStride, outputs := g.ldb, g.m // y = op(B), k×1: op(B)(i, 0) = b[i*ldb]
 	switch {
@@ -32,6 +36,23 @@ func (g *gemm) gemv() {
 	p.run = max(gemvMinRun, roundUp(ceilDiv(outputs, threads), 16))
 	parallel(threads, 1, gemvJob{g})
 	p.vec, p.acc = nil, nil
+}
+
+// dot computes the product with one output, C (1×1) = alpha·op(A)·op(B) + beta·C: one
+// dot product of op(A)'s row and op(B)'s column, gathered where they are strided
+// (a column of untransposed B took the one-column axpy path, 25× slower).
+func (g *gemm) dot() {
+	s := getScratch(2 * g.k)
+	defer putScratch(s)
+	_, aStride := g.aStrides()
+	bStride := g.ldb // op(B)(i, 0) = b[i*ldb]
+	if g.transB {
+		bStride = 1
+	}
+	x, y := gather(s.buf[:g.k], g.a, aStride), gather(s.buf[g.k:], g.b, bStride)
+	var acc [1]float32
+	acc[0] = g.impl.dot(x, y)
+	combine(g.c, 1, acc[:], g.alpha, g.beta)
 }
 
 // The GEMV's split: runs of at least gemvMinRun outputs, and a thread per
