@@ -40,6 +40,7 @@ func run(args []string, stdout io.Writer) error {
 	dir := flags.String("model", "", "the directory of model.json, its shards and test.json (default: testdata/mnist of the module, found from the working directory up)")
 	minTime := flags.Duration("time", time.Second, "how long each speed measurement runs at least")
 	measure := flags.Bool("speed", true, "measure the speed")
+	digits := flags.Int("n", 0, "classify only the first n test digits (0: all)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -63,6 +64,9 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if size := test.H * test.W * test.C; size != m.InputSize() || test.Classes != m.OutputSize() {
 		return fmt.Errorf("test set of %d-value images and %d classes, model of %d and %d", size, test.Classes, m.InputSize(), m.OutputSize())
+	}
+	if *digits > 0 && *digits < test.Count {
+		test.Count = *digits
 	}
 	if err := classify(stdout, m, test); err != nil {
 		return err
@@ -132,12 +136,15 @@ func classify(stdout io.Writer, m *keras.Model, test *mnistgold.Set) error {
 			return err
 		}
 	}
-	correct, agree := 0, 0
+	correct, agree, tfjsCorrect := 0, 0, 0
 	maxDiff := 0.0
 	for i := range test.Count {
 		p, q := probs[i*test.Classes:(i+1)*test.Classes], test.Prob(i)
 		if mnistgold.Argmax(p) == test.Labels[i] {
 			correct++
+		}
+		if mnistgold.Argmax(q) == test.Labels[i] {
+			tfjsCorrect++
 		}
 		if mnistgold.Argmax(p) == mnistgold.Argmax(q) {
 			agree++
@@ -146,7 +153,7 @@ func classify(stdout io.Writer, m *keras.Model, test *mnistgold.Set) error {
 			maxDiff = math.Max(maxDiff, math.Abs(float64(p[k])-float64(q[k])))
 		}
 	}
-	fmt.Fprintf(stdout, "\n%d test digits: accuracy %.1f%% (%d correct; TF.js %d)\n", test.Count, 100*float64(correct)/float64(test.Count), correct, test.TFJSCorrect)
+	fmt.Fprintf(stdout, "\n%d test digits: accuracy %.1f%% (%d correct; TF.js %d)\n", test.Count, 100*float64(correct)/float64(test.Count), correct, tfjsCorrect)
 	fmt.Fprintf(stdout, "agreement with TF.js: the same class for %d of %d digits, probabilities within max |Δp| = %.2g\n", agree, test.Count, maxDiff)
 	return nil
 }
