@@ -87,7 +87,7 @@ func mnistExact(w map[string][]float32, img []float32) []float64 {
 }
 
 // TestMNIST runs the MNIST CNN that TF.js 4.22 trained and saved (testdata/mnist) on
-// every held-out digit.
+// every held-out digit (the first 100 with -short, and then no accuracy check).
 //
 // Tolerance: simdnn and TF.js both compute in float32, each summing in its own order
 // (simdnn: blocked FMA kernels; TF.js's CPU backend: plain JavaScript loops rounded to
@@ -113,13 +113,17 @@ func TestMNIST(t *testing.T) {
 	if got := m.Summary(); got != mnistSummary {
 		t.Fatalf("Summary:\n%s\nwant:\n%s", got, mnistSummary)
 	}
-	probs := make([]float32, gold.Count*10)
-	if err := m.Predict(probs, gold.Images, gold.Count); err != nil {
+	count := gold.Count
+	if testing.Short() {
+		count = 100 // 500 take 80 s under qemu's arm64
+	}
+	probs := make([]float32, count*10)
+	if err := m.Predict(probs, gold.Images, count); err != nil {
 		t.Fatal(err)
 	}
 	const tol = 2e-5
 	correct, maxDiff := 0, 0.0
-	for i := range gold.Count {
+	for i := range count {
 		p, q := probs[i*10:i*10+10], gold.Probs[i*10:i*10+10]
 		if argmax(p) == gold.Labels[i] {
 			correct++
@@ -135,9 +139,9 @@ func TestMNIST(t *testing.T) {
 			}
 		}
 	}
-	accuracy := float64(correct) / float64(gold.Count)
-	t.Logf("accuracy %.1f%% (%d of %d), max |Δp| from TF.js %.3g", 100*accuracy, correct, gold.Count, maxDiff)
-	if accuracy < 0.95 {
+	accuracy := float64(correct) / float64(count)
+	t.Logf("accuracy %.1f%% (%d of %d), max |Δp| from TF.js %.3g", 100*accuracy, correct, count, maxDiff)
+	if count == gold.Count && accuracy < 0.95 {
 		t.Errorf("accuracy %.1f%%, want ≥ 95%%", 100*accuracy)
 	}
 
