@@ -47,7 +47,7 @@ func BenchmarkConv(b *testing.B) {
 func BenchmarkWinogradBlock(b *testing.B) {
 	for _, sh := range winogradBenchShapes {
 		for _, alg := range []ConvAlgorithm{Winograd2x2, Winograd} {
-			for _, tb := range []int{0, 12, 24, 48, 96, 192} {
+			for _, tb := range []int{0, 12, 24, 36, 48, 96, 192} {
 				cfg := Conv2DConfig{InH: sh[0], InW: sh[0], InC: sh[1], OutC: sh[2], KH: 3, KW: 3, Padding: Same, Activation: ReLU, Algorithm: alg}
 				rng := rand.New(rand.NewPCG(1, 2))
 				layer, err := NewConv2D(cfg, uniform(rng, cfg.ParamCount(false)), uniform(rng, cfg.OutC))
