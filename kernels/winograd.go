@@ -161,28 +161,29 @@ func chooseAlgorithm(a ConvAlgorithm, s *generic.Conv, im impl) ConvAlgorithm {
 
 // autoWinograd is AutoAlgorithm's choice for a 3×3 stride-1 layer of shape s: Winograd
 // where it measured faster at batch 1 and its error bound is within the direct
-// convolution's, (9·InC+3)·u, else Direct. The measurements (one thread, AVX-512,
-// effective GFLOPS of F(2×2) and F(4×4) against direct, medians of three interleaved
-// rounds on a busy machine; H×W×InC→OutC, same padding):
+// convolution's, (9·InC+3)·u, else Direct. The measurements (one thread, AVX-512, on a
+// quiet machine: F(2×2) and F(4×4) against direct, effective GFLOPS, medians of three
+// runs; H×W×InC→OutC, same padding):
 //
-//   - few channels lose: 56²×16→16 0.5× and 0.7×, 56²×32→32 0.6× and 1.0×, 224²×3→32
-//     0.3×: the products' depth is InC, too short for the micro-kernel, and the
+//   - few channels lose: 56²×16→16 0.5× and 0.9×, 28²×8→8 0.3× and 0.5×, 224²×3→32
+//     0.2× and 0.4×: the products' depth is InC, too short for the micro-kernel, and the
 //     transforms' cost per tile grows with InC + OutC against the products' InC·OutC.
-//     From 28²×32→64 (1.3× for F(4×4)) up they win.
-//   - F(4×4) needs tiles to reuse its weights, 4× the direct ones: 14²×64→64 (16 tiles)
-//     1.4×, 14²×128→128 1.6×, 14²×256→256 1.4×, 28², 56², 112² 2 to 2.5×; with 4 tiles,
-//     7²×128→128 0.9×, 7²×256→256 0.9×, 7²×512→512 0.4×.
-//   - F(2×2) takes the 7² layers whose weights (16·InC·OutC floats) stay in cache:
-//     7²×128→128 1.1×, 7²×256→256 1.4×, but 7²×512→512 (16 MiB) 0.9×.
+//     From 32 channels they win: 56²×32→32 F(4×4) 1.3×, 28²×32→64 1.6×.
+//   - F(4×4) needs tiles to reuse its weights, 4 times the direct ones: 14²×64→64 (16
+//     tiles) 1.6×, 14²×128→128 1.6×, 14²×256→256 1.5×, 28²×256→256 2.4×, 56²×64→64 2.2×,
+//     112²×64→64 2.4×; with 4 tiles, 7²×128→128 1.1×, 7²×256→256 0.8×, 7²×512→512 0.9×.
+//   - F(2×2) takes the 7² layers: 7²×128→128 1.4×, 7²×256→256 1.2×, 7²×512→512 1.15×
+//     (its 16 MiB of weights; on the busy machine, sharing memory bandwidth, 0.7 to 0.9×).
 //
-// Only AVX-512 was measured; AVX2 takes the same rule, its direct kernels and GEMM
-// micro-kernel being slower alike. The pure-Go and NEON paths stay Direct. A batch
-// larger than 1 only adds tiles, which favours Winograd.
+// Only AVX-512 was measured closely; AVX2 takes the same rule (on a busy machine its
+// F(4×4) measured 2 to 3 times its direct convolution on the first three benchmark
+// shapes). The pure-Go and NEON paths stay Direct. A batch larger than 1 only adds tiles,
+// which favours Winograd.
 func autoWinograd(s *generic.Conv, im impl) ConvAlgorithm {
 	if im.isa != dispatch.AVX512 && im.isa != dispatch.AVX2 {
 		return Direct
 	}
-	if s.InC < 32 || s.OutC < 32 || s.InC*s.OutC < 2048 {
+	if s.InC < 32 || s.OutC < 32 {
 		return Direct
 	}
 	direct := float64(9*s.InC+3) * float32Roundoff
@@ -191,7 +192,7 @@ func autoWinograd(s *generic.Conv, im impl) ConvAlgorithm {
 	switch {
 	case winogradBound(Winograd, s.InC) <= direct && tiles(4) >= 16 && (weightBytes(6) <= 16<<20 || tiles(4) >= 64):
 		return Winograd
-	case winogradBound(Winograd2x2, s.InC) <= direct && tiles(2) >= 16 && weightBytes(4) <= 8<<20:
+	case winogradBound(Winograd2x2, s.InC) <= direct && tiles(2) >= 16 && weightBytes(4) <= 16<<20:
 		return Winograd2x2
 	}
 	return Direct
