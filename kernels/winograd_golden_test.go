@@ -21,10 +21,7 @@ func TestKerasGoldenWinograd(t *testing.T) {
 	forEachISA(t, func(t *testing.T, im impl) {
 		for _, bim := range blockings(im) {
 			for _, c := range cases {
-				cfg := Conv2DConfig{InH: c.InH, InW: c.InW, InC: c.InC, OutC: c.OutC, KH: c.KH, KW: c.KW,
-					StrideH: c.StrideH, StrideW: c.StrideW, DilationH: c.DilationH, DilationW: c.DilationW,
-					Padding:    map[string]Padding{"valid": Valid, "same": Same}[c.Padding],
-					Activation: map[string]Activation{"linear": Linear, "relu": ReLU}[c.Activation]}
+				cfg := goldenConvConfig(&c)
 				s, err := cfg.conv2DShape()
 				if c.Layer != kerasgold.Conv2D || err != nil || !winogradFits(&s) {
 					continue
