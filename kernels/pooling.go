@@ -1,7 +1,7 @@
 package kernels
 
 import (
-	"math"
+	"sync"
 
 	"github.com/simdnn/simdnn/generic"
 )
@@ -83,29 +83,99 @@ func newPool2D(layer string, cfg Pool2DConfig) (pool2D, error) {
 // OutputSize returns the output height and width.
 func (p *pool2D) OutputSize() (outH, outW int) { return p.h.Out, p.w.Out }
 
-// forward checks a Forward call and runs reduce on each output pixel's window: rows
-// [y0, y1) and columns [x0, x1) of image in, all inside the image (padding is left
-// out), into out, the pixel's C values.
-func (p *pool2D) forward(dst, src []float32, n int, reduce func(out, image []float32, y0, y1, x0, x1 int)) error {
+// forward checks a Forward call and computes dst from src with kind's reduction, the
+// output rows (of n×outH) shared out between threads: a pool reads each input once, so
+// it is bound by memory, and takes a thread per gemvMinBytesPerThread of input.
+func (p *pool2D) forward(dst, src []float32, n int, kind poolKind) error {
 	dst, src, err := checkForward(p.forwardName, "n", n, dst, src, p.h.Out*p.w.Out*p.c, p.h.In*p.w.In*p.c,
 		"n·outH·outW·C", "n·InH·InW·C")
 	if err != nil {
 		return err
 	}
-	imageIn := p.h.In * p.w.In * p.c
-	for b := range n {
-		image := src[b*imageIn : (b+1)*imageIn]
-		for oy := range p.h.Out {
+	rows := n * p.h.Out
+	threads := threadsFor(4*float64(len(src)), gemvMinBytesPerThread, rows)
+	j := poolJobPool.Get().(*poolJob)
+	*j = poolJob{p: p, kind: kind, dst: dst, src: src, span: ceilDiv(rows, min(rows, tasksPerThread*threads))}
+	parallel(threads, 1, j)
+	*j = poolJob{}
+	poolJobPool.Put(j)
+	return nil
+}
+
+// poolKind is the reduction of a pooling layer.
+type poolKind int
+
+const (
+	maxPool poolKind = iota
+	averagePool
+)
+
+// poolJob is one pooling call, shared by its threads: tasks of span output rows.
+type poolJob struct {
+	p        *pool2D
+	kind     poolKind
+	dst, src []float32
+	span     int
+}
+
+var poolJobPool = sync.Pool{New: func() any { return new(poolJob) }}
+
+func (j *poolJob) run(t *team, id int) {
+	p := j.p
+	rows := len(j.dst) / (p.w.Out * p.c)
+	imageIn, rowOut := p.h.In*p.w.In*p.c, p.w.Out*p.c
+	t.forEachTask(id, 1, ceilDiv(rows, j.span), func(_, task int) {
+		for r := task * j.span; r < min((task+1)*j.span, rows); r++ {
+			b, oy := r/p.h.Out, r%p.h.Out
+			image, out := j.src[b*imageIn:(b+1)*imageIn], j.dst[r*rowOut:(r+1)*rowOut]
 			kyLo, kyHi := p.h.Taps(oy)
+			y0, y1 := p.h.Input(oy, kyLo), p.h.Input(oy, kyHi)
 			for ox := range p.w.Out {
 				kxLo, kxHi := p.w.Taps(ox)
-				out := dst[:p.c]
-				dst = dst[p.c:]
-				reduce(out, image, p.h.Input(oy, kyLo), p.h.Input(oy, kyHi), p.w.Input(ox, kxLo), p.w.Input(ox, kxHi))
+				pixel := out[ox*p.c : (ox+1)*p.c]
+				if j.kind == maxPool {
+					p.maxOf(pixel, image, y0, y1, p.w.Input(ox, kxLo), p.w.Input(ox, kxHi))
+				} else {
+					p.averageOf(pixel, image, y0, y1, p.w.Input(ox, kxLo), p.w.Input(ox, kxHi))
+				}
 			}
 		}
+	})
+}
+
+// maxOf sets out, one output pixel's C values, to the largest of the window's inputs:
+// rows [y0, y1) and columns [x0, x1) of image, all inside it (padding is left out).
+func (p *pool2D) maxOf(out, image []float32, y0, y1, x0, x1 int) {
+	c, rowLen := p.c, p.w.In*p.c
+	copy(out, image[y0*rowLen+x0*c:])
+	for y := y0; y < y1; y++ {
+		row := image[y*rowLen+x0*c : y*rowLen+x1*c]
+		for len(row) > 0 {
+			for i, v := range row[:len(out)] {
+				out[i] = max(out[i], v)
+			}
+			row = row[c:]
+		}
 	}
-	return nil
+}
+
+// averageOf sets out to the mean of the window's inputs, as maxOf the largest.
+func (p *pool2D) averageOf(out, image []float32, y0, y1, x0, x1 int) {
+	c, rowLen := p.c, p.w.In*p.c
+	clear(out)
+	for y := y0; y < y1; y++ {
+		row := image[y*rowLen+x0*c : y*rowLen+x1*c]
+		for len(row) > 0 {
+			for i, v := range row[:len(out)] {
+				out[i] += v
+			}
+			row = row[c:]
+		}
+	}
+	count := float32((y1 - y0) * (x1 - x0))
+	for i := range out {
+		out[i] /= count
+	}
 }
 
 // MaxPooling2D is a Keras MaxPooling2D layer: each output the largest input of its
@@ -125,21 +195,7 @@ func NewMaxPooling2D(cfg Pool2DConfig) (*MaxPooling2D, error) {
 // Forward computes dst (n×outH×outW×C, NHWC) from src (n×InH×InW×C). dst and src may
 // be longer: Forward uses their prefixes.
 func (p *MaxPooling2D) Forward(dst, src []float32, n int) error {
-	c, rowLen := p.c, p.w.In*p.c
-	return p.forward(dst, src, n, func(out, image []float32, y0, y1, x0, x1 int) {
-		for i := range out {
-			out[i] = float32(math.Inf(-1))
-		}
-		for y := y0; y < y1; y++ {
-			row := image[y*rowLen+x0*c : y*rowLen+x1*c]
-			for len(row) > 0 {
-				for i, v := range row[:c] {
-					out[i] = max(out[i], v)
-				}
-				row = row[c:]
-			}
-		}
-	})
+	return p.forward(dst, src, n, maxPool)
 }
 
 // AveragePooling2D is a Keras AveragePooling2D layer: each output the mean of its
@@ -159,23 +215,7 @@ func NewAveragePooling2D(cfg Pool2DConfig) (*AveragePooling2D, error) {
 // Forward computes dst (n×outH×outW×C, NHWC) from src (n×InH×InW×C). dst and src may
 // be longer: Forward uses their prefixes.
 func (p *AveragePooling2D) Forward(dst, src []float32, n int) error {
-	c, rowLen := p.c, p.w.In*p.c
-	return p.forward(dst, src, n, func(out, image []float32, y0, y1, x0, x1 int) {
-		clear(out)
-		for y := y0; y < y1; y++ {
-			row := image[y*rowLen+x0*c : y*rowLen+x1*c]
-			for len(row) > 0 {
-				for i, v := range row[:c] {
-					out[i] += v
-				}
-				row = row[c:]
-			}
-		}
-		count := float32((y1 - y0) * (x1 - x0))
-		for i := range out {
-			out[i] /= count
-		}
-	})
+	return p.forward(dst, src, n, averagePool)
 }
 
 // GlobalAveragePooling2D is a Keras GlobalAveragePooling2D layer: the mean of each
