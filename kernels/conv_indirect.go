@@ -18,8 +18,17 @@ import (
 // 95 GFLOPS), since im2col writes and rereads 9 taps per pixel.
 func useIndirect(im impl, s *generic.Conv) bool {
 	imageLen := s.H.In * s.W.In * s.InC
-	return im.conv.tile != nil && !isPointwise(s) && imageLen <= math.MaxInt32 // offsets are int32
+	offsets := s.H.K * s.W.K * s.H.Out * s.W.Out
+	return im.conv.tile != nil && !isPointwise(s) && imageLen <= math.MaxInt32 && // offsets are int32
+		offsets <= maxIndirectOffsets
 }
+
+// maxIndirectOffsets bounds a layer's indirection buffer, one int32 per tap of each
+// output pixel, built at construction: 64 MiB. An image too large for it (a 3×3
+// convolution of more than 1.8 million output pixels) takes im2col, whose scratch is
+// one cache block, rather than gigabytes and a minute to build. Tests lower it to run
+// im2col on every ISA.
+var maxIndirectOffsets = 1 << 24
 
 // indirectConv is what the indirect path keeps of a layer besides its weights.
 type indirectConv struct {

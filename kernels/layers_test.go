@@ -303,6 +303,22 @@ func TestConv2DTable(t *testing.T) {
 	})
 }
 
+// TestConvIm2colTable runs the convolution and transpose tables with the indirection
+// buffer's limit at zero, so that every ISA takes im2col (and col2im), the path of the
+// images too large for the buffer.
+func TestConvIm2colTable(t *testing.T) {
+	defer func(limit int) { maxIndirectOffsets = limit }(maxIndirectOffsets)
+	maxIndirectOffsets = 0
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(17, 18))
+		cases := transposeCases(rng, convSweep(rng, 1))
+		for _, c := range cases {
+			c.checkConv2D(t, im, rng, asIs)
+			c.checkConv2DTranspose(t, im, rng, asIs)
+		}
+	})
+}
+
 // transposeCases turns convolution cases into Conv2DTranspose cases: half keep Keras's
 // OutputPadding None, the others get values drawn from [0, stride); those TensorFlow
 // refuses (see generic.TransposeAxis) go back to None.

@@ -24,7 +24,9 @@ import (
 // plain GEMM on src in place).
 func useSubconv(im impl, f *generic.Conv) bool {
 	inputLen := f.H.Out * f.W.Out * f.OutC // the transpose's input
-	return im.conv.tile != nil && !isPointwise(f) && inputLen <= math.MaxInt32
+	// Each output pixel gets the offsets of its class's taps: about KH·KW per input pixel.
+	offsets := f.H.K * f.W.K * f.H.Out * f.W.Out
+	return im.conv.tile != nil && !isPointwise(f) && inputLen <= math.MaxInt32 && offsets <= maxIndirectOffsets
 }
 
 // subconvTranspose is what the sub-convolution path keeps of a transpose.
