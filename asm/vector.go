@@ -40,6 +40,7 @@ func (v vectorKernels) generate() {
 	v.dot4()
 	v.biasAct()
 	v.copy2D()
+	v.maxInto()
 }
 
 // tail emits the loop over the last n mod vecLen elements: one masked vector on
@@ -608,4 +609,58 @@ func bitsOf(n int) int {
 		b++
 	}
 	return b
+}
+
+// maxInto emits y[i] = max(y[i], x[i]): max pooling's reduction. VMAXPS returns its
+// second source when either is NaN, so the maximum is taken both ways round, one of the
+// two holds any NaN, and their OR keeps it (a NaN's exponent is all ones and its mantissa
+// not zero; two equal numbers OR to themselves).
+func (v vectorKernels) maxInto() {
+	name := "smax" + v.isa
+	vecBytes := 4 * v.vecLen()
+	TEXT(name, NOSPLIT, "func(n int, x, y *float32)")
+	Pragma("noescape")
+	Doc(name+" sets y[i] = max(y[i], x[i]) for i < n, NaN where either is NaN.",
+		"Its reference is generic.MaxInto.")
+	n := Load(Param("n"), GP64()).(GPVirtual)
+	x := Mem{Base: Load(Param("x"), GP64())}
+	y := Mem{Base: Load(Param("y"), GP64())}
+	both := func(xs, ys, r Register) {
+		a := v.newVec()
+		if xs.Size() == 16 {
+			a = XMM()
+		}
+		VMAXPS(xs, ys, a) // NaN → xs
+		VMAXPS(ys, xs, r) // NaN → ys
+		VORPS(a, r, r)
+	}
+	v.stream(name, n, unrollVectors, advancePair(x, y), func(vectors int) {
+		for u := range vectors {
+			xs, ys, r := v.newVec(), v.newVec(), v.newVec()
+			VMOVUPS(x.Offset(u*vecBytes), xs)
+			VMOVUPS(y.Offset(u*vecBytes), ys)
+			both(xs, ys, r)
+			VMOVUPS(r, y.Offset(u*vecBytes))
+		}
+	})
+
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	v.tail(n, func(k Register) {
+		xs, ys, r := v.newVec(), v.newVec(), v.newVec()
+		VMOVUPS_Z(x, k, xs)
+		VMOVUPS_Z(y, k, ys)
+		both(xs, ys, r)
+		VMOVUPS(r, k, y)
+	}, func(idx GPVirtual) {
+		xs, ys, r := XMM(), XMM(), XMM()
+		VMOVSS(Mem{Base: x.Base, Index: idx, Scale: 4}, xs)
+		VMOVSS(Mem{Base: y.Base, Index: idx, Scale: 4}, ys)
+		both(xs, ys, r)
+		VMOVSS(r, Mem{Base: y.Base, Index: idx, Scale: 4})
+	}, name)
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }

@@ -84,3 +84,11 @@ func Copy2D(rows, cols int, src []float32, lds int, dst []float32, ldd int) {
 		copy(dst[i*ldd:i*ldd+cols], src[i*lds:i*lds+cols])
 	}
 }
+
+// MaxInto sets y[i] = max(y[i], x[i]) for i < len(y), NaN where either is NaN.
+func MaxInto(x, y []float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		y[i] = max(y[i], v)
+	}
+}

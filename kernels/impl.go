@@ -58,6 +58,8 @@ type isaKernels struct {
 	// activate[act]: dst[i] = act(src[i]) over len(dst), dst == src or disjoint; Softmax's
 	// over the whole of dst, one row. generic's functions are the references.
 	activate [activations]func(dst, src []float32)
+	// maxInto: y[i] = max(y[i], x[i]) over len(y), NaN where either is; max pooling.
+	maxInto func(x, y []float32)
 }
 
 // genericActivations are the references of every activate kernel.
@@ -123,6 +125,7 @@ var genericKernels = isaKernels{
 	biasAct:  generic.BiasAct,
 	copy2D:   generic.Copy2D,
 	activate: genericActivations,
+	maxInto:  generic.MaxInto,
 }
 
 // kernelsFor returns the kernels of isa in this build.

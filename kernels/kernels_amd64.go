@@ -24,6 +24,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		biasAct:  biasActAVX2,
 		copy2D:   copy2DAVX2,
 		activate: avx2Activations,
+		maxInto:  maxIntoAVX2,
 	},
 	dispatch.AVX512: {
 		kernel: gemmAsm("sgemm12x32AVX512", 12, 32, sgemm12x32AVX512, packRows12AVX512),
@@ -43,6 +44,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		biasAct:  biasActAVX512,
 		copy2D:   copy2DAVX512,
 		activate: avx512Activations,
+		maxInto:  maxIntoAVX512,
 	},
 }
 
@@ -176,4 +178,20 @@ func copy2DAVX512(rows, cols int, src []float32, lds int, dst []float32, ldd int
 	}
 	_, _ = src[(rows-1)*lds+cols-1], dst[(rows-1)*ldd+cols-1]
 	scopy2DAVX512(rows, cols, &src[0], lds, &dst[0], ldd)
+}
+
+func maxIntoAVX2(x, y []float32) {
+	if len(y) == 0 {
+		return
+	}
+	_ = x[len(y)-1]
+	smaxAVX2(len(y), &x[0], &y[0])
+}
+
+func maxIntoAVX512(x, y []float32) {
+	if len(y) == 0 {
+		return
+	}
+	_ = x[len(y)-1]
+	smaxAVX512(len(y), &x[0], &y[0])
 }

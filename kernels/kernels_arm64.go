@@ -2,7 +2,10 @@
 
 package kernels
 
-import "github.com/simdnn/simdnn/dispatch"
+import (
+	"github.com/simdnn/simdnn/dispatch"
+	"github.com/simdnn/simdnn/generic"
+)
 
 // simdKernels are this architecture's kernels, by ISA.
 var simdKernels = map[dispatch.ISA]isaKernels{
@@ -25,6 +28,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		biasAct:  biasActNEON,
 		copy2D:   copy2DNEON,
 		activate: genericActivations,
+		maxInto:  generic.MaxInto,
 	},
 }
 

@@ -128,23 +128,27 @@ func loadGoldenExtra(t *testing.T) []extraCase {
 		case kerasgold.MaxPooling2D, kerasgold.AveragePooling2D:
 			cfg := Pool2DConfig{InH: c.InH, InW: c.InW, C: c.InC, PoolH: c.PoolH, PoolW: c.PoolW,
 				StrideH: c.StrideH, StrideW: c.StrideW, Padding: kerasPaddings[c.Padding]}
-			var forward func(dst, src []float32, n int) error
 			if c.Layer == kerasgold.MaxPooling2D {
-				l, err := NewMaxPooling2D(cfg)
-				fail(err)
-				forward = l.Forward // exact: bound 0
-			} else {
-				l, err := NewAveragePooling2D(cfg)
-				fail(err)
-				forward = l.Forward
-				// A sum of at most PoolH·PoolW values, and a division, on each side.
-				mag := make([]float32, len(c.Output))
-				fail(l.Forward(mag, abs(c.Input), c.Batch))
-				for i, m := range mag {
-					x.bound[i] = 2 * float64(c.PoolH*c.PoolW+1) * unitRoundoff * float64(m)
+				x.run = func(t *testing.T, im impl, dst []float32) { // exact: bound 0
+					l, err := newMaxPooling2D(cfg, im)
+					fail(err)
+					fail(l.Forward(dst, c.Input, c.Batch))
 				}
+				break
 			}
-			x.run = func(t *testing.T, _ impl, dst []float32) { fail(forward(dst, c.Input, c.Batch)) }
+			x.run = func(t *testing.T, im impl, dst []float32) {
+				l, err := newAveragePooling2D(cfg, im)
+				fail(err)
+				fail(l.Forward(dst, c.Input, c.Batch))
+			}
+			// A sum of at most PoolH·PoolW values, and a division, on each side.
+			l, err := NewAveragePooling2D(cfg)
+			fail(err)
+			mag := make([]float32, len(c.Output))
+			fail(l.Forward(mag, abs(c.Input), c.Batch))
+			for i, m := range mag {
+				x.bound[i] = 2 * float64(c.PoolH*c.PoolW+1) * unitRoundoff * float64(m)
+			}
 		case kerasgold.GlobalAveragePooling2D:
 			l, err := NewGlobalAveragePooling2D(c.InH, c.InW, c.InC)
 			fail(err)

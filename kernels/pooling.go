@@ -73,11 +73,12 @@ type pool2D struct {
 	forwardName string // for errors, e.g. "MaxPooling2D.Forward"
 	h, w        generic.Axis
 	c           int
+	k           *isaKernels
 }
 
-func newPool2D(layer string, cfg Pool2DConfig) (pool2D, error) {
+func newPool2D(layer string, cfg Pool2DConfig, im impl) (pool2D, error) {
 	h, w, err := cfg.axes(layer)
-	return pool2D{forwardName: layer + ".Forward", h: h, w: w, c: cfg.C}, err
+	return pool2D{forwardName: layer + ".Forward", h: h, w: w, c: cfg.C, k: &im.isaKernels}, err
 }
 
 // OutputSize returns the output height and width.
@@ -151,9 +152,7 @@ func (p *pool2D) maxOf(out, image []float32, y0, y1, x0, x1 int) {
 	for y := y0; y < y1; y++ {
 		row := image[y*rowLen+x0*c : y*rowLen+x1*c]
 		for len(row) > 0 {
-			for i, v := range row[:len(out)] {
-				out[i] = max(out[i], v)
-			}
+			p.k.maxInto(row, out)
 			row = row[c:]
 		}
 	}
@@ -166,9 +165,7 @@ func (p *pool2D) averageOf(out, image []float32, y0, y1, x0, x1 int) {
 	for y := y0; y < y1; y++ {
 		row := image[y*rowLen+x0*c : y*rowLen+x1*c]
 		for len(row) > 0 {
-			for i, v := range row[:len(out)] {
-				out[i] += v
-			}
+			p.k.axpy(1, row[:c], out)
 			row = row[c:]
 		}
 	}
@@ -185,7 +182,12 @@ type MaxPooling2D struct{ pool2D }
 
 // NewMaxPooling2D validates cfg.
 func NewMaxPooling2D(cfg Pool2DConfig) (*MaxPooling2D, error) {
-	p, err := newPool2D("MaxPooling2D", cfg)
+	return newMaxPooling2D(cfg, active)
+}
+
+// newMaxPooling2D builds the layer for im.
+func newMaxPooling2D(cfg Pool2DConfig, im impl) (*MaxPooling2D, error) {
+	p, err := newPool2D("MaxPooling2D", cfg, im)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +207,12 @@ type AveragePooling2D struct{ pool2D }
 
 // NewAveragePooling2D validates cfg.
 func NewAveragePooling2D(cfg Pool2DConfig) (*AveragePooling2D, error) {
-	p, err := newPool2D("AveragePooling2D", cfg)
+	return newAveragePooling2D(cfg, active)
+}
+
+// newAveragePooling2D builds the layer for im.
+func newAveragePooling2D(cfg Pool2DConfig, im impl) (*AveragePooling2D, error) {
+	p, err := newPool2D("AveragePooling2D", cfg, im)
 	if err != nil {
 		return nil, err
 	}

@@ -93,59 +93,63 @@ func poolSweep(rng *rand.Rand) []poolCase {
 }
 
 func TestPoolingTable(t *testing.T) {
-	rng := rand.New(rand.NewPCG(21, 22))
-	for _, c := range poolSweep(rng) {
-		src := uniform(rng, c.n*c.InH*c.InW*c.C)
-		for _, average := range []bool{false, true} {
-			want, outH, outW := naivePool(c, src, average)
-			if h, w := c.OutputSize(); h != outH || w != outW {
-				t.Fatalf("%v: OutputSize %d×%d, want %d×%d", c, h, w, outH, outW)
-			}
-			// Long slices: Forward writes the prefix and leaves the rest.
-			dst := nans(len(want) + 5)
-			var err error
-			if average {
-				var p *AveragePooling2D
-				if p, err = NewAveragePooling2D(c.Pool2DConfig); err == nil {
-					err = p.Forward(dst, append(slices.Clone(src), 7), c.n)
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(21, 22))
+		for _, c := range poolSweep(rng) {
+			src := uniform(rng, c.n*c.InH*c.InW*c.C)
+			for _, average := range []bool{false, true} {
+				want, outH, outW := naivePool(c, src, average)
+				if h, w := c.OutputSize(); h != outH || w != outW {
+					t.Fatalf("%v: OutputSize %d×%d, want %d×%d", c, h, w, outH, outW)
 				}
-			} else {
-				var p *MaxPooling2D
-				if p, err = NewMaxPooling2D(c.Pool2DConfig); err == nil {
-					err = p.Forward(dst, append(slices.Clone(src), 7), c.n)
+				// Long slices: Forward writes the prefix and leaves the rest.
+				dst := nans(len(want) + 5)
+				var err error
+				if average {
+					var p *AveragePooling2D
+					if p, err = newAveragePooling2D(c.Pool2DConfig, im); err == nil {
+						err = p.Forward(dst, append(slices.Clone(src), 7), c.n)
+					}
+				} else {
+					var p *MaxPooling2D
+					if p, err = newMaxPooling2D(c.Pool2DConfig, im); err == nil {
+						err = p.Forward(dst, append(slices.Clone(src), 7), c.n)
+					}
 				}
-			}
-			if err != nil {
-				t.Fatalf("%v: %v", c, err)
-			}
-			for i, w := range want {
-				// A mean of at most 9 values: the sum's rounding and the division's.
-				if d := math.Abs(float64(dst[i] - w)); d > 10*unitRoundoff*math.Abs(float64(w))+1e-30 && (!average || d > 1e-6) {
-					t.Fatalf("%v, average %v: output[%d] = %g, want %g", c, average, i, dst[i], w)
+				if err != nil {
+					t.Fatalf("%v: %v", c, err)
 				}
-			}
-			for _, v := range dst[len(want):] {
-				if !math.IsNaN(float64(v)) {
-					t.Fatalf("%v: Forward wrote past its output", c)
+				for i, w := range want {
+					// A mean of at most 9 values: the sum's rounding and the division's.
+					if d := math.Abs(float64(dst[i] - w)); d > 10*unitRoundoff*math.Abs(float64(w))+1e-30 && (!average || d > 1e-6) {
+						t.Fatalf("%v, average %v: output[%d] = %g, want %g", c, average, i, dst[i], w)
+					}
+				}
+				for _, v := range dst[len(want):] {
+					if !math.IsNaN(float64(v)) {
+						t.Fatalf("%v: Forward wrote past its output", c)
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func TestMaxPoolingNaN(t *testing.T) {
-	p, err := NewMaxPooling2D(Pool2DConfig{InH: 2, InW: 2, C: 1, PoolH: 2, PoolW: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := []float32{0}
-	for i := range 4 {
-		src := []float32{1, 2, 3, 4}
-		src[i] = float32(math.NaN())
-		if err := p.Forward(dst, src, 1); err != nil || !math.IsNaN(float64(dst[0])) {
-			t.Errorf("NaN at %d: max %v, %v; want NaN", i, dst[0], err)
+	forEachISA(t, func(t *testing.T, im impl) {
+		p, err := newMaxPooling2D(Pool2DConfig{InH: 2, InW: 2, C: 1, PoolH: 2, PoolW: 2}, im)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		dst := []float32{0}
+		for i := range 4 {
+			src := []float32{1, 2, 3, 4}
+			src[i] = float32(math.NaN())
+			if err := p.Forward(dst, src, 1); err != nil || !math.IsNaN(float64(dst[0])) {
+				t.Errorf("NaN at %d: max %v, %v; want NaN", i, dst[0], err)
+			}
+		}
+	})
 }
 
 func TestGlobalAveragePooling(t *testing.T) {

@@ -161,6 +161,12 @@ func sbiasActAVX2(m int, n int, c *float32, ldc int, bias *float32, relu bool)
 //go:noescape
 func scopy2DAVX2(rows int, cols int, src *float32, lds int, dst *float32, ldd int)
 
+// smaxAVX2 sets y[i] = max(y[i], x[i]) for i < n, NaN where either is NaN.
+// Its reference is generic.MaxInto.
+//
+//go:noescape
+func smaxAVX2(n int, x *float32, y *float32)
+
 // saxpyAVX512 computes y[i] += alpha·x[i] for i < n.
 // Its reference is generic.Axpy.
 //
@@ -197,6 +203,12 @@ func sbiasActAVX512(m int, n int, c *float32, ldc int, bias *float32, relu bool)
 //
 //go:noescape
 func scopy2DAVX512(rows int, cols int, src *float32, lds int, dst *float32, ldd int)
+
+// smaxAVX512 sets y[i] = max(y[i], x[i]) for i < n, NaN where either is NaN.
+// Its reference is generic.MaxInto.
+//
+//go:noescape
+func smaxAVX512(n int, x *float32, y *float32)
 
 // sreluAVX2 sets dst[i] = max(src[i], 0) for i < n (NaN and −0 stay as they are).
 // It matches generic.ReLU bit for bit.

@@ -38,3 +38,33 @@ func FuzzDot4(f *testing.F) {
 		})
 	})
 }
+
+// FuzzMaxInto drives any bit patterns (NaNs, infinities, zeros, subnormals) of any
+// length through every ISA's max against generic.MaxInto, flush against unmapped pages.
+func FuzzMaxInto(f *testing.F) {
+	f.Add([]byte{}, uint64(1))
+	f.Add([]byte("\x00\x00\xc0\x7f\x00\x00\x80\x3f\x00\x00\x80\xff\x00\x00\x00\x80"), uint64(2))
+	f.Fuzz(func(t *testing.T, bits []byte, seed uint64) {
+		n := len(bits) / 4
+		x, y := make([]float32, n), make([]float32, n)
+		rng := rand.New(rand.NewPCG(seed, 5))
+		for i := range n {
+			x[i] = math.Float32frombits(uint32(bits[4*i]) | uint32(bits[4*i+1])<<8 | uint32(bits[4*i+2])<<16 | uint32(bits[4*i+3])<<24)
+			y[i] = float32(rng.NormFloat64())
+			if i%2 == 1 {
+				x[i], y[i] = y[i], x[i]
+			}
+		}
+		want := append([]float32(nil), y...)
+		generic.MaxInto(x, want)
+		forEachISA(t, func(t *testing.T, im impl) {
+			got := guard.Float32s(t, y)
+			im.maxInto(guard.Float32s(t, x), got)
+			for i := range want {
+				if got[i] != want[i] && !(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
+					t.Fatalf("n=%d: y[%d] = %g, want %g", n, i, got[i], want[i])
+				}
+			}
+		})
+	})
+}

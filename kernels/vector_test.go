@@ -41,6 +41,31 @@ func TestVectorKernels(t *testing.T) {
 	})
 }
 
+// TestMaxInto compares each ISA's max with generic.MaxInto for every length up to two
+// unrolled blocks and beyond, x and y flush against unmapped pages, NaN in either (which
+// must come out), infinities and both zeros among the values.
+func TestMaxInto(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(31, 32))
+		special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))}
+		for n := 0; n <= 300; n++ {
+			x, y := randomMatrix(rng, 1, n, n), randomMatrix(rng, 1, n, n)
+			for i := range n / 8 {
+				x[rng.IntN(n)], y[rng.IntN(n)] = special[i%len(special)], special[(i+2)%len(special)]
+			}
+			gx, gy := guard.Float32s(t, x), guard.Float32s(t, y)
+			generic.MaxInto(x, y)
+			im.maxInto(gx, gy)
+			for i := range y {
+				// Equal, zeros of either sign equal, NaN where generic has NaN.
+				if gy[i] != y[i] && !(math.IsNaN(float64(gy[i])) && math.IsNaN(float64(y[i]))) {
+					t.Fatalf("n=%d: y[%d] = %g, want %g", n, i, gy[i], y[i])
+				}
+			}
+		}
+	})
+}
+
 // TestAxpy4 compares each ISA's four-row axpy with generic.Axpy4 for every length up to
 // and past two loop steps, with the rows' coefficients, the matrix (its last row ending
 // on the page boundary) and y flush against unmapped pages.
