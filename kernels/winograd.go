@@ -188,11 +188,12 @@ func autoWinograd(s *generic.Conv, im impl) ConvAlgorithm {
 	}
 	direct := float64(9*s.InC+3) * float32Roundoff
 	tiles := func(m int) int { return ceilDiv(s.H.Out, m) * ceilDiv(s.W.Out, m) }
-	weightBytes := func(alpha int) int { return alpha * alpha * s.InC * s.OutC * 4 }
+	// The transformed weights, in floats (at most 4·maxElems: no overflow): 16 MiB is 4<<20.
+	weights := func(alpha int) int { return alpha * alpha * s.InC * s.OutC }
 	switch {
-	case winogradBound(Winograd, s.InC) <= direct && tiles(4) >= 16 && (weightBytes(6) <= 16<<20 || tiles(4) >= 64):
+	case winogradBound(Winograd, s.InC) <= direct && tiles(4) >= 16 && (weights(6) <= 4<<20 || tiles(4) >= 64):
 		return Winograd
-	case winogradBound(Winograd2x2, s.InC) <= direct && tiles(2) >= 16 && weightBytes(4) <= 16<<20:
+	case winogradBound(Winograd2x2, s.InC) <= direct && tiles(2) >= 16 && weights(4) <= 4<<20:
 		return Winograd2x2
 	}
 	return Direct
