@@ -12,7 +12,9 @@ import (
 //	go test -run '^$' -fuzz '^FuzzConv2DWinograd$' -fuzztime 30s ./kernels
 func FuzzConv2DWinograd(f *testing.F) {
 	f.Add(uint8(5), uint8(6), uint8(3), uint8(7), uint8(1), uint8(0), uint8(1), true, uint64(1))
-	f.Add(uint8(15), uint8(12), uint8(33), uint8(31), uint8(0), uint8(8), uint8(2), false, uint64(2))
+	// Sizes off the tile grid, channels past a tile width, one image: every seed runs in
+	// well under a second under qemu (make arm64-fuzz; 16×13×34→32 × 3 images took 5 s).
+	f.Add(uint8(9), uint8(6), uint8(17), uint8(19), uint8(0), uint8(8), uint8(0), false, uint64(2))
 	f.Add(uint8(0), uint8(0), uint8(0), uint8(0), uint8(1), uint8(1), uint8(0), true, uint64(3))
 	f.Fuzz(func(t *testing.T, inH, inW, inC, outC, pad, act, n uint8, bias bool, seed uint64) {
 		c := convCase{
