@@ -264,21 +264,35 @@ func (w *packedWeights) multiplyTiles(a lhs, blockBuf, edgeBuf []float32, ic, mc
 			beta = 0
 		}
 		final := pc+kc == w.k
-		for jr := jrLo; jr < jrHi; jr += nr {
-			b := w.data[jr*w.k+pc*nr:]
-			cols := min(nr, jrHi-jr)
+		tile := func(ir, jr int) {
+			tileA, rsA := data[ir*ld:], ld
+			if edge != nil && ir == last {
+				tileA, rsA = edge, kc
+			}
+			b, tileC := w.data[jr*w.k+pc*nr:], c[(ic+ir)*ldc+jr:]
+			rows, cols := min(mr, mc-ir), min(nr, jrHi-jr)
+			if final {
+				w.finish(kc, tileA, rsA, 1, b, nr, tileC, ldc, beta, rows, cols, ep.cols(jr))
+			} else {
+				w.im.kernelFor(rows).tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
+			}
+		}
+		if w.k <= bl.KC {
+			// A shallow product (a 1×1 convolution: k = InC) is bound by writing C, not
+			// by its few FMAs a tile: a block's rows of C are written left to right, so
+			// that the prefetchers stream each row (56²×64→256, one thread: 108 → 124
+			// GFLOPS), B's few panels coming from L2.
 			for ir := 0; ir < mc; ir += mr {
-				tileA, rsA := data[ir*ld:], ld
-				if edge != nil && ir == last {
-					tileA, rsA = edge, kc
+				for jr := jrLo; jr < jrHi; jr += nr {
+					tile(ir, jr)
 				}
-				rows := min(mr, mc-ir)
-				tileC := c[(ic+ir)*ldc+jr:]
-				if final {
-					w.finish(kc, tileA, rsA, 1, b, nr, tileC, ldc, beta, rows, cols, ep.cols(jr))
-				} else {
-					w.im.kernelFor(rows).tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
-				}
+			}
+			continue
+		}
+		// Otherwise each B micro-panel stays in L1 while the block's A tiles pass it.
+		for jr := jrLo; jr < jrHi; jr += nr {
+			for ir := 0; ir < mc; ir += mr {
+				tile(ir, jr)
 			}
 		}
 	}
