@@ -3,18 +3,33 @@
 // inference on the CPU. The work runs on SIMD micro-kernels in Go assembly (AVX-512 and
 // AVX2 on amd64, NEON on arm64) chosen at run time by CPU feature, or on plain Go; there
 // is no cgo, so the package cross-compiles like any other. Every path is tested against
-// the plain-Go references in package [github.com/simdnn/simdnn/generic] and the layers against golden outputs of
-// Keras's layers (TensorFlow.js).
+// the plain-Go references in package [github.com/simdnn/simdnn/generic] and the layers
+// against golden outputs of Keras's layers (TensorFlow.js).
 //
 // # Layers
 //
 // A layer is built once by its constructor (NewConv2D, NewConv2DTranspose, NewDense,
 // ...) from a configuration and, for the layers that have them, weights in Keras's
 // layout, which it checks and packs for the chosen micro-kernels; it is immutable
-// afterwards, and its Forward method runs it on a batch. Each follows the definition of its Keras namesake: Padding is Keras's valid
-// or same, output sizes are Keras's (OutputSize reports them), ParamCount counts as
-// Keras's model.summary() does, and the bias and then the Activation (Linear, ReLU and
-// the other Keras activations) are applied to the outputs.
+// afterwards, and its Forward method runs it on a batch. Each follows the definition of
+// its Keras namesake: Padding is Keras's valid or same, output sizes are Keras's
+// (OutputSize reports them), ParamCount counts as Keras's model.summary() does, and the
+// bias and then the Activation are applied to the outputs.
+//
+// The activations are Keras's: Linear, ReLU, ReLU6, LeakyReLU (slope 0.2, Keras's
+// "leaky_relu"), Sigmoid, Tanh, Swish, GELU (the exact erf form) and Softmax (over each
+// output pixel's channels, or each Dense row). ReLU runs in the convolution kernels'
+// store, or with the bias on a GEMM's tile as soon as it is stored; the others run on
+// each tile right after that, while it is in L1, on vector kernels within a few ulps of
+// the references (their docs give the bounds); Softmax once a row is done.
+// MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D have no weights; Activate and
+// LeakyReLUAlpha are Keras's Activation, Softmax and LeakyReLU layers on their own.
+//
+// A 3×3 stride-1 Conv2D may also run by Winograd's minimal filtering, F(4×4,3×3) or
+// F(2×2,3×3), chosen by Conv2DConfig.Algorithm: AutoAlgorithm, the zero value, takes it
+// only where it measured faster and its error bound is within the direct convolution's
+// (the table is on ConvAlgorithm). Conv2DTranspose runs as stride² sub-convolutions on
+// the same indirect kernels as Conv2D.
 //
 // Forward accepts dst and src longer than the batch needs and uses their prefixes, as
 // BLAS routines use slices, so that one buffer sized for the largest batch serves every
