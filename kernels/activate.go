@@ -37,8 +37,8 @@ func LeakyReLUAlpha(dst, src []float32, n int, alpha float32) error {
 	if err != nil {
 		return err
 	}
-	if alpha == leakyReLUSlope {
-		active.activate[LeakyReLU](dst, src)
+	if 0 <= alpha && alpha <= 1 { // the vector kernels' max(x, alpha·x)
+		active.leakyReLU(dst, src, alpha)
 		return nil
 	}
 	generic.LeakyReLU(dst, src, alpha)

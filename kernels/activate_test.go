@@ -68,3 +68,26 @@ func TestLeakyReLUAlpha(t *testing.T) {
 	}
 	checkError(t, true, LeakyReLUAlpha(make([]float32, 2), make([]float32, 3), 3, 0.3), "kernels: LeakyReLUAlpha dst has 2 values, want 3 (n)")
 }
+
+// TestLeakyReLUKernels checks each ISA's LeakyReLU at any slope in [0, 1] bit for bit
+// against generic.LeakyReLU, in place and not, over every tail.
+func TestLeakyReLUKernels(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		rng := rand.New(rand.NewPCG(27, 28))
+		for n := 0; n <= 70; n++ {
+			src := uniform(rng, n)
+			for _, alpha := range []float32{0, 0.01, 0.2, 0.3, 1} {
+				want, got := make([]float32, n), nans(n)
+				generic.LeakyReLU(want, src, alpha)
+				im.leakyReLU(got, src, alpha)
+				inPlace := append([]float32(nil), src...)
+				im.leakyReLU(inPlace, inPlace, alpha)
+				for i := range want {
+					if got[i] != want[i] || inPlace[i] != want[i] {
+						t.Fatalf("n=%d alpha %v: [%d] = %v (in place %v), want %v", n, alpha, i, got[i], inPlace[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}

@@ -12,7 +12,7 @@ var (
 		Linear:    genericActivations[Linear],
 		ReLU:      elementwise(sreluAVX2),
 		ReLU6:     elementwise(srelu6AVX2),
-		LeakyReLU: func(dst, src []float32) { leakyReLU(sleakyReLUAVX2, dst, src) },
+		LeakyReLU: atSlope(leakyReLUAsm(sleakyReLUAVX2), leakyReLUSlope),
 		Sigmoid:   elementwise(ssigmoidAVX2),
 		Tanh:      elementwise(stanhAVX2),
 		Swish:     elementwise(sswishAVX2),
@@ -23,7 +23,7 @@ var (
 		Linear:    genericActivations[Linear],
 		ReLU:      elementwise(sreluAVX512),
 		ReLU6:     elementwise(srelu6AVX512),
-		LeakyReLU: func(dst, src []float32) { leakyReLU(sleakyReLUAVX512, dst, src) },
+		LeakyReLU: atSlope(leakyReLUAsm(sleakyReLUAVX512), leakyReLUSlope),
 		Sigmoid:   elementwise(ssigmoidAVX512),
 		Tanh:      elementwise(stanhAVX512),
 		Swish:     elementwise(sswishAVX512),
@@ -44,11 +44,18 @@ func elementwise(f func(n int, dst, src *float32)) func(dst, src []float32) {
 	}
 }
 
-// leakyReLU runs a LeakyReLU kernel at the activation's slope.
-func leakyReLU(f func(n int, alpha float32, dst, src *float32), dst, src []float32) {
-	if len(dst) == 0 {
-		return
+// leakyReLUAsm wraps a LeakyReLU kernel, whose slope is an argument (0 ≤ alpha ≤ 1).
+func leakyReLUAsm(f func(n int, alpha float32, dst, src *float32)) func(dst, src []float32, alpha float32) {
+	return func(dst, src []float32, alpha float32) {
+		if len(dst) == 0 {
+			return
+		}
+		_ = src[len(dst)-1]
+		f(len(dst), alpha, &dst[0], &src[0])
 	}
-	_ = src[len(dst)-1]
-	f(len(dst), leakyReLUSlope, &dst[0], &src[0])
+}
+
+// atSlope fixes a LeakyReLU kernel's slope: the activation's entry.
+func atSlope(f func(dst, src []float32, alpha float32), alpha float32) func(dst, src []float32) {
+	return func(dst, src []float32) { f(dst, src, alpha) }
 }

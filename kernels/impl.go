@@ -60,6 +60,9 @@ type isaKernels struct {
 	activate [activations]func(dst, src []float32)
 	// maxInto: y[i] = max(y[i], x[i]) over len(y), NaN where either is; max pooling.
 	maxInto func(x, y []float32)
+	// leakyReLU: dst[i] = src[i], or alpha·src[i] below zero, over len(dst), for
+	// 0 ≤ alpha ≤ 1; generic.LeakyReLU is its reference.
+	leakyReLU func(dst, src []float32, alpha float32)
 }
 
 // genericActivations are the references of every activate kernel.
@@ -117,15 +120,16 @@ type impl struct {
 }
 
 var genericKernels = isaKernels{
-	kernel:   gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
-	dot:      generic.Dot,
-	dot4:     generic.Dot4,
-	axpy:     generic.Axpy,
-	axpy4:    generic.Axpy4,
-	biasAct:  generic.BiasAct,
-	copy2D:   generic.Copy2D,
-	activate: genericActivations,
-	maxInto:  generic.MaxInto,
+	kernel:    gemmKernel{name: "generic.SgemmTile2x4", mr: 2, nr: 4, tile: generic.SgemmTile2x4},
+	dot:       generic.Dot,
+	dot4:      generic.Dot4,
+	axpy:      generic.Axpy,
+	axpy4:     generic.Axpy4,
+	biasAct:   generic.BiasAct,
+	copy2D:    generic.Copy2D,
+	activate:  genericActivations,
+	maxInto:   generic.MaxInto,
+	leakyReLU: generic.LeakyReLU,
 }
 
 // kernelsFor returns the kernels of isa in this build.
