@@ -147,33 +147,33 @@ func (j *poolJob) run(t *team, id int) {
 // maxOf sets out, one output pixel's C values, to the largest of the window's inputs:
 // rows [y0, y1) and columns [x0, x1) of image, all inside it (padding is left out).
 func (p *pool2D) maxOf(out, image []float32, y0, y1, x0, x1 int) {
-	c, rowLen := p.c, p.w.In*p.c
-	copy(out, image[y0*rowLen+x0*c:])
-	for y := y0; y < y1; y++ {
-		row := image[y*rowLen+x0*c : y*rowLen+x1*c]
-		for len(row) > 0 {
-			p.k.maxInto(row, out)
-			row = row[c:]
-		}
-	}
+	copy(out, image[(y0*p.w.In+x0)*p.c:])
+	p.fold(out, image, y0, y1, x0, x1, p.k.maxInto)
 }
 
 // averageOf sets out to the mean of the window's inputs, as maxOf the largest.
 func (p *pool2D) averageOf(out, image []float32, y0, y1, x0, x1 int) {
-	c, rowLen := p.c, p.w.In*p.c
 	clear(out)
-	for y := y0; y < y1; y++ {
-		row := image[y*rowLen+x0*c : y*rowLen+x1*c]
-		for len(row) > 0 {
-			p.k.axpy(1, row[:c], out)
-			row = row[c:]
-		}
-	}
+	p.fold(out, image, y0, y1, x0, x1, p.addInto)
 	count := float32((y1 - y0) * (x1 - x0))
 	for i := range out {
 		out[i] /= count
 	}
 }
+
+// fold combines each pixel of the window into out, in row-major order: combine(pixel,
+// out) updates out from the pixel's C values.
+func (p *pool2D) fold(out, image []float32, y0, y1, x0, x1 int, combine func(x, y []float32)) {
+	c, rowLen := p.c, p.w.In*p.c
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			combine(image[y*rowLen+x*c:y*rowLen+x*c+c], out)
+		}
+	}
+}
+
+// addInto sets y += x, the average's sum, on the axpy kernel.
+func (p *pool2D) addInto(x, y []float32) { p.k.axpy(1, x, y) }
 
 // MaxPooling2D is a Keras MaxPooling2D layer: each output the largest input of its
 // window, padding left out (a window is never all padding). NaN in a window gives NaN.
