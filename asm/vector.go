@@ -625,11 +625,8 @@ func (v vectorKernels) maxInto() {
 	n := Load(Param("n"), GP64()).(GPVirtual)
 	x := Mem{Base: Load(Param("x"), GP64())}
 	y := Mem{Base: Load(Param("y"), GP64())}
-	both := func(xs, ys, r Register) {
-		a := v.newVec()
-		if xs.Size() == 16 {
-			a = XMM()
-		}
+	// both leaves max(xs, ys) in r, a scratch register of their size.
+	both := func(xs, ys, a, r Register) {
 		VMAXPS(xs, ys, a) // NaN → xs
 		VMAXPS(ys, xs, r) // NaN → ys
 		VORPS(a, r, r)
@@ -639,7 +636,7 @@ func (v vectorKernels) maxInto() {
 			xs, ys, r := v.newVec(), v.newVec(), v.newVec()
 			VMOVUPS(x.Offset(u*vecBytes), xs)
 			VMOVUPS(y.Offset(u*vecBytes), ys)
-			both(xs, ys, r)
+			both(xs, ys, v.newVec(), r)
 			VMOVUPS(r, y.Offset(u*vecBytes))
 		}
 	})
@@ -651,13 +648,13 @@ func (v vectorKernels) maxInto() {
 		xs, ys, r := v.newVec(), v.newVec(), v.newVec()
 		VMOVUPS_Z(x, k, xs)
 		VMOVUPS_Z(y, k, ys)
-		both(xs, ys, r)
+		both(xs, ys, v.newVec(), r)
 		VMOVUPS(r, k, y)
 	}, func(idx GPVirtual) {
 		xs, ys, r := XMM(), XMM(), XMM()
 		VMOVSS(Mem{Base: x.Base, Index: idx, Scale: 4}, xs)
 		VMOVSS(Mem{Base: y.Base, Index: idx, Scale: 4}, ys)
-		both(xs, ys, r)
+		both(xs, ys, XMM(), r)
 		VMOVSS(r, Mem{Base: y.Base, Index: idx, Scale: 4})
 	}, name)
 	Label(name + "_done")
