@@ -118,7 +118,7 @@ func newSubconvTranspose(im impl, f *generic.Conv, filter []float32, ep epilogue
 				n := min(im.conv.mr, pixels-first)
 				x0 := c.firstX + first*f.W.Stride
 				tile := convTile{kern: im.convFor(n), out: (o*outW + x0) * outC, ldc: f.W.Stride * outC,
-					pixels: n, taps: len(c.taps), at: len(d.ind), w: w}
+					pixels: n, taps: len(c.taps), k: inC, at: len(d.ind), w: w}
 				for _, tap := range c.taps {
 					// Exact divisions: the class holds the taps for which they are.
 					iy := (o + f.H.Pad - tap[0]*f.H.Dilation) / f.H.Stride
