@@ -871,3 +871,57 @@ func errorKind(msg string) error {
 	}
 	return ErrConfig
 }
+
+// TestConv2DWideTaps runs the first layers' path, where each kernel row is one tap of
+// KW·InC floats (wideTaps), against the reference: channel counts on both sides of
+// wideTapsMaxInC; images as narrow as the kernel and one narrower (narrow taps
+// throughout); strides and row dilations; the edge pixels whose rows the padding cuts,
+// which take narrow taps, at both ends of rows long enough for several wide tiles; and
+// a dilated width, which keeps every tap narrow. It also checks that the wide path ran
+// wherever a pixel could take it.
+func TestConv2DWideTaps(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.conv.tile == nil {
+			t.Skip("no indirect kernel")
+		}
+		rng := rand.New(rand.NewPCG(91, 92))
+		for _, inC := range []int{1, 3, wideTapsMaxInC, wideTapsMaxInC + 1} {
+			for _, k := range []int{2, 3, 7} {
+				for _, w := range []int{k - 1, k, 2*im.conv.mr + k + 3} {
+					for _, pad := range []Padding{Valid, Same} {
+						c := randomConv(rng, k, k, pad, 1+rng.IntN(2), 1+rng.IntN(3), 1+rng.IntN(2), 1+rng.IntN(4)/3)
+						if pad == Valid && w < (k-1)*c.DilationW+1 {
+							continue
+						}
+						c.InW, c.InC = w, inC
+						c.InH = max(c.InH, (k-1)*c.DilationH+1)
+						c.checkConv2D(t, im, rng, asIs)
+						s, err := c.conv2DShape()
+						if err != nil {
+							t.Fatal(err)
+						}
+						layer, err := newConv2D(c.Conv2DConfig, make([]float32, c.ParamCount(false)), nil, im)
+						if err != nil {
+							t.Fatal(err)
+						}
+						wide := 0
+						for _, tile := range layer.direct.tiles {
+							if tile.k > inC {
+								wide++
+							}
+						}
+						inside := 0 // output columns whose kernel rows lie inside the image
+						for ox := range s.W.Out {
+							if wideInside(&s, ox) {
+								inside++
+							}
+						}
+						if want := wideTaps(&s) && inside > 0; want != (wide > 0) {
+							t.Errorf("%v: %d wide tiles, want some: %v", c, wide, want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
