@@ -2,11 +2,19 @@ package main
 
 import (
 	"fmt"
+	"math/bits"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
+
+// bPrefetchRows is how many rows of B ahead the unrolled loops prefetch: 2 KiB of a
+// packed AVX-512 panel. A B read in place, rows far apart, defeats the hardware
+// prefetchers, which stop at each 4 KiB page: 64×3136×576 with B in place measured 98
+// GFLOPS without and 128 with (best of eight interleaved runs); the squares, on packed B,
+// measured the same either way.
+const bPrefetchRows = 16
 
 // sgemmKernel describes one SGEMM micro-kernel: an MR×NR register tile of C, NR/vecLen
 // vectors per row. One generator emits every ISA's tile; the ISA only decides the vector
@@ -174,9 +182,10 @@ func (k sgemmKernel) generate() {
 	JNZ(LabelRef(general))
 	JMP(LabelRef(epilogue))
 
-	bStep := func(u int) Mem {
-		return []Mem{{Base: bPtr}, {Base: bPtr, Index: rsB, Scale: 1}, {Base: bPtr, Index: rsB, Scale: 2}, {Base: bPtr, Index: rsB3, Scale: 1}}[u]
+	bStepFrom := func(base Register, u int) Mem {
+		return []Mem{{Base: base}, {Base: base, Index: rsB, Scale: 1}, {Base: base, Index: rsB, Scale: 2}, {Base: base, Index: rsB3, Scale: 1}}[u]
 	}
+	bStep := func(u int) Mem { return bStepFrom(bPtr, u) }
 	// unrolled emits a loop of unroll steps of k per iteration and its one-step tail,
 	// given A(i, p+u) relative to the A pointers and how far they move per step.
 	unrolled := func(name string, aAt func(i, u int) Mem, advanceA func(steps int)) {
@@ -187,6 +196,16 @@ func (k sgemmKernel) generate() {
 		Label(name + "Loop")
 		for u := 0; u < unroll; u++ {
 			rank1(func(i int) Mem { return aAt(i, u) }, bStep(u))
+		}
+		// Prefetch rows p+bPrefetchRows … of B, all of each row's lines.
+		pf := GP64()
+		MOVQ(rsB, pf)
+		SHLQ(U8(bits.TrailingZeros(bPrefetchRows)), pf)
+		ADDQ(bPtr, pf)
+		for u := 0; u < unroll; u++ {
+			for line := 0; line < 4*nr; line += 64 {
+				PREFETCHT0(bStepFrom(pf, u).Offset(line))
+			}
 		}
 		advanceA(unroll)
 		LEAQ(Mem{Base: bPtr, Index: rsB, Scale: 4}, bPtr)
