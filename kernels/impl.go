@@ -102,6 +102,16 @@ func (k *isaKernels) kernelFor(rows int) gemmKernel {
 	return k.kernel
 }
 
+// edgeFor is kernelFor for fewer rows than the kernel's MR, without copying the kernel.
+func (k *isaKernels) edgeFor(rows int) *gemmKernel {
+	for i := range k.edges {
+		if rows <= k.edges[i].mr {
+			return &k.edges[i]
+		}
+	}
+	return &k.kernel
+}
+
 // convFor is kernelFor for the convolution kernels.
 func (k *isaKernels) convFor(rows int) convKernel {
 	for _, e := range k.convEdges {

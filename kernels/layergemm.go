@@ -263,7 +263,10 @@ func (w *packedWeights) multiplyTiles(a lhs, blockBuf, edgeBuf []float32, ic, mc
 		if pc == 0 {
 			beta = 0
 		}
+		// The epilogue runs after the last slice of k, on each tile while it is in L1.
 		final := pc+kc == w.k
+		biasAct := final && (ep.bias != nil || ep.relu)
+		activate := final && ep.elementwise()
 		tile := func(ir, jr int) {
 			tileA, rsA := data[ir*ld:], ld
 			if edge != nil && ir == last {
@@ -271,10 +274,20 @@ func (w *packedWeights) multiplyTiles(a lhs, blockBuf, edgeBuf []float32, ic, mc
 			}
 			b, tileC := w.data[jr*w.k+pc*nr:], c[(ic+ir)*ldc+jr:]
 			rows, cols := min(mr, mc-ir), min(nr, jrHi-jr)
-			if final {
-				w.finish(kc, tileA, rsA, 1, b, nr, tileC, ldc, beta, rows, cols, ep.cols(jr))
-			} else {
-				w.im.kernelFor(rows).tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
+			kern := &w.im.kernel
+			if rows < mr {
+				kern = w.im.edgeFor(rows)
+			}
+			kern.tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
+			if biasAct {
+				var bias []float32
+				if ep.bias != nil {
+					bias = ep.bias[jr:]
+				}
+				w.im.biasAct(rows, cols, tileC, ldc, bias, ep.relu)
+			}
+			if activate {
+				w.im.activateRows(ep.act, tileC, ldc, rows, cols)
 			}
 		}
 		if w.k <= bl.KC {
