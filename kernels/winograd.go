@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"strconv"
 	"sync"
 
@@ -282,6 +283,14 @@ var (
 
 var winograd4x4Points = []float64{0, 1, -1, 0.5, -2}
 
+// index is the transform's entry in isaKernels.winograd: 0 for F(2×2), 1 for F(4×4).
+func (t *winogradTransform) index() int {
+	if t.m == 2 {
+		return 0
+	}
+	return 1
+}
+
 func winogradTransformFor(a ConvAlgorithm) *winogradTransform {
 	if a == Winograd2x2 {
 		return winograd2x2
@@ -296,6 +305,9 @@ type winogradConv struct {
 	tilesH, tilesW int             // output tiles per image
 	tb             int             // tiles per block
 	ep             epilogue
+	// noBias is OutC −0s, the bias the output transform kernel adds when the layer has
+	// none (x + −0 is x, whatever x).
+	noBias []float32
 }
 
 // newWinogradConv transforms and packs the HWIO filter of the 3×3 layer s for im.
@@ -335,6 +347,12 @@ func newWinogradConv(im impl, s *generic.Conv, filter []float32, ep epilogue, al
 		w.u[xi] = packWeights(im, u[xi*inC*outC:], outC, false, inC, outC)
 	}
 	w.tb = winogradBlock(im, tr, inC, outC)
+	if im.winograd[tr.index()].output != nil && ep.bias == nil {
+		w.noBias = make([]float32, outC)
+		for i := range w.noBias {
+			w.noBias[i] = float32(math.Copysign(0, -1))
+		}
+	}
 	return w
 }
 
@@ -454,6 +472,10 @@ func (w *winogradConv) tile(t int) (b, ty, tx int) {
 // the tiles from t0, a strip of tiles (a run along one tile row) at a time.
 func (j *winogradJob) input(v, z, edge []float32, t0, count int) {
 	w, s, tr := j.w, j.s, j.w.tr
+	if kern := j.im.winograd[tr.index()].input; kern != nil {
+		j.inputTiles(kern, v, z, t0, count)
+		return
+	}
 	a, m, inC := tr.alpha, tr.m, s.InC
 	ldv := w.tb * inC
 	for t := t0; t < t0+count; {
@@ -486,6 +508,30 @@ func (j *winogradJob) input(v, z, edge []float32, t0, count int) {
 			}
 		}
 		t += run
+	}
+}
+
+// inputTiles is input on the ISA's transform kernel, a tile at a time: in place where
+// the tile lies within the image, else from a copy of it in z, zero-padded to α×α.
+func (j *winogradJob) inputTiles(kern func(n int, src []float32, rowStride, colStride int, dst []float32, ldv int), v, z []float32, t0, count int) {
+	w, s, tr := j.w, j.s, j.w.tr
+	a, m, inC := tr.alpha, tr.m, s.InC
+	ldv := w.tb * inC
+	for i := range count {
+		b, ty, tx := w.tile(t0 + i)
+		iy0, ix0 := ty*m-s.H.Pad, tx*m-s.W.Pad
+		if iy0 >= 0 && ix0 >= 0 && iy0+a <= s.H.In && ix0+a <= s.W.In {
+			kern(inC, j.src[((b*s.H.In+iy0)*s.W.In+ix0)*inC:], s.W.In*inC, inC, v[i*inC:], ldv)
+			continue
+		}
+		pad := z[:a*a*inC]
+		clear(pad)
+		xLo, xHi := max(0, -ix0), min(a, s.W.In-ix0)
+		for r := max(0, -iy0); r < min(a, s.H.In-iy0) && xLo < xHi; r++ {
+			from := ((b*s.H.In+iy0+r)*s.W.In + ix0 + xLo) * inC
+			copy(pad[(r*a+xLo)*inC:(r*a+xHi)*inC], j.src[from:])
+		}
+		kern(inC, pad, a*inC, inC, v[i*inC:], ldv)
 	}
 }
 
@@ -531,6 +577,26 @@ func (j *winogradJob) output(mm, p, edge []float32, t0, count, lo, hi int) {
 	ldDst := s.W.Out * outC
 	width := hi - lo
 	ep := w.ep.cols(lo)
+	if kern := im.winograd[tr.index()].output; kern != nil {
+		// The kernel adds the bias and ReLU; other activations run over the tile after.
+		bias := ep.bias
+		if bias == nil {
+			bias = w.noBias[lo:]
+		}
+		for i := range count {
+			b, ty, tx := w.tile(t0 + i)
+			oy, ox := ty*m, tx*m
+			rows, cols := min(m, s.H.Out-oy), min(m, s.W.Out-ox)
+			out := j.dst[((b*s.H.Out+oy)*s.W.Out+ox)*outC+lo:]
+			kern(width, mm[i*outC+lo:], ldm, out, ldDst, outC, bias, ep.relu, rows, cols)
+			if ep.elementwise() {
+				for r := range rows {
+					im.activateRows(ep.act, out[r*ldDst:], outC, cols, width)
+				}
+			}
+		}
+		return
+	}
 	for i := range count {
 		b, ty, tx := w.tile(t0 + i)
 		oy, ox := ty*m, tx*m
