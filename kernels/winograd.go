@@ -366,11 +366,16 @@ func newWinogradConv(im impl, s *generic.Conv, filter []float32, ep epilogue, al
 }
 
 // winogradBlock returns how many tiles a block holds, in whole MR-row tiles of the
-// micro-kernel. Where the α² packed weight matrices (α²·InC·OutC floats) fit in half of
-// L2 (whose size the blocking's MC·KC, a quarter of it, gives), they stay there from block
-// to block, and the smallest block, one MR-row tile, keeps the transformed data closest:
-// 56²×64→64, F(4×4), 12 tiles a block against 60: 230 against 196 GFLOPS; F(2×2), 12
-// against 132: 122 against 116 (medians of four interleaved runs). Otherwise a block
+// micro-kernel. Where the α² packed weight matrices (α²·InC·OutC floats) fit in about
+// half of L2 (whose size the blocking's MC·KC, a quarter of it rounded down, gives), they
+// stay there from block to block, and the smallest block, one MR-row tile, keeps the
+// transformed data closest: 56²×64→64, F(4×4), 12 tiles a block against 60: 230 against
+// 196 GFLOPS; F(2×2), 12 against 132: 122 against 116 (medians of four interleaved runs).
+// The bound is 5/8 of 4·MC·KC, not a half: 28²×128→128 F(2×2) weighs exactly half of a
+// 2 MiB L2, 1.6% over half of 4·MC·KC, and with the transform kernels (asm/winograd.go)
+// ran 12 tiles a block at 255 against 72 tiles at 211 GFLOPS (AVX-512, medians of
+// seven interleaved runs; faster in every one); the other benchmark shapes keep their
+// blocks (BenchmarkWinogradBlock, re-run with the transform kernels). Otherwise a block
 // holds enough tiles that re-reading the weights once a block costs no more than writing
 // and reading its transformed input and products (2·α²·(InC+OutC) floats a tile), and at
 // least as many as keep those within half of L2 (28²×128→128, F(4×4): 36 tiles 259, 12
@@ -378,7 +383,7 @@ func newWinogradConv(im impl, s *generic.Conv, filter []float32, ep epilogue, al
 func winogradBlock(im impl, tr *winogradTransform, inC, outC int) int {
 	bl := im.blocking
 	l2 := 4 * bl.MC * bl.KC // floats
-	if tr.alpha*tr.alpha*inC*outC <= l2/2 {
+	if tr.alpha*tr.alpha*inC*outC <= l2*5/8 {
 		return bl.MR
 	}
 	inL2 := l2 / 2 / (tr.alpha * tr.alpha * (inC + outC))
