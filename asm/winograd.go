@@ -21,11 +21,18 @@ import (
 // row of the result, storing as it goes. The coefficients are constants of the generator:
 // zeros are skipped, ±1 are VADDPS/VSUBPS, the others FMAs with the constant broadcast.
 //
-// Register plan: a pass holds one column (or row) of α vectors and one or two
-// accumulators at a time, each output stored as soon as it is complete. The constants
-// (2 for F(2×2), up to 7 for F(4×4)) sit in registers on AVX-512 (32 zmm); on AVX2 (16
-// ymm) they are memory operands from RODATA, which costs a load per FMA but no spills.
-// GP registers: the base pointers, the strides in bytes and one or two running pointers.
+// Register plan (also emitted into each kernel's text):
+//
+//	column / row     α vectors: the pass's inputs, loaded once, used by every output
+//	accumulator      1–2 vectors: one output at a time, stored as soon as complete
+//	constants        F(2×2): none (every coefficient is 0 or ±1); F(4×4): 8 in Bᵀ, 6 in
+//	                 Aᵀ: registers on AVX-512 (32 zmm), RODATA operands on AVX2 (16 ymm:
+//	                 6 inputs, 8 constants and the accumulators would not fit; a load per
+//	                 FMA rather than spills; registers were not measured against them)
+//	floor            output: 0 for ReLU, −Inf for the identity (VMAXPS with it)
+//	bias             output: the vector of channels' biases
+//	GP               base pointers, strides in bytes (and 3× for the fourth row), a
+//	                 running pointer per pass, one for the sixth row
 type winogradKernels struct {
 	activationKernels
 	m   int       // outputs per tile side
@@ -92,11 +99,22 @@ func (w winogradKernels) transform() (bt, at [][]float32) {
 	return bt, at
 }
 
+// registerPlan emits the plan above into the kernel's text.
+func (w winogradKernels) registerPlan(what string) {
+	Comment(fmt.Sprintf("%s of F(%d×%d, 3×3), α = %d: two passes through a stack scratch of", what, w.m, w.m, w.m+2),
+		"vectors. Each pass loads α vectors (a column, then a row) and forms one output at a",
+		"time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros",
+		"skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).")
+}
+
 func (w winogradKernels) generate() {
 	bt, at := w.transform()
 	w.input(bt)
 	w.output(at)
 }
+
+// The kernels are not NOSPLIT, unlike the others: their scratch (up to α²·64 = 2304 bytes
+// for F(4×4) on AVX-512) is more stack than the linker lets a NOSPLIT function take.
 
 func (w winogradKernels) vecBytes() int { return 4 * w.vecLen() }
 
@@ -251,6 +269,7 @@ func (w winogradKernels) input(bt [][]float32) {
 	Doc(fmt.Sprintf("%s sets dst[ξ·ldv + c] = V_ξ, ξ = i·%d + j, V = Bᵀ d B the input transform", name, alpha),
 		fmt.Sprintf("of F(%d×%d, 3×3), d[y][x] = src[y·rowStride + x·colStride + c], for c < n, n ≥ 1.", w.m, w.m),
 		fmt.Sprintf("Its reference is generic.WinogradInput with kernels' Bᵀ (α = %d).", alpha))
+	w.registerPlan("Input transform Bᵀ d B")
 	scratch := AllocLocal(alpha * alpha * vb) // T = Bᵀ d, T[i][x] at (i·α + x)·vb
 	n := Load(Param("n"), GP64()).(GPVirtual)
 	src := Load(Param("src"), GP64()).(GPVirtual)
@@ -315,6 +334,7 @@ func (w winogradKernels) output(at [][]float32) {
 		fmt.Sprintf("F(%d×%d, 3×3), M[y][x] = src[(y·%d + x)·ldm + c], act = max(·, 0) when relu (NaN stays", m, m, alpha),
 		"NaN), else the identity. It writes nothing else.",
 		fmt.Sprintf("Its reference is generic.WinogradOutput with kernels' Aᵀ (α = %d).", alpha))
+	w.registerPlan("Output transform Aᵀ M A, with bias and ReLU,")
 	scratch := AllocLocal(m * alpha * vb) // P = Aᵀ M, P[j][x] at (j·α + x)·vb
 	n := Load(Param("n"), GP64()).(GPVirtual)
 	src := Load(Param("src"), GP64()).(GPVirtual)

@@ -8980,6 +8980,10 @@ ssoftmaxAVX512_done:
 // func swinogradIn2x2AVX2(n int, src *float32, rowStride int, colStride int, dst *float32, ldv int)
 // Requires: AVX
 TEXT ·swinogradIn2x2AVX2(SB), $512-48
+	// Input transform Bᵀ d B of F(2×2, 3×3), α = 4: two passes through a stack scratch of
+	// vectors. Each pass loads α vectors (a column, then a row) and forms one output at a
+	// time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros
+	// skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).
 	MOVQ n+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ dst+32(FP), DX
@@ -9246,6 +9250,10 @@ swinogradIn2x2AVX2_done:
 // func swinogradOut2x2AVX2(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)
 // Requires: AVX
 TEXT ·swinogradOut2x2AVX2(SB), $256-80
+	// Output transform Aᵀ M A, with bias and ReLU, of F(2×2, 3×3), α = 4: two passes through a stack scratch of
+	// vectors. Each pass loads α vectors (a column, then a row) and forms one output at a
+	// time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros
+	// skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).
 	MOVQ         n+0(FP), AX
 	MOVQ         src+8(FP), CX
 	MOVQ         dst+24(FP), DX
@@ -9460,6 +9468,10 @@ swinogradOut2x2AVX2_done:
 // func swinogradIn4x4AVX2(n int, src *float32, rowStride int, colStride int, dst *float32, ldv int)
 // Requires: AVX, FMA3
 TEXT ·swinogradIn4x4AVX2(SB), $1152-48
+	// Input transform Bᵀ d B of F(4×4, 3×3), α = 6: two passes through a stack scratch of
+	// vectors. Each pass loads α vectors (a column, then a row) and forms one output at a
+	// time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros
+	// skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).
 	MOVQ n+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ dst+32(FP), DX
@@ -10470,6 +10482,10 @@ GLOBL actConstc0200000<>(SB), RODATA|NOPTR, $32
 // func swinogradOut4x4AVX2(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)
 // Requires: AVX, FMA3
 TEXT ·swinogradOut4x4AVX2(SB), $768-80
+	// Output transform Aᵀ M A, with bias and ReLU, of F(4×4, 3×3), α = 6: two passes through a stack scratch of
+	// vectors. Each pass loads α vectors (a column, then a row) and forms one output at a
+	// time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros
+	// skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).
 	MOVQ         n+0(FP), AX
 	MOVQ         src+8(FP), CX
 	MOVQ         dst+24(FP), DX
@@ -11236,6 +11252,10 @@ GLOBL actConstc1000000<>(SB), RODATA|NOPTR, $32
 // func swinogradIn2x2AVX512(n int, src *float32, rowStride int, colStride int, dst *float32, ldv int)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·swinogradIn2x2AVX512(SB), $1024-48
+	// Input transform Bᵀ d B of F(2×2, 3×3), α = 4: two passes through a stack scratch of
+	// vectors. Each pass loads α vectors (a column, then a row) and forms one output at a
+	// time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros
+	// skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).
 	MOVQ n+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ dst+32(FP), DX
@@ -11501,6 +11521,10 @@ swinogradIn2x2AVX512_done:
 // func swinogradOut2x2AVX512(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
 TEXT ·swinogradOut2x2AVX512(SB), $512-80
+	// Output transform Aᵀ M A, with bias and ReLU, of F(2×2, 3×3), α = 4: two passes through a stack scratch of
+	// vectors. Each pass loads α vectors (a column, then a row) and forms one output at a
+	// time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros
+	// skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).
 	MOVQ         n+0(FP), AX
 	MOVQ         src+8(FP), CX
 	MOVQ         dst+24(FP), DX
@@ -11714,6 +11738,10 @@ swinogradOut2x2AVX512_done:
 // func swinogradIn4x4AVX512(n int, src *float32, rowStride int, colStride int, dst *float32, ldv int)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·swinogradIn4x4AVX512(SB), $2304-48
+	// Input transform Bᵀ d B of F(4×4, 3×3), α = 6: two passes through a stack scratch of
+	// vectors. Each pass loads α vectors (a column, then a row) and forms one output at a
+	// time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros
+	// skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).
 	MOVQ         n+0(FP), AX
 	MOVQ         src+8(FP), CX
 	MOVQ         dst+32(FP), DX
@@ -12691,6 +12719,10 @@ swinogradIn4x4AVX512_done:
 // func swinogradOut4x4AVX512(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2
 TEXT ·swinogradOut4x4AVX512(SB), $1536-80
+	// Output transform Aᵀ M A, with bias and ReLU, of F(4×4, 3×3), α = 6: two passes through a stack scratch of
+	// vectors. Each pass loads α vectors (a column, then a row) and forms one output at a
+	// time in a fresh register, storing it at once; coefficients ±1 are VADDPS/VSUBPS, zeros
+	// skipped, others FMAs with a constant (registers on AVX-512, RODATA on AVX2).
 	MOVQ         n+0(FP), AX
 	MOVQ         src+8(FP), CX
 	MOVQ         dst+24(FP), DX
