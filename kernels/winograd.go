@@ -28,8 +28,12 @@ import (
 // or a zero-padded copy of it where it overlaps the padding, and the output transform
 // adds the bias and ReLU as it stores. Before them (and still on the other ISAs) the
 // transforms ran as tens of small products on the SGEMM micro-kernel, 44% of the time of
-// 56²×64→64 F(2×2) (pprof: input 18%, output 26%); the kernels took it from 155–193 to
-// 226–246 GFLOPS (interleaved runs).
+// 56²×64→64 F(2×2) (pprof: input 18%, output 26%; with the kernels 14% and 9%). One
+// thread, AVX-512, medians of seven interleaved rounds (BenchmarkConv), GFLOPS before →
+// after: 56²×64→64 F(2×2) 160 → 246, F(4×4) 294 → 357; 28²×128→128 F(2×2) 202 → 292
+// (with winogradBlock's bound below), F(4×4) 324 → 355; 14²×256→256 and 7²×512→512
+// within the noise, +3% (their products take over 90% of the time). AVX2, 56²×64→64:
+// F(2×2) 69 → 144, F(4×4) 183 → 246 (medians of three).
 //
 // The transforms are matrix products too, with small constant matrices on the left, so
 // elsewhere they run on the same micro-kernel, vectorised over channels: the input transform's
