@@ -179,10 +179,14 @@ func chooseAlgorithm(a ConvAlgorithm, s *generic.Conv, im impl) ConvAlgorithm {
 // quiet machine: F(2×2) and F(4×4) against direct, effective GFLOPS, medians of three
 // runs; H×W×InC→OutC, same padding):
 //
-//   - few channels lose: 56²×16→16 0.5× and 0.9×, 28²×8→8 0.3× and 0.5×, 224²×3→32
-//     0.2× and 0.4×: the products' depth is InC, too short for the micro-kernel, and the
-//     transforms' cost per tile grows with InC + OutC against the products' InC·OutC.
-//     From 32 channels they win: 56²×32→32 F(4×4) 1.3×, 28²×32→64 1.6×.
+//   - few channels lose: the products' depth is InC, too short for the micro-kernel, and
+//     the transforms' cost per tile grows with InC + OutC against the products' InC·OutC.
+//     With the transforms on the SGEMM kernel, 56²×16→16 measured 0.5× and 0.9×, and
+//     Winograd took 32 channels and more (56²×32→32 F(4×4) 1.3×, 28²×32→64 1.6×). The
+//     transform kernels (asm/winograd.go) brought the bound down to 16: F(4×4) 56²×16→16
+//     1.75×, 28²×16→16 1.4×, 14²×16→16 1.17× (AVX2 1.4×), 56²×16→64 1.8×, 56²×64→16
+//     2.4×, 56²×32→32 2.0× (medians of five rounds); below it, 56²×12→12 1.26× (AVX2
+//     0.86×), 28²×8→8 0.97×, and under 8 channels the error bound rules Winograd out.
 //   - F(4×4) needs tiles to reuse its weights, 4 times the direct ones: 14²×64→64 (16
 //     tiles) 1.6×, 14²×128→128 1.6×, 14²×256→256 1.5×, 28²×256→256 2.4×, 56²×64→64 2.2×,
 //     112²×64→64 2.4×; with 4 tiles, 7²×128→128 1.1×, 7²×256→256 0.8×, 7²×512→512 0.9×.
@@ -197,7 +201,7 @@ func autoWinograd(s *generic.Conv, im impl) ConvAlgorithm {
 	if im.isa != dispatch.AVX512 && im.isa != dispatch.AVX2 {
 		return Direct
 	}
-	if s.InC < 32 || s.OutC < 32 {
+	if s.InC < 16 || s.OutC < 16 {
 		return Direct
 	}
 	direct := float64(9*s.InC+3) * float32Roundoff

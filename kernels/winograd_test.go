@@ -406,7 +406,8 @@ func TestWinogradAuto(t *testing.T) {
 			{56, 64, 64, 3, 1, Winograd}, {28, 128, 128, 3, 1, Winograd}, {14, 256, 256, 3, 1, Winograd},
 			{7, 512, 512, 3, 1, Winograd2x2}, {7, 256, 256, 3, 1, Winograd2x2}, {7, 128, 128, 3, 1, Winograd2x2},
 			{14, 64, 64, 3, 1, Winograd}, {28, 32, 64, 3, 1, Winograd}, {56, 32, 32, 3, 1, Winograd},
-			{7, 1024, 1024, 3, 1, Direct}, {56, 16, 16, 3, 1, Direct}, {224, 3, 32, 3, 1, Direct}, {28, 8, 8, 3, 1, Direct},
+			{56, 16, 16, 3, 1, Winograd}, {14, 16, 16, 3, 1, Winograd}, {56, 16, 64, 3, 1, Winograd},
+			{7, 1024, 1024, 3, 1, Direct}, {56, 12, 12, 3, 1, Direct}, {56, 64, 12, 3, 1, Direct}, {224, 3, 32, 3, 1, Direct}, {28, 8, 8, 3, 1, Direct},
 			{56, 64, 64, 3, 2, Direct}, {56, 64, 64, 5, 1, Direct}, {56, 64, 64, 1, 1, Direct},
 		} {
 			cfg := Conv2DConfig{InH: c.h, InW: c.h, InC: c.inC, OutC: c.outC, KH: c.kh, KW: c.kh, StrideH: c.stride, StrideW: c.stride, Padding: Same}
