@@ -28,7 +28,7 @@ import (
 // or a zero-padded copy of it where it overlaps the padding, and the output transform
 // adds the bias and ReLU as it stores. Before them (and still on the other ISAs) the
 // transforms ran as tens of small products on the SGEMM micro-kernel, 44% of the time of
-// 56²×64→64 F(2×2) (pprof: input 18%, output 26%; with the kernels 14% and 9%). One
+// 56²×64→64 F(2×2) (pprof: input 18%, output 26%; with the kernels 16% and 9%). One
 // thread, AVX-512, medians of seven interleaved rounds (BenchmarkConv), GFLOPS before →
 // after: 56²×64→64 F(2×2) 160 → 246, F(4×4) 294 → 357; 28²×128→128 F(2×2) 202 → 292
 // (with winogradBlock's bound below), F(4×4) 324 → 355; 14²×256→256 and 7²×512→512
