@@ -1,8 +1,8 @@
 // Command asm generates simdnn's amd64 assembly with Avo: the SGEMM micro-kernels of
 // every ISA from one parameterised generator (sgemm.go), the indirect convolution
 // kernels on the same tiles (conv.go) and the level-1 kernels of the GEMV path and the
-// layers (vector.go), the activations' vectorised passes (activation.go), with their Go
-// declarations.
+// layers (vector.go), the activations' vectorised passes (activation.go), the Winograd transforms
+// (winograd.go), with their Go declarations.
 //
 // It is its own module so that users of simdnn never download Avo. Run `go generate` here
 // (or `make generate` at the root); CI fails when the committed output differs.
@@ -30,6 +30,9 @@ func main() {
 	}
 	for _, a := range activationFamilies {
 		a.generate()
+	}
+	for _, w := range winogradFamilies {
+		w.generate()
 	}
 	Generate()
 }

@@ -63,6 +63,22 @@ type isaKernels struct {
 	// leakyReLU: dst[i] = src[i], or alpha·src[i] below zero, over len(dst), for
 	// 0 ≤ alpha ≤ 1; generic.LeakyReLU is its reference.
 	leakyReLU func(dst, src []float32, alpha float32)
+	// winograd[f]: the Winograd transforms of one tile, F(2×2,3×3) for f = 0 and
+	// F(4×4,3×3) for f = 1 (winogradTransform.index), or nil: the transforms then run
+	// on the SGEMM kernel.
+	winograd [2]winogradKernels
+}
+
+// winogradKernels are the transforms of one Winograd algorithm; generic.WinogradInput and
+// generic.WinogradOutput, on the algorithm's matrices, are their references.
+type winogradKernels struct {
+	// input: dst[ξ*ldv+c] = V_ξ = (Bᵀ d B)[ξ/α][ξ%α], d[y][x] = src[y*rowStride +
+	// x*colStride + c], c < n.
+	input func(n int, src []float32, rowStride, colStride int, dst []float32, ldv int)
+	// output: dst[y*ldDst + x*pixelStride + c] = act((Aᵀ M A)[y][x] + bias[c]) for y <
+	// rows, x < cols, c < n, M[y][x] = src[(y*α+x)*ldm + c], act ReLU when relu; bias
+	// holds n values (−0 adds nothing, exactly).
+	output func(n int, src []float32, ldm int, dst []float32, ldDst, pixelStride int, bias []float32, relu bool, rows, cols int)
 }
 
 // genericActivations are the references of every activate kernel.

@@ -26,6 +26,10 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		activate:  avx2Activations,
 		maxInto:   maxIntoAsm(smaxAVX2),
 		leakyReLU: leakyReLUAsm(sleakyReLUAVX2),
+		winograd: [2]winogradKernels{
+			winogradAsm(2, swinogradIn2x2AVX2, swinogradOut2x2AVX2),
+			winogradAsm(4, swinogradIn4x4AVX2, swinogradOut4x4AVX2),
+		},
 	},
 	dispatch.AVX512: {
 		kernel: gemmAsm("sgemm12x32AVX512", 12, 32, sgemm12x32AVX512, packRows12AVX512),
@@ -47,5 +51,9 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		activate:  avx512Activations,
 		maxInto:   maxIntoAsm(smaxAVX512),
 		leakyReLU: leakyReLUAsm(sleakyReLUAVX512),
+		winograd: [2]winogradKernels{
+			winogradAsm(2, swinogradIn2x2AVX512, swinogradOut2x2AVX512),
+			winogradAsm(4, swinogradIn4x4AVX512, swinogradOut4x4AVX512),
+		},
 	},
 }

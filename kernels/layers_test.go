@@ -19,13 +19,15 @@ import (
 // cross many blocks and K slices.
 
 // blockings returns im, and im with MC = MR and KC = 5, as pathTinyBlocks does for Sgemm,
-// and without its indirect convolution kernel, so that Conv2D takes im2col and the GEMM
-// driver on every ISA too. A layer keeps the impl it was built with, so tests pass these
+// and without its indirect convolution kernel and Winograd transform kernels, so that
+// Conv2D takes im2col and the GEMM driver, and Winograd its transforms on the SGEMM
+// kernel, on every ISA too. A layer keeps the impl it was built with, so tests pass these
 // to the constructors.
 func blockings(im impl) []impl {
 	tiny := im
 	tiny.blocking.MC, tiny.blocking.KC = tiny.blocking.MR, 5
 	tiny.conv = convKernel{}
+	tiny.winograd = [2]winogradKernels{} // the Winograd transforms on the SGEMM kernel
 	return []impl{im, tiny}
 }
 

@@ -327,3 +327,67 @@ func sgeluAVX512(n int, dst *float32, src *float32)
 //
 //go:noescape
 func ssoftmaxAVX512(n int, dst *float32, src *float32)
+
+// swinogradIn2x2AVX2 sets dst[ξ·ldv + c] = V_ξ, ξ = i·4 + j, V = Bᵀ d B the input transform
+// of F(2×2, 3×3), d[y][x] = src[y·rowStride + x·colStride + c], for c < n, n ≥ 1.
+// Its reference is generic.WinogradInput with kernels' Bᵀ (α = 4).
+//
+//go:noescape
+func swinogradIn2x2AVX2(n int, src *float32, rowStride int, colStride int, dst *float32, ldv int)
+
+// swinogradOut2x2AVX2 sets dst[y·ldDst + x·pixelStride + c] = act(Y[y][x] + bias[c]) for y < rows,
+// x < cols, c < n (1 ≤ rows, cols ≤ 2, n ≥ 1), Y = Aᵀ M A the output transform of
+// F(2×2, 3×3), M[y][x] = src[(y·4 + x)·ldm + c], act = max(·, 0) when relu (NaN stays
+// NaN), else the identity. It writes nothing else.
+// Its reference is generic.WinogradOutput with kernels' Aᵀ (α = 4).
+//
+//go:noescape
+func swinogradOut2x2AVX2(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)
+
+// swinogradIn4x4AVX2 sets dst[ξ·ldv + c] = V_ξ, ξ = i·6 + j, V = Bᵀ d B the input transform
+// of F(4×4, 3×3), d[y][x] = src[y·rowStride + x·colStride + c], for c < n, n ≥ 1.
+// Its reference is generic.WinogradInput with kernels' Bᵀ (α = 6).
+//
+//go:noescape
+func swinogradIn4x4AVX2(n int, src *float32, rowStride int, colStride int, dst *float32, ldv int)
+
+// swinogradOut4x4AVX2 sets dst[y·ldDst + x·pixelStride + c] = act(Y[y][x] + bias[c]) for y < rows,
+// x < cols, c < n (1 ≤ rows, cols ≤ 4, n ≥ 1), Y = Aᵀ M A the output transform of
+// F(4×4, 3×3), M[y][x] = src[(y·6 + x)·ldm + c], act = max(·, 0) when relu (NaN stays
+// NaN), else the identity. It writes nothing else.
+// Its reference is generic.WinogradOutput with kernels' Aᵀ (α = 6).
+//
+//go:noescape
+func swinogradOut4x4AVX2(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)
+
+// swinogradIn2x2AVX512 sets dst[ξ·ldv + c] = V_ξ, ξ = i·4 + j, V = Bᵀ d B the input transform
+// of F(2×2, 3×3), d[y][x] = src[y·rowStride + x·colStride + c], for c < n, n ≥ 1.
+// Its reference is generic.WinogradInput with kernels' Bᵀ (α = 4).
+//
+//go:noescape
+func swinogradIn2x2AVX512(n int, src *float32, rowStride int, colStride int, dst *float32, ldv int)
+
+// swinogradOut2x2AVX512 sets dst[y·ldDst + x·pixelStride + c] = act(Y[y][x] + bias[c]) for y < rows,
+// x < cols, c < n (1 ≤ rows, cols ≤ 2, n ≥ 1), Y = Aᵀ M A the output transform of
+// F(2×2, 3×3), M[y][x] = src[(y·4 + x)·ldm + c], act = max(·, 0) when relu (NaN stays
+// NaN), else the identity. It writes nothing else.
+// Its reference is generic.WinogradOutput with kernels' Aᵀ (α = 4).
+//
+//go:noescape
+func swinogradOut2x2AVX512(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)
+
+// swinogradIn4x4AVX512 sets dst[ξ·ldv + c] = V_ξ, ξ = i·6 + j, V = Bᵀ d B the input transform
+// of F(4×4, 3×3), d[y][x] = src[y·rowStride + x·colStride + c], for c < n, n ≥ 1.
+// Its reference is generic.WinogradInput with kernels' Bᵀ (α = 6).
+//
+//go:noescape
+func swinogradIn4x4AVX512(n int, src *float32, rowStride int, colStride int, dst *float32, ldv int)
+
+// swinogradOut4x4AVX512 sets dst[y·ldDst + x·pixelStride + c] = act(Y[y][x] + bias[c]) for y < rows,
+// x < cols, c < n (1 ≤ rows, cols ≤ 4, n ≥ 1), Y = Aᵀ M A the output transform of
+// F(4×4, 3×3), M[y][x] = src[(y·6 + x)·ldm + c], act = max(·, 0) when relu (NaN stays
+// NaN), else the identity. It writes nothing else.
+// Its reference is generic.WinogradOutput with kernels' Aᵀ (α = 6).
+//
+//go:noescape
+func swinogradOut4x4AVX512(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"strconv"
 	"sync"
 
@@ -21,8 +22,21 @@ import (
 // independent products M_ξ = V_ξ·U_ξ on the micro-kernel, and transforms M back into the
 // output tiles, adding the bias and the activation.
 //
+// On AVX-512 and AVX2 the transforms run on kernels of their own (asm/winograd.go), one
+// tile at a time, vectorised over channels, their constant coefficients specialised into
+// the code (zeros skipped, ±1 as additions): the input transform reads a tile in place,
+// or a zero-padded copy of it where it overlaps the padding, and the output transform
+// adds the bias and ReLU as it stores. Before them (and still on the other ISAs) the
+// transforms ran as tens of small products on the SGEMM micro-kernel, 44% of the time of
+// 56²×64→64 F(2×2) (pprof: input 18%, output 26%; with the kernels 16% and 9%). One
+// thread, AVX-512, medians of seven interleaved rounds (BenchmarkConv), GFLOPS before →
+// after: 56²×64→64 F(2×2) 160 → 246, F(4×4) 294 → 357; 28²×128→128 F(2×2) 202 → 292
+// (with winogradBlock's bound below), F(4×4) 324 → 355; 14²×256→256 and 7²×512→512
+// within the noise, +3% (their products take over 90% of the time). AVX2, 56²×64→64:
+// F(2×2) 69 → 144, F(4×4) 183 → 246 (medians of three).
+//
 // The transforms are matrix products too, with small constant matrices on the left, so
-// they run on the same micro-kernel, vectorised over channels: the input transform's
+// elsewhere they run on the same micro-kernel, vectorised over channels: the input transform's
 // first pass mixes the α input rows of a whole strip of tiles at once (NHWC keeps a row
 // of the strip contiguous, so each step reads it in place), its second the α columns of
 // each tile; the output transform does the same in reverse and stores straight into dst.
@@ -46,10 +60,10 @@ import (
 //	algorithm             inputs   InC 1–16   InC 64–1024   documented bound
 //	Direct                [−1,1]   2.1e-7     2.2e-7        (9·InC+3)·2⁻²⁴
 //	                      [0,6]    1.7e-7     3.1e-7
-//	Winograd2x2 F(2×2)    [−1,1]   1.9e-7     9.3e-8        1e-6 (InC < 8: 4e-6)
-//	                      [0,6]    2.5e-7     9.6e-8
-//	Winograd    F(4×4)    [−1,1]   1.6e-6     6.3e-7        4e-6 (InC < 8: 2e-5)
-//	                      [0,6]    1.8e-6     4.3e-7
+//	Winograd2x2 F(2×2)    [−1,1]   1.7e-7     8.8e-8        1e-6 (InC < 8: 4e-6)
+//	                      [0,6]    2.5e-7     1.0e-7
+//	Winograd    F(4×4)    [−1,1]   1.6e-6     8.0e-7        4e-6 (InC < 8: 2e-5)
+//	                      [0,6]    1.8e-6     3.3e-7
 //
 // F(4×4) takes the interpolation points 0, ±1, ½, −2 (and ∞), as Barabasz et al.
 // recommend: the same layers measured 3.3e-6 at worst with Lavin's 0, ±1, ±2, 4.5e-6 with
@@ -165,10 +179,14 @@ func chooseAlgorithm(a ConvAlgorithm, s *generic.Conv, im impl) ConvAlgorithm {
 // quiet machine: F(2×2) and F(4×4) against direct, effective GFLOPS, medians of three
 // runs; H×W×InC→OutC, same padding):
 //
-//   - few channels lose: 56²×16→16 0.5× and 0.9×, 28²×8→8 0.3× and 0.5×, 224²×3→32
-//     0.2× and 0.4×: the products' depth is InC, too short for the micro-kernel, and the
-//     transforms' cost per tile grows with InC + OutC against the products' InC·OutC.
-//     From 32 channels they win: 56²×32→32 F(4×4) 1.3×, 28²×32→64 1.6×.
+//   - few channels lose: the products' depth is InC, too short for the micro-kernel, and
+//     the transforms' cost per tile grows with InC + OutC against the products' InC·OutC.
+//     With the transforms on the SGEMM kernel, 56²×16→16 measured 0.5× and 0.9×, and
+//     Winograd took 32 channels and more (56²×32→32 F(4×4) 1.3×, 28²×32→64 1.6×). The
+//     transform kernels (asm/winograd.go) brought the bound down to 16: F(4×4) 56²×16→16
+//     1.75×, 28²×16→16 1.4×, 14²×16→16 1.17× (AVX2 1.4×), 56²×16→64 1.8×, 56²×64→16
+//     2.4×, 56²×32→32 2.0× (medians of five rounds); below it, 56²×12→12 1.26× (AVX2
+//     0.86×), 28²×8→8 0.97×, and under 8 channels the error bound rules Winograd out.
 //   - F(4×4) needs tiles to reuse its weights, 4 times the direct ones: 14²×64→64 (16
 //     tiles) 1.6×, 14²×128→128 1.6×, 14²×256→256 1.5×, 28²×256→256 2.4×, 56²×64→64 2.2×,
 //     112²×64→64 2.4×; with 4 tiles, 7²×128→128 1.1×, 7²×256→256 0.8×, 7²×512→512 0.9×.
@@ -183,7 +201,7 @@ func autoWinograd(s *generic.Conv, im impl) ConvAlgorithm {
 	if im.isa != dispatch.AVX512 && im.isa != dispatch.AVX2 {
 		return Direct
 	}
-	if s.InC < 32 || s.OutC < 32 {
+	if s.InC < 16 || s.OutC < 16 {
 		return Direct
 	}
 	direct := float64(9*s.InC+3) * float32Roundoff
@@ -282,6 +300,14 @@ var (
 
 var winograd4x4Points = []float64{0, 1, -1, 0.5, -2}
 
+// index is the transform's entry in isaKernels.winograd: 0 for F(2×2), 1 for F(4×4).
+func (t *winogradTransform) index() int {
+	if t.m == 2 {
+		return 0
+	}
+	return 1
+}
+
 func winogradTransformFor(a ConvAlgorithm) *winogradTransform {
 	if a == Winograd2x2 {
 		return winograd2x2
@@ -296,6 +322,9 @@ type winogradConv struct {
 	tilesH, tilesW int             // output tiles per image
 	tb             int             // tiles per block
 	ep             epilogue
+	// noBias is OutC −0s, the bias the output transform kernel adds when the layer has
+	// none (x + −0 is x, whatever x).
+	noBias []float32
 }
 
 // newWinogradConv transforms and packs the HWIO filter of the 3×3 layer s for im.
@@ -335,15 +364,26 @@ func newWinogradConv(im impl, s *generic.Conv, filter []float32, ep epilogue, al
 		w.u[xi] = packWeights(im, u[xi*inC*outC:], outC, false, inC, outC)
 	}
 	w.tb = winogradBlock(im, tr, inC, outC)
+	if im.winograd[tr.index()].output != nil && ep.bias == nil {
+		w.noBias = make([]float32, outC)
+		for i := range w.noBias {
+			w.noBias[i] = float32(math.Copysign(0, -1))
+		}
+	}
 	return w
 }
 
 // winogradBlock returns how many tiles a block holds, in whole MR-row tiles of the
-// micro-kernel. Where the α² packed weight matrices (α²·InC·OutC floats) fit in half of
-// L2 (whose size the blocking's MC·KC, a quarter of it, gives), they stay there from block
-// to block, and the smallest block, one MR-row tile, keeps the transformed data closest:
-// 56²×64→64, F(4×4), 12 tiles a block against 60: 230 against 196 GFLOPS; F(2×2), 12
-// against 132: 122 against 116 (medians of four interleaved runs). Otherwise a block
+// micro-kernel. Where the α² packed weight matrices (α²·InC·OutC floats) fit in about
+// half of L2 (whose size the blocking's MC·KC, a quarter of it rounded down, gives), they
+// stay there from block to block, and the smallest block, one MR-row tile, keeps the
+// transformed data closest: 56²×64→64, F(4×4), 12 tiles a block against 60: 230 against
+// 196 GFLOPS; F(2×2), 12 against 132: 122 against 116 (medians of four interleaved runs).
+// The bound is 5/8 of 4·MC·KC, not a half: 28²×128→128 F(2×2) weighs exactly half of a
+// 2 MiB L2, 1.6% over half of 4·MC·KC, and with the transform kernels (asm/winograd.go)
+// ran 12 tiles a block at 255 against 72 tiles at 211 GFLOPS (AVX-512, medians of
+// seven interleaved runs; faster in every one); the other benchmark shapes keep their
+// blocks (BenchmarkWinogradBlock, re-run with the transform kernels). Otherwise a block
 // holds enough tiles that re-reading the weights once a block costs no more than writing
 // and reading its transformed input and products (2·α²·(InC+OutC) floats a tile), and at
 // least as many as keep those within half of L2 (28²×128→128, F(4×4): 36 tiles 259, 12
@@ -351,7 +391,7 @@ func newWinogradConv(im impl, s *generic.Conv, filter []float32, ep epilogue, al
 func winogradBlock(im impl, tr *winogradTransform, inC, outC int) int {
 	bl := im.blocking
 	l2 := 4 * bl.MC * bl.KC // floats
-	if tr.alpha*tr.alpha*inC*outC <= l2/2 {
+	if tr.alpha*tr.alpha*inC*outC <= l2*5/8 {
 		return bl.MR
 	}
 	inL2 := l2 / 2 / (tr.alpha * tr.alpha * (inC + outC))
@@ -454,6 +494,10 @@ func (w *winogradConv) tile(t int) (b, ty, tx int) {
 // the tiles from t0, a strip of tiles (a run along one tile row) at a time.
 func (j *winogradJob) input(v, z, edge []float32, t0, count int) {
 	w, s, tr := j.w, j.s, j.w.tr
+	if kern := j.im.winograd[tr.index()].input; kern != nil {
+		j.inputTiles(kern, v, z, t0, count)
+		return
+	}
 	a, m, inC := tr.alpha, tr.m, s.InC
 	ldv := w.tb * inC
 	for t := t0; t < t0+count; {
@@ -486,6 +530,30 @@ func (j *winogradJob) input(v, z, edge []float32, t0, count int) {
 			}
 		}
 		t += run
+	}
+}
+
+// inputTiles is input on the ISA's transform kernel, a tile at a time: in place where
+// the tile lies within the image, else from a copy of it in z, zero-padded to α×α.
+func (j *winogradJob) inputTiles(kern func(n int, src []float32, rowStride, colStride int, dst []float32, ldv int), v, z []float32, t0, count int) {
+	w, s, tr := j.w, j.s, j.w.tr
+	a, m, inC := tr.alpha, tr.m, s.InC
+	ldv := w.tb * inC
+	for i := range count {
+		b, ty, tx := w.tile(t0 + i)
+		iy0, ix0 := ty*m-s.H.Pad, tx*m-s.W.Pad
+		if iy0 >= 0 && ix0 >= 0 && iy0+a <= s.H.In && ix0+a <= s.W.In {
+			kern(inC, j.src[((b*s.H.In+iy0)*s.W.In+ix0)*inC:], s.W.In*inC, inC, v[i*inC:], ldv)
+			continue
+		}
+		pad := z[:a*a*inC]
+		clear(pad)
+		xLo, xHi := max(0, -ix0), min(a, s.W.In-ix0)
+		for r := max(0, -iy0); r < min(a, s.H.In-iy0) && xLo < xHi; r++ {
+			from := ((b*s.H.In+iy0+r)*s.W.In + ix0 + xLo) * inC
+			copy(pad[(r*a+xLo)*inC:(r*a+xHi)*inC], j.src[from:])
+		}
+		kern(inC, pad, a*inC, inC, v[i*inC:], ldv)
 	}
 }
 
@@ -531,6 +599,26 @@ func (j *winogradJob) output(mm, p, edge []float32, t0, count, lo, hi int) {
 	ldDst := s.W.Out * outC
 	width := hi - lo
 	ep := w.ep.cols(lo)
+	if kern := im.winograd[tr.index()].output; kern != nil {
+		// The kernel adds the bias and ReLU; other activations run over the tile after.
+		bias := ep.bias
+		if bias == nil {
+			bias = w.noBias[lo:]
+		}
+		for i := range count {
+			b, ty, tx := w.tile(t0 + i)
+			oy, ox := ty*m, tx*m
+			rows, cols := min(m, s.H.Out-oy), min(m, s.W.Out-ox)
+			out := j.dst[((b*s.H.Out+oy)*s.W.Out+ox)*outC+lo:]
+			kern(width, mm[i*outC+lo:], ldm, out, ldDst, outC, bias, ep.relu, rows, cols)
+			if ep.elementwise() {
+				for r := range rows {
+					im.activateRows(ep.act, out[r*ldDst:], outC, cols, width)
+				}
+			}
+		}
+		return
+	}
 	for i := range count {
 		b, ty, tx := w.tile(t0 + i)
 		oy, ox := ty*m, tx*m

@@ -70,3 +70,34 @@ func BenchmarkWinogradBlock(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWinogradKernels: each transform kernel on one tile of 64 channels in L1 (the
+// input in place in an NHWC image row, V and M as a block of 12 tiles lays them out), in
+// ns per tile.
+func BenchmarkWinogradKernels(b *testing.B) {
+	forEachISABench(b, func(b *testing.B, im impl) {
+		for _, tr := range []*winogradTransform{winograd2x2, winograd4x4} {
+			k := im.winograd[tr.index()]
+			if k.input == nil {
+				b.Skipf("%s has no Winograd transform kernels", im.isa)
+			}
+			const n, tb = 64, 12
+			a, m := tr.alpha, tr.m
+			rng := rand.New(rand.NewPCG(1, 2))
+			src := uniform(rng, a*a*n)
+			v := make([]float32, a*a*tb*n)
+			bias := uniform(rng, n)
+			dst := make([]float32, m*m*n)
+			b.Run(fmt.Sprintf("F%dx%d/input", m, m), func(b *testing.B) {
+				for b.Loop() {
+					k.input(n, src, a*n, n, v, tb*n)
+				}
+			})
+			b.Run(fmt.Sprintf("F%dx%d/output", m, m), func(b *testing.B) {
+				for b.Loop() {
+					k.output(n, v, tb*n, dst, m*n, n, bias, true, m, m)
+				}
+			})
+		}
+	})
+}

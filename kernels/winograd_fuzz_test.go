@@ -38,3 +38,29 @@ func FuzzConv2DWinograd(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWinogradKernels draws a call of each transform kernel (channels 1–80, strides and
+// leading dimensions past the channels, the output's corner, bias and ReLU) and checks it
+// on every ISA with transform kernels against generic's references:
+//
+//	go test -run '^$' -fuzz '^FuzzWinogradKernels$' -fuzztime 30s ./kernels
+func FuzzWinogradKernels(f *testing.F) {
+	f.Add(uint8(17), uint8(0), uint8(3), uint8(1), uint8(4), uint8(4), true, true, uint64(1))
+	f.Add(uint8(5), uint8(7), uint8(0), uint8(9), uint8(1), uint8(2), false, true, uint64(2))
+	f.Fuzz(func(t *testing.T, n, colPad, rowPad, ldPad, rows, cols uint8, relu, bias bool, seed uint64) {
+		rng := rand.New(rand.NewPCG(seed, 4))
+		for _, im := range supportedImpls(t) {
+			for _, tr := range []*winogradTransform{winograd2x2, winograd4x4} {
+				if im.winograd[tr.index()].input == nil {
+					continue
+				}
+				nn := 1 + int(n%80)
+				cs := nn + int(colPad%8)
+				c := winogradKernelCase{tr: tr, n: nn, colStride: cs, rowStride: tr.alpha*cs + int(rowPad%16),
+					ld: nn + int(ldPad%16), rows: 1 + int(rows)%tr.m, cols: 1 + int(cols)%tr.m, relu: relu, bias: bias}
+				c.checkInput(t, im, rng, asIs)
+				c.checkOutput(t, im, rng, asIs)
+			}
+		}
+	})
+}

@@ -113,3 +113,27 @@ func maxIntoAsm(asm func(n int, x, y *float32)) func(x, y []float32) {
 		asm(len(y), &x[0], &y[0])
 	}
 }
+
+// winogradAsm wraps the generated transforms of F(m×m, 3×3), α = m+2.
+func winogradAsm(m int,
+	input func(n int, src *float32, rowStride, colStride int, dst *float32, ldv int),
+	output func(n int, src *float32, ldm int, dst *float32, ldDst, pixelStride int, bias *float32, relu bool, rows, cols int)) winogradKernels {
+	last := (m+2)*(m+2) - 1 // the last position ξ
+	return winogradKernels{
+		input: func(n int, src []float32, rowStride, colStride int, dst []float32, ldv int) {
+			if n == 0 {
+				return
+			}
+			_, _ = src[(m+1)*(rowStride+colStride)+n-1], dst[last*ldv+n-1]
+			input(n, &src[0], rowStride, colStride, &dst[0], ldv)
+		},
+		output: func(n int, src []float32, ldm int, dst []float32, ldDst, pixelStride int, bias []float32, relu bool, rows, cols int) {
+			if n == 0 || rows <= 0 || cols <= 0 {
+				return
+			}
+			rows, cols = min(rows, m), min(cols, m) // what the kernel stores at most
+			_, _, _ = src[last*ldm+n-1], dst[(rows-1)*ldDst+(cols-1)*pixelStride+n-1], bias[n-1]
+			output(n, &src[0], ldm, &dst[0], ldDst, pixelStride, &bias[0], relu, rows, cols)
+		},
+	}
+}
