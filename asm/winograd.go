@@ -208,6 +208,28 @@ func (w winogradKernels) comb(coef []float32, x []VecVirtual, consts map[float32
 	return acc
 }
 
+// columnPass emits a transform's first pass over the α×α tile at base, column x at base
+// + x·colStep and its row y rowStep further (rowStep3 = 3·rowStep): T[i][x] = Σ_y
+// coef[i][y]·tile[y][x] for every row i of coef, into scratch at (i·α + x)·vb, a column
+// of the tile at a time.
+func (w winogradKernels) columnPass(coef [][]float32, base, colStep, rowStep, rowStep3 GPVirtual, scratch Mem, mask Register, consts map[float32]Op) {
+	alpha, vb := w.m+2, w.vecBytes()
+	c, t := GP64(), GP64()
+	MOVQ(base, c)
+	for x := range alpha {
+		if x > 0 {
+			ADDQ(colStep, c)
+		}
+		col := make([]VecVirtual, alpha)
+		for y, addr := range column(alpha, c, rowStep, rowStep3, t) {
+			col[y] = w.loadVec(addr, mask)
+		}
+		for i := range coef {
+			VMOVUPS(w.comb(coef[i], col, consts), scratch.Offset((i*alpha+x)*vb))
+		}
+	}
+}
+
 // column returns the addresses of the α elements base + y·stride, y < α, with stride3 =
 // 3·stride: x86 addressing scales an index by 1, 2 or 4, so the sixth takes a pointer t.
 func column(alpha int, base, stride, stride3, t GPVirtual) []Mem {
@@ -288,21 +310,8 @@ func (w winogradKernels) input(bt [][]float32) {
 	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
 	consts := w.constants(bt)
 	w.chunks(name, n, func(mask Register, _ string) {
-		// Pass 1: T[i][x] = Σ_y Bᵀ[i][y]·d[y][x], a column x of d at a time.
-		c, t := GP64(), GP64()
-		MOVQ(src, c)
-		for x := range alpha {
-			if x > 0 {
-				ADDQ(cs, c)
-			}
-			col := make([]VecVirtual, alpha)
-			for y, addr := range column(alpha, c, rs, rs3, t) {
-				col[y] = w.loadVec(addr, mask)
-			}
-			for i := range alpha {
-				VMOVUPS(w.comb(bt[i], col, consts), scratch.Offset((i*alpha+x)*vb))
-			}
-		}
+		// Pass 1: T[i][x] = Σ_y Bᵀ[i][y]·d[y][x].
+		w.columnPass(bt, src, cs, rs, rs3, scratch, mask, consts)
 		// Pass 2: V[i][j] = Σ_x T[i][x]·Bᵀ[j][x], a row i of T at a time, stored in ξ order.
 		o := GP64()
 		MOVQ(dst, o)
@@ -365,25 +374,12 @@ func (w winogradKernels) output(at [][]float32) {
 	Label(name + "_linear")
 	consts := w.constants(at)
 	w.chunks(name, n, func(mask Register, label string) {
-		// Pass 1: P[j][x] = Σ_y Aᵀ[j][y]·M[y][x], a column x of M at a time.
-		c, t := GP64(), GP64()
-		MOVQ(src, c)
-		for x := range alpha {
-			if x > 0 {
-				ADDQ(ldm, c)
-			}
-			col := make([]VecVirtual, alpha)
-			for y, addr := range column(alpha, c, rowM, rowM3, t) {
-				col[y] = w.loadVec(addr, mask)
-			}
-			for j := range m {
-				VMOVUPS(w.comb(at[j], col, consts), scratch.Offset((j*alpha+x)*vb))
-			}
-		}
+		// Pass 1: P[j][x] = Σ_y Aᵀ[j][y]·M[y][x].
+		w.columnPass(at, src, ldm, rowM, rowM3, scratch, mask, consts)
 		// Pass 2: Y[j][i] = Σ_x P[j][x]·Aᵀ[i][x], a row j of P at a time, for the rows and
 		// columns asked for; a column i is at o + i·pixelStride, o the row's start.
 		b := w.loadVec(Mem{Base: bias}, mask)
-		o := GP64()
+		o, t := GP64(), GP64() // t: the fourth column of a row, o + 3·pixelStride
 		MOVQ(dst, o)
 		for j := range m {
 			if j > 0 {
