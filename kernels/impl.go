@@ -108,18 +108,8 @@ func (k *isaKernels) activateRows(act Activation, c []float32, ldc, rows, cols i
 type copy2DFunc func(rows, cols int, src []float32, lds int, dst []float32, ldd int)
 
 // kernelFor returns the SGEMM kernel for a tile of rows rows: the smallest that covers
-// them.
-func (k *isaKernels) kernelFor(rows int) gemmKernel {
-	for _, e := range k.edges {
-		if rows <= e.mr {
-			return e
-		}
-	}
-	return k.kernel
-}
-
-// edgeFor is kernelFor for fewer rows than the kernel's MR, without copying the kernel.
-func (k *isaKernels) edgeFor(rows int) *gemmKernel {
+// them. A pointer, not a copy: the drivers look it up for every tile.
+func (k *isaKernels) kernelFor(rows int) *gemmKernel {
 	for i := range k.edges {
 		if rows <= k.edges[i].mr {
 			return &k.edges[i]

@@ -267,17 +267,7 @@ func (w *packedWeights) multiplyTiles(a lhs, blockBuf, edgeBuf []float32, ic, mc
 		// on a row of tiles at once.
 		final := pc+kc == w.k
 		epilogue := func(ir, jr, jrEnd int) {
-			rows, cols, tileC := min(mr, mc-ir), jrEnd-jr, c[(ic+ir)*ldc+jr:]
-			if ep.bias != nil || ep.relu {
-				var bias []float32
-				if ep.bias != nil {
-					bias = ep.bias[jr:]
-				}
-				w.im.biasAct(rows, cols, tileC, ldc, bias, ep.relu)
-			}
-			if ep.elementwise() {
-				w.im.activateRows(ep.act, tileC, ldc, rows, cols)
-			}
+			ep.cols(jr).apply(&w.im.isaKernels, c[(ic+ir)*ldc+jr:], ldc, min(mr, mc-ir), jrEnd-jr)
 		}
 		tile := func(ir, jr int) {
 			tileA, rsA := data[ir*ld:], ld
@@ -286,11 +276,7 @@ func (w *packedWeights) multiplyTiles(a lhs, blockBuf, edgeBuf []float32, ic, mc
 			}
 			b, tileC := w.data[jr*w.k+pc*nr:], c[(ic+ir)*ldc+jr:]
 			rows, cols := min(mr, mc-ir), min(nr, jrHi-jr)
-			kern := &w.im.kernel
-			if rows < mr {
-				kern = w.im.edgeFor(rows)
-			}
-			kern.tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
+			w.im.kernelFor(rows).tile(kc, tileA, rsA, 1, b, nr, tileC, ldc, 1, beta, rows, cols)
 		}
 		if w.k <= bl.KC {
 			// A shallow product (a 1×1 convolution: k = InC) is bound by writing C, not
