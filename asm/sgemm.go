@@ -162,8 +162,10 @@ func (k sgemmKernel) generate() {
 	// is a displacement: A packed (rsA = 1, csA = MR) and row-major A read in place
 	// (csA = 1). Anything else takes the general loop.
 	packed, rowMajor, general, epilogue := k.name()+"_packed", k.name()+"_rowMajor", k.name()+"_general", k.name()+"_epilogue"
-	rsB3 := GP64()
+	rsB3, ahead := GP64(), GP64() // 3·rsB, and bPrefetchRows·rsB: how far ahead B is prefetched
 	LEAQ(Mem{Base: rsB, Index: rsB, Scale: 2}, rsB3)
+	MOVQ(rsB, ahead)
+	SHLQ(U8(bits.TrailingZeros(bPrefetchRows)), ahead)
 	CMPQ(csA, U32(4))
 	JEQ(LabelRef(rowMajor))
 	CMPQ(rsA, U32(4))
@@ -199,9 +201,7 @@ func (k sgemmKernel) generate() {
 		}
 		// Prefetch rows p+bPrefetchRows … of B, all of each row's lines.
 		pf := GP64()
-		MOVQ(rsB, pf)
-		SHLQ(U8(bits.TrailingZeros(bPrefetchRows)), pf)
-		ADDQ(bPtr, pf)
+		LEAQ(Mem{Base: bPtr, Index: ahead, Scale: 1}, pf)
 		for u := 0; u < unroll; u++ {
 			for line := 0; line < 4*nr; line += 64 {
 				PREFETCHT0(bStepFrom(pf, u).Offset(line))
