@@ -66,11 +66,11 @@ type convTile struct {
 }
 
 func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
-	wide := wideTaps(s)
-	d := newIndirectBase(im, s.InC, s.OutC, ep)
+	wide, tapLen := wideTaps(s), s.InC
 	if wide {
-		d.zero = make([]float32, s.W.K*s.InC)
+		tapLen = s.W.K * s.InC
 	}
+	d := newIndirectBase(im, tapLen, s.OutC, ep)
 	d.imageIn, d.imageOut = s.H.In*s.W.In*s.InC, s.H.Out*s.W.Out*s.OutC
 	pixels := s.H.Out * s.W.Out
 	d.flopsPerImage = 2 * float64(pixels) * float64(s.H.K*s.W.K*s.InC) * float64(s.OutC)
@@ -141,10 +141,10 @@ func (d *indirectConv) addTile(im impl, s *generic.Conv, first, n int, wide bool
 	d.tiles = append(d.tiles, tile)
 }
 
-// newIndirectBase returns an indirectConv without tiles, for inC channels in and outC
-// out, with the epilogue ep.
-func newIndirectBase(im impl, inC, outC int, ep epilogue) *indirectConv {
-	d := &indirectConv{zero: make([]float32, inC), relu: ep.relu, ep: epilogue{act: ep.act}, full: ep, outC: outC}
+// newIndirectBase returns an indirectConv without tiles, whose widest tap reads tapLen
+// floats, for outC channels out, with the epilogue ep.
+func newIndirectBase(im impl, tapLen, outC int, ep epilogue) *indirectConv {
+	d := &indirectConv{zero: make([]float32, tapLen), relu: ep.relu, ep: epilogue{act: ep.act}, full: ep, outC: outC}
 	d.bias = make([]float32, roundUp(outC, im.conv.nr))
 	copy(d.bias, ep.bias)
 	return d
