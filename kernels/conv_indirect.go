@@ -34,7 +34,8 @@ var maxIndirectOffsets = 1 << 24
 type indirectConv struct {
 	// tiles cover one image's output pixels, MR at a time, each on the smallest kernel
 	// that covers its pixels. A Conv2D's run over the pixels in row-major order; a
-	// transpose's over each row of each of its sub-convolutions (subconv.go).
+	// transpose's along the rows, and down the last columns, of each of its
+	// sub-convolutions (subconv.go).
 	tiles []convTile
 	// ind holds each tile's offsets, tap-major: for tap t, pixel i of a tile with kernel
 	// MR, the offset into the image of the first of the InC floats that tap reads for

@@ -927,3 +927,43 @@ func TestConv2DWideTaps(t *testing.T) {
 		}
 	})
 }
+
+// TestConv2DTransposeColumnTiles checks transposes whose sub-convolutions tile their
+// last columns downwards (subconvGrid.addTiles): grids at least MR tall whose width
+// leaves a few columns over, with padding, dilation, output padding and a class that no
+// tap reaches.
+func TestConv2DTransposeColumnTiles(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.conv.tile == nil {
+			t.Skip("no indirect kernel: transposes take im2col")
+		}
+		rng := rand.New(rand.NewPCG(41, 42))
+		cfg := func(h, w, s, k, d int, pad Padding) Conv2DConfig {
+			return Conv2DConfig{InH: h, InW: w, InC: 5, OutC: 35, KH: k, KW: k, StrideH: s, StrideW: s,
+				DilationH: d, DilationW: d, Padding: pad, Activation: ReLU}
+		}
+		cases := []convCase{
+			{Conv2DConfig: cfg(14, 14, 2, 3, 1, Same), n: 2, bias: true},
+			{Conv2DConfig: cfg(13, 25, 1, 3, 1, Valid), n: 1, bias: true},
+			{Conv2DConfig: cfg(26, 14, 2, 3, 2, Same), op: []int{1, 0}, n: 1},
+			{Conv2DConfig: cfg(25, 13, 3, 2, 1, Valid), op: []int{2, 1}, n: 2, bias: true}, // kernel < stride: bias-only classes
+			{Conv2DConfig: cfg(7, 7, 2, 3, 1, Same), n: 1, bias: true},
+		}
+		down := 0
+		for _, c := range cases {
+			c.checkConv2DTranspose(t, im, rng, asIs)
+			layer, err := newConv2DTranspose(c.transposeConfig(), make([]float32, c.ParamCount(false)), nil, im)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tile := range layer.direct.tiles {
+				if tile.ldc > c.StrideW*c.OutC {
+					down++
+				}
+			}
+		}
+		if down == 0 {
+			t.Errorf("no case tiled columns downwards")
+		}
+	})
+}
