@@ -178,11 +178,34 @@ func (g *gemm) blocked() {
 	for i := range p.sliceDone {
 		p.sliceDone[i].Store(0)
 	}
+	if threads == 1 && p.blocksA == 1 && g.k <= bl.KC && g.n <= bl.NC {
+		g.singleBlock()
+		return
+	}
 	s := getScratch(buffers * p.bLen)
 	defer putScratch(s)
 	p.bufB = s.buf
 	parallel(threads, p.blocksA, g)
 	p.bufB = nil
+}
+
+// singleBlock computes a product that is one block of A, one of B and one slice of k on
+// the calling thread alone: the macro-kernel once, without the team, its phases and
+// counters (AVX-512, GFLOPS, medians of calls alternating in one process: 32³ 75 → 96,
+// 64³ 136 → 143, 96³ 151 → 154; 128³ and 256³ unchanged).
+func (g *gemm) singleBlock() {
+	p := &g.plan
+	s := getScratch(p.aLen + p.bLen)
+	defer putScratch(s)
+	av := g.prepareA(s.buf[:p.aLen], 0, 0, g.m, g.k)
+	bv := operand{packed: s.buf[p.aLen:], all: p.packAllB, full: g.n / g.impl.blocking.NR * g.impl.blocking.NR, step: 1}
+	if !p.packAllB {
+		bv.inPlace = g.b
+	}
+	for piece := range g.packPieces(bv, g.n) {
+		g.packBPiece(bv, piece, 0, 0, g.k, g.n)
+	}
+	g.macroKernel(av, bv, 0, 0, g.m, 0, g.n, g.k, g.beta)
 }
 
 // gemmPlan is what the threads of one blocked Sgemm call share.
