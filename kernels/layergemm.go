@@ -234,11 +234,20 @@ func (j *layerGemm) start() {
 	j.mc = mc
 	flops := 2 * float64(j.m) * float64(w.k) * float64(w.n)
 	threads := threadsFor(flops, w.minFlopsPerThread(), blocks*panels)
-	// Each task runs the whole depth k and rereads its block of A for it, so a block is
-	// cut into no more chunks than there are threads to share it: Dense 9216→128 at
-	// batch 64 (one block, four panels) on two threads reads A twice, not four times
-	// (two threads against two single-threaded processes: 0.61 → 0.91).
-	j.tasks = newTaskGrid(blocks, panels, threads, 1)
+	// Each task runs the whole depth k and rereads its block of A for it, so a block
+	// that does not fit in L2 is cut into no more chunks than there are threads to
+	// share it: Dense 9216→128 at batch 64 (one block, four panels) on two threads reads
+	// A twice, not four times (two threads against two single-threaded processes: 0.61
+	// → 0.91). One that fits in half of L2 (MC·KC is a quarter) and is read in place,
+	// not lowered again by each task, is cut as finely as the tasks of a convolution,
+	// so that a thread slowed by its neighbours does not hold up the call (1×1 layers,
+	// two threads, GFLOPS, medians of calls alternating in one process: 28²×128→512,
+	// three blocks, 181 → 198 and 190 → 196; 14²×1024→256 180 → 191 and 281 → 276).
+	perThread := 1
+	if j.a.conv == nil && mc*w.k <= 2*bl.MC*bl.KC {
+		perThread = tasksPerThread
+	}
+	j.tasks = newTaskGrid(blocks, panels, threads, perThread)
 	parallel(threads, blocks, j)
 }
 
