@@ -49,7 +49,9 @@ type Tile struct{ MR, NR int }
 // SGEMM and for the indirect convolution): the last rows of a matrix, or the last output
 // pixels of an image, run on the smallest that covers them, so that a 64-row product is
 // not six 12-row tiles of which one is two-thirds padding. NEON has SGEMM edges of 2, 4
-// and 6 rows and convolution edges of 2 and 4 pixels (asm/arm64).
+// and 6 rows and convolution edges of 2 and 4 pixels (asm/arm64). AVX-512 has a 7-pixel
+// convolution edge too, for the 7-wide rows of a transpose of a 7×7 map (asm/conv.go,
+// convEdgeRows).
 //
 // It panics for a value that is not one of the ISA constants.
 func TileFor(isa ISA) Tile {

@@ -40,6 +40,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		conv: convAsm("sconv12x32AVX512", 12, 32, sconv12x32AVX512),
 		convEdges: []convKernel{
 			convAsm("sconv4x32AVX512", 4, 32, sconv4x32AVX512),
+			convAsm("sconv7x32AVX512", 7, 32, sconv7x32AVX512),
 			convAsm("sconv8x32AVX512", 8, 32, sconv8x32AVX512),
 		},
 		dot:       dotAsm(sdotAVX512),

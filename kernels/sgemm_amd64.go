@@ -124,6 +124,14 @@ func sconv8x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w
 //go:noescape
 func sconv12x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 
+// sconv7x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 7, 1 ≤ nr ≤ 32) of
+// a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
+// row i of tap t at src + ind[t·7 + i] (elements), or zero when that is negative.
+// It has the indirect-convolution contract documented at generic.ConvTile.
+//
+//go:noescape
+func sconv7x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
 // saxpyAVX2 computes y[i] += alpha·x[i] for i < n.
 // Its reference is generic.Axpy.
 //

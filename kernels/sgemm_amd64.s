@@ -4871,6 +4871,298 @@ sconv12x32AVX512_done:
 	VZEROUPPER
 	RET
 
+// func sconv7x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+// Requires: AVX, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·sconv7x32AVX512(SB), $24-89
+	// Register plan for the 7×32 tile (AVX512):
+	//   acc[i][j]  14 vector accumulators: pixel i < 7, vector j < 2 of the channels
+	//   bv[j]       2 vectors: the weights of one input channel
+	//   av[2]       2 vectors: A_t(i, p) broadcast, alternating between rows
+	//   aRow[i]     7 row pointers of the current tap, each at the end of its row
+	//   p           the channel index, counting up from −k to 0: aRow[i] + 4·p is A_t(i, k+p)
+	//   wPtr        the weight row of the current channel; taps follow each other in w
+	//   indPtr      the current tap's MR offsets
+	// The taps left and the ends of src's and zero's rows live in the frame: they are
+	// touched once per tap, the registers are all needed once per channel.
+	// Per channel: 2 weight loads, 7 broadcasts, 14 FMAs; 4 channels per iteration.
+	MOVQ k+8(FP), AX
+	SHLQ $0x02, AX
+	MOVQ src+24(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ zero+32(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 16(SP)
+	MOVQ taps+0(FP), AX
+	MOVQ AX, (SP)
+
+	// The accumulators start from the bias.
+	MOVQ    bias+48(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z1, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z1, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z1, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z1, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z1, Z11
+	VMOVAPS Z0, Z12
+	VMOVAPS Z1, Z13
+	MOVQ    w+40(FP), AX
+	MOVQ    ind+16(FP), CX
+
+sconv7x32AVX512_tap:
+	// Row i of this tap ends at srcEnd + 4·ind[i], or at zeroEnd for padding.
+	MOVLQSX (CX), DX
+	SHLQ    $0x02, DX
+	ADDQ    8(SP), DX
+	CMPL    (CX), $0x00
+	CMOVQLT 16(SP), DX
+	MOVLQSX 4(CX), BX
+	SHLQ    $0x02, BX
+	ADDQ    8(SP), BX
+	CMPL    4(CX), $0x00
+	CMOVQLT 16(SP), BX
+	MOVLQSX 8(CX), SI
+	SHLQ    $0x02, SI
+	ADDQ    8(SP), SI
+	CMPL    8(CX), $0x00
+	CMOVQLT 16(SP), SI
+	MOVLQSX 12(CX), DI
+	SHLQ    $0x02, DI
+	ADDQ    8(SP), DI
+	CMPL    12(CX), $0x00
+	CMOVQLT 16(SP), DI
+	MOVLQSX 16(CX), R8
+	SHLQ    $0x02, R8
+	ADDQ    8(SP), R8
+	CMPL    16(CX), $0x00
+	CMOVQLT 16(SP), R8
+	MOVLQSX 20(CX), R9
+	SHLQ    $0x02, R9
+	ADDQ    8(SP), R9
+	CMPL    20(CX), $0x00
+	CMOVQLT 16(SP), R9
+	MOVLQSX 24(CX), R10
+	SHLQ    $0x02, R10
+	ADDQ    8(SP), R10
+	CMPL    24(CX), $0x00
+	CMOVQLT 16(SP), R10
+	ADDQ    $0x0000001c, CX
+	MOVQ    k+8(FP), R11
+	NEGQ    R11
+
+	// 4 channels per iteration while that many are left.
+	CMPQ R11, $-4
+	JGT  sconv7x32AVX512_tail
+
+sconv7x32AVX512_unrolled:
+	VMOVUPS      (AX), Z14
+	VMOVUPS      64(AX), Z15
+	VBROADCASTSS (DX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (BX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (SI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (DI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (R8)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (R9)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (R10)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      128(AX), Z14
+	VMOVUPS      192(AX), Z15
+	VBROADCASTSS 4(DX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 4(BX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 4(SI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 4(DI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 4(R8)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 4(R9)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 4(R10)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      256(AX), Z14
+	VMOVUPS      320(AX), Z15
+	VBROADCASTSS 8(DX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 8(BX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 8(SI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 8(DI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 8(R8)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 8(R9)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 8(R10)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	VMOVUPS      384(AX), Z14
+	VMOVUPS      448(AX), Z15
+	VBROADCASTSS 12(DX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS 12(BX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS 12(SI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS 12(DI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS 12(R8)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS 12(R9)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS 12(R10)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x00000200, AX
+	ADDQ         $0x04, R11
+	CMPQ         R11, $-4
+	JLE          sconv7x32AVX512_unrolled
+
+sconv7x32AVX512_tail:
+	TESTQ R11, R11
+	JZ    sconv7x32AVX512_tapDone
+
+sconv7x32AVX512_tailLoop:
+	VMOVUPS      (AX), Z14
+	VMOVUPS      64(AX), Z15
+	VBROADCASTSS (DX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (BX)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (SI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (DI)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (R8)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (R9)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (R10)(R11*4), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         $0x00000080, AX
+	INCQ         R11
+	JNZ          sconv7x32AVX512_tailLoop
+
+sconv7x32AVX512_tapDone:
+	DECQ (SP)
+	JNZ  sconv7x32AVX512_tap
+
+	// Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.
+	MOVBLZX relu+88(FP), AX
+	TESTL   AX, AX
+	JZ      sconv7x32AVX512_store
+	VXORPS  Z14, Z14, Z14
+	VMAXPS  Z0, Z14, Z0
+	VMAXPS  Z1, Z14, Z1
+	VMAXPS  Z2, Z14, Z2
+	VMAXPS  Z3, Z14, Z3
+	VMAXPS  Z4, Z14, Z4
+	VMAXPS  Z5, Z14, Z5
+	VMAXPS  Z6, Z14, Z6
+	VMAXPS  Z7, Z14, Z7
+	VMAXPS  Z8, Z14, Z8
+	VMAXPS  Z9, Z14, Z9
+	VMAXPS  Z10, Z14, Z10
+	VMAXPS  Z11, Z14, Z11
+	VMAXPS  Z12, Z14, Z12
+	VMAXPS  Z13, Z14, Z13
+
+sconv7x32AVX512_store:
+	MOVQ    c+56(FP), AX
+	MOVQ    ldc+64(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    mr+72(FP), DX
+	MOVQ    nr+80(FP), BX
+	MOVQ    $-1, SI
+	BZHIQ   BX, SI, BX
+	KMOVW   BX, K1
+	SHRQ    $0x10, BX
+	KMOVW   BX, K2
+	MOVQ    DX, DX
+	VMOVUPS Z0, K1, (AX)
+	VMOVUPS Z1, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv7x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z2, K1, (AX)
+	VMOVUPS Z3, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv7x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z4, K1, (AX)
+	VMOVUPS Z5, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv7x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z6, K1, (AX)
+	VMOVUPS Z7, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv7x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z8, K1, (AX)
+	VMOVUPS Z9, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv7x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z10, K1, (AX)
+	VMOVUPS Z11, K2, 64(AX)
+	DECQ    DX
+	JZ      sconv7x32AVX512_done
+	ADDQ    CX, AX
+	VMOVUPS Z12, K1, (AX)
+	VMOVUPS Z13, K2, 64(AX)
+
+sconv7x32AVX512_done:
+	VZEROUPPER
+	RET
+
 // func saxpyAVX2(n int, alpha float32, x *float32, y *float32)
 // Requires: AVX, FMA3
 TEXT ·saxpyAVX2(SB), NOSPLIT, $0-32
