@@ -34,5 +34,6 @@ func main() {
 	for _, w := range winogradFamilies {
 		w.generate()
 	}
+	generateSpinPause()
 	Generate()
 }

@@ -399,3 +399,7 @@ func swinogradIn4x4AVX512(n int, src *float32, rowStride int, colStride int, dst
 //
 //go:noescape
 func swinogradOut4x4AVX512(n int, src *float32, ldm int, dst *float32, ldDst int, pixelStride int, bias *float32, relu bool, rows int, cols int)
+
+// spinPause executes PAUSE: a polling loop's turn, which yields the core's
+// resources to its other hyperthread and saves power while it waits.
+func spinPause()

@@ -13839,3 +13839,8 @@ swinogradOut4x4AVX512_t_stored:
 swinogradOut4x4AVX512_done:
 	VZEROUPPER
 	RET
+
+// func spinPause()
+TEXT ·spinPause(SB), NOSPLIT, $0
+	PAUSE
+	RET
