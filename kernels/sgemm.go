@@ -114,8 +114,9 @@ func (g *gemm) bInPlace() bool {
 // inPlaceBMaxM is the most rows of A for which op(B) is read in place whatever its size.
 // Measured on AVX-512 (m×3136×576, GFLOPS, medians of six interleaved runs, packed
 // against in place): m = 24 56 → 71, 64 74 → 85, 128 80 → 123, 192 86 → 104, 256 87
-// → 88, 336 87 → 85.
-const inPlaceBMaxM = 192
+// → 88, 336 87 → 85; and deeper, in place against packed in calls alternating in one
+// process: 196×256×2304 1.03–1.05×, 196×512×2304 1.04–1.06×, 256×256×2304 1.02–1.05×.
+const inPlaceBMaxM = 256
 
 // aStrides gives op(A)'s element strides: (i, p) is at a[i*rs + p*cs].
 func (g *gemm) aStrides() (rs, cs int) {
