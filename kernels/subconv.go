@@ -109,7 +109,7 @@ func newSubconvTranspose(im impl, f *generic.Conv, filter []float32, ep epilogue
 			w = &s.weights[withTaps]
 			withTaps++
 		}
-		g := subconvGrid{f: f, c: c, w: w, rows: 0, cols: 0}
+		g := subconvGrid{f: f, c: c, w: w}
 		if c.firstY < outH {
 			g.rows = ceilDiv(outH-c.firstY, f.H.Stride)
 		}
