@@ -36,11 +36,12 @@ func packWeights(im impl, w []float32, ld int, trans bool, k, n int) packedWeigh
 
 // biasedTiles runs a tile of a shallow product (k ≤ KC, one slice of k: 1×1
 // convolutions, Dense) as a one-tap convolution tile, row i of A its pixel i, on the
-// indirect kernel: the same FMAs in the same order as the SGEMM kernel, with the bias
-// as the accumulators' start and ReLU in the store, where the SGEMM kernel's tile
-// is stored, then reread by the epilogue. AVX-512, 1×1 layers with bias and ReLU,
-// GFLOPS, medians of calls alternating in one process: 56²×64→256 131 → 139, 28²×64→256
-// 146 → 156, 28²×128→256 155 → 163, 56²×256→64 145 → 151.
+// indirect kernel: the SGEMM kernel's FMAs, but starting from the bias rather than
+// adding it last, and ReLU in the store, where the SGEMM kernel's tile is stored, then
+// reread by the epilogue. Which tiles take this path depends on the shape alone, so
+// results stay the same for every thread count. AVX-512, 1×1 layers with bias and
+// ReLU, GFLOPS, medians of calls alternating in one process: 56²×64→256 131 → 139,
+// 28²×64→256 146 → 156, 28²×128→256 155 → 163, 56²×256→64 145 → 151.
 type biasedTiles struct {
 	starts []int32   // the tile's row offsets in A, row i at i·k
 	zero   []float32 // the padding row the kernel's contract asks for: no offset is negative
