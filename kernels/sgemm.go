@@ -165,6 +165,10 @@ func (g *gemm) blocked() {
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
 	panels := ncMax / nr
 	threads := threadsFor(flops, g.impl.blocking.MinFlopsPerThread, p.blocksA*panels)
+	if threads == 1 && p.blocksA == 1 && g.k <= bl.KC && g.n <= bl.NC {
+		g.singleBlock()
+		return
+	}
 	p.chunkPanels = newTaskGrid(p.blocksA, panels, threads, tasksPerThread).span
 	buffers := 1
 	if threads > 1 {
@@ -178,10 +182,6 @@ func (g *gemm) blocked() {
 	p.sliceDone = p.sliceDone[:tasks]
 	for i := range p.sliceDone {
 		p.sliceDone[i].Store(0)
-	}
-	if threads == 1 && p.blocksA == 1 && g.k <= bl.KC && g.n <= bl.NC {
-		g.singleBlock()
-		return
 	}
 	s := getScratch(buffers * p.bLen)
 	defer putScratch(s)
@@ -199,10 +199,7 @@ func (g *gemm) singleBlock() {
 	s := getScratch(p.aLen + p.bLen)
 	defer putScratch(s)
 	av := g.prepareA(s.buf[:p.aLen], 0, 0, g.m, g.k)
-	bv := operand{packed: s.buf[p.aLen:], all: p.packAllB, full: g.n / g.impl.blocking.NR * g.impl.blocking.NR, step: 1}
-	if !p.packAllB {
-		bv.inPlace = g.b
-	}
+	bv := g.operandB(s.buf[p.aLen:], 0, 0, g.n)
 	for piece := range g.packPieces(bv, g.n) {
 		g.packBPiece(bv, piece, 0, 0, g.k, g.n)
 	}
@@ -248,10 +245,7 @@ func (g *gemm) run(t *team, id int) {
 				beta = 1 // later slices of k accumulate onto the first's result
 			}
 			bufB := p.bufB[phase%(len(p.bufB)/p.bLen)*p.bLen:][:p.bLen]
-			bv := operand{packed: bufB, all: p.packAllB, full: nc / nr * nr, step: 1}
-			if !p.packAllB {
-				bv.inPlace = g.b[pc*g.ldb+jc:]
-			}
+			bv := g.operandB(bufB, jc, pc, nc)
 			slot := t.enter(phase)
 			if phase >= 2 {
 				t.tasksDone(phase-2, tasksBefore[phase%2]) // its readers are done with bufB
@@ -308,6 +302,17 @@ func (g *gemm) packBPiece(bv operand, piece, jc, pc, kc, nc int) {
 	lo := piece * gemmPackPanels * nr
 	cols := min(lo+gemmPackPanels*nr, nc) - lo
 	packB(g.impl.copy2D, bv.packed[lo*kc:], g.transB, g.b, g.ldb, pc, jc+lo, kc, cols, nr)
+}
+
+// operandB returns the operand for the kc×nc block of op(B) at (pc, jc): packed into
+// buf when B is packed, else read in place with only its edge panel packed into buf.
+func (g *gemm) operandB(buf []float32, jc, pc, nc int) operand {
+	nr := g.impl.blocking.NR
+	bv := operand{packed: buf, all: g.plan.packAllB, full: nc / nr * nr, step: 1}
+	if !bv.all {
+		bv.inPlace = g.b[pc*g.ldb+jc:]
+	}
+	return bv
 }
 
 // prepareA returns the operand for the mc×kc block of op(A) at (ic, pc): packed into buf,
