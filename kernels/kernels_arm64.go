@@ -32,6 +32,3 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		leakyReLU: generic.LeakyReLU,
 	},
 }
-
-// spinPause is a polling loop's turn; arm64 needs no hint for it here.
-func spinPause() {}

@@ -6,6 +6,3 @@ import "github.com/simdnn/simdnn/dispatch"
 
 // simdKernels is empty where this build has no assembly micro-kernels.
 var simdKernels = map[dispatch.ISA]isaKernels{}
-
-// spinPause is a polling loop's turn; without assembly there is no hint to give.
-func spinPause() {}
