@@ -1,8 +1,9 @@
 // Command asm generates simdnn's amd64 assembly with Avo: the SGEMM micro-kernels of
 // every ISA from one parameterised generator (sgemm.go), the indirect convolution
-// kernels on the same tiles (conv.go) and the level-1 kernels of the GEMV path and the
-// layers (vector.go), the activations' vectorised passes (activation.go), the Winograd transforms
-// (winograd.go), with their Go declarations.
+// kernels on the same tiles (conv.go), the taller row kernel of the first layers
+// (convrow.go), the level-1 kernels of the GEMV path and the layers (vector.go), the
+// activations' vectorised passes (activation.go), the Winograd transforms (winograd.go),
+// with their Go declarations.
 //
 // It is its own module so that users of simdnn never download Avo. Run `go generate` here
 // (or `make generate` at the root); CI fails when the committed output differs.
@@ -23,6 +24,9 @@ func main() {
 		k.generatePack()
 	}
 	for _, k := range convKernels {
+		k.generate()
+	}
+	for _, k := range rowConvKernels {
 		k.generate()
 	}
 	for _, v := range vectorFamilies {

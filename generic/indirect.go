@@ -45,3 +45,27 @@ func ConvTile(MR, NR int, taps, k int, ind []int32, src, zero, w, bias, c []floa
 		}
 	}
 }
+
+// ConvRowTile is the reference of the row convolution micro-kernels: ConvTile for the
+// output pixels along one output row whose taps all lie inside the image, so that pixel
+// i's tap starts stride floats after pixel i−1's; it computes C(i, j) for i < pixels and
+// j < nr ≤ NR. With one offset per tap, A_t(i, ·) is src[ind[t] + i·stride:] or, when
+// ind[t] < 0 (a kernel row above or below the image), k zeros from zero[(i mod
+// MR)·stride:], which holds (MR−1)·stride + k of them. The pixels run in tiles of MR,
+// and every pixel of the last tile is read, those past pixels too, so the driver keeps
+// them inside src; C past the pixels and nr columns is never touched.
+func ConvRowTile(MR, NR int, taps, k int, ind []int32, stride int, src, zero, w, bias, c []float32, ldc, pixels, nr int, relu bool) {
+	_ = zero[(MR-1)*stride+k-1] // as long as the contract says, though its zeros are all alike
+	rows := make([]int32, taps*MR)
+	for first := 0; first < pixels; first += MR {
+		for t := range taps {
+			for i := range MR {
+				rows[t*MR+i] = -1
+				if ind[t] >= 0 {
+					rows[t*MR+i] = ind[t] + int32((first+i)*stride)
+				}
+			}
+		}
+		ConvTile(MR, NR, taps, k, rows, src, zero[:k], w, bias, c[first*ldc:], ldc, min(MR, pixels-first), nr, relu)
+	}
+}

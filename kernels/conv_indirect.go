@@ -58,12 +58,14 @@ type indirectConv struct {
 // convTile is one tile of output pixels: pixels of them, the first's first channel at
 // out in its image's output and the next ones ldc floats apart, run on kern with taps
 // taps of k floats each (InC, or a kernel row's with wideTaps) of weights w (nil: the
-// layer's), its offsets from ind[at:].
+// layer's), its offsets from ind[at:]. A row tile (stride > 0, kern a row kernel) has
+// one offset per tap, its first pixel's, and each next pixel's tap starts stride floats
+// further.
 type convTile struct {
-	kern                convKernel
-	out, ldc            int
-	pixels, taps, k, at int
-	w                   *packedWeights
+	kern                        convKernel
+	out, ldc                    int
+	pixels, taps, k, at, stride int
+	w                           *packedWeights
 }
 
 func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
@@ -72,6 +74,11 @@ func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
 		tapLen = s.W.K * s.InC
 	}
 	d := newIndirectBase(im, tapLen, s.OutC, ep)
+	rows := wide && im.rowConv.rowTile != nil
+	if rows {
+		// A row tile's padding taps read each pixel's zeros a stride further on.
+		d.zero = make([]float32, (im.rowConv.mr-1)*s.W.Stride*s.InC+tapLen)
+	}
 	d.imageIn, d.imageOut = s.H.In*s.W.In*s.InC, s.H.Out*s.W.Out*s.OutC
 	pixels := s.H.Out * s.W.Out
 	d.flopsPerImage = 2 * float64(pixels) * float64(s.H.K*s.W.K*s.InC) * float64(s.OutC)
@@ -84,12 +91,82 @@ func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
 		for end < pixels && (wide && wideInside(s, end%s.W.Out)) == inside {
 			end++
 		}
-		for p := first; p < end; p += im.conv.mr {
-			d.addTile(im, s, p, min(im.conv.mr, end-p), inside)
+		switch {
+		case wide && !inside:
+			// Edge pixels: tiled down their columns below.
+		case inside && rows:
+			d.addRowTiles(im, s, first, end)
+		default:
+			d.addTiles(im, s, first, end, inside)
 		}
 		first = end
 	}
+	if wide {
+		// The edge columns run on narrow taps down the column, MR rows to a tile, where
+		// each row's one or two edge pixels would be a tile of their own on the smallest
+		// kernel, bound by the FMA latency: 4% of the 3×3 s2 stem's time in perf.
+		for ox := range s.W.Out {
+			if wideInside(s, ox) {
+				continue
+			}
+			for oy := 0; oy < s.H.Out; oy += im.conv.mr {
+				d.addTile(im, s, oy*s.W.Out+ox, s.W.Out, min(im.conv.mr, s.H.Out-oy), false)
+			}
+		}
+	}
 	return d
+}
+
+// addTiles tiles the pixels [first, end) on the indirect kernels, the widest first.
+func (d *indirectConv) addTiles(im impl, s *generic.Conv, first, end int, wide bool) {
+	for p := first; p < end; p += im.conv.mr {
+		d.addTile(im, s, p, 1, min(im.conv.mr, end-p), wide)
+	}
+}
+
+// addRowTiles tiles the pixels [first, end), whose wide taps lie inside the image's
+// width, one output row at a time: a row tile on the row kernel, one call for all of the
+// row's pixels, which runs them MR at a time. Its last tile reads all MR pixels; when
+// those past the row would pass the end of the image (the last rows), or when they are
+// no more than the indirect kernel's MR, that kernel takes them.
+func (d *indirectConv) addRowTiles(im impl, s *generic.Conv, first, end int) {
+	mr := im.rowConv.mr
+	for first < end {
+		rowEnd := min(end, (first/s.W.Out+1)*s.W.Out)
+		n := rowEnd - first
+		if short := n % mr; short != 0 && short <= im.conv.mr || !d.addRowTile(im, s, first, n) {
+			whole := n - short
+			if whole > 0 {
+				d.addRowTile(im, s, first, whole)
+			}
+			d.addTiles(im, s, first+whole, rowEnd, true)
+		}
+		first = rowEnd
+	}
+}
+
+// addRowTile appends a row tile of n output pixels from first, whose wide taps lie
+// inside the image's width, unless the kernel's reads of its last tile's MR pixels would
+// pass the end of the image; it reports whether it did.
+func (d *indirectConv) addRowTile(im impl, s *generic.Conv, first, n int) bool {
+	kern := im.rowConv
+	tile := convTile{kern: kern, out: first * s.OutC, ldc: s.OutC, pixels: n, taps: s.H.K, k: s.W.K * s.InC,
+		stride: s.W.Stride * s.InC, at: len(d.ind)}
+	oy, ox := first/s.W.Out, first%s.W.Out
+	read := (roundUp(n, kern.mr)-1)*tile.stride + tile.k
+	for ky := range tile.taps {
+		off := int32(-1)
+		if iy := s.H.Input(oy, ky); iy >= 0 && iy < s.H.In {
+			off = int32((iy*s.W.In + s.W.Input(ox, 0)) * s.InC)
+			if int(off)+read > s.H.In*s.W.In*s.InC {
+				d.ind = d.ind[:tile.at]
+				return false
+			}
+		}
+		d.ind = append(d.ind, off)
+	}
+	d.tiles = append(d.tiles, tile)
+	return true
 }
 
 // wideTaps reports whether the indirect kernel reads each kernel row of a layer of shape
@@ -116,11 +193,12 @@ func wideInside(s *generic.Conv, ox int) bool {
 	return ix >= 0 && ix+s.W.K <= s.W.In
 }
 
-// addTile appends the tile of n output pixels from first (row-major within the image).
-// A wide tile reads each kernel row as one tap; its padding rows are whole rows, the
-// others lie inside the image. A narrow one reads each tap apart, padding taps or not.
-func (d *indirectConv) addTile(im impl, s *generic.Conv, first, n int, wide bool) {
-	tile := convTile{kern: im.convFor(n), out: first * s.OutC, ldc: s.OutC, pixels: n, taps: s.H.K * s.W.K, k: s.InC, at: len(d.ind)}
+// addTile appends the tile of n output pixels from first, each step after the one before
+// (row-major within the image: 1 along a row, W.Out down a column). A wide tile reads
+// each kernel row as one tap; its padding rows are whole rows, the others lie inside
+// the image. A narrow one reads each tap apart, padding taps or not.
+func (d *indirectConv) addTile(im impl, s *generic.Conv, first, step, n int, wide bool) {
+	tile := convTile{kern: im.convFor(n), out: first * s.OutC, ldc: step * s.OutC, pixels: n, taps: s.H.K * s.W.K, k: s.InC, at: len(d.ind)}
 	kw := s.W.K
 	if wide {
 		tile.taps, tile.k, kw = s.H.K, s.W.K*s.InC, 1
@@ -130,7 +208,7 @@ func (d *indirectConv) addTile(im impl, s *generic.Conv, first, n int, wide bool
 		for i := range tile.kern.mr {
 			off := int32(-1)
 			if i < n {
-				q := first + i
+				q := first + i*step
 				iy, ix := s.H.Input(q/s.W.Out, ky), s.W.Input(q%s.W.Out, kx)
 				if iy >= 0 && iy < s.H.In && ix >= 0 && ix < s.W.In {
 					off = int32((iy*s.W.In + ix) * s.InC)
@@ -211,7 +289,11 @@ func (j *indirectJob) run(t *team, id int) {
 			if t.w != nil {
 				w = t.w
 			}
-			t.kern.tile(t.taps, t.k, d.ind[t.at:], image, d.zero, w.data[jr*w.k:], bias, tile, t.ldc, t.pixels, cols, d.relu)
+			if t.stride > 0 {
+				t.kern.rowTile(t.taps, t.k, d.ind[t.at:], t.stride, image, d.zero, w.data[jr*w.k:], bias, tile, t.ldc, t.pixels, cols, d.relu)
+			} else {
+				t.kern.tile(t.taps, t.k, d.ind[t.at:], image, d.zero, w.data[jr*w.k:], bias, tile, t.ldc, t.pixels, cols, d.relu)
+			}
 			if elementwise {
 				d.ep.apply(k, tile, t.ldc, t.pixels, cols)
 			}

@@ -145,3 +145,98 @@ func testConvTile(t *testing.T, kern convKernel) {
 		}
 	}
 }
+
+// TestConvRowTile checks each ISA's row convolution micro-kernel, and the generic
+// reference itself, as TestConvTile does the indirect ones: every pixel count up to MR
+// and every nr ≤ NR, then up to three tiles; tap and channel counts that cover each
+// unrolled loop's tail; pixels that overlap (stride 1), abut (stride k) and skip floats
+// (2k + 1, as a strided layer's do).
+func TestConvRowTile(t *testing.T) {
+	ref := convKernel{name: "generic.ConvRowTile", mr: 5, nr: 3}
+	ref.rowTile = func(taps, k int, ind []int32, stride int, src, zero, w, bias, c []float32, ldc, pixels, nr int, relu bool) {
+		generic.ConvRowTile(ref.mr, ref.nr, taps, k, ind, stride, src, zero, w, bias, c, ldc, pixels, nr, relu)
+	}
+	testConvRowTile(t, ref)
+	forEachISA(t, func(t *testing.T, im impl) {
+		kern := im.rowConv
+		if kern.rowTile == nil {
+			t.Skipf("%s has no row convolution kernel", im.isa)
+		}
+		if kern.nr != im.kernel.nr {
+			t.Fatalf("%s: NR %d, the SGEMM kernel's %d: the weights have one packing", kern.name, kern.nr, im.kernel.nr)
+		}
+		testConvRowTile(t, kern)
+	})
+}
+
+func testConvRowTile(t *testing.T, kern convKernel) {
+	const tiles = 3
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, taps := range []int{1, 3, 7} {
+		for _, k := range []int{1, 2, 3, 4, 5, 9, 21} {
+			for _, stride := range []int{1, k, 2*k + 1} {
+				t.Run(fmt.Sprintf("taps=%d/k=%d/stride=%d", taps, k, stride), func(t *testing.T) {
+					tc, ind := newConvRowTileCase(t, rng, kern.mr, kern.nr, tiles, taps, k, stride)
+					tile := func(taps, k int, _ []int32, src, zero, w, bias, c []float32, ldc, pixels, nr int, relu bool) {
+						kern.rowTile(taps, k, ind, stride, src, zero, w, bias, c, ldc, pixels, nr, relu)
+					}
+					bias := tc.bias
+					nanBias := guard.Float32s(t, bias)
+					nanBias[kern.nr-1] = float32(math.NaN())
+					for pixels := 1; pixels <= tiles*kern.mr; pixels++ {
+						for nr := 1; nr <= kern.nr; nr++ {
+							if pixels > kern.mr && nr > 1 && nr < kern.nr-1 {
+								continue
+							}
+							tc.mr, tc.nr, tc.ldc, tc.relu = pixels, nr, nr+rng.IntN(3), (pixels+nr)%2 == 0
+							tc.bias = bias
+							if nr == kern.nr && pixels%2 == 1 {
+								tc.bias = nanBias
+							}
+							tc.check(t, kern.name, tile)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// newConvRowTileCase draws the operands of row-kernel calls of up to tiles tiles: one
+// offset per tap, a quarter of them padding and the first reading the last float of
+// src with the last tile's last pixel, and zero exactly as long as the contract says.
+// It returns the case, whose offsets are every pixel's as the check reads them, and the
+// kernel's offsets.
+func newConvRowTileCase(t *testing.T, rng *rand.Rand, MR, NR, tiles, taps, k, stride int) (convTileCase, []int32) {
+	pixels := tiles * MR
+	span := (pixels-1)*stride + k
+	src := randomSlice(rng, span+rng.IntN(3*k+3))
+	last := int32(len(src) - span)
+	ind := make([]int32, taps)
+	rows := make([]int32, taps*pixels)
+	for tap := range ind {
+		switch {
+		case tap == 0:
+			ind[tap] = last
+		case rng.IntN(4) == 0:
+			ind[tap] = -1
+		default:
+			ind[tap] = rng.Int32N(last + 1)
+		}
+		for i := range pixels {
+			rows[tap*pixels+i] = -1
+			if ind[tap] >= 0 {
+				rows[tap*pixels+i] = ind[tap] + int32(i*stride)
+			}
+		}
+	}
+	tc := convTileCase{
+		MR: pixels, NR: NR, taps: taps, k: k,
+		ind:  rows,
+		src:  guard.Float32s(t, src),
+		zero: guard.Float32s(t, make([]float32, (MR-1)*stride+k)),
+		w:    guard.Float32s(t, randomSlice(rng, taps*k*NR)),
+		bias: guard.Float32s(t, randomSlice(rng, NR)),
+	}
+	return tc, guard.Slice(t, ind)
+}

@@ -25,13 +25,18 @@ type gemmKernel struct {
 // generic.ConvTile documents it and is its reference.
 type convTileFunc func(taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr, nr int, relu bool)
 
-// convKernel is an indirect convolution micro-kernel and its tile: MR output pixels ×
-// NR output channels, NR the same as the ISA's SGEMM kernel's so that both read one
-// packing of the weights.
+// rowConvTileFunc is the contract of the row convolution micro-kernels;
+// generic.ConvRowTile documents it and is its reference.
+type rowConvTileFunc func(taps, k int, ind []int32, stride int, src, zero, w, bias, c []float32, ldc, pixels, nr int, relu bool)
+
+// convKernel is a convolution micro-kernel and its tile: MR output pixels × NR output
+// channels, NR the same as the ISA's SGEMM kernel's so that both read one packing of the
+// weights. An indirect kernel has tile, a row kernel rowTile.
 type convKernel struct {
-	name   string
-	mr, nr int
-	tile   convTileFunc
+	name    string
+	mr, nr  int
+	tile    convTileFunc
+	rowTile rowConvTileFunc
 }
 
 // isaKernels are one ISA's kernels.
@@ -44,9 +49,13 @@ type isaKernels struct {
 	// take im2col and the SGEMM kernel. convEdges are its edges as edges are kernel's.
 	conv      convKernel
 	convEdges []convKernel
-	dot       func(x, y []float32) float32                 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
-	dot4      func(x, a []float32, lda int, out []float32) // out[r] = Σ x[i]·a[r*lda+i] over len(x), r < 4
-	axpy      func(alpha float32, x, y []float32)
+	// rowConv, if its rowTile is not nil, runs the tiles along one output row whose taps
+	// lie inside the image, where the pixels' taps are a fixed stride apart and one
+	// offset per tap locates them all (wideTaps layers: the first ones, few channels).
+	rowConv convKernel
+	dot     func(x, y []float32) float32                 // Σ x[i]·y[i] over len(x); len(y) ≥ len(x)
+	dot4    func(x, a []float32, lda int, out []float32) // out[r] = Σ x[i]·a[r*lda+i] over len(x), r < 4
+	axpy    func(alpha float32, x, y []float32)
 	// axpy4: y[j] += Σ_{r<4} x[r]·b[r*ldb+j] over len(y); the GEMV's row loop (rowsTimes).
 	axpy4 func(x, b []float32, ldb int, y []float32)
 	// biasAct: c[i*ldc+j] = act(c[i*ldc+j] + bias[j]) over an m×n block, act ReLU when

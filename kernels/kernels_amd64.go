@@ -43,6 +43,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 			convAsm("sconv7x32AVX512", 7, 32, sconv7x32AVX512),
 			convAsm("sconv8x32AVX512", 8, 32, sconv8x32AVX512),
 		},
+		rowConv:   rowConvAsm("sconvRow14x32AVX512", 14, 32, sconvRow14x32AVX512),
 		dot:       dotAsm(sdotAVX512),
 		dot4:      dot4Asm(sdot4AVX512),
 		axpy:      axpyAsm(saxpyAVX512),

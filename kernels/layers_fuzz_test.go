@@ -15,11 +15,17 @@ import (
 
 // fuzzConv maps fuzz integers to a convolution: spatial sizes 1–12, channels 1–40,
 // kernel 1–7, strides -1–3 and dilations -1–2 (0 means 1, -1 is refused), padding and
-// activation with one invalid value each, batch 1–3.
+// activation with one invalid value each, batch 1–3. With at most wideTapsMaxInC
+// channels the width goes up to 48, so that a row holds several of the row kernel's
+// tiles.
 func fuzzConv(inH, inW, inC, outC, kh, kw, sh, sw, dh, dw, pad, act, n uint8, bias bool) convCase {
+	width := 1 + int(inW%12)
+	if 1+int(inC%40) <= wideTapsMaxInC {
+		width = 1 + int(inW%48)
+	}
 	return convCase{
 		Conv2DConfig: Conv2DConfig{
-			InH: 1 + int(inH%12), InW: 1 + int(inW%12), InC: 1 + int(inC%40), OutC: 1 + int(outC%40),
+			InH: 1 + int(inH%12), InW: width, InC: 1 + int(inC%40), OutC: 1 + int(outC%40),
 			KH: 1 + int(kh%7), KW: 1 + int(kw%7),
 			StrideH: int(sh%5) - 1, StrideW: int(sw%5) - 1, DilationH: int(dh%4) - 1, DilationW: int(dw%4) - 1,
 			Padding: Padding(pad % 3), Activation: Activation(act % (uint8(activations) + 1)),

@@ -45,3 +45,50 @@ func TestLayersGuarded(t *testing.T) {
 		}
 	})
 }
+
+// TestConv2DRowTiles runs first layers (few channels, wide taps) whose rows take the row
+// kernel, their operands flush against unmapped pages: rows of whole tiles, rows ending
+// in a short tile on the row kernel (its reads past them inside the image) or on the
+// indirect kernels (its reads past them would leave the image: the last rows), rows
+// split from a run that spans them (valid padding), a dilated kernel height and padding
+// rows. It fails if no case takes the row kernel for several tiles, or a short one.
+func TestConv2DRowTiles(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.rowConv.rowTile == nil {
+			t.Skipf("%s has no row convolution kernel", im.isa)
+		}
+		rng := rand.New(rand.NewPCG(25, 26))
+		place := func(s []float32) []float32 { return guard.Float32s(t, s) }
+		cfg := func(h, w, c, k, s int, pad Padding) Conv2DConfig {
+			return Conv2DConfig{InH: h, InW: w, InC: c, OutC: 35, KH: k, KW: k, StrideH: s, StrideW: s, Padding: pad}
+		}
+		dilated := cfg(11, 31, 2, 3, 1, Same)
+		dilated.DilationH, dilated.Activation = 2, ReLU
+		cases := []convCase{
+			{Conv2DConfig: cfg(9, 40, 3, 3, 2, Same), n: 2, bias: true},  // 20 pixels a row: 14, then 5 indirect
+			{Conv2DConfig: cfg(6, 31, 3, 3, 1, Valid), n: 1, bias: true}, // 29: 28, 1; one run for all rows
+			{Conv2DConfig: cfg(5, 29, 4, 3, 1, Valid), n: 2},             // 27 in one tile, or 14 and 13 indirect
+			{Conv2DConfig: cfg(12, 64, 3, 7, 2, Same), n: 1, bias: true}, // the 7×7 stem's taps
+			{Conv2DConfig: dilated, n: 1, bias: true},
+		}
+		var several, short int
+		for _, c := range cases {
+			c.checkConv2D(t, im, rng, place)
+			s, err := c.conv2DShape()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tile := range newIndirectConv(im, &s, epilogue{}).tiles {
+				if tile.stride > 0 && tile.pixels > im.rowConv.mr {
+					several++
+				}
+				if tile.stride > 0 && tile.pixels%im.rowConv.mr != 0 {
+					short++
+				}
+			}
+		}
+		if several == 0 || short == 0 {
+			t.Errorf("%d row tiles of several tiles, %d ending short: want some of each", several, short)
+		}
+	})
+}

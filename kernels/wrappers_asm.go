@@ -36,6 +36,18 @@ func convAsm(name string, mr, nr int,
 	return kern
 }
 
+// rowConvAsm wraps a generated row convolution micro-kernel of tile mr×nr, checking its
+// operands as convAsm does.
+func rowConvAsm(name string, mr, nr int,
+	asm func(taps, k int, ind *int32, stride int, src, zero, w, bias, c *float32, ldc, pixels, nr int, relu bool)) convKernel {
+	kern := convKernel{name: name, mr: mr, nr: nr}
+	kern.rowTile = func(taps, k int, ind []int32, stride int, src, zero, w, bias, c []float32, ldc, pixels, cols int, relu bool) {
+		_, _, _, _, _ = ind[taps-1], zero[(mr-1)*stride+k-1], w[taps*k*nr-1], bias[nr-1], c[(pixels-1)*ldc+cols-1]
+		asm(taps, k, &ind[0], stride, &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, pixels, cols, relu)
+	}
+	return kern
+}
+
 // dotAsm wraps a generated dot product: Σ x[i]·y[i] over len(x).
 func dotAsm(asm func(n int, x, y *float32) float32) func(x, y []float32) float32 {
 	return func(x, y []float32) float32 {
