@@ -69,7 +69,7 @@ type convTile struct {
 }
 
 func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
-	wide, tapLen := wideTaps(s), s.InC
+	wide, tapLen := wideTaps(im, s), s.InC
 	if wide {
 		tapLen = s.W.K * s.InC
 	}
@@ -169,22 +169,33 @@ func (d *indirectConv) addRowTile(im impl, s *generic.Conv, first, n int) bool {
 	return true
 }
 
-// wideTaps reports whether the indirect kernel reads each kernel row of a layer of shape
-// s as one tap of KW·InC floats, contiguous in NHWC when the kernel is not dilated along
-// the width. With few input channels each tap's MR offsets weigh against its few channel
-// steps, and a kernel row has KW times as many (AVX-512, medians of five interleaved
-// runs, GFLOPS: 224²×3→32 3×3 s2 114 → 118, s1 113 → 118, 224²×3→64 7×7 s2 133 → 148).
-// The summation order is unchanged: taps in row-major order, each tap's channels in
-// order. The image must be at least KW wide.
-func wideTaps(s *generic.Conv) bool {
-	return s.InC <= wideTapsMaxInC && s.W.K > 1 && s.W.Dilation == 1 && s.W.In >= s.W.K
+// wideTaps reports whether im's indirect kernel reads each kernel row of a layer of
+// shape s as one tap of KW·InC floats, contiguous in NHWC when the kernel is not dilated
+// along the width. With few input channels each tap's MR offsets weigh against its few
+// channel steps, and a kernel row has KW times as many (AVX-512, medians of five
+// interleaved runs, GFLOPS: 224²×3→32 3×3 s2 114 → 118, s1 113 → 118, 224²×3→64 7×7 s2
+// 133 → 148). The summation order is unchanged: taps in row-major order, each tap's
+// channels in order. The image must be at least KW wide.
+func wideTaps(im impl, s *generic.Conv) bool {
+	maxInC := wideTapsMaxInC
+	if im.rowConv.rowTile != nil {
+		maxInC = wideRowTapsMaxInC
+	}
+	return s.InC <= maxInC && s.W.K > 1 && s.W.Dilation == 1 && s.W.In >= s.W.K
 }
 
-// wideTapsMaxInC is the most input channels for which wideTaps applies. From 8 on, the
-// narrow taps measured faster: their tiles run across output rows, where wide ones stop
-// at each row's edge pixels (3×3 s1 112²×8→32: 146 narrow against 138 wide, 56²×16→32
-// 160 against 145, 5×5 56²×8→64 166 against 161; 112²×4→32 131 against 133).
+// wideTapsMaxInC is the most input channels for which wideTaps applies on the indirect
+// kernels alone. From 8 on, the narrow taps measured faster: their tiles run across
+// output rows, where wide ones stop at each row's edge pixels (3×3 s1 112²×8→32: 146
+// narrow against 138 wide, 56²×16→32 160 against 145, 5×5 56²×8→64 166 against 161;
+// 112²×4→32 131 against 133).
 const wideTapsMaxInC = 4
+
+// wideRowTapsMaxInC is wideTapsMaxInC where a row kernel runs the rows and the edge
+// columns run down the columns: 8 channels gain there (3×3 s1 112²×8→32 1.05–1.07×, s2
+// 224²×8→32 1.04–1.05×, 5×5 56²×8→64 0.98–1.02×; calls alternating in one process). From
+// 16 on a 3×3 layer takes Winograd.
+const wideRowTapsMaxInC = 8
 
 // wideInside reports whether output column ox's kernel rows lie inside the image's width,
 // so that a wide tap reads no padding.

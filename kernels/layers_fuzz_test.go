@@ -15,12 +15,12 @@ import (
 
 // fuzzConv maps fuzz integers to a convolution: spatial sizes 1–12, channels 1–40,
 // kernel 1–7, strides -1–3 and dilations -1–2 (0 means 1, -1 is refused), padding and
-// activation with one invalid value each, batch 1–3. With at most wideTapsMaxInC
+// activation with one invalid value each, batch 1–3. With at most wideRowTapsMaxInC
 // channels the width goes up to 48, so that a row holds several of the row kernel's
 // tiles.
 func fuzzConv(inH, inW, inC, outC, kh, kw, sh, sw, dh, dw, pad, act, n uint8, bias bool) convCase {
 	width := 1 + int(inW%12)
-	if 1+int(inC%40) <= wideTapsMaxInC {
+	if 1+int(inC%40) <= wideRowTapsMaxInC {
 		width = 1 + int(inW%48)
 	}
 	return convCase{

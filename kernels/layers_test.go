@@ -876,7 +876,7 @@ func errorKind(msg string) error {
 
 // TestConv2DWideTaps runs the first layers' path, where each kernel row is one tap of
 // KW·InC floats (wideTaps), against the reference: channel counts on both sides of
-// wideTapsMaxInC; images as narrow as the kernel and one narrower (narrow taps
+// wideTapsMaxInC and wideRowTapsMaxInC; images as narrow as the kernel and one narrower (narrow taps
 // throughout); strides and row dilations; the edge pixels whose rows the padding cuts,
 // which take narrow taps, at both ends of rows long enough for several wide tiles; and
 // a dilated width, which keeps every tap narrow. It also checks that the wide path ran
@@ -887,7 +887,7 @@ func TestConv2DWideTaps(t *testing.T) {
 			t.Skip("no indirect kernel")
 		}
 		rng := rand.New(rand.NewPCG(91, 92))
-		for _, inC := range []int{1, 3, wideTapsMaxInC, wideTapsMaxInC + 1} {
+		for _, inC := range []int{1, 3, wideTapsMaxInC, wideTapsMaxInC + 1, wideRowTapsMaxInC, wideRowTapsMaxInC + 1} {
 			for _, k := range []int{2, 3, 7} {
 				for _, w := range []int{k - 1, k, 2*im.conv.mr + k + 3} {
 					for _, pad := range []Padding{Valid, Same} {
@@ -918,7 +918,7 @@ func TestConv2DWideTaps(t *testing.T) {
 								inside++
 							}
 						}
-						if want := wideTaps(&s) && inside > 0; want != (wide > 0) {
+						if want := wideTaps(im, &s) && inside > 0; want != (wide > 0) {
 							t.Errorf("%v: %d wide tiles, want some: %v", c, wide, want)
 						}
 					}
