@@ -86,15 +86,7 @@ func (k convKernel) generate() {
 	taps := Load(Param("taps"), GP64())
 	MOVQ(taps, tapsLeft)
 
-	Comment("The accumulators start from the bias.")
-	bias := Load(Param("bias"), GP64())
-	acc := k.accumulators(func(acc [][]VecVirtual, i, j int) {
-		if i == 0 {
-			VMOVUPS(Mem{Base: bias}.Offset(j*vecBytes), acc[i][j])
-		} else {
-			VMOVAPS(acc[0][j], acc[i][j])
-		}
-	})
+	acc := k.accumulatorsFromBias()
 	wPtr := Load(Param("w"), GP64())
 	indPtr := Load(Param("ind"), GP64())
 	aRow := make([]GPVirtual, k.mr)
@@ -159,18 +151,7 @@ func (k convKernel) generate() {
 	JNZ(LabelRef(tap))
 
 	Comment("Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.")
-	relu := GP32()
-	MOVBLZX(paramAddr("relu"), relu)
-	TESTL(relu, relu)
-	JZ(LabelRef(k.name() + "_store"))
-	zero := k.newVec()
-	VXORPS(zero, zero, zero)
-	for i := range acc {
-		for j := range acc[i] {
-			// VMAXPS returns its second source when either is NaN; that source is acc.
-			VMAXPS(acc[i][j], zero, acc[i][j])
-		}
-	}
+	k.reluIfAsked(acc, k.name()+"_store")
 	Label(k.name() + "_store")
 	cPtr := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
@@ -193,4 +174,35 @@ func (k convKernel) generate() {
 	Label(store.done)
 	VZEROUPPER()
 	RET()
+}
+
+// accumulatorsFromBias allocates a convolution tile's accumulators and sets each row to
+// the bias, parameter bias's NR values.
+func (k sgemmKernel) accumulatorsFromBias() [][]VecVirtual {
+	Comment("The accumulators start from the bias.")
+	bias := Load(Param("bias"), GP64())
+	return k.accumulators(func(acc [][]VecVirtual, i, j int) {
+		if i == 0 {
+			VMOVUPS(Mem{Base: bias}.Offset(j*4*k.vecLen()), acc[i][j])
+		} else {
+			VMOVAPS(acc[0][j], acc[i][j])
+		}
+	})
+}
+
+// reluIfAsked applies ReLU to the accumulators when parameter relu is true, and jumps
+// to label store when it is not.
+func (k sgemmKernel) reluIfAsked(acc [][]VecVirtual, store string) {
+	relu := GP32()
+	MOVBLZX(paramAddr("relu"), relu)
+	TESTL(relu, relu)
+	JZ(LabelRef(store))
+	zero := k.newVec()
+	VXORPS(zero, zero, zero)
+	for i := range acc {
+		for j := range acc[i] {
+			// VMAXPS returns its second source when either is NaN; that source is acc.
+			VMAXPS(acc[i][j], zero, acc[i][j])
+		}
+	}
 }

@@ -72,15 +72,7 @@ func (k rowConvKernel) generate() {
 	tapsLeft := Load(Param("taps"), GP64())
 	wPtr := Load(Param("w"), GP64())
 	indPtr := Load(Param("ind"), GP64())
-	Comment("The accumulators start from the bias.")
-	bias := Load(Param("bias"), GP64())
-	acc := k.accumulators(func(acc [][]VecVirtual, i, j int) {
-		if i == 0 {
-			VMOVUPS(Mem{Base: bias}.Offset(j*vecBytes), acc[i][j])
-		} else {
-			VMOVAPS(acc[0][j], acc[i][j])
-		}
-	})
+	acc := k.accumulatorsFromBias()
 	aRow := make([]GPVirtual, bases)
 	for r := range aRow {
 		aRow[r] = GP64()
@@ -154,18 +146,7 @@ func (k rowConvKernel) generate() {
 	JNZ(LabelRef(tap))
 
 	Comment("Epilogue: ReLU when asked (NaN stays NaN), then store the tile's pixels, at most MR.")
-	relu := GP32()
-	MOVBLZX(paramAddr("relu"), relu)
-	TESTL(relu, relu)
-	JZ(LabelRef(k.name() + "_store"))
-	zeroVec := k.newVec()
-	VXORPS(zeroVec, zeroVec, zeroVec)
-	for i := range acc {
-		for j := range acc[i] {
-			// VMAXPS returns its second source when either is NaN; that source is acc.
-			VMAXPS(acc[i][j], zeroVec, acc[i][j])
-		}
-	}
+	k.reluIfAsked(acc, k.name()+"_store")
 	Label(k.name() + "_store")
 	store.acc = acc
 	store.cPtr = GP64()
