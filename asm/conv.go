@@ -48,7 +48,7 @@ var convEdgeRows = map[string][]int{"AVX512": {7}}
 func (k convKernel) name() string { return fmt.Sprintf("sconv%dx%d%s", k.mr, k.nr(), k.isa) }
 
 func (k convKernel) generate() {
-	nr, vecBytes := k.nr(), 4*k.vecLen()
+	nr := k.nr()
 	TEXT(k.name(), 0, "func(taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr, nr int, relu bool)")
 	Pragma("noescape")
 	Doc(
@@ -94,23 +94,8 @@ func (k convKernel) generate() {
 		aRow[i] = GP64()
 	}
 	p := GP64()
-	bv := make([]VecVirtual, k.vectors)
-	for j := range bv {
-		bv[j] = k.newVec()
-	}
-	av := []VecVirtual{k.newVec(), k.newVec()}
-	// channel emits one input channel's step: acc += A_t(:, k+p+u)·w(row u from wPtr).
-	channel := func(u int) {
-		for j := range bv {
-			VMOVUPS(Mem{Base: wPtr}.Offset(u*nr*4+j*vecBytes), bv[j])
-		}
-		for i := range aRow {
-			VBROADCASTSS(Mem{Base: aRow[i], Index: p, Scale: 4}.Offset(4*u), av[i%2])
-			for j := range bv {
-				VFMADD231PS(bv[j], av[i%2], acc[i][j])
-			}
-		}
-	}
+	// channel(u): acc += A_t(:, k+p+u)·w(row u from wPtr).
+	channel := k.channelStep(acc, wPtr, func(i int) Mem { return Mem{Base: aRow[i], Index: p, Scale: 4} })
 
 	tap, unrolled, tail, tailLoop, tapDone := k.name()+"_tap", k.name()+"_unrolled", k.name()+"_tail", k.name()+"_tailLoop", k.name()+"_tapDone"
 	Label(tap)
@@ -203,6 +188,29 @@ func (k sgemmKernel) reluIfAsked(acc [][]VecVirtual, store string) {
 		for j := range acc[i] {
 			// VMAXPS returns its second source when either is NaN; that source is acc.
 			VMAXPS(acc[i][j], zero, acc[i][j])
+		}
+	}
+}
+
+// channelStep allocates the weight and broadcast vectors of a convolution tile and
+// returns the emitter of one input channel's step, acc += A_t(:, u)·w(row u from wPtr):
+// pixel i's channel u is at pixel(i) + 4u. Broadcasts alternate between two vectors so
+// that consecutive pixels' loads overlap.
+func (k sgemmKernel) channelStep(acc [][]VecVirtual, wPtr Register, pixel func(i int) Mem) func(u int) {
+	bv := make([]VecVirtual, k.vectors)
+	for j := range bv {
+		bv[j] = k.newVec()
+	}
+	av := []VecVirtual{k.newVec(), k.newVec()}
+	return func(u int) {
+		for j := range bv {
+			VMOVUPS(Mem{Base: wPtr}.Offset((u*k.vectors+j)*4*k.vecLen()), bv[j])
+		}
+		for i := range k.mr {
+			VBROADCASTSS(pixel(i).Offset(4*u), av[i%2])
+			for j := range bv {
+				VFMADD231PS(bv[j], av[i%2], acc[i][j])
+			}
 		}
 	}
 }

@@ -28,7 +28,7 @@ var rowConvKernels = []rowConvKernel{{sgemmKernel{mr: 14, vectors: 2, isa: "AVX5
 func (k rowConvKernel) name() string { return fmt.Sprintf("sconvRow%dx%d%s", k.mr, k.nr(), k.isa) }
 
 func (k rowConvKernel) generate() {
-	nr, vecBytes := k.nr(), 4*k.vecLen()
+	nr := k.nr()
 	TEXT(k.name(), 0, "func(taps, k int, ind *int32, stride int, src, zero, w, bias, c *float32, ldc, pixels, nr int, relu bool)")
 	Pragma("noescape")
 	Doc(
@@ -78,24 +78,8 @@ func (k rowConvKernel) generate() {
 		aRow[r] = GP64()
 	}
 	channels := GP64()
-	bv := make([]VecVirtual, k.vectors)
-	for j := range bv {
-		bv[j] = k.newVec()
-	}
-	av := []VecVirtual{k.newVec(), k.newVec()}
-	// channel emits one input channel's step: acc += A_t(:, u)·w(row u from wPtr), the
-	// pixel pointers at channel 0.
-	channel := func(u int) {
-		for j := range bv {
-			VMOVUPS(Mem{Base: wPtr}.Offset(u*nr*4+j*vecBytes), bv[j])
-		}
-		for i := range k.mr {
-			VBROADCASTSS(rowAddr(aRow, stride, i).Offset(4*u), av[i%2])
-			for j := range bv {
-				VFMADD231PS(bv[j], av[i%2], acc[i][j])
-			}
-		}
-	}
+	// channel(u): acc += A_t(:, u)·w(row u from wPtr), the pixel pointers at channel 0.
+	channel := k.channelStep(acc, wPtr, func(i int) Mem { return rowAddr(aRow, stride, i) })
 	advance := func(floats int) {
 		for _, r := range aRow {
 			ADDQ(U8(4*floats), r)
