@@ -41,12 +41,11 @@ func BenchmarkConv(b *testing.B) {
 		// Padding taps counted, as the peers count them.
 		flops := 2 * float64(outH*outW*s.outC*s.inC*s.k*s.k)
 		b.Run(fmt.Sprintf("simdnn-%s/%dx%dx%d-%d-s%d", kernels.ISA(), s.size, s.size, s.inC, s.outC, s.stride), func(b *testing.B) {
-			for b.Loop() {
+			reportGFLOPS(b, flops, func() {
 				if err := conv.Forward(dst, src, 1); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+			})
 		})
 	}
 }
@@ -68,12 +67,11 @@ func BenchmarkDeconv(b *testing.B) {
 		// Every input pixel's every tap, cropped or not, as the peer counts.
 		flops := 2 * float64(s.size*s.size*s.inC*s.outC*9)
 		b.Run(fmt.Sprintf("simdnn-%s/%dx%dx%d-%d-s%d", kernels.ISA(), s.size, s.size, s.inC, s.outC, s.stride), func(b *testing.B) {
-			for b.Loop() {
+			reportGFLOPS(b, flops, func() {
 				if err := deconv.Forward(dst, src, 1); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+			})
 		})
 	}
 }
@@ -107,13 +105,12 @@ func BenchmarkDense(b *testing.B) {
 		src, dst := randomSlice(batch*in), make([]float32, batch*out)
 		for _, im := range impls {
 			b.Run(fmt.Sprintf("%s/%dx%d-batch%d", im.name, in, out, batch), func(b *testing.B) {
-				for b.Loop() {
-					im.forward(dst, src, batch)
-				}
+				median, mean := timeCalls(b, func() { im.forward(dst, src, batch) })
 				flops := 2 * float64(batch*in*out)
-				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+				b.ReportMetric(flops*median/1e9, "GFLOPS")
+				b.ReportMetric(flops*mean/1e9, "mean-GFLOPS")
 				// The kernel streams from memory at batch 1: report the bandwidth it reached.
-				b.ReportMetric(4*float64(in*out)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				b.ReportMetric(4*float64(in*out)*median/1e9, "GB/s")
 			})
 		}
 	}

@@ -47,10 +47,7 @@ func BenchmarkSgemm(b *testing.B) {
 		a, bm, c := randomSlice(m*k), randomSlice(k*n), make([]float32, m*n)
 		for _, im := range impls {
 			b.Run(fmt.Sprintf("%s/%dx%dx%d", im.name, m, n, k), func(b *testing.B) {
-				for b.Loop() {
-					im.sgemm(m, n, k, a, bm, c)
-				}
-				b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+				reportGFLOPS(b, 2*float64(m)*float64(n)*float64(k), func() { im.sgemm(m, n, k, a, bm, c) })
 			})
 		}
 	}
