@@ -192,10 +192,11 @@ func wideTaps(im impl, s *generic.Conv) bool {
 const wideTapsMaxInC = 4
 
 // wideRowTapsMaxInC is wideTapsMaxInC where a row kernel runs the rows and the edge
-// columns run down the columns. Calls alternating in one process, wide against narrow:
-// 8 channels 3×3 s1 112²×8→32 1.05–1.07×, s2 224²×8→32 1.04–1.05×, 5×5 56²×8→64
-// 0.98–1.02×; 16 channels 3×3 s2 112²×16→32 1.03–1.05×, 5×5 56²×16→32 1.00–1.03×; 32
-// and more lose (5×5 28²×32→32 0.94–0.96×, 3×3 s2 112²×64→64 0.99×).
+// columns run down the columns. Calls alternating in one process, wide against narrow,
+// AVX-512: 8 channels 3×3 s1 112²×8→32 1.05–1.07×, s2 224²×8→32 1.04–1.05×, 5×5
+// 56²×8→64 0.98–1.02×; 16 channels 3×3 s2 112²×16→32 1.03–1.05×, 5×5 56²×16→32
+// 1.00–1.03×; 32 and more lose (5×5 28²×32→32 0.94–0.96×, 3×3 s2 112²×64→64 0.99×).
+// AVX2: 112²×8→32 1.05–1.10×, s2 112²×16→32 1.04–1.06×.
 const wideRowTapsMaxInC = 16
 
 // wideInside reports whether output column ox's kernel rows lie inside the image's width,

@@ -17,6 +17,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 			convAsm("sconv2x16AVX2", 2, 16, sconv2x16AVX2),
 			convAsm("sconv4x16AVX2", 4, 16, sconv4x16AVX2),
 		},
+		rowConv:   rowConvAsm("sconvRow6x16AVX2", 6, 16, sconvRow6x16AVX2),
 		dot:       dotAsm(sdotAVX2),
 		dot4:      dot4Asm(sdot4AVX2),
 		axpy:      axpyAsm(saxpyAVX2),

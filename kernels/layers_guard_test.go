@@ -51,7 +51,8 @@ func TestLayersGuarded(t *testing.T) {
 // in a short tile on the row kernel (its reads past them inside the image) or on the
 // indirect kernels (its reads past them would leave the image: the last rows), rows
 // split from a run that spans them (valid padding), a dilated kernel height and padding
-// rows. It fails if no case takes the row kernel for several tiles, or a short one.
+// rows. It fails if no case takes the row kernel for several tiles, or, where its MR
+// exceeds the indirect kernel's, a short one.
 func TestConv2DRowTiles(t *testing.T) {
 	forEachISA(t, func(t *testing.T, im impl) {
 		if im.rowConv.rowTile == nil {
@@ -87,7 +88,9 @@ func TestConv2DRowTiles(t *testing.T) {
 				}
 			}
 		}
-		if several == 0 || short == 0 {
+		// A row's short end takes the row kernel only where its MR exceeds the indirect
+		// kernel's (AVX-512's 14 against 12; AVX2's are both 6).
+		if several == 0 || short == 0 && im.rowConv.mr > im.conv.mr {
 			t.Errorf("%d row tiles of several tiles, %d ending short: want some of each", several, short)
 		}
 	})

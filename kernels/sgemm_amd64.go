@@ -132,6 +132,15 @@ func sconv12x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, 
 //go:noescape
 func sconv7x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 
+// sconvRow6x16AVX2 computes nr ≤ 16 channels of a convolution's output pixels along a row,
+// C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]) for i < pixels, with
+// row i of tap t at src + ind[t] + i·stride (elements), or at zero + (i mod MR)·stride
+// when ind[t] is negative, in tiles of 6 pixels. It has the row-tile contract
+// documented at generic.ConvRowTile.
+//
+//go:noescape
+func sconvRow6x16AVX2(taps int, k int, ind *int32, stride int, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, pixels int, nr int, relu bool)
+
 // sconvRow14x32AVX512 computes nr ≤ 32 channels of a convolution's output pixels along a row,
 // C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]) for i < pixels, with
 // row i of tap t at src + ind[t] + i·stride (elements), or at zero + (i mod MR)·stride

@@ -5163,6 +5163,312 @@ sconv7x32AVX512_done:
 	VZEROUPPER
 	RET
 
+// func sconvRow6x16AVX2(taps int, k int, ind *int32, stride int, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, pixels int, nr int, relu bool)
+// Requires: AVX, CMOV, FMA3
+TEXT ·sconvRow6x16AVX2(SB), $24-97
+	// Register plan for the 6×16 tile (AVX2):
+	//   acc[i][j]  12 vector accumulators: pixel i < 6, vector j < 2 of the channels
+	//   bv[j]       2 vectors: the weights of one input channel
+	//   av[2]       2 vectors: A_t(i, p) broadcast, alternating between pixels
+	//   aRow[2]     pixel pointers of the current tap, pixel i at aRow[i/3] + (i%3)·stride;
+	//               each advances by one channel per step
+	//   wPtr        the weight row of the current channel; taps follow each other in w
+	//   indPtr      the current tap's offset; tapsLeft, channels: the loop counters
+	// The tile's C, the pixels left and the tile's offset from pixel 0 live in the frame:
+	// they are touched once per tile.
+	// Per channel: 2 weight loads, 6 broadcasts, 12 FMAs; 4 channels per iteration.
+	MOVQ c+64(FP), AX
+	MOVQ AX, (SP)
+	MOVQ pixels+80(FP), AX
+	MOVQ AX, 8(SP)
+	MOVQ $0x00000000, 16(SP)
+	MOVQ stride+24(FP), AX
+	SHLQ $0x02, AX
+
+sconvRow6x16AVX2_tile:
+	MOVQ taps+0(FP), CX
+	MOVQ w+48(FP), DX
+	MOVQ ind+16(FP), BX
+
+	// The accumulators start from the bias.
+	MOVQ    bias+56(FP), SI
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y1, Y7
+	VMOVAPS Y0, Y8
+	VMOVAPS Y1, Y9
+	VMOVAPS Y0, Y10
+	VMOVAPS Y1, Y11
+
+sconvRow6x16AVX2_tap:
+	// This tile's pixel 0 of this tap is at src + 4·ind[t] + shift, or at zero for padding.
+	MOVLQSX (BX), DI
+	MOVQ    src+32(FP), SI
+	LEAQ    (SI)(DI*4), SI
+	ADDQ    16(SP), SI
+	MOVQ    zero+40(FP), R8
+	TESTQ   DI, DI
+	CMOVQLT R8, SI
+	LEAQ    (SI)(AX*2), DI
+	ADDQ    AX, DI
+	ADDQ    $0x04, BX
+	MOVQ    k+8(FP), R8
+
+	// 4 channels per iteration while that many are left.
+	CMPQ R8, $0x04
+	JLT  sconvRow6x16AVX2_tail
+
+sconvRow6x16AVX2_unrolled:
+	VMOVUPS      (DX), Y12
+	VMOVUPS      32(DX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      64(DX), Y12
+	VMOVUPS      96(DX), Y13
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      128(DX), Y12
+	VMOVUPS      160(DX), Y13
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 8(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 8(DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 8(DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      192(DX), Y12
+	VMOVUPS      224(DX), Y13
+	VBROADCASTSS 12(SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 12(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 12(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 12(DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x10, SI
+	ADDQ         $0x10, DI
+	ADDQ         $0x00000100, DX
+	SUBQ         $0x04, R8
+	CMPQ         R8, $0x04
+	JGE          sconvRow6x16AVX2_unrolled
+
+sconvRow6x16AVX2_tail:
+	TESTQ R8, R8
+	JZ    sconvRow6x16AVX2_tapDone
+
+sconvRow6x16AVX2_tailLoop:
+	VMOVUPS      (DX), Y12
+	VMOVUPS      32(DX), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         $0x00000040, DX
+	DECQ         R8
+	JNZ          sconvRow6x16AVX2_tailLoop
+
+sconvRow6x16AVX2_tapDone:
+	DECQ CX
+	JNZ  sconvRow6x16AVX2_tap
+
+	// Epilogue: ReLU when asked (NaN stays NaN), then store the tile's pixels, at most MR.
+	MOVBLZX relu+96(FP), CX
+	TESTL   CX, CX
+	JZ      sconvRow6x16AVX2_store
+	VXORPS  Y12, Y12, Y12
+	VMAXPS  Y0, Y12, Y0
+	VMAXPS  Y1, Y12, Y1
+	VMAXPS  Y2, Y12, Y2
+	VMAXPS  Y3, Y12, Y3
+	VMAXPS  Y4, Y12, Y4
+	VMAXPS  Y5, Y12, Y5
+	VMAXPS  Y6, Y12, Y6
+	VMAXPS  Y7, Y12, Y7
+	VMAXPS  Y8, Y12, Y8
+	VMAXPS  Y9, Y12, Y9
+	VMAXPS  Y10, Y12, Y10
+	VMAXPS  Y11, Y12, Y11
+
+sconvRow6x16AVX2_store:
+	MOVQ       (SP), CX
+	MOVQ       ldc+72(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       $0x00000006, BX
+	CMPQ       8(SP), BX
+	CMOVQLT    8(SP), BX
+	MOVQ       nr+88(FP), SI
+	CMPQ       SI, $0x00000010
+	JEQ        sconvRow6x16AVX2_full
+	LEAQ       sgemmTailMask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	XORQ       R9, R9
+	MOVQ       SI, R10
+	SUBQ       $0x00000000, R10
+	CMPQ       R10, R8
+	CMOVQGT    R8, R10
+	CMPQ       R10, $0x00000000
+	CMOVQLT    R9, R10
+	NEGQ       R10
+	ADDQ       $0x00000008, R10
+	VMOVDQU    (DI)(R10*4), Y12
+	SUBQ       $0x00000008, SI
+	CMPQ       SI, R8
+	CMOVQGT    R8, SI
+	CMPQ       SI, $0x00000000
+	CMOVQLT    R9, SI
+	NEGQ       SI
+	ADDQ       $0x00000008, SI
+	VMOVDQU    (DI)(SI*4), Y13
+	MOVQ       BX, BX
+	VMASKMOVPS Y0, Y12, (CX)
+	VMASKMOVPS Y1, Y13, 32(CX)
+	DECQ       BX
+	JZ         sconvRow6x16AVX2_stored
+	ADDQ       DX, CX
+	VMASKMOVPS Y2, Y12, (CX)
+	VMASKMOVPS Y3, Y13, 32(CX)
+	DECQ       BX
+	JZ         sconvRow6x16AVX2_stored
+	ADDQ       DX, CX
+	VMASKMOVPS Y4, Y12, (CX)
+	VMASKMOVPS Y5, Y13, 32(CX)
+	DECQ       BX
+	JZ         sconvRow6x16AVX2_stored
+	ADDQ       DX, CX
+	VMASKMOVPS Y6, Y12, (CX)
+	VMASKMOVPS Y7, Y13, 32(CX)
+	DECQ       BX
+	JZ         sconvRow6x16AVX2_stored
+	ADDQ       DX, CX
+	VMASKMOVPS Y8, Y12, (CX)
+	VMASKMOVPS Y9, Y13, 32(CX)
+	DECQ       BX
+	JZ         sconvRow6x16AVX2_stored
+	ADDQ       DX, CX
+	VMASKMOVPS Y10, Y12, (CX)
+	VMASKMOVPS Y11, Y13, 32(CX)
+	JMP        sconvRow6x16AVX2_stored
+
+sconvRow6x16AVX2_full:
+	MOVQ    BX, BX
+	VMOVUPS Y0, (CX)
+	VMOVUPS Y1, 32(CX)
+	DECQ    BX
+	JZ      sconvRow6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y2, (CX)
+	VMOVUPS Y3, 32(CX)
+	DECQ    BX
+	JZ      sconvRow6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y4, (CX)
+	VMOVUPS Y5, 32(CX)
+	DECQ    BX
+	JZ      sconvRow6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y6, (CX)
+	VMOVUPS Y7, 32(CX)
+	DECQ    BX
+	JZ      sconvRow6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y8, (CX)
+	VMOVUPS Y9, 32(CX)
+	DECQ    BX
+	JZ      sconvRow6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y10, (CX)
+	VMOVUPS Y11, 32(CX)
+
+sconvRow6x16AVX2_stored:
+	// Next tile: 6 pixels on.
+	SUBQ   $0x00000006, 8(SP)
+	JLE    sconvRow6x16AVX2_done
+	MOVQ   ldc+72(FP), CX
+	IMUL3Q $0x00000018, CX, CX
+	ADDQ   CX, (SP)
+	IMUL3Q $0x00000006, AX, CX
+	ADDQ   CX, 16(SP)
+	JMP    sconvRow6x16AVX2_tile
+
+sconvRow6x16AVX2_done:
+	VZEROUPPER
+	RET
+
 // func sconvRow14x32AVX512(taps int, k int, ind *int32, stride int, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, pixels int, nr int, relu bool)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, CMOV
 TEXT ·sconvRow14x32AVX512(SB), $24-97
