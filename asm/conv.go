@@ -148,17 +148,22 @@ func (k convKernel) generate() {
 		store.kMasks(cols)
 		store.emit(true, false)
 	} else {
-		full := k.name() + "_full"
-		CMPQ(cols, U32(nr))
-		JEQ(LabelRef(full))
-		store.vecMasks(cols)
-		store.emit(true, false)
-		Label(full)
-		store.emit(false, false)
+		store.emitLaneMasked(cols, k.name()+"_full")
 	}
 	Label(store.done)
 	VZEROUPPER()
 	RET()
+}
+
+// emitLaneMasked writes the tile, without beta, as AVX2 does: plain stores when cols is
+// all NR columns (the path labelled full), else stores under lane masks (vecMasks).
+func (s *tileStore) emitLaneMasked(cols Register, full string) {
+	CMPQ(cols, U32(s.k.nr()))
+	JEQ(LabelRef(full))
+	s.vecMasks(cols)
+	s.emit(true, false)
+	Label(full)
+	s.emit(false, false)
 }
 
 // accumulatorsFromBias allocates a convolution tile's accumulators and sets each row to

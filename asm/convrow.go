@@ -158,15 +158,7 @@ func (k rowConvKernel) generate() {
 	} else {
 		// AVX2's lane masks take vector registers, which the loop needs: they are set
 		// at each tile's store, and only when its columns are short.
-		full := k.name() + "_full"
-		cols := Load(Param("nr"), GP64())
-		CMPQ(cols, U32(nr))
-		JEQ(LabelRef(full))
-		store.vecmask = nil
-		store.vecMasks(cols)
-		store.emit(true, false)
-		Label(full)
-		store.emit(false, false)
+		store.emitLaneMasked(Load(Param("nr"), GP64()), k.name()+"_full")
 	}
 	Label(store.done)
 
