@@ -95,3 +95,60 @@ func TestConv2DRowTiles(t *testing.T) {
 		}
 	})
 }
+
+// TestConvTilesSkipPaddingTaps runs layers whose first and last output rows have kernel
+// rows in the padding, their operands flush against unmapped pages, and checks that the
+// tiles of those rows drop the taps that would only add zeros: narrow taps (5×5), wide
+// taps on the row kernel (3 channels) and a transpose's sub-convolutions. It fails if no
+// tile of a layer starts past its first tap, or none stops short of its last.
+func TestConvTilesSkipPaddingTaps(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.conv.tile == nil {
+			t.Skipf("%s has no indirect convolution kernel", im.isa)
+		}
+		rng := rand.New(rand.NewPCG(27, 28))
+		place := func(s []float32) []float32 { return guard.Float32s(t, s) }
+		// trimmed counts the tiles that skip taps at the start and at the end of
+		// their tap order, where the full order has taps(tile) taps.
+		trimmed := func(tiles []convTile, taps func(convTile) int) (head, tail int) {
+			for _, tile := range tiles {
+				if tile.firstTap > 0 {
+					head++
+				}
+				if tile.pixels > 0 && tile.firstTap+tile.taps < taps(tile) {
+					tail++
+				}
+			}
+			return head, tail
+		}
+		for _, c := range []convCase{
+			{Conv2DConfig: Conv2DConfig{InH: 28, InW: 28, InC: 33, OutC: 35, KH: 5, KW: 5, Padding: Same, Activation: ReLU, Algorithm: Direct}, n: 2, bias: true},
+			{Conv2DConfig: Conv2DConfig{InH: 9, InW: 40, InC: 3, OutC: 17, KH: 3, KW: 3, Padding: Same}, n: 1, bias: true},
+		} {
+			c.checkConv2D(t, im, rng, place)
+			s, err := c.conv2DShape()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := newIndirectConv(im, &s, epilogue{})
+			head, tail := trimmed(d.tiles, func(tile convTile) int { return s.H.K * s.W.K * s.InC / tile.k })
+			if head == 0 || tail == 0 {
+				t.Errorf("%v: %d tiles skip leading padding taps, %d trailing: want some of each", c, head, tail)
+			}
+		}
+		c := convCase{Conv2DConfig: Conv2DConfig{InH: 7, InW: 7, InC: 40, OutC: 24, KH: 3, KW: 3, StrideH: 2, StrideW: 2, Padding: Valid, Activation: ReLU}, n: 2, bias: true}
+		c.checkConv2DTranspose(t, im, rng, place)
+		f, err := c.transposeConfig().forwardShape()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !useSubconv(im, &f) {
+			t.Fatalf("%v: no sub-convolutions", c)
+		}
+		d := newSubconvTranspose(im, &f, uniform(rng, c.ParamCount(false)), epilogue{}).indirectConv
+		head, tail := trimmed(d.tiles, func(tile convTile) int { return tile.w.k / tile.k })
+		if head == 0 || tail == 0 {
+			t.Errorf("transpose %v: %d tiles skip leading padding taps, %d trailing: want some of each", c, head, tail)
+		}
+	})
+}

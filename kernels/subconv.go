@@ -206,5 +206,5 @@ func (g subconvGrid) addTile(im impl, d *indirectConv, r, q, dr, dq, n int) {
 		}
 	}
 	d.flopsPerImage += 2 * float64(n*len(g.c.taps)*inC) * float64(outC)
-	d.tiles = append(d.tiles, tile)
+	d.appendTile(tile, tile.kern.mr)
 }
