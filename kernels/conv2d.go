@@ -39,7 +39,7 @@ func newConv2D(cfg Conv2DConfig, filter, bias []float32, im impl) (*Conv2D, erro
 	w := packWeights(im, filter, s.OutC, false, k, s.OutC)
 	c := &Conv2D{shape: s, w: w, ep: ep}
 	if useIndirect(im, &s) {
-		c.direct = newIndirectConv(im, &s, ep)
+		c.direct = newIndirectConv(im, &s, filter, ep)
 	}
 	return c, nil
 }

@@ -42,9 +42,12 @@ type indirectConv struct {
 	// that pixel, or −1 where it falls in the padding (as do the pixels past the tile).
 	ind  []int32
 	zero []float32 // zeros for the padding taps: as many as the widest tap reads
-	bias []float32 // the bias, zeros if none, then zeros up to a multiple of NR
-	relu bool      // fused into the kernel's store
-	ep   epilogue  // for the activations the kernel does not fuse
+	// edgeWeights are the weights of a wide-tap layer's edge columns, one set for each
+	// way the padding cuts the kernel rows (addEdgeColumns).
+	edgeWeights []packedWeights
+	bias        []float32 // the bias, zeros if none, then zeros up to a multiple of NR
+	relu        bool      // fused into the kernel's store
+	ep          epilogue  // for the activations the kernel does not fuse
 	// full is the layer's whole epilogue, for tiles that no tap reaches (taps == 0): a
 	// transpose's outputs between the taps of a kernel smaller than its stride.
 	full epilogue
@@ -97,7 +100,10 @@ func (d *indirectConv) appendTile(tile convTile, perTap int) {
 	d.tiles = append(d.tiles, tile)
 }
 
-func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
+// newIndirectConv returns the indirect path of a layer of shape s with the epilogue ep.
+// The layer packs its weights apart; filter (HWIO) gives those of a wide-tap layer's
+// edge columns.
+func newIndirectConv(im impl, s *generic.Conv, filter []float32, ep epilogue) *indirectConv {
 	wide, tapLen := wideTaps(im, s), s.InC
 	if wide {
 		tapLen = s.W.K * s.InC
@@ -131,19 +137,70 @@ func newIndirectConv(im impl, s *generic.Conv, ep epilogue) *indirectConv {
 		first = end
 	}
 	if wide {
-		// The edge columns run on narrow taps down the column, MR rows to a tile, where
-		// each row's one or two edge pixels would be a tile of their own on the smallest
-		// kernel, bound by the FMA latency: 4% of the 3×3 s2 stem's time in perf.
-		for ox := range s.W.Out {
-			if wideInside(s, ox) {
-				continue
-			}
-			for oy := 0; oy < s.H.Out; oy += im.conv.mr {
-				d.addTile(im, s, oy*s.W.Out+ox, s.W.Out, min(im.conv.mr, s.H.Out-oy), false)
-			}
-		}
+		d.addEdgeColumns(im, s, filter)
 	}
 	return d
+}
+
+// addEdgeColumns tiles the output columns of a wide-tap layer whose kernel rows the
+// padding cuts, MR rows to a tile down the column, where each row's one or two edge
+// pixels would be a tile of their own on the smallest kernel, bound by the FMA latency
+// (4% of the 3×3 s2 stem's time in perf). Each such column reads the part of each kernel
+// row inside the image as one tap, with weights of its own that hold those columns of
+// the filter alone, rather than each kernel column as a narrow tap of InC floats (calls
+// alternating in one process: 7×7 s2 224²×3→64 1.01×, 5×5 56²×8→64 1.02×, the 3×3
+// first layers 1.00×).
+func (d *indirectConv) addEdgeColumns(im impl, s *generic.Conv, filter []float32) {
+	type cut struct{ lo, hi int } // the kernel columns inside the image
+	cutOf := func(ox int) cut {
+		ix := s.W.Input(ox, 0)
+		return cut{max(0, -ix), min(s.W.K, s.W.In-ix)}
+	}
+	index := map[cut]int{}
+	for ox := range s.W.Out {
+		c := cutOf(ox)
+		if _, ok := index[c]; ok || wideInside(s, ox) || c.hi <= c.lo {
+			continue
+		}
+		index[c] = len(d.edgeWeights)
+		width := (c.hi - c.lo) * s.InC
+		sub := make([]float32, 0, s.H.K*width*s.OutC)
+		for ky := range s.H.K {
+			row := filter[(ky*s.W.K+c.lo)*s.InC*s.OutC:]
+			sub = append(sub, row[:width*s.OutC]...)
+		}
+		d.edgeWeights = append(d.edgeWeights, packWeights(im, sub, s.OutC, false, s.H.K*width, s.OutC))
+	}
+	// The tiles point into d.edgeWeights, which is complete: it will not move.
+	for ox := range s.W.Out {
+		if wideInside(s, ox) {
+			continue
+		}
+		c := cutOf(ox)
+		i, ok := index[c]
+		for oy := 0; oy < s.H.Out; oy += im.conv.mr {
+			n := min(im.conv.mr, s.H.Out-oy)
+			if !ok {
+				// No kernel column reaches the image: every tap is padding.
+				d.addTile(im, s, oy*s.W.Out+ox, s.W.Out, n, false)
+				continue
+			}
+			first := oy*s.W.Out + ox
+			tile := convTile{kern: im.convFor(n), out: first * s.OutC, ldc: s.W.Out * s.OutC, pixels: n, taps: s.H.K,
+				k: (c.hi - c.lo) * s.InC, at: len(d.ind), w: &d.edgeWeights[i]}
+			ix := s.W.Input(ox, c.lo)
+			for ky := range tile.taps {
+				for p := range tile.kern.mr {
+					off := int32(-1)
+					if iy := s.H.Input(oy+p, ky); p < n && iy >= 0 && iy < s.H.In {
+						off = int32((iy*s.W.In + ix) * s.InC)
+					}
+					d.ind = append(d.ind, off)
+				}
+			}
+			d.appendTile(tile, tile.kern.mr)
+		}
+	}
 }
 
 // addTiles tiles the pixels [first, end) on the indirect kernels, the widest first.

@@ -79,7 +79,7 @@ func TestConv2DRowTiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, tile := range newIndirectConv(im, &s, epilogue{}).tiles {
+			for _, tile := range newIndirectConv(im, &s, make([]float32, c.ParamCount(false)), epilogue{}).tiles {
 				if tile.stride > 0 && tile.pixels > im.rowConv.mr {
 					several++
 				}
@@ -130,7 +130,7 @@ func TestConvTilesSkipPaddingTaps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := newIndirectConv(im, &s, epilogue{})
+			d := newIndirectConv(im, &s, make([]float32, c.ParamCount(false)), epilogue{})
 			head, tail := trimmed(d.tiles, func(tile convTile) int { return s.H.K * s.W.K * s.InC / tile.k })
 			if head == 0 || tail == 0 {
 				t.Errorf("%v: %d tiles skip leading padding taps, %d trailing: want some of each", c, head, tail)

@@ -878,9 +878,10 @@ func errorKind(msg string) error {
 // KW·InC floats (wideTaps), against the reference: channel counts on both sides of
 // wideTapsMaxInC and wideRowTapsMaxInC; images as narrow as the kernel and one narrower
 // (narrow taps throughout); strides and row dilations; the edge pixels whose rows the
-// padding cuts, which take narrow taps, at both ends of rows long enough for several
-// wide tiles; and a dilated width, which keeps every tap narrow. It also checks that the
-// wide path ran wherever a pixel could take it.
+// padding cuts, which read the part of each kernel row inside the image as one tap, at
+// both ends of rows long enough for several wide tiles; and a dilated width, which keeps
+// every tap narrow. It also checks that the wide path, and the edge columns' own, ran
+// wherever a pixel could take them.
 func TestConv2DWideTaps(t *testing.T) {
 	forEachISA(t, func(t *testing.T, im impl) {
 		if im.conv.tile == nil {
@@ -907,9 +908,12 @@ func TestConv2DWideTaps(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						wide := 0
+						wide, edge := 0, 0 // tiles of whole kernel rows, and of edge columns' cut rows
 						for _, tile := range layer.direct.tiles {
-							if tile.k > inC {
+							switch {
+							case tile.w != nil:
+								edge++
+							case tile.k > inC:
 								wide++
 							}
 						}
@@ -921,6 +925,9 @@ func TestConv2DWideTaps(t *testing.T) {
 						}
 						if want := wideTaps(im, &s) && inside > 0; want != (wide > 0) {
 							t.Errorf("%v: %d wide tiles, want some: %v", c, wide, want)
+						}
+						if want := wideTaps(im, &s) && inside < s.W.Out; want != (edge > 0) {
+							t.Errorf("%v: %d edge-column tiles, want some: %v", c, edge, want)
 						}
 					}
 				}
