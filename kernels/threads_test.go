@@ -119,8 +119,8 @@ func TestSgemmThreadsBitExact(t *testing.T) {
 }
 
 // TestLayersThreadsBitExact: every layer's output is bit-for-bit the same at every
-// thread count, over a sweep of convolutions (both blockings, so im2col too), their
-// transposes and Dense layers.
+// thread count, over a sweep of convolutions (both blockings, so im2col too; both orders
+// of the indirect path's work), their transposes and Dense layers.
 func TestLayersThreadsBitExact(t *testing.T) {
 	forEachISA(t, func(t *testing.T, im impl) {
 		rng := rand.New(rand.NewPCG(33, 34))
@@ -138,7 +138,27 @@ func TestLayersThreadsBitExact(t *testing.T) {
 				}
 				oh, ow := conv.OutputSize()
 				src := uniform(rng, c.n*c.InH*c.InW*c.InC)
-				checkThreadsBitExact(t, c.String()+" Conv2D", conv.Forward, oh*ow*c.OutC*c.n, src, c.n)
+				forward := conv.Forward
+				if d := conv.direct; d != nil {
+					// The indirect path's two orders of work, tiles or panels outer, agree too:
+					// each thread count runs the layer's own, then the other.
+					forward = func(dst, src []float32, n int) error {
+						if err := conv.Forward(dst, src, n); err != nil {
+							return err
+						}
+						other := nans(len(dst))
+						d.tilesOuter = !d.tilesOuter
+						defer func() { d.tilesOuter = !d.tilesOuter }()
+						if err := conv.Forward(other, src, n); err != nil {
+							return err
+						}
+						if i := sameBits(other, dst); i >= 0 {
+							t.Fatalf("%v: tilesOuter %v: output[%d] = %g, the other order: %g", c, d.tilesOuter, i, other[i], dst[i])
+						}
+						return nil
+					}
+				}
+				checkThreadsBitExact(t, c.String()+" Conv2D", forward, oh*ow*c.OutC*c.n, src, c.n)
 				c = transposeCases(rng, []convCase{c})[0]
 				convT, err := newConv2DTranspose(c.transposeConfig(), filter, bias, bim)
 				if err != nil {
