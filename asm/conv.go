@@ -18,7 +18,13 @@ import (
 // one for padding, which reads a row of zeros instead. The driver builds the offsets
 // once per layer; padding costs no branch and no copy, and any stride, dilation or
 // kernel size is the same loop.
-type convKernel struct{ sgemmKernel }
+type convKernel struct {
+	sgemmKernel
+	// weightsAhead, if not 0, is how many channels ahead the kernel prefetches the
+	// weights: the streaming variant, for layers whose weights do not stay in L2, where
+	// each panel's first tiles would wait on L3 for every weight row.
+	weightsAhead int
+}
 
 // convKernels are the tiles of sgemmKernels, with their edge tiles (withEdges) and the
 // extra edges of convEdgeRows.
@@ -26,16 +32,23 @@ var convKernels = func() []convKernel {
 	var ks []convKernel
 	for _, k := range sgemmKernels {
 		for _, t := range k.withEdges() {
-			ks = append(ks, convKernel{t})
+			ks = append(ks, convKernel{sgemmKernel: t})
 		}
 		for _, mr := range convEdgeRows[k.isa] {
 			t := k
 			t.mr = mr
-			ks = append(ks, convKernel{t})
+			ks = append(ks, convKernel{sgemmKernel: t})
 		}
+		ks = append(ks, convKernel{sgemmKernel: k, weightsAhead: streamWeightsAhead})
 	}
 	return ks
 }()
+
+// streamWeightsAhead is how far ahead the streaming kernels prefetch the weights: 32
+// channels, 4 KiB of an AVX-512 panel. AVX-512, 3×3 7²×512→512 (9 MiB of weights, five
+// tiles a panel), against no prefetch, calls alternating in one process: 16 channels
+// 1.14×, 32 1.22–1.25×. Where the layers take them: kernels.streamWeightsMinBytes.
+const streamWeightsAhead = 32
 
 // convEdgeRows are the convolution edge tiles an ISA has besides the thirds: AVX-512's
 // 7-pixel tile, for the 7-pixel rows of a transpose's sub-convolutions of a 7×7 input
@@ -45,18 +58,28 @@ var convKernels = func() []convKernel {
 // 5 pixels a tile is bound by the FMA latency and takes as long as the 4-pixel one.
 var convEdgeRows = map[string][]int{"AVX512": {7}}
 
-func (k convKernel) name() string { return fmt.Sprintf("sconv%dx%d%s", k.mr, k.nr(), k.isa) }
+func (k convKernel) name() string {
+	stream := ""
+	if k.weightsAhead > 0 {
+		stream = "Stream"
+	}
+	return fmt.Sprintf("sconv%dx%d%s%s", k.mr, k.nr(), k.isa, stream)
+}
 
 func (k convKernel) generate() {
 	nr := k.nr()
 	TEXT(k.name(), 0, "func(taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr, nr int, relu bool)")
 	Pragma("noescape")
-	Doc(
+	doc := []string{
 		fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, nr),
 		"a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),",
 		fmt.Sprintf("row i of tap t at src + ind[t·%d + i] (elements), or zero when that is negative.", k.mr),
 		"It has the indirect-convolution contract documented at generic.ConvTile.",
-	)
+	}
+	if k.weightsAhead > 0 {
+		doc = append(doc, fmt.Sprintf("It prefetches w %d channels ahead, for weights that come from beyond L2.", k.weightsAhead))
+	}
+	Doc(doc...)
 	Comment(
 		fmt.Sprintf("Register plan for the %d×%d tile (%s):", k.mr, nr, k.isa),
 		fmt.Sprintf("  acc[i][j]  %2d vector accumulators: pixel i < %d, vector j < %d of the channels", k.mr*k.vectors, k.mr, k.vectors),
@@ -118,6 +141,14 @@ func (k convKernel) generate() {
 	Label(unrolled)
 	for u := range unroll {
 		channel(u)
+	}
+	if k.weightsAhead > 0 {
+		Commentf("Prefetch the weights of the channels %d ahead.", k.weightsAhead)
+		for u := range unroll {
+			for line := 0; line < 4*nr; line += 64 {
+				PREFETCHT0(Mem{Base: wPtr}.Offset((k.weightsAhead+u)*nr*4 + line))
+			}
+		}
 	}
 	ADDQ(U32(unroll*nr*4), wPtr)
 	ADDQ(U8(unroll), p)

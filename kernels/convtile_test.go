@@ -112,7 +112,11 @@ func TestConvTile(t *testing.T) {
 		if im.conv.tile == nil {
 			t.Skipf("%s has no indirect convolution kernel", im.isa)
 		}
-		for _, kern := range append(im.convEdges, im.conv) {
+		kerns := append(im.convEdges, im.conv)
+		if im.convStream.tile != nil {
+			kerns = append(kerns, im.convStream)
+		}
+		for _, kern := range kerns {
 			if kern.nr != im.kernel.nr {
 				t.Fatalf("%s: NR %d, the SGEMM kernel's %d: the weights have one packing", kern.name, kern.nr, im.kernel.nr)
 			}

@@ -49,6 +49,9 @@ type isaKernels struct {
 	// take im2col and the SGEMM kernel. convEdges are its edges as edges are kernel's.
 	conv      convKernel
 	convEdges []convKernel
+	// convStream, if its tile is not nil, is conv prefetching the weights ahead: the
+	// full tiles of a layer whose weights do not stay in L2 (streamWeights).
+	convStream convKernel
 	// rowConv, if its rowTile is not nil, runs the tiles along one output row whose taps
 	// lie inside the image, where the pixels' taps are a fixed stride apart and one
 	// offset per tap locates them all (wideTaps layers: the first ones, few channels).

@@ -152,3 +152,38 @@ func TestConvTilesSkipPaddingTaps(t *testing.T) {
 		}
 	})
 }
+
+// TestConv2DStreamWeights runs layers whose weights are too large for L2, their operands
+// flush against unmapped pages, on the kernel that prefetches the weights ahead
+// (convStream), whose prefetches run past the last panel's end. It fails if their full
+// tiles do not take that kernel, or a smaller layer's do.
+func TestConv2DStreamWeights(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.convStream.tile == nil {
+			t.Skipf("%s has no streaming convolution kernel", im.isa)
+		}
+		rng := rand.New(rand.NewPCG(29, 30))
+		place := func(s []float32) []float32 { return guard.Float32s(t, s) }
+		for _, c := range []convCase{
+			{Conv2DConfig: Conv2DConfig{InH: 6, InW: 7, InC: 160, OutC: 140, KH: 5, KW: 5, Padding: Same, Activation: ReLU}, n: 2, bias: true},
+			{Conv2DConfig: Conv2DConfig{InH: 9, InW: 5, InC: 257, OutC: 250, KH: 3, KW: 3, StrideH: 2, StrideW: 2, Padding: Same}, n: 1},
+			{Conv2DConfig: Conv2DConfig{InH: 9, InW: 5, InC: 64, OutC: 50, KH: 3, KW: 3, Padding: Same}, n: 1}, // small: no streaming
+		} {
+			c.checkConv2D(t, im, rng, place)
+			s, err := c.conv2DShape()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 4*c.ParamCount(false) >= streamWeightsMinBytes
+			streamed := 0
+			for _, tile := range newIndirectConv(im, &s, make([]float32, c.ParamCount(false)), epilogue{}).tiles {
+				if tile.kern.name == im.convStream.name {
+					streamed++
+				}
+			}
+			if want != (streamed > 0) {
+				t.Errorf("%v: %d tiles on %s, want some: %v", c, streamed, im.convStream.name, want)
+			}
+		}
+	})
+}

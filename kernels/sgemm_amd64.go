@@ -100,6 +100,15 @@ func sconv4x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *
 //go:noescape
 func sconv6x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 
+// sconv6x16AVX2Stream computes the mr×nr top-left corner (1 ≤ mr ≤ 6, 1 ≤ nr ≤ 16) of
+// a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
+// row i of tap t at src + ind[t·6 + i] (elements), or zero when that is negative.
+// It has the indirect-convolution contract documented at generic.ConvTile.
+// It prefetches w 32 channels ahead, for weights that come from beyond L2.
+//
+//go:noescape
+func sconv6x16AVX2Stream(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
 // sconv4x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 4, 1 ≤ nr ≤ 32) of
 // a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
 // row i of tap t at src + ind[t·4 + i] (elements), or zero when that is negative.
@@ -131,6 +140,15 @@ func sconv12x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, 
 //
 //go:noescape
 func sconv7x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
+// sconv12x32AVX512Stream computes the mr×nr top-left corner (1 ≤ mr ≤ 12, 1 ≤ nr ≤ 32) of
+// a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
+// row i of tap t at src + ind[t·12 + i] (elements), or zero when that is negative.
+// It has the indirect-convolution contract documented at generic.ConvTile.
+// It prefetches w 32 channels ahead, for weights that come from beyond L2.
+//
+//go:noescape
+func sconv12x32AVX512Stream(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 
 // sconvRow6x16AVX2 computes nr ≤ 16 channels of a convolution's output pixels along a row,
 // C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]) for i < pixels, with
