@@ -145,14 +145,23 @@ func newIndirectConv(im impl, s *generic.Conv, filter []float32, ep epilogue) *i
 	}
 	weightBytes := 4 * s.H.K * s.W.K * s.InC * roundUp(s.OutC, im.conv.nr)
 	d.tilesOuter = weightBytes <= tilesOuterMaxWeights
-	if weightBytes >= streamWeightsMinBytes && im.convStream.tile != nil {
-		for i := range d.tiles {
-			if t := &d.tiles[i]; t.kern.mr == im.conv.mr && t.stride == 0 {
-				t.kern = im.convStream
-			}
-		}
+	if weightBytes >= streamWeightsMinBytes {
+		d.streamWeights(im)
 	}
 	return d
+}
+
+// streamWeights moves the full tiles on im's indirect kernel to its streaming variant,
+// if it has one.
+func (d *indirectConv) streamWeights(im impl) {
+	if im.convStream.tile == nil {
+		return
+	}
+	for i := range d.tiles {
+		if t := &d.tiles[i]; t.kern.name == im.conv.name {
+			t.kern = im.convStream
+		}
+	}
 }
 
 // streamWeightsMinBytes is the least bytes of packed weights for which a Conv2D's full
