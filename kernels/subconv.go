@@ -118,6 +118,7 @@ func newSubconvTranspose(im impl, f *generic.Conv, filter []float32, ep epilogue
 		}
 		g.addTiles(im, d)
 	}
+	d.weighTiles(false)
 	return s
 }
 

@@ -359,3 +359,53 @@ func TestThreadsNoAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestTileRuns: the runs of an indirect convolution's tiles that threads claim cover
+// every tile once, in order, and each holds its share of the FMAs to within one tile,
+// for every run count up to more runs than tiles.
+func TestTileRuns(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.conv.tile == nil {
+			t.Skipf("%s has no indirect convolution kernel", im.isa)
+		}
+		rng := rand.New(rand.NewPCG(35, 36))
+		for _, c := range []convCase{
+			{Conv2DConfig: Conv2DConfig{InH: 40, InW: 44, InC: 3, OutC: 8, KH: 3, KW: 3, StrideH: 2, StrideW: 2, Padding: Same}},
+			{Conv2DConfig: Conv2DConfig{InH: 11, InW: 9, InC: 20, OutC: 8, KH: 5, KW: 5, Padding: Same}},
+		} {
+			s, err := c.conv2DShape()
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := c.transposeConfig().forwardShape()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range []*indirectConv{
+				newIndirectConv(im, &s, uniform(rng, c.ParamCount(false)), epilogue{}),
+				newSubconvTranspose(im, &f, uniform(rng, c.ParamCount(false)), epilogue{}).indirectConv,
+			} {
+				total, heaviest := d.workBefore[len(d.tiles)], int64(0)
+				for i := range d.tiles {
+					heaviest = max(heaviest, d.workBefore[i+1]-d.workBefore[i])
+				}
+				for runs := 1; runs <= 3*len(d.tiles); runs++ {
+					end := 0
+					for r := range runs {
+						lo, hi := d.tileRun(r, runs), d.tileRun(r+1, runs)
+						if lo != end || hi < lo {
+							t.Fatalf("%v: %d runs: run %d is tiles [%d, %d), after tile %d", c, runs, r, lo, hi, end)
+						}
+						if work := d.workBefore[hi] - d.workBefore[lo]; work > total/int64(runs)+heaviest {
+							t.Fatalf("%v: %d runs: run %d does %d of %d FMAs", c, runs, r, work, total)
+						}
+						end = hi
+					}
+					if end != len(d.tiles) {
+						t.Fatalf("%v: %d runs end at tile %d of %d", c, runs, end, len(d.tiles))
+					}
+				}
+			}
+		}
+	})
+}
