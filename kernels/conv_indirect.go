@@ -199,15 +199,14 @@ const tilesOuterMaxWeights = 512 << 10
 // alternating in one process: 7×7 s2 224²×3→64 1.01×, 5×5 56²×8→64 1.02×, the 3×3
 // first layers 1.00×).
 func (d *indirectConv) addEdgeColumns(im impl, s *generic.Conv, filter []float32) {
-	type cut struct{ lo, hi int } // the kernel columns inside the image
-	cutOf := func(ox int) cut {
+	cutOf := func(ox int) kernelCols { // the kernel columns inside the image
 		ix := s.W.Input(ox, 0)
-		return cut{max(0, -ix), min(s.W.K, s.W.In-ix)}
+		return kernelCols{max(0, -ix), min(s.W.K, s.W.In-ix)}
 	}
-	index := map[cut]int{}
+	index := map[kernelCols]int{}
 	for ox := range s.W.Out {
 		c := cutOf(ox)
-		if _, ok := index[c]; ok || wideInside(s, ox) || c.hi <= c.lo {
+		if _, ok := index[c]; ok || wideInside(s, ox) || c.none() {
 			continue
 		}
 		index[c] = len(d.edgeWeights)
@@ -225,36 +224,26 @@ func (d *indirectConv) addEdgeColumns(im impl, s *generic.Conv, filter []float32
 			continue
 		}
 		c := cutOf(ox)
-		i, ok := index[c]
+		var w *packedWeights
+		if i, ok := index[c]; ok {
+			w = &d.edgeWeights[i]
+		} else {
+			c = kernelCols{} // no kernel column reaches the image: narrow taps, all padding
+		}
 		for oy := 0; oy < s.H.Out; oy += im.conv.mr {
-			n := min(im.conv.mr, s.H.Out-oy)
-			if !ok {
-				// No kernel column reaches the image: every tap is padding.
-				d.addTile(im, s, oy*s.W.Out+ox, s.W.Out, n, false)
-				continue
-			}
-			first := oy*s.W.Out + ox
-			tile := convTile{kern: im.convFor(n), out: first * s.OutC, ldc: s.W.Out * s.OutC, pixels: n, taps: s.H.K,
-				k: (c.hi - c.lo) * s.InC, at: len(d.ind), w: &d.edgeWeights[i]}
-			ix := s.W.Input(ox, c.lo)
-			for ky := range tile.taps {
-				for p := range tile.kern.mr {
-					off := int32(-1)
-					if iy := s.H.Input(oy+p, ky); p < n && iy >= 0 && iy < s.H.In {
-						off = int32((iy*s.W.In + ix) * s.InC)
-					}
-					d.ind = append(d.ind, off)
-				}
-			}
-			d.appendTile(tile, tile.kern.mr)
+			d.addTile(im, s, oy*s.W.Out+ox, s.W.Out, min(im.conv.mr, s.H.Out-oy), c, w)
 		}
 	}
 }
 
 // addTiles tiles the pixels [first, end) on the indirect kernels, the widest first.
 func (d *indirectConv) addTiles(im impl, s *generic.Conv, first, end int, wide bool) {
+	var cols kernelCols
+	if wide {
+		cols = kernelCols{0, s.W.K}
+	}
 	for p := first; p < end; p += im.conv.mr {
-		d.addTile(im, s, p, 1, min(im.conv.mr, end-p), wide)
+		d.addTile(im, s, p, 1, min(im.conv.mr, end-p), cols, nil)
 	}
 }
 
@@ -340,18 +329,25 @@ func wideInside(s *generic.Conv, ox int) bool {
 	return ix >= 0 && ix+s.W.K <= s.W.In
 }
 
+// kernelCols are the kernel columns [lo, hi) that a wide tap reads; none for narrow taps.
+type kernelCols struct{ lo, hi int }
+
+func (c kernelCols) none() bool { return c.hi <= c.lo }
+
 // addTile appends the tile of n output pixels from first, each step after the one before
-// (row-major within the image: 1 along a row, W.Out down a column). A wide tile reads
-// each kernel row as one tap; its padding rows are whole rows, the others lie inside
-// the image. A narrow one reads each tap apart, padding taps or not.
-func (d *indirectConv) addTile(im impl, s *generic.Conv, first, step, n int, wide bool) {
-	tile := convTile{kern: im.convFor(n), out: first * s.OutC, ldc: step * s.OutC, pixels: n, taps: s.H.K * s.W.K, k: s.InC, at: len(d.ind)}
+// (row-major within the image: 1 along a row, W.Out down a column), with weights w (nil:
+// the layer's). A wide tile reads the kernel columns cols of each kernel row as one tap
+// (all of them but at an edge column, whose weights hold those columns alone); its
+// padding rows are whole rows, the others lie inside the image. A narrow one (no cols)
+// reads each tap apart, padding taps or not.
+func (d *indirectConv) addTile(im impl, s *generic.Conv, first, step, n int, cols kernelCols, w *packedWeights) {
+	tile := convTile{kern: im.convFor(n), out: first * s.OutC, ldc: step * s.OutC, pixels: n, taps: s.H.K * s.W.K, k: s.InC, at: len(d.ind), w: w}
 	kw := s.W.K
-	if wide {
-		tile.taps, tile.k, kw = s.H.K, s.W.K*s.InC, 1
+	if !cols.none() {
+		tile.taps, tile.k, kw = s.H.K, (cols.hi-cols.lo)*s.InC, 1
 	}
 	for t := range tile.taps {
-		ky, kx := t/kw, t%kw
+		ky, kx := t/kw, cols.lo+t%kw
 		for i := range tile.kern.mr {
 			off := int32(-1)
 			if i < n {
