@@ -36,7 +36,7 @@ type indirectConv struct {
 	// tiles cover one image's output pixels, MR at a time, each on the smallest kernel
 	// that covers its pixels. A Conv2D's run over the pixels in row-major order; a
 	// transpose's along the rows, and down the last columns, of each of its
-	// sub-convolutions (subconv.go).
+	// sub-convolutions (subconv.go), one after the other or interleaved by rows.
 	tiles []convTile
 	// ind holds each tile's offsets, tap-major: for tap t, pixel i of a tile with kernel
 	// MR, the offset into the image of the first of the InC floats that tap reads for
@@ -181,9 +181,9 @@ func (d *indirectConv) streamWeights(im impl) {
 const streamWeightsMinBytes = 2 << 20
 
 // tilesOuterMaxWeights is the most bytes of packed weights for which a Conv2D runs its
-// tiles outer (forward). Small weights stay in L2 while the tiles pass, each run of
-// whose input rows is then read once for all panels; large ones would be reread for
-// every run. AVX-512, tiles outer against panels outer, calls alternating in one process,
+// tiles outer (forward), and a transpose too, its classes interleaved (interleaveClasses).
+// Small weights stay in L2 while the tiles pass, each run of whose input rows is then
+// read once for all panels; large ones would be reread for every run. AVX-512, tiles outer against panels outer, calls alternating in one process,
 // on one thread and on two: 3×3 s2 112²×64→64 (144 KiB of weights) 1.03× and 1.04×,
 // 3×3 112²×32→64 (72 KiB) 1.02× and 1.04×, 7×7 s2 224²×3→64 (37 KiB) 1.01× and 1.03×,
 // 3×3 s2 56²×64→128 (288 KiB) 1.00× and 1.02×; 3×3 14²×256→256 (2.3 MiB) 0.95×,
@@ -424,9 +424,10 @@ func (d *indirectConv) weighTiles(byWork bool) {
 // tiles do ten times the work of its edge columns' tiles, which come last, and equal
 // counts left one thread of two with four runs of rows against three (two threads,
 // calls alternating in one process: 3×3 s2 224²×3→32 1.03–1.08×, 7×7 s2 1.01–1.03×).
-// A transpose's split the count: its tiles run class after class, each over the whole
-// input, and runs of equal count cut every class at the same rows, so that a thread
-// reads the same part of the input for each (56²×64→32 by FMAs 0.95×).
+// So do a transpose's whose classes interleave (interleaveClasses). One whose tiles run
+// class after class, each over the whole input, splits the count: runs of equal count
+// cut every class at the same rows, so that a thread reads the same part of the input
+// for each (56²×64→32 class after class, by FMAs: 0.95×).
 func (d *indirectConv) tileRun(r, runs int) int {
 	if r >= runs {
 		return len(d.tiles)

@@ -153,6 +153,63 @@ func TestConvTilesSkipPaddingTaps(t *testing.T) {
 	})
 }
 
+// TestSubconvInterleave runs transposes, their operands flush against unmapped pages,
+// whose sub-convolutions' tiles interleave by input rows (small weights) or run class
+// after class (large ones). It fails if a small one's tiles are not in input-row order
+// with several classes in its first row, or do not run tiles outer; or if a large one's
+// classes interleave.
+func TestSubconvInterleave(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.conv.tile == nil {
+			t.Skipf("%s has no indirect convolution kernel", im.isa)
+		}
+		rng := rand.New(rand.NewPCG(29, 30))
+		place := func(s []float32) []float32 { return guard.Float32s(t, s) }
+		for _, c := range []struct {
+			convCase
+			interleaved bool
+		}{
+			{convCase{Conv2DConfig: Conv2DConfig{InH: 13, InW: 11, InC: 24, OutC: 40, KH: 3, KW: 3, StrideH: 2, StrideW: 2, Padding: Same, Activation: ReLU}, n: 2, bias: true}, true},
+			{convCase{Conv2DConfig: Conv2DConfig{InH: 9, InW: 16, InC: 8, OutC: 16, KH: 4, KW: 4, StrideH: 2, StrideW: 2, Padding: Valid}, n: 1}, true},
+			// 3×3×160×320 floats: more than tilesOuterMaxWeights.
+			{convCase{Conv2DConfig: Conv2DConfig{InH: 5, InW: 6, InC: 320, OutC: 160, KH: 3, KW: 3, StrideH: 2, StrideW: 2, Padding: Same}, n: 2, bias: true}, false},
+		} {
+			c.checkConv2DTranspose(t, im, rng, place)
+			f, err := c.transposeConfig().forwardShape()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := newSubconvTranspose(im, &f, uniform(rng, c.ParamCount(false)), epilogue{}).indirectConv
+			inputRow := func(tile convTile) int { return tile.out / (f.W.In * f.InC) / f.H.Stride }
+			// Count the times the row goes back and the class (its weights) changes.
+			backwards, switches, firstRowClasses := 0, 0, map[*packedWeights]bool{}
+			for i, tile := range d.tiles {
+				if inputRow(tile) == 0 {
+					firstRowClasses[tile.w] = true
+				}
+				if i == 0 {
+					continue
+				}
+				if inputRow(tile) < inputRow(d.tiles[i-1]) {
+					backwards++
+				}
+				if tile.w != d.tiles[i-1].w {
+					switches++
+				}
+			}
+			classes := len(subconvClasses(&f))
+			if c.interleaved && (!d.tilesOuter || backwards > 0 || len(firstRowClasses) < 2) {
+				t.Errorf("%v: tiles outer %v, %d steps back to an earlier row, %d classes in the first row: want interleaved classes, tiles outer",
+					c, d.tilesOuter, backwards, len(firstRowClasses))
+			}
+			if !c.interleaved && (d.tilesOuter || switches >= classes) {
+				t.Errorf("%v: tiles outer %v, the weights change %d times over %d classes: want class after class, panels outer",
+					c, d.tilesOuter, switches, classes)
+			}
+		}
+	})
+}
+
 // TestConv2DStreamWeights runs layers whose weights are too large for L2, their operands
 // flush against unmapped pages, on the kernel that prefetches the weights ahead
 // (convStream), whose prefetches run past the last panel's end. It fails if their full

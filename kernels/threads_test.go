@@ -118,9 +118,33 @@ func TestSgemmThreadsBitExact(t *testing.T) {
 	})
 }
 
+// bothOrders returns forward, which runs on the indirect path d (if not nil), checked
+// against the other order of d's work, tiles or panels outer: each call runs the layer's
+// own order, then the other, and fails unless they agree to the bit.
+func bothOrders(t *testing.T, name string, d *indirectConv, forward func(dst, src []float32, n int) error) func(dst, src []float32, n int) error {
+	if d == nil {
+		return forward
+	}
+	return func(dst, src []float32, n int) error {
+		if err := forward(dst, src, n); err != nil {
+			return err
+		}
+		other := nans(len(dst))
+		d.tilesOuter = !d.tilesOuter
+		defer func() { d.tilesOuter = !d.tilesOuter }()
+		if err := forward(other, src, n); err != nil {
+			return err
+		}
+		if i := sameBits(other, dst); i >= 0 {
+			t.Fatalf("%s: tilesOuter %v: output[%d] = %g, the other order: %g", name, d.tilesOuter, i, other[i], dst[i])
+		}
+		return nil
+	}
+}
+
 // TestLayersThreadsBitExact: every layer's output is bit-for-bit the same at every
 // thread count, over a sweep of convolutions (both blockings, so im2col too; both orders
-// of the indirect path's work), their transposes and Dense layers.
+// of the indirect path's work), their transposes (both orders too) and Dense layers.
 func TestLayersThreadsBitExact(t *testing.T) {
 	forEachISA(t, func(t *testing.T, im impl) {
 		rng := rand.New(rand.NewPCG(33, 34))
@@ -138,34 +162,20 @@ func TestLayersThreadsBitExact(t *testing.T) {
 				}
 				oh, ow := conv.OutputSize()
 				src := uniform(rng, c.n*c.InH*c.InW*c.InC)
-				forward := conv.Forward
-				if d := conv.direct; d != nil {
-					// The indirect path's two orders of work, tiles or panels outer, agree too:
-					// each thread count runs the layer's own, then the other.
-					forward = func(dst, src []float32, n int) error {
-						if err := conv.Forward(dst, src, n); err != nil {
-							return err
-						}
-						other := nans(len(dst))
-						d.tilesOuter = !d.tilesOuter
-						defer func() { d.tilesOuter = !d.tilesOuter }()
-						if err := conv.Forward(other, src, n); err != nil {
-							return err
-						}
-						if i := sameBits(other, dst); i >= 0 {
-							t.Fatalf("%v: tilesOuter %v: output[%d] = %g, the other order: %g", c, d.tilesOuter, i, other[i], dst[i])
-						}
-						return nil
-					}
-				}
-				checkThreadsBitExact(t, c.String()+" Conv2D", forward, oh*ow*c.OutC*c.n, src, c.n)
+				name := c.String() + " Conv2D"
+				checkThreadsBitExact(t, name, bothOrders(t, name, conv.direct, conv.Forward), oh*ow*c.OutC*c.n, src, c.n)
 				c = transposeCases(rng, []convCase{c})[0]
 				convT, err := newConv2DTranspose(c.transposeConfig(), filter, bias, bim)
 				if err != nil {
 					t.Fatalf("%v: %v", c, err)
 				}
 				th, tw := convT.OutputSize()
-				checkThreadsBitExact(t, c.String()+" Conv2DTranspose", convT.Forward, th*tw*c.OutC*c.n, src, c.n)
+				name = c.String() + " Conv2DTranspose"
+				forward := convT.Forward
+				if convT.direct != nil {
+					forward = bothOrders(t, name, convT.direct.indirectConv, forward)
+				}
+				checkThreadsBitExact(t, name, forward, th*tw*c.OutC*c.n, src, c.n)
 			}
 			for _, d := range []denseCase{{in: 300, out: 200, batch: 1}, {in: 77, out: 65, batch: 37, act: ReLU, bias: true}, {in: 1000, out: 9, batch: 5}} {
 				dense, err := newDense(d.in, d.out, uniform(rng, d.in*d.out), uniform(rng, d.out), d.act, bim)
