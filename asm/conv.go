@@ -24,6 +24,12 @@ type convKernel struct {
 	// weights: the streaming variant, for layers whose weights do not stay in L2, where
 	// each panel's first tiles would wait on L3 for every weight row.
 	weightsAhead int
+	// panels makes the kernel compute a row of tiles: the same pixels against several
+	// whole weight panels in turn, each panel's channels NR on in C and in the bias.
+	// It is for shallow products (1×1 layers), whose tiles are short: one call a tile
+	// paid a sixth of the time of 56²×64→256, in the Go call, its ABI wrapper and the
+	// kernel's entry (perf), which a loop inside the kernel pays once a row.
+	panels bool
 }
 
 // convKernels are the tiles of sgemmKernels, with their edge tiles (withEdges) and the
@@ -40,6 +46,7 @@ var convKernels = func() []convKernel {
 			ks = append(ks, convKernel{sgemmKernel: t})
 		}
 		ks = append(ks, convKernel{sgemmKernel: k, weightsAhead: streamWeightsAhead})
+		ks = append(ks, convKernel{sgemmKernel: k, panels: true})
 	}
 	return ks
 }()
@@ -59,23 +66,37 @@ const streamWeightsAhead = 32
 var convEdgeRows = map[string][]int{"AVX512": {7}}
 
 func (k convKernel) name() string {
-	stream := ""
-	if k.weightsAhead > 0 {
-		stream = "Stream"
+	switch {
+	case k.weightsAhead > 0:
+		return fmt.Sprintf("sconv%dx%d%sStream", k.mr, k.nr(), k.isa)
+	case k.panels:
+		return fmt.Sprintf("sconvPanels%dx%d%s", k.mr, k.nr(), k.isa)
 	}
-	return fmt.Sprintf("sconv%dx%d%s%s", k.mr, k.nr(), k.isa, stream)
+	return fmt.Sprintf("sconv%dx%d%s", k.mr, k.nr(), k.isa)
 }
 
 func (k convKernel) generate() {
 	nr := k.nr()
-	TEXT(k.name(), 0, "func(taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr, nr int, relu bool)")
-	Pragma("noescape")
-	doc := []string{
-		fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, nr),
-		"a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),",
-		fmt.Sprintf("row i of tap t at src + ind[t·%d + i] (elements), or zero when that is negative.", k.mr),
-		"It has the indirect-convolution contract documented at generic.ConvTile.",
+	var doc []string
+	if k.panels {
+		TEXT(k.name(), 0, "func(panels, taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr int, relu bool)")
+		doc = []string{
+			fmt.Sprintf("%s computes the first mr rows (1 ≤ mr ≤ %d) of panels ≥ 1 convolution output", k.name(), k.mr),
+			fmt.Sprintf("tiles side by side, each all %d columns wide: tile q is the tile of generic.ConvTile", nr),
+			fmt.Sprintf("with the weights w + q·taps·k·%d, the bias bias + q·%d and C at c + q·%d (elements),", nr, nr, nr),
+			"and the same pixels, ind, src and zero, as a row of whole weight panels packed",
+			"one after the other gives them.",
+		}
+	} else {
+		TEXT(k.name(), 0, "func(taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr, nr int, relu bool)")
+		doc = []string{
+			fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, nr),
+			"a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),",
+			fmt.Sprintf("row i of tap t at src + ind[t·%d + i] (elements), or zero when that is negative.", k.mr),
+			"It has the indirect-convolution contract documented at generic.ConvTile.",
+		}
 	}
+	Pragma("noescape")
 	if k.weightsAhead > 0 {
 		doc = append(doc, fmt.Sprintf("It prefetches w %d channels ahead, for weights that come from beyond L2.", k.weightsAhead))
 	}
@@ -106,11 +127,34 @@ func (k convKernel) generate() {
 		ADDQ(kBytes, end)
 		MOVQ(end, e.slot)
 	}
+	// A row of panels keeps its count left and the current panel's bias and C in the
+	// frame; w runs on from each panel into the next.
+	var panelsLeft, panelBias, panelC Mem
+	var wPtr Register
+	if k.panels {
+		panelsLeft, panelBias, panelC = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+		for _, e := range []struct {
+			param string
+			slot  Mem
+		}{{"panels", panelsLeft}, {"bias", panelBias}, {"c", panelC}} {
+			MOVQ(Load(Param(e.param), GP64()), e.slot)
+		}
+		wPtr = Load(Param("w"), GP64())
+		Label(k.name() + "_panel")
+	}
 	taps := Load(Param("taps"), GP64())
 	MOVQ(taps, tapsLeft)
 
-	acc := k.accumulatorsFromBias()
-	wPtr := Load(Param("w"), GP64())
+	bias := GP64()
+	if k.panels {
+		MOVQ(panelBias, bias)
+	} else {
+		Load(Param("bias"), bias)
+	}
+	acc := k.accumulatorsFromBias(bias)
+	if !k.panels {
+		wPtr = Load(Param("w"), GP64())
+	}
 	indPtr := Load(Param("ind"), GP64())
 	aRow := make([]GPVirtual, k.mr)
 	for i := range aRow {
@@ -169,12 +213,34 @@ func (k convKernel) generate() {
 	Comment("Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.")
 	k.reluIfAsked(acc, k.name()+"_store")
 	Label(k.name() + "_store")
-	cPtr := Load(Param("c"), GP64())
+	cPtr := GP64()
+	if k.panels {
+		MOVQ(panelC, cPtr)
+	} else {
+		Load(Param("c"), cPtr)
+	}
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
 	rows := Load(Param("mr"), GP64())
-	cols := Load(Param("nr"), GP64())
 	store := tileStore{k: k.sgemmKernel, acc: acc, cPtr: cPtr, ldc: ldc, rows: rows, done: k.name() + "_done"}
+	if k.panels {
+		Comment("Whole panels: every column, no masks. Then the next panel, NR channels on.")
+		store.done = k.name() + "_stored"
+		store.emit(false, false)
+		Label(store.done)
+		for _, slot := range []Mem{panelBias, panelC} {
+			next := GP64()
+			MOVQ(slot, next)
+			ADDQ(U32(4*nr), next)
+			MOVQ(next, slot)
+		}
+		DECQ(panelsLeft)
+		JNZ(LabelRef(k.name() + "_panel"))
+		VZEROUPPER()
+		RET()
+		return
+	}
+	cols := Load(Param("nr"), GP64())
 	if k.isa == "AVX512" {
 		store.kMasks(cols)
 		store.emit(true, false)
@@ -198,10 +264,9 @@ func (s *tileStore) emitLaneMasked(cols Register, full string) {
 }
 
 // accumulatorsFromBias allocates a convolution tile's accumulators and sets each row to
-// the bias, parameter bias's NR values.
-func (k sgemmKernel) accumulatorsFromBias() [][]VecVirtual {
+// the bias, the NR values at bias.
+func (k sgemmKernel) accumulatorsFromBias(bias Register) [][]VecVirtual {
 	Comment("The accumulators start from the bias.")
-	bias := Load(Param("bias"), GP64())
 	return k.accumulators(func(acc [][]VecVirtual, i, j int) {
 		if i == 0 {
 			VMOVUPS(Mem{Base: bias}.Offset(j*4*k.vecLen()), acc[i][j])

@@ -84,7 +84,7 @@ func (k rowConvKernel) generate() {
 	tapsLeft := Load(Param("taps"), GP64())
 	wPtr := Load(Param("w"), GP64())
 	indPtr := Load(Param("ind"), GP64())
-	acc := k.accumulatorsFromBias()
+	acc := k.accumulatorsFromBias(Load(Param("bias"), GP64()))
 	aRow := make([]GPVirtual, bases)
 	for r := range aRow {
 		aRow[r] = GP64()

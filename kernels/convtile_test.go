@@ -150,6 +150,63 @@ func testConvTile(t *testing.T, kern convKernel) {
 	}
 }
 
+// TestConvPanelsTile checks each ISA's row-of-panels kernels (panelsTile) as TestConvTile
+// checks the indirect ones: each panel's tile against the float64 sum, for every mr ≤ MR,
+// one to three panels, tap and channel counts that cover each unrolled loop's tail; C
+// flush against an unmapped page, and the columns between its rows left alone.
+func TestConvPanelsTile(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		kern := im.conv
+		if kern.panelsTile == nil {
+			t.Skipf("%s has no row-of-panels convolution kernel", im.isa)
+		}
+		rng := rand.New(rand.NewPCG(25, 26))
+		for _, taps := range []int{1, 2} {
+			for _, k := range []int{1, 3, 4, 5, 17} {
+				for panels := 1; panels <= 3; panels++ {
+					t.Run(fmt.Sprintf("taps=%d/k=%d/panels=%d", taps, k, panels), func(t *testing.T) {
+						testConvPanelsTile(t, rng, kern, taps, k, panels)
+					})
+				}
+			}
+		}
+	})
+}
+
+func testConvPanelsTile(t *testing.T, rng *rand.Rand, kern convKernel, taps, k, panels int) {
+	tc := newConvTileCase(t, rng, kern.mr, kern.nr, taps, k)
+	panelLen := taps * k * kern.nr
+	w := guard.Float32s(t, randomSlice(rng, panels*panelLen))
+	bias := guard.Float32s(t, randomSlice(rng, panels*kern.nr))
+	bias[len(bias)-1] = float32(math.NaN()) // must come out NaN, with or without relu
+	width := panels * kern.nr
+	for mr := 1; mr <= kern.mr; mr++ {
+		ldc, relu := width+rng.IntN(3), mr%2 == 0
+		c := make([]float32, (mr-1)*ldc+width)
+		for i := range c {
+			c[i] = sentinel
+		}
+		c = guard.Float32s(t, c)
+		kern.panelsTile(panels, taps, k, tc.ind, tc.src, tc.zero, w, bias, c, ldc, mr, relu)
+		for i := range c {
+			if i%ldc >= width && c[i] != sentinel {
+				t.Fatalf("%s mr=%d ldc=%d: C[%d][%d], past the panels, changed to %g", kern.name, mr, ldc, i/ldc, i%ldc, c[i])
+			}
+		}
+		for q := range panels {
+			tc.mr, tc.nr, tc.ldc, tc.relu = mr, kern.nr, ldc, relu
+			tc.w, tc.bias = w[q*panelLen:(q+1)*panelLen], bias[q*kern.nr:(q+1)*kern.nr]
+			// The panel's tile, as the kernel wrote it.
+			written := func(_, _ int, _ []int32, _, _, _, _, dst []float32, ldc, mr, nr int, _ bool) {
+				for i := range mr {
+					copy(dst[i*ldc:i*ldc+nr], c[i*ldc+q*nr:])
+				}
+			}
+			tc.check(t, fmt.Sprintf("%s panel %d of %d", kern.name, q, panels), written)
+		}
+	}
+}
+
 // TestConvRowTile checks each ISA's row convolution micro-kernel, and the generic
 // reference itself, as TestConvTile does the indirect ones: every pixel count up to MR
 // and every nr ≤ NR, then up to three tiles; tap and channel counts that cover each

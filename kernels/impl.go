@@ -29,14 +29,20 @@ type convTileFunc func(taps, k int, ind []int32, src, zero, w, bias, c []float32
 // generic.ConvRowTile documents it and is its reference.
 type rowConvTileFunc func(taps, k int, ind []int32, stride int, src, zero, w, bias, c []float32, ldc, pixels, nr int, relu bool)
 
+// panelsTileFunc is the contract of the indirect kernels' row-of-panels variants: the
+// tiles of convTileFunc for panels ≥ 1 whole weight panels side by side, all NR columns
+// of each, panel q's weights, bias and C q·taps·k·NR, q·NR and q·NR floats on.
+type panelsTileFunc func(panels, taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, mr int, relu bool)
+
 // convKernel is a convolution micro-kernel and its tile: MR output pixels × NR output
 // channels, NR the same as the ISA's SGEMM kernel's so that both read one packing of the
-// weights. An indirect kernel has tile, a row kernel rowTile.
+// weights. An indirect kernel has tile, and may have panelsTile; a row kernel rowTile.
 type convKernel struct {
-	name    string
-	mr, nr  int
-	tile    convTileFunc
-	rowTile rowConvTileFunc
+	name       string
+	mr, nr     int
+	tile       convTileFunc
+	panelsTile panelsTileFunc
+	rowTile    rowConvTileFunc
 }
 
 // isaKernels are one ISA's kernels.

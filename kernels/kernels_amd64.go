@@ -12,7 +12,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 			gemmAsm("sgemm2x16AVX2", 2, 16, sgemm2x16AVX2, nil),
 			gemmAsm("sgemm4x16AVX2", 4, 16, sgemm4x16AVX2, nil),
 		},
-		conv:       convAsm("sconv6x16AVX2", 6, 16, sconv6x16AVX2),
+		conv:       withPanels(convAsm("sconv6x16AVX2", 6, 16, sconv6x16AVX2), sconvPanels6x16AVX2),
 		convStream: convAsm("sconv6x16AVX2Stream", 6, 16, sconv6x16AVX2Stream),
 		convEdges: []convKernel{
 			convAsm("sconv2x16AVX2", 2, 16, sconv2x16AVX2),
@@ -39,7 +39,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 			gemmAsm("sgemm4x32AVX512", 4, 32, sgemm4x32AVX512, nil),
 			gemmAsm("sgemm8x32AVX512", 8, 32, sgemm8x32AVX512, nil),
 		},
-		conv:       convAsm("sconv12x32AVX512", 12, 32, sconv12x32AVX512),
+		conv:       withPanels(convAsm("sconv12x32AVX512", 12, 32, sconv12x32AVX512), sconvPanels12x32AVX512),
 		convStream: convAsm("sconv12x32AVX512Stream", 12, 32, sconv12x32AVX512Stream),
 		convEdges: []convKernel{
 			convAsm("sconv4x32AVX512", 4, 32, sconv4x32AVX512),

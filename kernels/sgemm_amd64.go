@@ -109,6 +109,15 @@ func sconv6x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *
 //go:noescape
 func sconv6x16AVX2Stream(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 
+// sconvPanels6x16AVX2 computes the first mr rows (1 ≤ mr ≤ 6) of panels ≥ 1 convolution output
+// tiles side by side, each all 16 columns wide: tile q is the tile of generic.ConvTile
+// with the weights w + q·taps·k·16, the bias bias + q·16 and C at c + q·16 (elements),
+// and the same pixels, ind, src and zero, as a row of whole weight panels packed
+// one after the other gives them.
+//
+//go:noescape
+func sconvPanels6x16AVX2(panels int, taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, relu bool)
+
 // sconv4x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 4, 1 ≤ nr ≤ 32) of
 // a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),
 // row i of tap t at src + ind[t·4 + i] (elements), or zero when that is negative.
@@ -149,6 +158,15 @@ func sconv7x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w
 //
 //go:noescape
 func sconv12x32AVX512Stream(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
+
+// sconvPanels12x32AVX512 computes the first mr rows (1 ≤ mr ≤ 12) of panels ≥ 1 convolution output
+// tiles side by side, each all 32 columns wide: tile q is the tile of generic.ConvTile
+// with the weights w + q·taps·k·32, the bias bias + q·32 and C at c + q·32 (elements),
+// and the same pixels, ind, src and zero, as a row of whole weight panels packed
+// one after the other gives them.
+//
+//go:noescape
+func sconvPanels12x32AVX512(panels int, taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, relu bool)
 
 // sconvRow6x16AVX2 computes nr ≤ 16 channels of a convolution's output pixels along a row,
 // C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]) for i < pixels, with

@@ -3203,9 +3203,9 @@ TEXT ·sconv2x16AVX2(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
 	VMOVAPS Y0, Y2
@@ -3378,9 +3378,9 @@ TEXT ·sconv4x16AVX2(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
 	VMOVAPS Y0, Y2
@@ -3621,9 +3621,9 @@ TEXT ·sconv6x16AVX2(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
 	VMOVAPS Y0, Y2
@@ -3932,9 +3932,9 @@ TEXT ·sconv6x16AVX2Stream(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
 	VMOVAPS Y0, Y2
@@ -4225,6 +4225,281 @@ sconv6x16AVX2Stream_done:
 	VZEROUPPER
 	RET
 
+// func sconvPanels6x16AVX2(panels int, taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, relu bool)
+// Requires: AVX, CMOV, FMA3
+TEXT ·sconvPanels6x16AVX2(SB), $48-89
+	// Register plan for the 6×16 tile (AVX2):
+	//   acc[i][j]  12 vector accumulators: pixel i < 6, vector j < 2 of the channels
+	//   bv[j]       2 vectors: the weights of one input channel
+	//   av[2]       2 vectors: A_t(i, p) broadcast, alternating between rows
+	//   aRow[i]     6 row pointers of the current tap, each at the end of its row
+	//   p           the channel index, counting up from −k to 0: aRow[i] + 4·p is A_t(i, k+p)
+	//   wPtr        the weight row of the current channel; taps follow each other in w
+	//   indPtr      the current tap's MR offsets
+	// The taps left and the ends of src's and zero's rows live in the frame: they are
+	// touched once per tap, the registers are all needed once per channel.
+	// Per channel: 2 weight loads, 6 broadcasts, 12 FMAs; 4 channels per iteration.
+	MOVQ k+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ src+32(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ zero+40(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 16(SP)
+	MOVQ panels+0(FP), AX
+	MOVQ AX, 24(SP)
+	MOVQ bias+56(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ c+64(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ w+48(FP), AX
+
+sconvPanels6x16AVX2_panel:
+	MOVQ taps+8(FP), CX
+	MOVQ CX, (SP)
+	MOVQ 32(SP), CX
+
+	// The accumulators start from the bias.
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y1, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y1, Y7
+	VMOVAPS Y0, Y8
+	VMOVAPS Y1, Y9
+	VMOVAPS Y0, Y10
+	VMOVAPS Y1, Y11
+	MOVQ    ind+24(FP), CX
+
+sconvPanels6x16AVX2_tap:
+	// Row i of this tap ends at srcEnd + 4·ind[i], or at zeroEnd for padding.
+	MOVLQSX (CX), DX
+	SHLQ    $0x02, DX
+	ADDQ    8(SP), DX
+	CMPL    (CX), $0x00
+	CMOVQLT 16(SP), DX
+	MOVLQSX 4(CX), BX
+	SHLQ    $0x02, BX
+	ADDQ    8(SP), BX
+	CMPL    4(CX), $0x00
+	CMOVQLT 16(SP), BX
+	MOVLQSX 8(CX), SI
+	SHLQ    $0x02, SI
+	ADDQ    8(SP), SI
+	CMPL    8(CX), $0x00
+	CMOVQLT 16(SP), SI
+	MOVLQSX 12(CX), DI
+	SHLQ    $0x02, DI
+	ADDQ    8(SP), DI
+	CMPL    12(CX), $0x00
+	CMOVQLT 16(SP), DI
+	MOVLQSX 16(CX), R8
+	SHLQ    $0x02, R8
+	ADDQ    8(SP), R8
+	CMPL    16(CX), $0x00
+	CMOVQLT 16(SP), R8
+	MOVLQSX 20(CX), R9
+	SHLQ    $0x02, R9
+	ADDQ    8(SP), R9
+	CMPL    20(CX), $0x00
+	CMOVQLT 16(SP), R9
+	ADDQ    $0x00000018, CX
+	MOVQ    k+16(FP), R10
+	NEGQ    R10
+
+	// 4 channels per iteration while that many are left.
+	CMPQ R10, $-4
+	JGT  sconvPanels6x16AVX2_tail
+
+sconvPanels6x16AVX2_unrolled:
+	VMOVUPS      (AX), Y12
+	VMOVUPS      32(AX), Y13
+	VBROADCASTSS (DX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (BX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (R8)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (R9)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      64(AX), Y12
+	VMOVUPS      96(AX), Y13
+	VBROADCASTSS 4(DX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(BX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(DI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(R8)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(R9)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      128(AX), Y12
+	VMOVUPS      160(AX), Y13
+	VBROADCASTSS 8(DX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 8(BX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(SI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(DI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 8(R8)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 8(R9)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      192(AX), Y12
+	VMOVUPS      224(AX), Y13
+	VBROADCASTSS 12(DX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 12(BX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 12(SI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(DI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(R8)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 12(R9)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x04, R10
+	CMPQ         R10, $-4
+	JLE          sconvPanels6x16AVX2_unrolled
+
+sconvPanels6x16AVX2_tail:
+	TESTQ R10, R10
+	JZ    sconvPanels6x16AVX2_tapDone
+
+sconvPanels6x16AVX2_tailLoop:
+	VMOVUPS      (AX), Y12
+	VMOVUPS      32(AX), Y13
+	VBROADCASTSS (DX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (BX)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (SI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (R8)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (R9)(R10*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000040, AX
+	INCQ         R10
+	JNZ          sconvPanels6x16AVX2_tailLoop
+
+sconvPanels6x16AVX2_tapDone:
+	DECQ (SP)
+	JNZ  sconvPanels6x16AVX2_tap
+
+	// Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.
+	MOVBLZX relu+88(FP), CX
+	TESTL   CX, CX
+	JZ      sconvPanels6x16AVX2_store
+	VXORPS  Y12, Y12, Y12
+	VMAXPS  Y0, Y12, Y0
+	VMAXPS  Y1, Y12, Y1
+	VMAXPS  Y2, Y12, Y2
+	VMAXPS  Y3, Y12, Y3
+	VMAXPS  Y4, Y12, Y4
+	VMAXPS  Y5, Y12, Y5
+	VMAXPS  Y6, Y12, Y6
+	VMAXPS  Y7, Y12, Y7
+	VMAXPS  Y8, Y12, Y8
+	VMAXPS  Y9, Y12, Y9
+	VMAXPS  Y10, Y12, Y10
+	VMAXPS  Y11, Y12, Y11
+
+sconvPanels6x16AVX2_store:
+	MOVQ 40(SP), CX
+	MOVQ ldc+72(FP), DX
+	SHLQ $0x02, DX
+	MOVQ mr+80(FP), BX
+
+	// Whole panels: every column, no masks. Then the next panel, NR channels on.
+	MOVQ    BX, BX
+	VMOVUPS Y0, (CX)
+	VMOVUPS Y1, 32(CX)
+	DECQ    BX
+	JZ      sconvPanels6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y2, (CX)
+	VMOVUPS Y3, 32(CX)
+	DECQ    BX
+	JZ      sconvPanels6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y4, (CX)
+	VMOVUPS Y5, 32(CX)
+	DECQ    BX
+	JZ      sconvPanels6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y6, (CX)
+	VMOVUPS Y7, 32(CX)
+	DECQ    BX
+	JZ      sconvPanels6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y8, (CX)
+	VMOVUPS Y9, 32(CX)
+	DECQ    BX
+	JZ      sconvPanels6x16AVX2_stored
+	ADDQ    DX, CX
+	VMOVUPS Y10, (CX)
+	VMOVUPS Y11, 32(CX)
+
+sconvPanels6x16AVX2_stored:
+	MOVQ 32(SP), CX
+	ADDQ $0x00000040, CX
+	MOVQ CX, 32(SP)
+	MOVQ 40(SP), CX
+	ADDQ $0x00000040, CX
+	MOVQ CX, 40(SP)
+	DECQ 24(SP)
+	JNZ  sconvPanels6x16AVX2_panel
+	VZEROUPPER
+	RET
+
 // func sconv4x32AVX512(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, CMOV
 TEXT ·sconv4x32AVX512(SB), $24-89
@@ -4249,9 +4524,9 @@ TEXT ·sconv4x32AVX512(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 	VMOVAPS Z0, Z2
@@ -4454,9 +4729,9 @@ TEXT ·sconv8x32AVX512(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 	VMOVAPS Z0, Z2
@@ -4775,9 +5050,9 @@ TEXT ·sconv12x32AVX512(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 	VMOVAPS Z0, Z2
@@ -5212,9 +5487,9 @@ TEXT ·sconv7x32AVX512(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 	VMOVAPS Z0, Z2
@@ -5504,9 +5779,9 @@ TEXT ·sconv12x32AVX512Stream(SB), $24-89
 	MOVQ CX, 16(SP)
 	MOVQ taps+0(FP), AX
 	MOVQ AX, (SP)
+	MOVQ bias+48(FP), AX
 
 	// The accumulators start from the bias.
-	MOVQ    bias+48(FP), AX
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 	VMOVAPS Z0, Z2
@@ -5927,6 +6202,455 @@ sconv12x32AVX512Stream_done:
 	VZEROUPPER
 	RET
 
+// func sconvPanels12x32AVX512(panels int, taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, relu bool)
+// Requires: AVX, AVX512DQ, AVX512F, CMOV
+TEXT ·sconvPanels12x32AVX512(SB), $48-89
+	// Register plan for the 12×32 tile (AVX512):
+	//   acc[i][j]  24 vector accumulators: pixel i < 12, vector j < 2 of the channels
+	//   bv[j]       2 vectors: the weights of one input channel
+	//   av[2]       2 vectors: A_t(i, p) broadcast, alternating between rows
+	//   aRow[i]    12 row pointers of the current tap, each at the end of its row
+	//   p           the channel index, counting up from −k to 0: aRow[i] + 4·p is A_t(i, k+p)
+	//   wPtr        the weight row of the current channel; taps follow each other in w
+	//   indPtr      the current tap's MR offsets
+	// The taps left and the ends of src's and zero's rows live in the frame: they are
+	// touched once per tap, the registers are all needed once per channel.
+	// Per channel: 2 weight loads, 12 broadcasts, 24 FMAs; 4 channels per iteration.
+	MOVQ k+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ src+32(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ zero+40(FP), CX
+	ADDQ AX, CX
+	MOVQ CX, 16(SP)
+	MOVQ panels+0(FP), AX
+	MOVQ AX, 24(SP)
+	MOVQ bias+56(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ c+64(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ w+48(FP), AX
+
+sconvPanels12x32AVX512_panel:
+	MOVQ taps+8(FP), CX
+	MOVQ CX, (SP)
+	MOVQ 32(SP), CX
+
+	// The accumulators start from the bias.
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z1, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z1, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z1, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z1, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z1, Z11
+	VMOVAPS Z0, Z12
+	VMOVAPS Z1, Z13
+	VMOVAPS Z0, Z14
+	VMOVAPS Z1, Z15
+	VMOVAPS Z0, Z16
+	VMOVAPS Z1, Z17
+	VMOVAPS Z0, Z18
+	VMOVAPS Z1, Z19
+	VMOVAPS Z0, Z20
+	VMOVAPS Z1, Z21
+	VMOVAPS Z0, Z22
+	VMOVAPS Z1, Z23
+	MOVQ    ind+24(FP), CX
+
+sconvPanels12x32AVX512_tap:
+	// Row i of this tap ends at srcEnd + 4·ind[i], or at zeroEnd for padding.
+	MOVLQSX (CX), DX
+	SHLQ    $0x02, DX
+	ADDQ    8(SP), DX
+	CMPL    (CX), $0x00
+	CMOVQLT 16(SP), DX
+	MOVLQSX 4(CX), BX
+	SHLQ    $0x02, BX
+	ADDQ    8(SP), BX
+	CMPL    4(CX), $0x00
+	CMOVQLT 16(SP), BX
+	MOVLQSX 8(CX), SI
+	SHLQ    $0x02, SI
+	ADDQ    8(SP), SI
+	CMPL    8(CX), $0x00
+	CMOVQLT 16(SP), SI
+	MOVLQSX 12(CX), DI
+	SHLQ    $0x02, DI
+	ADDQ    8(SP), DI
+	CMPL    12(CX), $0x00
+	CMOVQLT 16(SP), DI
+	MOVLQSX 16(CX), R8
+	SHLQ    $0x02, R8
+	ADDQ    8(SP), R8
+	CMPL    16(CX), $0x00
+	CMOVQLT 16(SP), R8
+	MOVLQSX 20(CX), R9
+	SHLQ    $0x02, R9
+	ADDQ    8(SP), R9
+	CMPL    20(CX), $0x00
+	CMOVQLT 16(SP), R9
+	MOVLQSX 24(CX), R10
+	SHLQ    $0x02, R10
+	ADDQ    8(SP), R10
+	CMPL    24(CX), $0x00
+	CMOVQLT 16(SP), R10
+	MOVLQSX 28(CX), R11
+	SHLQ    $0x02, R11
+	ADDQ    8(SP), R11
+	CMPL    28(CX), $0x00
+	CMOVQLT 16(SP), R11
+	MOVLQSX 32(CX), R12
+	SHLQ    $0x02, R12
+	ADDQ    8(SP), R12
+	CMPL    32(CX), $0x00
+	CMOVQLT 16(SP), R12
+	MOVLQSX 36(CX), R13
+	SHLQ    $0x02, R13
+	ADDQ    8(SP), R13
+	CMPL    36(CX), $0x00
+	CMOVQLT 16(SP), R13
+	MOVLQSX 40(CX), R14
+	SHLQ    $0x02, R14
+	ADDQ    8(SP), R14
+	CMPL    40(CX), $0x00
+	CMOVQLT 16(SP), R14
+	MOVLQSX 44(CX), R15
+	SHLQ    $0x02, R15
+	ADDQ    8(SP), R15
+	CMPL    44(CX), $0x00
+	CMOVQLT 16(SP), R15
+	ADDQ    $0x00000030, CX
+	MOVQ    k+16(FP), BP
+	NEGQ    BP
+
+	// 4 channels per iteration while that many are left.
+	CMPQ BP, $-4
+	JGT  sconvPanels12x32AVX512_tail
+
+sconvPanels12x32AVX512_unrolled:
+	VMOVUPS      (AX), Z24
+	VMOVUPS      64(AX), Z25
+	VBROADCASTSS (DX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (BX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (SI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (DI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (R8)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R9)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (R10)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R11)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (R12)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R13)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R14)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R15)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      128(AX), Z24
+	VMOVUPS      192(AX), Z25
+	VBROADCASTSS 4(DX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(BX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 4(SI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 4(DI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 4(R8)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 4(R9)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 4(R10)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 4(R11)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 4(R12)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 4(R13)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 4(R14)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 4(R15)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      256(AX), Z24
+	VMOVUPS      320(AX), Z25
+	VBROADCASTSS 8(DX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 8(BX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(SI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 8(DI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 8(R8)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 8(R9)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 8(R10)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 8(R11)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 8(R12)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 8(R13)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 8(R14)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 8(R15)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      384(AX), Z24
+	VMOVUPS      448(AX), Z25
+	VBROADCASTSS 12(DX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 12(BX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 12(SI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(DI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 12(R8)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 12(R9)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 12(R10)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 12(R11)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 12(R12)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 12(R13)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 12(R14)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 12(R15)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000200, AX
+	ADDQ         $0x04, BP
+	CMPQ         BP, $-4
+	JLE          sconvPanels12x32AVX512_unrolled
+
+sconvPanels12x32AVX512_tail:
+	TESTQ BP, BP
+	JZ    sconvPanels12x32AVX512_tapDone
+
+sconvPanels12x32AVX512_tailLoop:
+	VMOVUPS      (AX), Z24
+	VMOVUPS      64(AX), Z25
+	VBROADCASTSS (DX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (BX)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (SI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (DI)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (R8)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R9)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (R10)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R11)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (R12)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R13)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R14)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R15)(BP*4), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000080, AX
+	INCQ         BP
+	JNZ          sconvPanels12x32AVX512_tailLoop
+
+sconvPanels12x32AVX512_tapDone:
+	DECQ (SP)
+	JNZ  sconvPanels12x32AVX512_tap
+
+	// Epilogue: ReLU when asked (NaN stays NaN), then store mr rows and nr columns.
+	MOVBLZX relu+88(FP), CX
+	TESTL   CX, CX
+	JZ      sconvPanels12x32AVX512_store
+	VXORPS  Z24, Z24, Z24
+	VMAXPS  Z0, Z24, Z0
+	VMAXPS  Z1, Z24, Z1
+	VMAXPS  Z2, Z24, Z2
+	VMAXPS  Z3, Z24, Z3
+	VMAXPS  Z4, Z24, Z4
+	VMAXPS  Z5, Z24, Z5
+	VMAXPS  Z6, Z24, Z6
+	VMAXPS  Z7, Z24, Z7
+	VMAXPS  Z8, Z24, Z8
+	VMAXPS  Z9, Z24, Z9
+	VMAXPS  Z10, Z24, Z10
+	VMAXPS  Z11, Z24, Z11
+	VMAXPS  Z12, Z24, Z12
+	VMAXPS  Z13, Z24, Z13
+	VMAXPS  Z14, Z24, Z14
+	VMAXPS  Z15, Z24, Z15
+	VMAXPS  Z16, Z24, Z16
+	VMAXPS  Z17, Z24, Z17
+	VMAXPS  Z18, Z24, Z18
+	VMAXPS  Z19, Z24, Z19
+	VMAXPS  Z20, Z24, Z20
+	VMAXPS  Z21, Z24, Z21
+	VMAXPS  Z22, Z24, Z22
+	VMAXPS  Z23, Z24, Z23
+
+sconvPanels12x32AVX512_store:
+	MOVQ 40(SP), CX
+	MOVQ ldc+72(FP), DX
+	SHLQ $0x02, DX
+	MOVQ mr+80(FP), BX
+
+	// Whole panels: every column, no masks. Then the next panel, NR channels on.
+	MOVQ    BX, BX
+	VMOVUPS Z0, (CX)
+	VMOVUPS Z1, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z2, (CX)
+	VMOVUPS Z3, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z4, (CX)
+	VMOVUPS Z5, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z6, (CX)
+	VMOVUPS Z7, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z8, (CX)
+	VMOVUPS Z9, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z10, (CX)
+	VMOVUPS Z11, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z12, (CX)
+	VMOVUPS Z13, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z14, (CX)
+	VMOVUPS Z15, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z16, (CX)
+	VMOVUPS Z17, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z18, (CX)
+	VMOVUPS Z19, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z20, (CX)
+	VMOVUPS Z21, 64(CX)
+	DECQ    BX
+	JZ      sconvPanels12x32AVX512_stored
+	ADDQ    DX, CX
+	VMOVUPS Z22, (CX)
+	VMOVUPS Z23, 64(CX)
+
+sconvPanels12x32AVX512_stored:
+	MOVQ 32(SP), CX
+	ADDQ $0x00000080, CX
+	MOVQ CX, 32(SP)
+	MOVQ 40(SP), CX
+	ADDQ $0x00000080, CX
+	MOVQ CX, 40(SP)
+	DECQ 24(SP)
+	JNZ  sconvPanels12x32AVX512_panel
+	VZEROUPPER
+	RET
+
 // func sconvRow6x16AVX2(taps int, k int, ind *int32, stride int, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, pixels int, nr int, relu bool)
 // Requires: AVX, CMOV, FMA3
 TEXT ·sconvRow6x16AVX2(SB), $24-97
@@ -5953,9 +6677,9 @@ sconvRow6x16AVX2_tile:
 	MOVQ taps+0(FP), CX
 	MOVQ w+48(FP), DX
 	MOVQ ind+16(FP), BX
+	MOVQ bias+56(FP), SI
 
 	// The accumulators start from the bias.
-	MOVQ    bias+56(FP), SI
 	VMOVUPS (SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVAPS Y0, Y2
@@ -6265,9 +6989,9 @@ sconvRow14x32AVX512_tile:
 	MOVQ taps+0(FP), CX
 	MOVQ w+48(FP), DX
 	MOVQ ind+16(FP), BX
+	MOVQ bias+56(FP), SI
 
 	// The accumulators start from the bias.
-	MOVQ    bias+56(FP), SI
 	VMOVUPS (SI), Z0
 	VMOVUPS 64(SI), Z1
 	VMOVAPS Z0, Z2

@@ -36,6 +36,17 @@ func convAsm(name string, mr, nr int,
 	return kern
 }
 
+// withPanels adds to kern, a generated indirect convolution kernel, its generated
+// row-of-panels variant, checking its operands as convAsm does.
+func withPanels(kern convKernel, asm func(panels, taps, k int, ind *int32, src, zero, w, bias, c *float32, ldc, mr int, relu bool)) convKernel {
+	mr, nr := kern.mr, kern.nr
+	kern.panelsTile = func(panels, taps, k int, ind []int32, src, zero, w, bias, c []float32, ldc, rows int, relu bool) {
+		_, _, _, _, _ = ind[taps*mr-1], zero[k-1], w[panels*taps*k*nr-1], bias[panels*nr-1], c[(rows-1)*ldc+panels*nr-1]
+		asm(panels, taps, k, &ind[0], &src[0], &zero[0], &w[0], &bias[0], &c[0], ldc, rows, relu)
+	}
+	return kern
+}
+
 // rowConvAsm wraps a generated row convolution micro-kernel of tile mr×nr, checking its
 // operands as convAsm does.
 func rowConvAsm(name string, mr, nr int,
