@@ -21,6 +21,7 @@ func main() {
 		for _, t := range k.withEdges() {
 			t.generate()
 		}
+		k.generateColumn()
 		k.generatePack()
 	}
 	for _, k := range convKernels {

@@ -64,12 +64,17 @@ func (k sgemmKernel) newVec() VecVirtual {
 // addressing gives for free (index scale 0, 1, 2), so MR rows need MR/3 base pointers.
 const rowsPerBase = 3
 
-// rowPointers loads parameter a and returns the base pointers of rows rows of a matrix
-// whose rows are stride bytes apart: base r points at row 3r.
-func rowPointers(rows int, stride Register) []GPVirtual {
+// rowPointers loads the address of row 0, a (parameter a when nil), and returns the
+// base pointers of rows rows of a matrix whose rows are stride bytes apart: base r
+// points at row 3r.
+func rowPointers(rows int, stride Register, a Op) []GPVirtual {
 	bases := make([]GPVirtual, (rows+rowsPerBase-1)/rowsPerBase)
 	bases[0] = GP64()
-	Load(Param("a"), bases[0])
+	if a == nil {
+		Load(Param("a"), bases[0])
+	} else {
+		MOVQ(a, bases[0])
+	}
 	for r := 1; r < len(bases); r++ {
 		bases[r] = GP64()
 		LEAQ(Mem{Base: bases[r-1], Index: stride, Scale: 2}, bases[r])
@@ -87,18 +92,43 @@ func rowAddr(bases []GPVirtual, stride Register, i int) Mem {
 	return m
 }
 
-func (k sgemmKernel) generate() {
+func (k sgemmKernel) generate() { k.emit(false) }
+
+// columnName is the name of k's column variant (generateColumn).
+func (k sgemmKernel) columnName() string {
+	return fmt.Sprintf("sgemmColumn%dx%d%s", k.mr, k.nr(), k.isa)
+}
+
+// generateColumn emits k's column variant: a column of whole MR-row tiles against one
+// panel of B in one call, the macro-kernel's innermost loop, so that the Go call, its
+// wrapper and the kernel's entry are paid once a panel, not once a tile.
+func (k sgemmKernel) generateColumn() { k.emit(true) }
+
+// emit emits the tile kernel, or with column its column variant.
+func (k sgemmKernel) emit(column bool) {
 	nr, vecBytes := k.nr(), 4*k.vecLen()
-	TEXT(k.name(), NOSPLIT, "func(k int, a *float32, rsA, csA int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, mr, nr int)")
-	Pragma("noescape")
-	Doc(
-		fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", k.name(), k.mr, nr),
-		"C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],",
-		"B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).",
-		"beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read",
-		"(the driver pads edge panels); columns of C past nr are neither read nor written.",
-		"It has the micro-kernel contract documented at generic.SgemmTile2x4.",
-	)
+	name := k.name()
+	if column {
+		name = k.columnName()
+		TEXT(name, NOSPLIT, "func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, nr int)")
+		Pragma("noescape")
+		Doc(
+			fmt.Sprintf("%s computes tiles ≥ 1 tiles of %s, each all %d rows, 1 ≤ nr ≤ %d columns,", name, k.name(), k.mr, nr),
+			fmt.Sprintf("the same panel of B, tile q's A at a + q·aStep and its C at c + q·%d·ldc (elements):", k.mr),
+			"a column of tiles of C down one panel of B.",
+		)
+	} else {
+		TEXT(name, NOSPLIT, "func(k int, a *float32, rsA, csA int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, mr, nr int)")
+		Pragma("noescape")
+		Doc(
+			fmt.Sprintf("%s computes the mr×nr top-left corner (1 ≤ mr ≤ %d, 1 ≤ nr ≤ %d) of", name, k.mr, nr),
+			"C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],",
+			"B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).",
+			"beta == 0 means C is not read. Rows of A past mr and columns of B past nr are read",
+			"(the driver pads edge panels); columns of C past nr are neither read nor written.",
+			"It has the micro-kernel contract documented at generic.SgemmTile2x4.",
+		)
+	}
 	bases := (k.mr + rowsPerBase - 1) / rowsPerBase
 	Comment(
 		fmt.Sprintf("Register plan for the %d×%d tile (%s):", k.mr, nr, k.isa),
@@ -119,7 +149,19 @@ func (k sgemmKernel) generate() {
 	SHLQ(U8(2), rsA)
 	SHLQ(U8(2), csA)
 	SHLQ(U8(2), rsB)
-	aRow := rowPointers(k.mr, rsA)
+	// A column keeps its tiles left and the current tile's A and C in the frame.
+	var tilesLeft, tileA, tileC Op
+	if column {
+		tilesLeft, tileA, tileC = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+		for _, e := range []struct {
+			param string
+			slot  Op
+		}{{"tiles", tilesLeft}, {"a", tileA}, {"c", tileC}} {
+			MOVQ(Load(Param(e.param), GP64()), e.slot)
+		}
+		Label(name + "_tile")
+	}
+	aRow := rowPointers(k.mr, rsA, tileA)
 	bPtr := Load(Param("b"), GP64())
 	steps := Load(Param("k"), GP64())
 
@@ -128,7 +170,11 @@ func (k sgemmKernel) generate() {
 
 	// The C tile is written once, at the end: start fetching it now, under the k loop.
 	cPre, ldcPre := GP64(), GP64()
-	Load(Param("c"), cPre)
+	if column {
+		MOVQ(tileC, cPre)
+	} else {
+		Load(Param("c"), cPre)
+	}
 	Load(Param("ldc"), ldcPre)
 	SHLQ(U8(2), ldcPre)
 	for i := 0; i < k.mr; i++ {
@@ -161,7 +207,7 @@ func (k sgemmKernel) generate() {
 	// The two layouts the driver produces take unrolled loops in which every A address
 	// is a displacement: A packed (rsA = 1, csA = MR) and row-major A read in place
 	// (csA = 1). Anything else takes the general loop.
-	packed, rowMajor, general, epilogue := k.name()+"_packed", k.name()+"_rowMajor", k.name()+"_general", k.name()+"_epilogue"
+	packed, rowMajor, general, epilogue := name+"_packed", name+"_rowMajor", name+"_general", name+"_epilogue"
 	rsB3, ahead := GP64(), GP64() // 3·rsB, and bPrefetchRows·rsB: how far ahead B is prefetched
 	LEAQ(Mem{Base: rsB, Index: rsB, Scale: 2}, rsB3)
 	MOVQ(rsB, ahead)
@@ -248,10 +294,20 @@ func (k sgemmKernel) generate() {
 			VMULPS(alpha, acc[i][j], acc[i][j])
 		}
 	}
-	cPtr := Load(Param("c"), GP64())
+	cPtr := GP64()
+	if column {
+		MOVQ(tileC, cPtr)
+	} else {
+		Load(Param("c"), cPtr)
+	}
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
-	rows := Load(Param("mr"), GP64())
+	rows := GP64()
+	if column {
+		MOVQ(U32(k.mr), rows)
+	} else {
+		Load(Param("mr"), rows)
+	}
 	cols := Load(Param("nr"), GP64())
 	beta := k.newVec()
 	VBROADCASTSS(paramAddr("beta"), beta)
@@ -261,34 +317,46 @@ func (k sgemmKernel) generate() {
 	MOVL(paramAddr("beta"), betaBits)
 	SHLL(U8(1), betaBits)
 
-	store := tileStore{k: k, acc: acc, cPtr: cPtr, ldc: ldc, rows: rows, beta: beta, done: k.name() + "_done"}
+	store := tileStore{k: k, acc: acc, cPtr: cPtr, ldc: ldc, rows: rows, beta: beta, done: name + "_done"}
 	if k.isa == "AVX512" {
 		store.kMasks(cols)
 		TESTL(betaBits, betaBits)
-		JZ(LabelRef(k.name() + "_overwrite"))
+		JZ(LabelRef(name + "_overwrite"))
 		store.emit(true, true)
-		Label(k.name() + "_overwrite")
+		Label(name + "_overwrite")
 		store.emit(true, false)
 	} else {
 		// Full-width tiles take unmasked stores: VMASKMOVPS stores are microcoded on
 		// some AMD cores.
-		full := k.name() + "_full"
+		full := name + "_full"
 		CMPQ(cols, U32(nr))
 		JEQ(LabelRef(full))
 		store.vecMasks(cols)
 		TESTL(betaBits, betaBits)
-		JZ(LabelRef(k.name() + "_maskedOverwrite"))
+		JZ(LabelRef(name + "_maskedOverwrite"))
 		store.emit(true, true)
-		Label(k.name() + "_maskedOverwrite")
+		Label(name + "_maskedOverwrite")
 		store.emit(true, false)
 		Label(full)
 		TESTL(betaBits, betaBits)
-		JZ(LabelRef(k.name() + "_fullOverwrite"))
+		JZ(LabelRef(name + "_fullOverwrite"))
 		store.emit(false, true)
-		Label(k.name() + "_fullOverwrite")
+		Label(name + "_fullOverwrite")
 		store.emit(false, false)
 	}
 	Label(store.done)
+	if column {
+		Commentf("Next tile: %d rows of A and C on.", k.mr)
+		next := GP64()
+		Load(Param("aStep"), next)
+		SHLQ(U8(2), next)
+		ADDQ(next, tileA)
+		Load(Param("ldc"), next)
+		IMUL3Q(U32(4*k.mr), next, next)
+		ADDQ(next, tileC)
+		DECQ(tilesLeft)
+		JNZ(LabelRef(name + "_tile"))
+	}
 	VZEROUPPER()
 	RET()
 }
@@ -319,7 +387,7 @@ func (k sgemmKernel) generatePack() {
 		fmt.Sprintf("dst[p*%d + i] = a[i*lda + p] for i < %d, p < k; k ≥ 1.", k.mr, k.mr))
 	lda := Load(Param("lda"), GP64())
 	SHLQ(U8(2), lda)
-	aRow := rowPointers(k.mr, lda)
+	aRow := rowPointers(k.mr, lda, nil)
 	dst := Load(Param("dst"), GP64())
 	steps := Load(Param("k"), GP64())
 	Label(name + "_step")

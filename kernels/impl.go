@@ -11,11 +11,18 @@ import (
 // and is its reference.
 type tileFunc func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, mr, nr int)
 
+// columnFunc is the contract of the SGEMM kernels' column variants: tiles ≥ 1 whole
+// MR-row tiles of tileFunc, nr columns each, down one panel of B, tile q's A q·aStep
+// floats on and its C q·MR rows down.
+type columnFunc func(tiles, k int, a []float32, rsA, csA, aStep int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, nr int)
+
 // gemmKernel is a micro-kernel and its register tile.
 type gemmKernel struct {
 	name   string
 	mr, nr int
 	tile   tileFunc
+	// column, if not nil, runs a column of whole tiles in one call (macroKernel).
+	column columnFunc
 	// packRows, if not nil, packs a full MR-row panel of row-major A (k ≥ 1 columns):
 	// dst[p*mr+i] = a[i*lda+p]. Without it packA copies in Go.
 	packRows func(k int, a []float32, lda int, dst []float32)

@@ -32,6 +32,62 @@ func TestMicroKernelEdges(t *testing.T) {
 	}
 }
 
+// TestMicroKernelColumns calls every column variant of this build's micro-kernels
+// (gemmKernel.column) directly as TestMicroKernelEdges calls the tiles: one to three
+// whole tiles down the panel, every nr ≤ NR, A, B and C flush against unmapped pages,
+// each tile checked as a tile of its own.
+func TestMicroKernelColumns(t *testing.T) {
+	for _, isa := range dispatch.DetectedCPU().Supported {
+		ks, _ := kernelsFor(isa)
+		kern := ks.kernel
+		if kern.column == nil {
+			continue
+		}
+		t.Run(kern.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(11, 12))
+			MR, NR := kern.mr, kern.nr
+			for tiles := 1; tiles <= 3; tiles++ {
+				for _, l := range microLayouts(t, rng, kern) {
+					// The tiles' A: packed panels one after the other, or rows (or
+					// columns, transposed) of one matrix.
+					aStep := MR * l.rsA
+					if l.rsA == 1 && l.csA == MR {
+						aStep = MR * l.k
+					}
+					a := guard.Float32s(t, randomSlice(rng, (tiles-1)*aStep+len(l.a)))
+					for nr := 1; nr <= NR; nr++ {
+						ldc := nr + nr%3
+						c := guard.Float32s(t, make([]float32, (tiles*MR-1)*ldc+nr))
+						c0 := make([]float32, len(c))
+						for bi, beta := range []float32{0, -0.5} {
+							alpha := []float32{1.5, -1}[bi]
+							for i := range c0 {
+								switch {
+								case i%ldc >= nr:
+									c0[i] = sentinel
+								case beta == 0:
+									c0[i] = float32(math.NaN())
+								default:
+									c0[i] = 2*rng.Float32() - 1
+								}
+							}
+							copy(c, c0)
+							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, l.b, l.rsB, c, ldc, alpha, beta, nr)
+							for q := range tiles {
+								tile := l
+								tile.a = a[q*aStep:]
+								lo, hi := q*MR*ldc, min((q+1)*MR*ldc, len(c))
+								what := fmt.Sprintf("%s tiles=%d tile %d %s nr=%d ldc=%d alpha=%g beta=%g", kern.name, tiles, q, l.name, nr, ldc, alpha, beta)
+								checkTile(t, what, tile, c0[lo:hi], c[lo:hi], ldc, alpha, beta, MR, nr)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // operandLayout is how A and B lie in memory for one call.
 type operandLayout struct {
 	name          string

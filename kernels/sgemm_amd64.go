@@ -34,6 +34,13 @@ func sgemm4x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 //go:noescape
 func sgemm6x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
 
+// sgemmColumn6x16AVX2 computes tiles ≥ 1 tiles of sgemm6x16AVX2, each all 6 rows, 1 ≤ nr ≤ 16 columns,
+// the same panel of B, tile q's A at a + q·aStep and its C at c + q·6·ldc (elements):
+// a column of tiles of C down one panel of B.
+//
+//go:noescape
+func sgemmColumn6x16AVX2(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, nr int)
+
 // packRows6AVX2 packs 6 rows of row-major A into a micro-kernel panel:
 // dst[p*6 + i] = a[i*lda + p] for i < 6, p < k; k ≥ 1.
 //
@@ -69,6 +76,13 @@ func sgemm8x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c
 //
 //go:noescape
 func sgemm12x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
+
+// sgemmColumn12x32AVX512 computes tiles ≥ 1 tiles of sgemm12x32AVX512, each all 12 rows, 1 ≤ nr ≤ 32 columns,
+// the same panel of B, tile q's A at a + q·aStep and its C at c + q·12·ldc (elements):
+// a column of tiles of C down one panel of B.
+//
+//go:noescape
+func sgemmColumn12x32AVX512(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, nr int)
 
 // packRows12AVX512 packs 12 rows of row-major A into a micro-kernel panel:
 // dst[p*12 + i] = a[i*lda + p] for i < 12, p < k; k ≥ 1.
