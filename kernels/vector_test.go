@@ -221,7 +221,7 @@ func TestPackRows(t *testing.T) {
 			for _, lda := range []int{k, k + 3} {
 				a := randomMatrix(rng, mr, k, lda)
 				want := make([]float32, mr*k)
-				packA(nil, want, false, a, lda, 0, 0, mr, k, mr, mr)
+				packA(nil, nil, want, false, a, lda, 0, 0, mr, k, mr, mr)
 				got := guard.Float32s(t, make([]float32, mr*k))
 				pack(k, guard.Float32s(t, a), lda, got)
 				for i := range want {
