@@ -26,6 +26,9 @@ type gemmKernel struct {
 	// packRows, if not nil, packs a full MR-row panel of row-major A (k ≥ 1 columns):
 	// dst[p*mr+i] = a[i*lda+p]. Without it packA copies in Go.
 	packRows func(k int, a []float32, lda int, dst []float32)
+	// packTransB, if not nil, packs a full NR-column panel of transposed B, NR rows of
+	// B k long: dst[p*nr+j] = b[j*ldb+p]. Without it packB copies in Go.
+	packTransB func(k int, b []float32, ldb int, dst []float32)
 }
 
 // convTileFunc is the contract of the indirect convolution micro-kernels;

@@ -7,7 +7,7 @@ import "github.com/simdnn/simdnn/dispatch"
 // simdKernels are this architecture's kernels, by ISA.
 var simdKernels = map[dispatch.ISA]isaKernels{
 	dispatch.AVX2: {
-		kernel: withColumn(gemmAsm("sgemm6x16AVX2", 6, 16, sgemm6x16AVX2, packRows6AVX2), sgemmColumn6x16AVX2),
+		kernel: withTransBPack(withColumn(gemmAsm("sgemm6x16AVX2", 6, 16, sgemm6x16AVX2, packRows6AVX2), sgemmColumn6x16AVX2), packRows16AVX2),
 		edges: []gemmKernel{
 			gemmAsm("sgemm2x16AVX2", 2, 16, sgemm2x16AVX2, nil),
 			gemmAsm("sgemm4x16AVX2", 4, 16, sgemm4x16AVX2, nil),
@@ -34,7 +34,7 @@ var simdKernels = map[dispatch.ISA]isaKernels{
 		},
 	},
 	dispatch.AVX512: {
-		kernel: withColumn(gemmAsm("sgemm12x32AVX512", 12, 32, sgemm12x32AVX512, packRows12AVX512), sgemmColumn12x32AVX512),
+		kernel: withTransBPack(withColumn(gemmAsm("sgemm12x32AVX512", 12, 32, sgemm12x32AVX512, packRows12AVX512), sgemmColumn12x32AVX512), packRows32AVX512),
 		edges: []gemmKernel{
 			gemmAsm("sgemm4x32AVX512", 4, 32, sgemm4x32AVX512, nil),
 			gemmAsm("sgemm8x32AVX512", 8, 32, sgemm8x32AVX512, nil),

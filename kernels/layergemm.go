@@ -30,7 +30,7 @@ type packedWeights struct {
 func packWeights(im impl, w []float32, ld int, trans bool, k, n int) packedWeights {
 	nr := im.kernel.nr
 	data := make([]float32, roundUp(n, nr)*k)
-	packB(im.copy2D, data, trans, w, ld, 0, 0, k, n, nr)
+	packB(im.copy2D, im.kernel.packTransB, data, trans, w, ld, 0, 0, k, n, nr)
 	return packedWeights{im: im, finish: fusedTileFor(im), k: k, n: n, data: data, biased: newBiasedTiles(im, k)}
 }
 

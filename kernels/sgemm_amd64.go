@@ -47,6 +47,12 @@ func sgemmColumn6x16AVX2(tiles int, k int, a *float32, rsA int, csA int, aStep i
 //go:noescape
 func packRows6AVX2(k int, a *float32, lda int, dst *float32)
 
+// packRows16AVX2 packs 16 rows of row-major transposed B into a micro-kernel panel:
+// dst[p*16 + i] = a[i*lda + p] for i < 16, p < k; k ≥ 1.
+//
+//go:noescape
+func packRows16AVX2(k int, a *float32, lda int, dst *float32)
+
 // sgemm4x32AVX512 computes the mr×nr top-left corner (1 ≤ mr ≤ 4, 1 ≤ nr ≤ 32) of
 // C ← alpha·A·B + beta·C, A mr×k, B k×nr, k ≥ 1, with A(i, p) at a[i*rsA + p*csA],
 // B(p, j) at b[p*rsB + j] and C(i, j) at c[i*ldc + j] (strides in elements).
@@ -89,6 +95,12 @@ func sgemmColumn12x32AVX512(tiles int, k int, a *float32, rsA int, csA int, aSte
 //
 //go:noescape
 func packRows12AVX512(k int, a *float32, lda int, dst *float32)
+
+// packRows32AVX512 packs 32 rows of row-major transposed B into a micro-kernel panel:
+// dst[p*32 + i] = a[i*lda + p] for i < 32, p < k; k ≥ 1.
+//
+//go:noescape
+func packRows32AVX512(k int, a *float32, lda int, dst *float32)
 
 // sconv2x16AVX2 computes the mr×nr top-left corner (1 ≤ mr ≤ 2, 1 ≤ nr ≤ 16) of
 // a convolution's output tile C(i, j) = act(bias[j] + Σ_t Σ_p A_t(i, p)·w[(t·k+p)·NR + j]),

@@ -1952,6 +1952,68 @@ packRows6AVX2_step:
 	JNZ  packRows6AVX2_step
 	RET
 
+// func packRows16AVX2(k int, a *float32, lda int, dst *float32)
+TEXT ·packRows16AVX2(SB), NOSPLIT, $0-32
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ a+8(FP), CX
+	LEAQ (CX)(AX*2), DX
+	ADDQ AX, DX
+	LEAQ (DX)(AX*2), BX
+	ADDQ AX, BX
+	LEAQ (BX)(AX*2), SI
+	ADDQ AX, SI
+	LEAQ (SI)(AX*2), DI
+	ADDQ AX, DI
+	LEAQ (DI)(AX*2), R8
+	ADDQ AX, R8
+	MOVQ dst+24(FP), R9
+	MOVQ k+0(FP), R10
+
+packRows16AVX2_step:
+	MOVL (CX), R11
+	MOVL R11, (R9)
+	MOVL (CX)(AX*1), R11
+	MOVL R11, 4(R9)
+	MOVL (CX)(AX*2), R11
+	MOVL R11, 8(R9)
+	MOVL (DX), R11
+	MOVL R11, 12(R9)
+	MOVL (DX)(AX*1), R11
+	MOVL R11, 16(R9)
+	MOVL (DX)(AX*2), R11
+	MOVL R11, 20(R9)
+	MOVL (BX), R11
+	MOVL R11, 24(R9)
+	MOVL (BX)(AX*1), R11
+	MOVL R11, 28(R9)
+	MOVL (BX)(AX*2), R11
+	MOVL R11, 32(R9)
+	MOVL (SI), R11
+	MOVL R11, 36(R9)
+	MOVL (SI)(AX*1), R11
+	MOVL R11, 40(R9)
+	MOVL (SI)(AX*2), R11
+	MOVL R11, 44(R9)
+	MOVL (DI), R11
+	MOVL R11, 48(R9)
+	MOVL (DI)(AX*1), R11
+	MOVL R11, 52(R9)
+	MOVL (DI)(AX*2), R11
+	MOVL R11, 56(R9)
+	MOVL (R8), R11
+	MOVL R11, 60(R9)
+	ADDQ $0x04, CX
+	ADDQ $0x04, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x00000040, R9
+	DECQ R10
+	JNZ  packRows16AVX2_step
+	RET
+
 // func sgemm4x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, mr int, nr int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
 TEXT ·sgemm4x32AVX512(SB), NOSPLIT, $0-88
@@ -4596,6 +4658,115 @@ packRows12AVX512_step:
 	ADDQ $0x00000030, DI
 	DECQ R8
 	JNZ  packRows12AVX512_step
+	RET
+
+// func packRows32AVX512(k int, a *float32, lda int, dst *float32)
+TEXT ·packRows32AVX512(SB), NOSPLIT, $8-32
+	MOVQ lda+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ a+8(FP), CX
+	LEAQ (CX)(AX*2), DX
+	ADDQ AX, DX
+	LEAQ (DX)(AX*2), BX
+	ADDQ AX, BX
+	LEAQ (BX)(AX*2), SI
+	ADDQ AX, SI
+	LEAQ (SI)(AX*2), DI
+	ADDQ AX, DI
+	LEAQ (DI)(AX*2), R8
+	ADDQ AX, R8
+	LEAQ (R8)(AX*2), R9
+	ADDQ AX, R9
+	LEAQ (R9)(AX*2), R10
+	ADDQ AX, R10
+	LEAQ (R10)(AX*2), R11
+	ADDQ AX, R11
+	LEAQ (R11)(AX*2), R12
+	ADDQ AX, R12
+	LEAQ (R12)(AX*2), R13
+	ADDQ AX, R13
+	MOVQ dst+24(FP), R14
+	MOVQ k+0(FP), R15
+
+packRows32AVX512_step:
+	MOVL (CX), BP
+	MOVL BP, (R14)
+	MOVL (CX)(AX*1), BP
+	MOVL BP, 4(R14)
+	MOVL (CX)(AX*2), BP
+	MOVL BP, 8(R14)
+	MOVL (DX), BP
+	MOVL BP, 12(R14)
+	MOVL (DX)(AX*1), BP
+	MOVL BP, 16(R14)
+	MOVL (DX)(AX*2), BP
+	MOVL BP, 20(R14)
+	MOVL (BX), BP
+	MOVL BP, 24(R14)
+	MOVL (BX)(AX*1), BP
+	MOVL BP, 28(R14)
+	MOVL (BX)(AX*2), BP
+	MOVL BP, 32(R14)
+	MOVL (SI), BP
+	MOVL BP, 36(R14)
+	MOVL (SI)(AX*1), BP
+	MOVL BP, 40(R14)
+	MOVL (SI)(AX*2), BP
+	MOVL BP, 44(R14)
+	MOVL (DI), BP
+	MOVL BP, 48(R14)
+	MOVL (DI)(AX*1), BP
+	MOVL BP, 52(R14)
+	MOVL (DI)(AX*2), BP
+	MOVL BP, 56(R14)
+	MOVL (R8), BP
+	MOVL BP, 60(R14)
+	MOVL (R8)(AX*1), BP
+	MOVL BP, 64(R14)
+	MOVL (R8)(AX*2), BP
+	MOVL BP, 68(R14)
+	MOVL (R9), BP
+	MOVL BP, 72(R14)
+	MOVL (R9)(AX*1), BP
+	MOVL BP, 76(R14)
+	MOVL (R9)(AX*2), BP
+	MOVL BP, 80(R14)
+	MOVL (R10), BP
+	MOVL BP, 84(R14)
+	MOVL (R10)(AX*1), BP
+	MOVL BP, 88(R14)
+	MOVL (R10)(AX*2), BP
+	MOVL BP, 92(R14)
+	MOVL (R11), BP
+	MOVL BP, 96(R14)
+	MOVL (R11)(AX*1), BP
+	MOVL BP, 100(R14)
+	MOVL (R11)(AX*2), BP
+	MOVL BP, 104(R14)
+	MOVL (R12), BP
+	MOVL BP, 108(R14)
+	MOVL (R12)(AX*1), BP
+	MOVL BP, 112(R14)
+	MOVL (R12)(AX*2), BP
+	MOVL BP, 116(R14)
+	MOVL (R13), BP
+	MOVL BP, 120(R14)
+	MOVL (R13)(AX*1), BP
+	MOVL BP, 124(R14)
+	ADDQ $0x04, CX
+	ADDQ $0x04, DX
+	ADDQ $0x04, BX
+	ADDQ $0x04, SI
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, R9
+	ADDQ $0x04, R10
+	ADDQ $0x04, R11
+	ADDQ $0x04, R12
+	ADDQ $0x04, R13
+	ADDQ $0x00000080, R14
+	DECQ R15
+	JNZ  packRows32AVX512_step
 	RET
 
 // func sconv2x16AVX2(taps int, k int, ind *int32, src *float32, zero *float32, w *float32, bias *float32, c *float32, ldc int, mr int, nr int, relu bool)

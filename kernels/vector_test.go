@@ -208,25 +208,41 @@ func TestCopy2D(t *testing.T) {
 	})
 }
 
-// TestPackRows compares each kernel's packRows with packA's Go path, with A and the
-// panel flush against unmapped pages.
+// TestPackRows compares each kernel's packRows with packA's Go path, and its packTransB
+// with packB's, with the operand and the panel flush against unmapped pages.
 func TestPackRows(t *testing.T) {
 	forEachISA(t, func(t *testing.T, im impl) {
-		mr, pack := im.kernel.mr, im.kernel.packRows
-		if pack == nil {
-			t.Skip("no packRows: packA copies in Go")
+		if im.kernel.packRows == nil && im.kernel.packTransB == nil {
+			t.Skip("no packRows or packTransB: packA and packB copy in Go")
 		}
 		rng := rand.New(rand.NewPCG(17, 18))
-		for _, k := range []int{1, 2, 3, 17, 64} {
-			for _, lda := range []int{k, k + 3} {
-				a := randomMatrix(rng, mr, k, lda)
-				want := make([]float32, mr*k)
-				packA(nil, nil, want, false, a, lda, 0, 0, mr, k, mr, mr)
-				got := guard.Float32s(t, make([]float32, mr*k))
-				pack(k, guard.Float32s(t, a), lda, got)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("k=%d lda=%d: panel[%d] = %g, want %g", k, lda, i, got[i], want[i])
+		for _, c := range []struct {
+			name string
+			rows int
+			pack func(k int, a []float32, lda int, dst []float32)
+			ref  func(dst, a []float32, lda, k int)
+		}{
+			{"packRows", im.kernel.mr, im.kernel.packRows, func(dst, a []float32, lda, k int) {
+				packA(nil, nil, dst, false, a, lda, 0, 0, im.kernel.mr, k, im.kernel.mr, im.kernel.mr)
+			}},
+			{"packTransB", im.kernel.nr, im.kernel.packTransB, func(dst, b []float32, ldb, k int) {
+				packB(nil, nil, dst, true, b, ldb, 0, 0, k, im.kernel.nr, im.kernel.nr)
+			}},
+		} {
+			if c.pack == nil {
+				continue
+			}
+			for _, k := range []int{1, 2, 3, 17, 64} {
+				for _, lda := range []int{k, k + 3} {
+					a := randomMatrix(rng, c.rows, k, lda)
+					want := make([]float32, c.rows*k)
+					c.ref(want, a, lda, k)
+					got := guard.Float32s(t, make([]float32, c.rows*k))
+					c.pack(k, guard.Float32s(t, a), lda, got)
+					for i := range want {
+						if got[i] != want[i] {
+							t.Fatalf("%s k=%d lda=%d: panel[%d] = %g, want %g", c.name, k, lda, i, got[i], want[i])
+						}
 					}
 				}
 			}

@@ -23,6 +23,17 @@ func gemmAsm(name string, mr, nr int,
 	return kern
 }
 
+// withTransBPack adds to kern, a generated SGEMM kernel, its generated packing of a
+// panel of transposed B, checking its operands.
+func withTransBPack(kern gemmKernel, asm func(k int, b *float32, ldb int, dst *float32)) gemmKernel {
+	nr := kern.nr
+	kern.packTransB = func(k int, b []float32, ldb int, dst []float32) {
+		_, _ = b[(nr-1)*ldb+k-1], dst[nr*k-1]
+		asm(k, &b[0], ldb, &dst[0])
+	}
+	return kern
+}
+
 // withColumn adds to kern, a generated SGEMM kernel, its generated column variant,
 // checking its operands: once a column, which a check per tile would not be.
 func withColumn(kern gemmKernel, asm func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, nr int)) gemmKernel {
