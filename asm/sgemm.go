@@ -375,44 +375,6 @@ func (k sgemmKernel) accumulators(init func(acc [][]VecVirtual, i, j int)) [][]V
 	return acc
 }
 
-// generatePack emits packRowsMRxISA, the driver's packing of a full MR-row panel of
-// row-major A: dst[p*MR + i] = a[i*lda + p] for i < MR, p < k; and packRowsNRxISA, the
-// same copy of NR rows, which packs a panel of transposed B (NR rows of B, the panel's
-// columns). Rows are addressed as the micro-kernel addresses them, so the copy needs
-// rows/3 pointers and no bounds checks; per step of k it is a scalar load a row and as
-// many contiguous stores.
-func (k sgemmKernel) generatePack() {
-	k.generatePackRows(k.mr, "A")
-	k.generatePackRows(k.nr(), "transposed B")
-}
-
-// generatePackRows emits packRowsNxISA for rows rows of operand what.
-func (k sgemmKernel) generatePackRows(rows int, what string) {
-	name := fmt.Sprintf("packRows%d%s", rows, k.isa)
-	TEXT(name, NOSPLIT, "func(k int, a *float32, lda int, dst *float32)")
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s packs %d rows of row-major %s into a micro-kernel panel:", name, rows, what),
-		fmt.Sprintf("dst[p*%d + i] = a[i*lda + p] for i < %d, p < k; k ≥ 1.", rows, rows))
-	lda := Load(Param("lda"), GP64())
-	SHLQ(U8(2), lda)
-	aRow := rowPointers(rows, lda, nil)
-	dst := Load(Param("dst"), GP64())
-	steps := Load(Param("k"), GP64())
-	Label(name + "_step")
-	for i := 0; i < rows; i++ {
-		v := GP32()
-		MOVL(rowAddr(aRow, lda, i), v)
-		MOVL(v, Mem{Base: dst}.Offset(4*i))
-	}
-	for _, p := range aRow {
-		ADDQ(U8(4), p)
-	}
-	ADDQ(U32(4*rows), dst)
-	DECQ(steps)
-	JNZ(LabelRef(name + "_step"))
-	RET()
-}
-
 func paramAddr(name string) Mem {
 	p, err := Param(name).Resolve()
 	if err != nil {
