@@ -132,13 +132,8 @@ func (k convKernel) generate() {
 	var panelsLeft, panelBias, panelC Mem
 	var wPtr Register
 	if k.panels {
-		panelsLeft, panelBias, panelC = AllocLocal(8), AllocLocal(8), AllocLocal(8)
-		for _, e := range []struct {
-			param string
-			slot  Mem
-		}{{"panels", panelsLeft}, {"bias", panelBias}, {"c", panelC}} {
-			MOVQ(Load(Param(e.param), GP64()), e.slot)
-		}
+		slots := paramsInFrame("panels", "bias", "c")
+		panelsLeft, panelBias, panelC = slots[0], slots[1], slots[2]
 		wPtr = Load(Param("w"), GP64())
 		Label(k.name() + "_panel")
 	}

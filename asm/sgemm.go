@@ -152,13 +152,8 @@ func (k sgemmKernel) emit(column bool) {
 	// A column keeps its tiles left and the current tile's A and C in the frame.
 	var tilesLeft, tileA, tileC Op
 	if column {
-		tilesLeft, tileA, tileC = AllocLocal(8), AllocLocal(8), AllocLocal(8)
-		for _, e := range []struct {
-			param string
-			slot  Op
-		}{{"tiles", tilesLeft}, {"a", tileA}, {"c", tileC}} {
-			MOVQ(Load(Param(e.param), GP64()), e.slot)
-		}
+		slots := paramsInFrame("tiles", "a", "c")
+		tilesLeft, tileA, tileC = slots[0], slots[1], slots[2]
 		Label(name + "_tile")
 	}
 	aRow := rowPointers(k.mr, rsA, tileA)
@@ -373,6 +368,17 @@ func (k sgemmKernel) accumulators(init func(acc [][]VecVirtual, i, j int)) [][]V
 		}
 	}
 	return acc
+}
+
+// paramsInFrame copies the named 8-byte parameters into frame slots of their own, which
+// a loop over tiles or panels then updates in place, and returns the slots.
+func paramsInFrame(names ...string) []Mem {
+	slots := make([]Mem, len(names))
+	for i, name := range names {
+		slots[i] = AllocLocal(8)
+		MOVQ(Load(Param(name), GP64()), slots[i])
+	}
+	return slots
 }
 
 func paramAddr(name string) Mem {
