@@ -61,16 +61,7 @@ func TestMicroKernelColumns(t *testing.T) {
 						c0 := make([]float32, len(c))
 						for bi, beta := range []float32{0, -0.5} {
 							alpha := []float32{1.5, -1}[bi]
-							for i := range c0 {
-								switch {
-								case i%ldc >= nr:
-									c0[i] = sentinel
-								case beta == 0:
-									c0[i] = float32(math.NaN())
-								default:
-									c0[i] = 2*rng.Float32() - 1
-								}
-							}
+							fillC(rng, c0, ldc, nr, beta)
 							copy(c, c0)
 							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, l.b, l.rsB, c, ldc, alpha, beta, nr)
 							for q := range tiles {
@@ -142,16 +133,7 @@ func testMicroKernel(t *testing.T, kern gemmKernel) {
 				for _, l := range layouts {
 					for bi, beta := range betas {
 						alpha := []float32{1.5, -1}[bi%2]
-						for i := range c0 {
-							switch {
-							case i%ldc >= nr:
-								c0[i] = sentinel
-							case beta == 0:
-								c0[i] = float32(math.NaN())
-							default:
-								c0[i] = 2*rng.Float32() - 1
-							}
-						}
+						fillC(rng, c0, ldc, nr, beta)
 						copy(c, c0)
 						kern.tile(l.k, l.a, l.rsA, l.csA, l.b, l.rsB, c, ldc, alpha, beta, mr, nr)
 						what := fmt.Sprintf("%s %s mr=%d nr=%d ldc=%d alpha=%g beta=%g", kern.name, l.name, mr, nr, ldc, alpha, beta)
@@ -159,6 +141,21 @@ func testMicroKernel(t *testing.T, kern gemmKernel) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// fillC sets C (row stride ldc) before a kernel call: the sentinel past column nr, which
+// must survive; NaN where beta == 0, which must not propagate; else values in [-1, 1).
+func fillC(rng *rand.Rand, c []float32, ldc, nr int, beta float32) {
+	for i := range c {
+		switch {
+		case i%ldc >= nr:
+			c[i] = sentinel
+		case beta == 0:
+			c[i] = float32(math.NaN())
+		default:
+			c[i] = 2*rng.Float32() - 1
 		}
 	}
 }
