@@ -52,3 +52,45 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// sgemmTransShapes are M×N×K products with one operand transposed: X·Wᵀ (NT, a PyTorch
+// layout's linear layer) and Xᵀ·dY (TN, a weight gradient), where packing the
+// transposed operand is part of the cost.
+var sgemmTransShapes = [][3]int{{512, 512, 512}, {1024, 1024, 1024}, {784, 128, 1152}, {64, 3136, 576}}
+
+func BenchmarkSgemmTrans(b *testing.B) {
+	for _, s := range sgemmTransShapes {
+		m, n, k := s[0], s[1], s[2]
+		a, bm, c := randomSlice(m*k), randomSlice(k*n), make([]float32, m*n)
+		for _, op := range []struct {
+			name           string
+			transA, transB bool
+		}{{"NT", false, true}, {"TN", true, false}} {
+			lda, ldb := k, n
+			if op.transA {
+				lda = m
+			}
+			if op.transB {
+				ldb = k
+			}
+			tA, tB := blas.NoTrans, blas.NoTrans
+			if op.transA {
+				tA = blas.Trans
+			}
+			if op.transB {
+				tB = blas.Trans
+			}
+			shape := fmt.Sprintf("%dx%dx%d-%s", m, n, k, op.name)
+			b.Run("simdnn-"+kernels.ISA()+"/"+shape, func(b *testing.B) {
+				reportGFLOPS(b, 2*float64(m)*float64(n)*float64(k), func() {
+					kernels.Sgemm(op.transA, op.transB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+				})
+			})
+			b.Run(gonumName+"/"+shape, func(b *testing.B) {
+				reportGFLOPS(b, 2*float64(m)*float64(n)*float64(k), func() {
+					gonum.Implementation{}.Sgemm(tA, tB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
+				})
+			})
+		}
+	}
+}

@@ -37,6 +37,7 @@ var families = []struct {
 	groups     []string
 }{
 	{"sgemm", "SGEMM, C = A·B, shape M×N×K", []string{"Sgemm"}},
+	{"sgemmtrans", "SGEMM with one operand transposed, NT: C = A·Bᵀ, TN: C = Aᵀ·B, shape M×N×K-op", []string{"SgemmTrans"}},
 	{"conv", "Conv2D 3×3 same, batch 1, shape H×W×Cin-Cout-stride", []string{"Conv", "Conv2D"}},
 	{"deconv", "Conv2DTranspose 3×3 same, batch 1, shape H×W×Cin-Cout-stride", []string{"Deconv", "Conv2DTranspose"}},
 	{"dense", "Dense with bias and ReLU, shape in×out-batch", []string{"Dense"}},
