@@ -148,13 +148,17 @@ func newIndirectConv(im impl, s *generic.Conv, filter []float32, ep epilogue) *i
 		d.addEdgeColumns(im, s, filter)
 	}
 	d.weighTiles(true)
-	weightBytes := 4 * s.H.K * s.W.K * s.InC * roundUp(s.OutC, im.conv.nr)
+	weightBytes := packedWeightBytes(im, s.H.K*s.W.K*s.InC, s.OutC)
 	d.tilesOuter = weightBytes <= tilesOuterMaxWeights
 	if weightBytes >= streamWeightsMinBytes {
 		d.streamWeights(im)
 	}
 	return d
 }
+
+// packedWeightBytes is the size of a layer's weights packed for im's kernels: k rows of
+// n channels, n rounded up to whole panels.
+func packedWeightBytes(im impl, k, n int) int { return 4 * k * roundUp(n, im.conv.nr) }
 
 // streamWeights moves the full tiles on im's indirect kernel to its streaming variant,
 // if it has one.
@@ -183,11 +187,12 @@ const streamWeightsMinBytes = 2 << 20
 // tilesOuterMaxWeights is the most bytes of packed weights for which a Conv2D runs its
 // tiles outer (forward), and a transpose too, its classes interleaved (interleaveClasses).
 // Small weights stay in L2 while the tiles pass, each run of whose input rows is then
-// read once for all panels; large ones would be reread for every run. AVX-512, tiles outer against panels outer, calls alternating in one process,
-// on one thread and on two: 3×3 s2 112²×64→64 (144 KiB of weights) 1.03× and 1.04×,
-// 3×3 112²×32→64 (72 KiB) 1.02× and 1.04×, 7×7 s2 224²×3→64 (37 KiB) 1.01× and 1.03×,
-// 3×3 s2 56²×64→128 (288 KiB) 1.00× and 1.02×; 3×3 14²×256→256 (2.3 MiB) 0.95×,
-// 7²×512→512 (9 MiB) 0.73–0.81×. With one panel the two orders are the same.
+// read once for all panels; large ones would be reread for every run. AVX-512, tiles
+// outer against panels outer, calls alternating in one process, on one thread and on
+// two: 3×3 s2 112²×64→64 (144 KiB of weights) 1.03× and 1.04×, 3×3 112²×32→64 (72 KiB)
+// 1.02× and 1.04×, 7×7 s2 224²×3→64 (37 KiB) 1.01× and 1.03×, 3×3 s2 56²×64→128
+// (288 KiB) 1.00× and 1.02×; 3×3 14²×256→256 (2.3 MiB) 0.95×, 7²×512→512 (9 MiB)
+// 0.73–0.81×. With one panel the two orders are the same.
 const tilesOuterMaxWeights = 512 << 10
 
 // addEdgeColumns tiles the output columns of a wide-tap layer whose kernel rows the

@@ -119,8 +119,7 @@ func newSubconvTranspose(im impl, f *generic.Conv, filter []float32, ep epilogue
 		}
 		g.addTiles(im, d)
 	}
-	weightBytes := 4 * f.H.K * f.W.K * inC * roundUp(outC, im.conv.nr)
-	d.tilesOuter = weightBytes <= tilesOuterMaxWeights
+	d.tilesOuter = packedWeightBytes(im, f.H.K*f.W.K*inC, outC) <= tilesOuterMaxWeights
 	if d.tilesOuter {
 		d.interleaveClasses(f)
 	}

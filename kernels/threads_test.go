@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/simdnn/simdnn/dispatch"
 )
 
 // TestMain reads SIMDNN_TEST_THREADS: with n set, every test runs with the thread cap at
@@ -417,36 +415,6 @@ func TestTileRuns(t *testing.T) {
 						t.Fatalf("%v: %d runs end at tile %d of %d", c, runs, end, len(d.tiles))
 					}
 				}
-			}
-		}
-	})
-}
-
-// TestLineTile: lineTile covers every line of 1–40 pixels exactly once, in tiles of at
-// most MR pixels whose kernels cover no more rows than tiles of MR would; and on amd64,
-// whose kernels cover the halves, a line longer than MR never ends on a tile of MR/3
-// pixels or fewer.
-func TestLineTile(t *testing.T) {
-	forEachISA(t, func(t *testing.T, im impl) {
-		if im.conv.tile == nil {
-			t.Skipf("%s has no indirect convolution kernel", im.isa)
-		}
-		mr := im.conv.mr
-		for n := 1; n <= 40; n++ {
-			var tiles []int
-			for q := 0; q < n; q += tiles[len(tiles)-1] {
-				tiles = append(tiles, lineTile(im, q, n))
-				if last := tiles[len(tiles)-1]; last < 1 || last > mr {
-					t.Fatalf("n=%d: tiles %v: one of %d pixels", n, tiles, last)
-				}
-			}
-			sum, covered := 0, 0
-			for _, p := range tiles {
-				sum, covered = sum+p, covered+im.convFor(p).mr
-			}
-			amd64 := im.isa == dispatch.AVX512 || im.isa == dispatch.AVX2
-			if sum != n || covered > coveredRows(im, n) || amd64 && n > mr && tiles[len(tiles)-1] <= mr/3 {
-				t.Errorf("n=%d: tiles %v, kernels of %d rows in all", n, tiles, covered)
 			}
 		}
 	})
