@@ -163,7 +163,7 @@ func (j *col2imJob) add(i0, rows, n int) {
 	bytes := 12 * float64(rows) * float64(j.t.w.n)
 	threads := threadsFor(bytes, gemvMinBytesPerThread, outRows)
 	j.span = ceilDiv(outRows, min(outRows, tasksPerThread*threads))
-	parallel(threads, 1, j)
+	parallel(threads, j)
 	j.done = j.final
 }
 

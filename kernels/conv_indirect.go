@@ -401,7 +401,7 @@ func (d *indirectConv) forward(w *packedWeights, dst, src []float32, n int) {
 		j.tasks = newTaskGrid(n*panels, len(d.tiles), threads, tasksPerThread)
 		j.runs = j.tasks.perGroup
 	}
-	parallel(threads, j.tasks.groups, j)
+	parallel(threads, j)
 	d.ep.finishRows(&w.im.isaKernels, dst, d.outC, n*d.imageOut/d.outC, d.outC)
 	*j = indirectJob{}
 	indirectJobPool.Put(j)

@@ -34,7 +34,7 @@ func (g *gemm) gemv() {
 	bytes := 4 * float64(g.k) * float64(outputs)
 	threads := threadsFor(bytes, gemvMinBytesPerThread, ceilDiv(outputs, gemvMinRun))
 	p.run = max(gemvMinRun, roundUp(ceilDiv(outputs, threads), 16))
-	parallel(threads, 1, gemvJob{g})
+	parallel(threads, gemvJob{g})
 	p.vec, p.acc = nil, nil
 }
 

@@ -227,7 +227,7 @@ func (j *layerGemm) start() {
 		// The GEMV: one panel's worth of weights per task at most.
 		threads := threadsFor(4*float64(w.k)*float64(w.n), gemvMinBytesPerThread, panels)
 		j.tasks = newTaskGrid(1, panels, threads, tasksPerThread)
-		parallel(threads, 1, j)
+		parallel(threads, j)
 		return
 	}
 	bl := w.im.blocking
@@ -249,7 +249,7 @@ func (j *layerGemm) start() {
 		perThread = tasksPerThread
 	}
 	j.tasks = newTaskGrid(blocks, panels, threads, perThread)
-	parallel(threads, blocks, j)
+	parallel(threads, j)
 }
 
 func (j *layerGemm) run(t *team, id int) {

@@ -97,7 +97,7 @@ func (p *pool2D) forward(dst, src []float32, n int, kind poolKind) error {
 	threads := threadsFor(4*float64(len(src)), gemvMinBytesPerThread, rows)
 	j := poolJobPool.Get().(*poolJob)
 	*j = poolJob{p: p, kind: kind, dst: dst, src: src, span: ceilDiv(rows, min(rows, tasksPerThread*threads))}
-	parallel(threads, 1, j)
+	parallel(threads, j)
 	*j = poolJob{}
 	poolJobPool.Put(j)
 	return nil

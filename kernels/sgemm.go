@@ -227,7 +227,7 @@ func (g *gemm) blocked() {
 	s := getScratch(buffers * p.bLen)
 	defer putScratch(s)
 	p.bufB = s.buf
-	parallel(threads, p.blocksA, g)
+	parallel(threads, g)
 	p.bufB = nil
 }
 

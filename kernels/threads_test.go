@@ -279,6 +279,67 @@ func TestThreadsHammer(t *testing.T) {
 	}
 }
 
+// countingJob records which participant ran each task of a groups×perGroup grid, and
+// slows participant 0 so that the others take tasks from its range.
+type countingJob struct {
+	groups, perGroup int
+	ranBy            []atomic.Int32 // 1 + the participant, per task; 0 if none ran it
+	runs             []atomic.Int32 // how many times each task ran
+	first            []atomic.Int32 // 1 + the first task each participant ran
+	size             atomic.Int32   // the team's size: fewer than asked if helpers were busy
+}
+
+func (j *countingJob) run(t *team, id int) {
+	j.size.Store(int32(t.size))
+	first := true
+	t.forEachTask(id, j.groups, j.perGroup, func(group, task int) {
+		i := group*j.perGroup + task
+		if first {
+			j.first[id].Store(int32(i + 1))
+			first = false
+		}
+		j.ranBy[i].Store(int32(id + 1))
+		j.runs[i].Add(1)
+		if id == 0 {
+			time.Sleep(50 * time.Microsecond)
+		}
+	})
+}
+
+// TestForEachTask: every task of a phase runs exactly once, whatever the team's size and
+// the grid's shape; each participant starts at the front of its own range (the static
+// schedule); and a slow participant's tasks are taken over by the others.
+func TestForEachTask(t *testing.T) {
+	for _, threads := range []int{1, 2, 3, 5} {
+		for _, grid := range [][2]int{{1, 1}, {1, 7}, {3, 1}, {2, 9}, {7, 5}, {4, 64}} {
+			j := &countingJob{groups: grid[0], perGroup: grid[1]}
+			total := grid[0] * grid[1]
+			j.ranBy, j.runs, j.first = make([]atomic.Int32, total), make([]atomic.Int32, total), make([]atomic.Int32, threads)
+			withThreads(threads, func() { parallel(threads, j) })
+			size := int(j.size.Load())
+			others := 0
+			for i := range total {
+				if n := j.runs[i].Load(); n != 1 {
+					t.Fatalf("%d threads, %v grid: task %d ran %d times", threads, grid, i, n)
+				}
+				if j.ranBy[i].Load() != 1 {
+					others++
+				}
+			}
+			for id := range size {
+				// Unless the others had taken its whole range before it began.
+				lo, hi := id*total/size, (id+1)*total/size
+				if f := int(j.first[id].Load()) - 1; f >= lo && f < hi && f != lo {
+					t.Errorf("%d threads, %v grid: participant %d began at task %d, not its range's first, %d", threads, grid, id, f, lo)
+				}
+			}
+			if size > 1 && total >= 4*threads && others <= total-total/size {
+				t.Errorf("%d threads, %v grid: the slow participant ran %d of %d tasks, no fewer than its share", threads, grid, total-others, total)
+			}
+		}
+	}
+}
+
 // nestedJob calls Sgemm from inside a pool thread, as a layer called from a user's
 // parallel code would.
 type nestedJob struct {
@@ -306,7 +367,7 @@ func TestThreadsNested(t *testing.T) {
 	withThreads(1, func() { Sgemm(false, false, size, size, size, 1, j.a, size, j.b, size, 0, want, size) })
 	done := make(chan struct{})
 	go func() {
-		withThreads(4, func() { parallel(4, 1, j) })
+		withThreads(4, func() { parallel(4, j) })
 		close(done)
 	}()
 	select {

@@ -445,7 +445,7 @@ func (w *winogradConv) forward(im impl, s *generic.Conv, dst, src []float32, n i
 	threads := threadsFor(flops, im.blocking.MinFlopsPerThread, blocks*panels)
 	j.tiles, j.per = tiles, ceilDiv(tiles, blocks)
 	j.tasks = newTaskGrid(blocks, panels, threads, 1)
-	parallel(threads, blocks, j)
+	parallel(threads, j)
 	w.ep.finishRows(&im.isaKernels, dst, s.OutC, n*s.H.Out*s.W.Out, s.OutC)
 	*j = winogradJob{}
 	winogradJobPool.Put(j)
