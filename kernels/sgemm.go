@@ -19,17 +19,32 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	local := gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, impl: active}
+	gemv, swapped, threads := m == 1 || n == 1, local.swapsForTransB(), 0
+	if !gemv && !swapped {
+		threads = local.planBlocks()
+		if local.oneBlock(threads) {
+			// On the stack, without the pool: a product of one block on one thread takes
+			// a few microseconds, which the pool and a second planning lengthened (with
+			// threadsFor's shortcut, AVX-512, one thread, calls alternating in one
+			// process: 32³ 1.11×, 48³ 1.03×, 64³ 1.02×, 96³ and 128³ 1.00×).
+			local.singleBlock()
+			return
+		}
+	}
+	// The threads share g, so it lives on the heap, recycled.
 	g := gemmPool.Get().(*gemm)
-	*g = gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, impl: active,
-		plan: gemmPlan{sliceDone: g.plan.sliceDone}}
+	sliceDone := g.plan.sliceDone
+	*g = local
+	g.plan.sliceDone = sliceDone
 	switch {
-	case m == 1 || n == 1:
+	case gemv:
 		g.gemv()
-	case g.swapsForTransB():
+	case swapped:
 		g.swappedTransB()
 	default:
-		g.blocked()
+		g.blocked(threads)
 	}
 	*g = gemm{plan: gemmPlan{sliceDone: g.plan.sliceDone}} // drop the caller's slices, keep the counters
 	gemmPool.Put(g)
@@ -134,10 +149,13 @@ func (g *gemm) swappedTransB() {
 	s := getScratch(n*m + g.impl.kernel.nr*m)
 	defer putScratch(s)
 	ct, block := s.buf[:n*m], s.buf[n*m:]
-	swapped := gemm{transA: false, transB: true, m: n, n: m, k: g.k, alpha: g.alpha,
-		a: g.b, lda: g.ldb, b: g.a, ldb: g.lda, c: ct, ldc: m, impl: g.impl, plan: gemmPlan{sliceDone: g.plan.sliceDone}}
-	swapped.blocked()
-	g.plan.sliceDone = swapped.plan.sliceDone
+	// g itself becomes the swapped product, so that no other gemm escapes to the heap.
+	orig := *g
+	*g = gemm{transA: false, transB: true, m: n, n: m, k: orig.k, alpha: orig.alpha,
+		a: orig.b, lda: orig.ldb, b: orig.a, ldb: orig.lda, c: ct, ldc: m, impl: orig.impl, plan: gemmPlan{sliceDone: orig.plan.sliceDone}}
+	g.blocked(g.planBlocks())
+	orig.plan.sliceDone = g.plan.sliceDone
+	*g = orig
 	nr := g.impl.kernel.nr
 	full := n / nr * nr
 	for j0 := 0; j0 < full; j0 += nr {
@@ -167,6 +185,35 @@ func (g *gemm) aStrides() (rs, cs int) {
 	return g.lda, 1
 }
 
+// planBlocks sets the blocked product's cache blocks and packing, and returns the
+// threads it gets.
+func (g *gemm) planBlocks() (threads int) {
+	bl := g.impl.blocking
+	mr, nr := bl.MR, bl.NR
+	p := &g.plan
+	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, !g.bInPlace()
+	kcMax := min(bl.KC, g.k)
+	p.aLen = mr * kcMax // the edge panel
+	p.bLen = nr * kcMax
+	p.mc, p.blocksA = blocksOf(g.m, bl.MC, mr)
+	if p.packAllA {
+		p.aLen = p.mc * kcMax
+	}
+	ncMax := min(bl.NC, roundUp(g.n, nr))
+	if p.packAllB {
+		p.bLen = ncMax * kcMax
+	}
+	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
+	return threadsFor(flops, bl.MinFlopsPerThread, p.blocksA*ncMax/nr)
+}
+
+// oneBlock reports whether the planned product is one block of A, one of B and one
+// slice of k on one thread: singleBlock's.
+func (g *gemm) oneBlock(threads int) bool {
+	bl := g.impl.blocking
+	return threads == 1 && g.plan.blocksA == 1 && g.k <= bl.KC && g.n <= bl.NC
+}
+
 // blocked is the GotoBLAS/BLIS algorithm: for each NC-column block of op(B) and each
 // KC-deep slice of it (sized for L3), then each MC-row block of op(A) (sized for L2), the
 // micro-kernel sweeps every MR×NR tile, each B micro-panel staying in L1 while the A
@@ -187,29 +234,14 @@ func (g *gemm) aStrides() (rs, cs int) {
 // of A) still gives every thread a share. The blocks of B are the phases of a pipeline
 // (team.enter), with two buffers, so that no thread waits for a slower one to finish
 // its tasks before packing the next block.
-func (g *gemm) blocked() {
-	bl := g.impl.blocking
-	mr, nr := bl.MR, bl.NR
-	p := &g.plan
-	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, !g.bInPlace()
-	kcMax := min(bl.KC, g.k)
-	p.aLen = mr * kcMax // the edge panel
-	p.bLen = nr * kcMax
-	p.mc, p.blocksA = blocksOf(g.m, bl.MC, mr)
-	if p.packAllA {
-		p.aLen = p.mc * kcMax
-	}
-	ncMax := min(bl.NC, roundUp(g.n, nr))
-	if p.packAllB {
-		p.bLen = ncMax * kcMax
-	}
-	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
-	panels := ncMax / nr
-	threads := threadsFor(flops, g.impl.blocking.MinFlopsPerThread, p.blocksA*panels)
-	if threads == 1 && p.blocksA == 1 && g.k <= bl.KC && g.n <= bl.NC {
+func (g *gemm) blocked(threads int) {
+	if g.oneBlock(threads) {
 		g.singleBlock()
 		return
 	}
+	bl := g.impl.blocking
+	p := &g.plan
+	panels := min(bl.NC, roundUp(g.n, bl.NR)) / bl.NR
 	p.chunkPanels = newTaskGrid(p.blocksA, panels, threads, tasksPerThread).span
 	buffers := 1
 	if threads > 1 {

@@ -124,13 +124,13 @@ func (c sgemmCase) run(path sgemmPath, a []float32, lda int, b []float32, ldb in
 	bl := &g.impl.blocking
 	switch path {
 	case pathBlocked:
-		g.blocked()
+		g.blocked(g.planBlocks())
 	case pathTinyBlocks:
 		bl.MC, bl.KC, bl.NC = bl.MR, 5, bl.NR
-		g.blocked()
+		g.blocked(g.planBlocks())
 	case pathHugeBlocks:
 		bl.MC, bl.KC, bl.NC = roundUp(c.m, bl.MR), max(c.k, 1), roundUp(c.n, bl.NR)
-		g.blocked()
+		g.blocked(g.planBlocks())
 	case pathGEMV:
 		g.gemv()
 	default:

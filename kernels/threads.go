@@ -49,8 +49,12 @@ var splitAll atomic.Bool
 // tasks (its independent pieces): one per minWork units, so that a second thread is only
 // woken when its share pays for the wake-up, within the cap.
 func threadsFor(work, minWork float64, tasks int) int {
+	split := minWork > 0 && !splitAll.Load()
+	if split && work < 2*minWork {
+		return 1 // without threadCap's runtime.GOMAXPROCS, which takes a lock
+	}
 	n := threadCap()
-	if minWork > 0 && !splitAll.Load() {
+	if split {
 		n = min(n, int(work/minWork))
 	}
 	return max(1, min(n, tasks))
