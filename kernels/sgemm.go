@@ -204,8 +204,20 @@ func (g *gemm) planBlocks() (threads int) {
 		p.bLen = ncMax * kcMax
 	}
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
-	return threadsFor(flops, bl.MinFlopsPerThread, p.blocksA*ncMax/nr)
+	threads = threadsFor(flops, bl.MinFlopsPerThread, p.blocksA*ncMax/nr)
+	if panels := ncMax / nr; threads > 1 && !p.packAllA && p.blocksA*panels < 2*threads {
+		// Too few tasks to balance (96³: three panels for two threads): cut A, read in
+		// place, into smaller blocks, of at least minSplitRows rows (two threads, calls
+		// alternating in one process: 96³ 1.08–1.10×).
+		blocks := ceilDiv(2*threads, panels)
+		p.mc, p.blocksA = blocksOf(g.m, max(roundUp(ceilDiv(g.m, blocks), mr), minSplitRows), mr)
+	}
+	return threads
 }
+
+// minSplitRows is the fewest rows of A that planBlocks cuts a block to for threads: four
+// AVX-512 tiles, so that the column kernel still runs its loop.
+const minSplitRows = 48
 
 // oneBlock reports whether the planned product is one block of A, one of B and one
 // slice of k on one thread: singleBlock's.
