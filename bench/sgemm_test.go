@@ -55,8 +55,9 @@ func BenchmarkSgemm(b *testing.B) {
 
 // sgemmTransShapes are M×N×K products with one operand transposed: X·Wᵀ (NT, a PyTorch
 // layout's linear layer) and Xᵀ·dY (TN, a weight gradient), where packing the
-// transposed operand is part of the cost.
-var sgemmTransShapes = [][3]int{{512, 512, 512}, {1024, 1024, 1024}, {784, 128, 1152}, {64, 3136, 576}}
+// transposed operand is part of the cost. 576×64×3136 TN is the weight gradient of the
+// 3×3 56²×64→64 layer (its im2col X is 3136×576).
+var sgemmTransShapes = [][3]int{{512, 512, 512}, {1024, 1024, 1024}, {784, 128, 1152}, {64, 3136, 576}, {576, 64, 3136}}
 
 func BenchmarkSgemmTrans(b *testing.B) {
 	for _, s := range sgemmTransShapes {

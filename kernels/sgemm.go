@@ -21,7 +21,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	}
 	local := gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, impl: active}
-	gemv, swapped, threads := m == 1 || n == 1, local.swapsForTransB(), 0
+	gemv, swapped, threads := m == 1 || n == 1, local.swaps(), 0
 	if !gemv && !swapped {
 		threads = local.planBlocks()
 		if local.oneBlock(threads) {
@@ -42,7 +42,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	case gemv:
 		g.gemv()
 	case swapped:
-		g.swappedTransB()
+		g.swapped()
 	default:
 		g.blocked(threads)
 	}
@@ -129,29 +129,52 @@ func (g *gemm) bInPlace() bool {
 	return !g.transB && !bl.PackSmallB && (small || g.m <= inPlaceBMaxM)
 }
 
-// swapsForTransB reports whether C = A·Bᵀ is computed as Cᵀ = B·Aᵀ (swappedTransB): when
-// A is short and deep, so that packing Bᵀ whole (n·k floats) costs more than the pass
-// over C (m·n) that the swap adds; B is then read in place as the left operand, and only
-// A is packed. Calls alternating in one process, AVX-512, one thread and two:
-// 64×3136×576 1.30–1.37× and 1.32×, 64×1024×1024 1.16–1.40× and 1.42×, 32×512×2048
-// 1.44–1.75× and 1.70×, 256×1024×1024 1.06–1.10× and 1.09×; 200×800×300 (k < 2m, not
-// swapped) 0.89–0.91× and 0.86×.
-func (g *gemm) swapsForTransB() bool {
-	return g.transB && !g.transA && g.beta == 0 && g.m <= inPlaceBMaxM && g.n >= 4*g.m && g.k >= 2*g.m &&
-		g.impl.kernel.packTransB != nil
+// swaps reports whether C = op(A)·op(B), with exactly one operand transposed, is
+// computed as Cᵀ = op(B)ᵀ·op(A)ᵀ (swapped): when the untransposed operand is short and
+// deep, so that packing the transposed one whole costs more than the pass over C that
+// the swap adds. In the swapped product the transposed operand is untransposed, and read
+// in place.
+//
+// C = A·Bᵀ (a PyTorch layout's linear layer): A is m×k, short when m is small; B is read
+// in place as the left operand, and only A is packed. Calls alternating in one process,
+// AVX-512, one thread and two: 64×3136×576 1.30–1.37× and 1.32×, 64×1024×1024
+// 1.16–1.40× and 1.42×, 32×512×2048 1.44–1.75× and 1.70×, 256×1024×1024 1.06–1.10× and
+// 1.09×; 200×800×300 (k < 2m, not swapped) 0.89–0.91× and 0.86×.
+//
+// C = Aᵀ·B (a weight gradient, Xᵀ·dY): B is k×n, short when n is small; A, k×m, is then
+// the swapped product's right operand, read in place, and only B (k·n floats) is packed,
+// not Aᵀ (k·m). The transpose into C runs on the caller alone, so k must be deep enough
+// for it to be a small part: with k = 4n two threads lost (512×128×512 0.96–0.97×,
+// 300×64×256 0.76×), with k ≥ 6n both won. Calls alternating in one process, AVX-512,
+// one thread and two: 576×64×3136 1.41× and 1.32×, 4096×32×4096 1.29× and 1.37×,
+// 1024×64×512 1.22× and 1.08×, 1152×128×784 1.14× and 1.03×, 784×128×1152 1.07× and
+// 1.09×.
+func (g *gemm) swaps() bool {
+	if g.beta != 0 || g.transA == g.transB || g.impl.kernel.packTransB == nil {
+		return false
+	}
+	if !g.transA {
+		return g.m <= inPlaceBMaxM && g.n >= 4*g.m && g.k >= 2*g.m
+	}
+	return g.n <= swapTNMaxN && g.m >= 4*g.n && g.k >= 6*g.n
 }
 
-// swappedTransB computes C = alpha·A·Bᵀ (beta == 0) as Cᵀ = alpha·B·Aᵀ into scratch, then
-// transposes Cᵀ into C, NR rows of Cᵀ at a time with the kernel that packs transposed B.
-// Each element is the same sum, term for term, as the unswapped product's.
-func (g *gemm) swappedTransB() {
+// swapTNMaxN is the widest B for which C = Aᵀ·B is swapped: the swapped product reads A
+// in place as its right operand, which pays only this short (bInPlace,
+// inPlaceBMaxM's measurements); 1024×256×1024 lost 0.93–0.94×.
+const swapTNMaxN = 128
+
+// swapped computes C = alpha·op(A)·op(B) (beta == 0) as Cᵀ = alpha·op(B)ᵀ·op(A)ᵀ into
+// scratch, then transposes Cᵀ into C, NR rows of Cᵀ at a time with the kernel that packs
+// transposed B. Each element is the same sum, term for term, as the unswapped product's.
+func (g *gemm) swapped() {
 	m, n := g.m, g.n
 	s := getScratch(n*m + g.impl.kernel.nr*m)
 	defer putScratch(s)
 	ct, block := s.buf[:n*m], s.buf[n*m:]
 	// g itself becomes the swapped product, so that no other gemm escapes to the heap.
 	orig := *g
-	*g = gemm{transA: false, transB: true, m: n, n: m, k: orig.k, alpha: orig.alpha,
+	*g = gemm{transA: !orig.transB, transB: !orig.transA, m: n, n: m, k: orig.k, alpha: orig.alpha,
 		a: orig.b, lda: orig.ldb, b: orig.a, ldb: orig.lda, c: ct, ldc: m, impl: orig.impl, plan: gemmPlan{sliceDone: orig.plan.sliceDone}}
 	g.blocked(g.planBlocks())
 	orig.plan.sliceDone = g.plan.sliceDone

@@ -32,32 +32,41 @@ func TestSgemmGuardPages(t *testing.T) {
 	})
 }
 
-// TestSgemmSwappedTransB: C = A·Bᵀ with a short, deep A, computed as Cᵀ = B·Aᵀ and
-// transposed into C (swappedTransB), is bit for bit the product the blocked path gives
-// unswapped, the same sums term for term, over shapes whose n is and is not a multiple
-// of NR, with C's rows padded and flush against an unmapped page.
-func TestSgemmSwappedTransB(t *testing.T) {
+// TestSgemmSwapped: C = A·Bᵀ with a short, deep A, and C = Aᵀ·B with a short, deep B,
+// computed as Cᵀ = op(B)ᵀ·op(A)ᵀ and transposed into C (swapped), are bit for bit the
+// product the blocked path gives unswapped, the same sums term for term, over shapes
+// whose short side is and is not a multiple of NR, with C's rows padded and flush
+// against an unmapped page.
+func TestSgemmSwapped(t *testing.T) {
 	forEachISA(t, func(t *testing.T, im impl) {
 		rng := rand.New(rand.NewPCG(41, 42))
-		for _, s := range [][3]int{{2, 64, 8}, {12, 100, 24}, {13, 97, 600}, {64, 515, 577}} {
-			m, n, k := s[0], s[1], s[2]
-			lda, ldb, ldc := k+1, k+3, n+2
-			a, b := randomMatrix(rng, m, k, lda), randomMatrix(rng, n, k, ldb)
-			g := gemm{transB: true, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, ldc: ldc, impl: im}
-			if !g.swapsForTransB() {
-				if im.kernel.packTransB != nil {
-					t.Fatalf("%v: not swapped", s)
+		for _, transA := range []bool{false, true} {
+			// (short, long, k): NT is short×long×k, TN long×short×k.
+			for _, s := range [][3]int{{2, 64, 12}, {12, 100, 72}, {13, 97, 600}, {64, 515, 577}} {
+				m, n, k := s[0], s[1], s[2]
+				rowA, colA, rowB, colB := m, k, n, k // A m×k, B n×k
+				if transA {
+					m, n = n, m
+					rowA, colA, rowB, colB = k, m, k, n // A k×m, B k×n
 				}
-				continue
-			}
-			want := make([]float32, (m-1)*ldc+n)
-			g.c = want
-			g.blocked(g.planBlocks())
-			got := guard.Float32s(t, nans((m-1)*ldc+n))
-			Sgemm(false, true, m, n, k, 0.5, a, lda, b, ldb, 0, got, ldc)
-			for i := range m {
-				if j := sameBits(got[i*ldc:i*ldc+n], want[i*ldc:i*ldc+n]); j >= 0 {
-					t.Fatalf("%v: C[%d][%d] = %g, unswapped %g", s, i, j, got[i*ldc+j], want[i*ldc+j])
+				lda, ldb, ldc := colA+1, colB+3, n+2
+				a, b := randomMatrix(rng, rowA, colA, lda), randomMatrix(rng, rowB, colB, ldb)
+				g := gemm{transA: transA, transB: !transA, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, ldc: ldc, impl: im}
+				if !g.swaps() {
+					if im.kernel.packTransB != nil {
+						t.Fatalf("transA %v %v: not swapped", transA, s)
+					}
+					continue
+				}
+				want := make([]float32, (m-1)*ldc+n)
+				g.c = want
+				g.blocked(g.planBlocks())
+				got := guard.Float32s(t, nans((m-1)*ldc+n))
+				Sgemm(transA, !transA, m, n, k, 0.5, a, lda, b, ldb, 0, got, ldc)
+				for i := range m {
+					if j := sameBits(got[i*ldc:i*ldc+n], want[i*ldc:i*ldc+n]); j >= 0 {
+						t.Fatalf("transA %v %v: C[%d][%d] = %g, unswapped %g", transA, s, i, j, got[i*ldc+j], want[i*ldc+j])
+					}
 				}
 			}
 		}

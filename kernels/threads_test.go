@@ -414,7 +414,8 @@ func TestThreadsNoAllocs(t *testing.T) {
 				{"Sgemm", func() { Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n) }},
 				{"SgemmTrans", func() { Sgemm(true, true, m, n, k, 1, a, m, b, k, 0, c, n) }},
 				{"SgemmSmall", func() { Sgemm(false, false, 64, 64, 64, 1, a, 64, b, 64, 0, c, 64) }},
-				{"SgemmSwappedNT", func() { Sgemm(false, true, 64, n, k, 1, a, k, b, k, 0, c, n) }}, // swapsForTransB
+				{"SgemmSwappedNT", func() { Sgemm(false, true, 64, n, k, 1, a, k, b, k, 0, c, n) }}, // swaps
+				{"SgemmSwappedTN", func() { Sgemm(true, false, m, 48, k, 1, a, m, b, 48, 0, c, 48) }},
 				{"GEMV", func() { Sgemm(false, false, 1, n, k, 1, a, k, b, n, 0, c, n) }},
 				{"GEMVTrans", func() { Sgemm(false, false, m, 1, k, 1, a, k, b, 1, 0, c, 1) }},
 				{"Conv2D", func() { conv.Forward(c[:14*14*48], a[:14*14*32], 1) }},
