@@ -165,13 +165,13 @@ func (g *gemm) swaps() bool {
 const swapTNMaxN = 128
 
 // swapped computes C = alpha·op(A)·op(B) (beta == 0) as Cᵀ = alpha·op(B)ᵀ·op(A)ᵀ into
-// scratch, then transposes Cᵀ into C, NR rows of Cᵀ at a time with the kernel that packs
-// transposed B. Each element is the same sum, term for term, as the unswapped product's.
+// scratch, then transposes Cᵀ into C (transposeInto). Each element is the same sum, term
+// for term, as the unswapped product's.
 func (g *gemm) swapped() {
 	m, n := g.m, g.n
-	s := getScratch(n*m + g.impl.kernel.nr*m)
+	s := getScratch(n * m)
 	defer putScratch(s)
-	ct, block := s.buf[:n*m], s.buf[n*m:]
+	ct := s.buf
 	// g itself becomes the swapped product, so that no other gemm escapes to the heap.
 	orig := *g
 	*g = gemm{transA: !orig.transB, transB: !orig.transA, m: n, n: m, k: orig.k, alpha: orig.alpha,
@@ -179,18 +179,43 @@ func (g *gemm) swapped() {
 	g.blocked(g.planBlocks())
 	orig.plan.sliceDone = g.plan.sliceDone
 	*g = orig
+	g.transposeInto(ct)
+}
+
+// transposeInto writes Cᵀ, n×m in ct, into C, NR rows of Cᵀ at a time with the kernel that
+// packs transposed B. The threads share it as they share a GEMV, which it resembles in
+// reading and writing C once; on the caller alone it would bound the swapped product's
+// speed-up on many cores (two threads, calls alternating in one process: 64×3136×576 NT 1.03×,
+// four other swapped shapes 1.00×).
+func (g *gemm) transposeInto(ct []float32) {
 	nr := g.impl.kernel.nr
-	full := n / nr * nr
-	for j0 := 0; j0 < full; j0 += nr {
-		// block[i*nr + jj] = Cᵀ[j0+jj][i] = C[i][j0+jj].
-		g.impl.kernel.packTransB(m, ct[j0*m:], m, block)
-		g.impl.copy2D(m, nr, block, nr, g.c[j0:], g.ldc)
+	if panels := g.n / nr; panels > 0 {
+		threads := threadsFor(8*float64(g.m)*float64(panels*nr), gemvMinBytesPerThread, panels)
+		g.plan.ct, g.plan.ctSpan = ct, ceilDiv(panels, min(panels, tasksPerThread*threads))
+		parallel(threads, transposeJob{g})
 	}
-	for j := full; j < n; j++ {
-		for i := range m {
-			g.c[i*g.ldc+j] = ct[j*m+i]
+	for j := g.n / nr * nr; j < g.n; j++ {
+		for i := range g.m {
+			g.c[i*g.ldc+j] = ct[j*g.m+i]
 		}
 	}
+	g.plan.ct = nil
+}
+
+// transposeJob is transposeInto as the threads see it.
+type transposeJob struct{ g *gemm }
+
+func (j transposeJob) run(t *team, id int) {
+	g, m := j.g, j.g.m
+	nr, span := g.impl.kernel.nr, g.plan.ctSpan
+	block := t.buffer(id, nr*m)
+	t.forEachTask(id, 1, ceilDiv(g.n/nr, span), func(_, task int) {
+		for j0 := task * span * nr; j0 < min(g.n/nr, (task+1)*span)*nr; j0 += nr {
+			// block[i*nr + jj] = Cᵀ[j0+jj][i] = C[i][j0+jj].
+			g.impl.kernel.packTransB(m, g.plan.ct[j0*m:], m, block)
+			g.impl.copy2D(m, nr, block, nr, g.c[j0:], g.ldc)
+		}
+	})
 }
 
 // inPlaceBMaxM is the most rows of A for which op(B) is read in place whatever its size.
@@ -333,6 +358,10 @@ type gemmPlan struct {
 	// and beta, and the outputs per task.
 	vec, acc []float32
 	run      int
+
+	// The swapped product's: Cᵀ, and the NR-row panels of it per task (transposeInto).
+	ct     []float32
+	ctSpan int
 }
 
 // run is one thread's share of the blocked product.
