@@ -143,12 +143,11 @@ func (g *gemm) bInPlace() bool {
 //
 // C = Aᵀ·B (a weight gradient, Xᵀ·dY): B is k×n, short when n is small; A, k×m, is then
 // the swapped product's right operand, read in place, and only B (k·n floats) is packed,
-// not Aᵀ (k·m). The transpose into C runs on the caller alone, so k must be deep enough
-// for it to be a small part: with k = 4n two threads lost (512×128×512 0.96–0.97×,
-// 300×64×256 0.76×), with k ≥ 6n both won. Calls alternating in one process, AVX-512,
-// one thread and two: 576×64×3136 1.41× and 1.32×, 4096×32×4096 1.29× and 1.37×,
-// 1024×64×512 1.22× and 1.08×, 1152×128×784 1.14× and 1.03×, 784×128×1152 1.07× and
-// 1.09×.
+// not Aᵀ (k·m). Calls alternating in one process, AVX-512, one thread and two:
+// 576×64×3136 1.41× and 1.32×, 4096×32×4096 1.29× and 1.37×, 1024×64×512 1.22× and
+// 1.08×, 1152×128×784 1.14× and 1.03×, 784×128×1152 1.07× and 1.09×. Shallower than
+// k = 6n two threads lose (1024×128×256 0.87–0.88×, 300×64×256 0.82×, 512×128×512
+// 0.95–0.98×), one mostly wins.
 func (g *gemm) swaps() bool {
 	if g.beta != 0 || g.transA == g.transB || g.impl.kernel.packTransB == nil {
 		return false
@@ -185,8 +184,8 @@ func (g *gemm) swapped() {
 // transposeInto writes Cᵀ, n×m in ct, into C, NR rows of Cᵀ at a time with the kernel that
 // packs transposed B. The threads share it as they share a GEMV, which it resembles in
 // reading and writing C once; on the caller alone it would bound the swapped product's
-// speed-up on many cores (two threads, calls alternating in one process: 64×3136×576 NT 1.03×,
-// four other swapped shapes 1.00×).
+// speed-up on many cores (two threads, calls alternating in one process: 64×3136×576 NT
+// 1.03×, four other swapped shapes 1.00×).
 func (g *gemm) transposeInto(ct []float32) {
 	nr := g.impl.kernel.nr
 	if panels := g.n / nr; panels > 0 {

@@ -66,13 +66,16 @@ type taskGrid struct{ groups, perGroup, span int }
 
 // newTaskGrid groups units in each of groups groups into tasks for threads threads:
 // whole groups when there are enough of them for perThread each, otherwise cut into
-// equal chunks of units.
+// chunks of equal span, at least as many as asked. The span rounds down: ten panels in
+// eight chunks are ten tasks, which two threads share evenly, where a span rounded up
+// made five (Sgemm on two threads, calls alternating in one process: 128×320×256
+// 1.12–1.16×, 64×3136×576 1.03–1.04×, the layers 1.00×).
 func newTaskGrid(groups, units, threads, perThread int) taskGrid {
 	chunks := 1
 	if threads > 1 {
 		chunks = min(units, ceilDiv(perThread*threads, groups))
 	}
-	span := ceilDiv(units, chunks)
+	span := max(1, units/chunks)
 	return taskGrid{groups: groups, perGroup: ceilDiv(units, span), span: span}
 }
 
