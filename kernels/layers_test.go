@@ -26,6 +26,7 @@ import (
 func blockings(im impl) []impl {
 	tiny := im
 	tiny.blocking.MC, tiny.blocking.KC = tiny.blocking.MR, 5
+	tiny.blocking.PackedMC, tiny.blocking.PackedKC = tiny.blocking.MR, 5
 	tiny.conv = convKernel{}
 	tiny.winograd = [2]winogradKernels{} // the Winograd transforms on the SGEMM kernel
 	return []impl{im, tiny}

@@ -239,10 +239,16 @@ func (g *gemm) planBlocks() (threads int) {
 	mr, nr := bl.MR, bl.NR
 	p := &g.plan
 	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, !g.bInPlace()
-	kcMax := min(bl.KC, g.k)
+	p.kc, p.mc = bl.KC, bl.MC
+	if p.packAllB && !g.transA {
+		// Transposed A keeps KC, so that C = Aᵀ·B computed swapped (its right operand
+		// read in place, at KC) sums each element as the unswapped product does.
+		p.kc, p.mc = bl.PackedKC, bl.PackedMC
+	}
+	kcMax := min(p.kc, g.k)
 	p.aLen = mr * kcMax // the edge panel
 	p.bLen = nr * kcMax
-	p.mc, p.blocksA = blocksOf(g.m, bl.MC, mr)
+	p.mc, p.blocksA = blocksOf(g.m, p.mc, mr)
 	if p.packAllA {
 		p.aLen = p.mc * kcMax
 	}
@@ -270,7 +276,7 @@ const minSplitRows = 48
 // slice of k on one thread: singleBlock's.
 func (g *gemm) oneBlock(threads int) bool {
 	bl := g.impl.blocking
-	return threads == 1 && g.plan.blocksA == 1 && g.k <= bl.KC && g.n <= bl.NC
+	return threads == 1 && g.plan.blocksA == 1 && g.k <= g.plan.kc && g.n <= bl.NC
 }
 
 // blocked is the GotoBLAS/BLIS algorithm: for each NC-column block of op(B) and each
@@ -342,6 +348,7 @@ func (g *gemm) singleBlock() {
 type gemmPlan struct {
 	packAllA, packAllB bool
 	aLen, bLen         int       // floats in each thread's A buffer, and in each B buffer
+	kc                 int       // the deepest slice of k (Blocking.KC or PackedKC)
 	mc, blocksA        int       // rows per block of A (a multiple of MR), and how many blocks
 	chunkPanels        int       // NR panels of B per task
 	bufB               []float32 // one B buffer, or two that alternate with threads
@@ -375,7 +382,7 @@ func (g *gemm) run(t *team, id int) {
 		panels := ceilDiv(nc, nr)
 		chunks := ceilDiv(panels, p.chunkPanels)
 		for pc, kc := 0, 0; pc < g.k; pc, phase = pc+kc, phase+1 {
-			kc = balancedStep(g.k-pc, bl.KC)
+			kc = balancedStep(g.k-pc, p.kc)
 			beta := g.beta
 			if pc > 0 {
 				beta = 1 // later slices of k accumulate onto the first's result

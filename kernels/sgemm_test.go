@@ -127,9 +127,11 @@ func (c sgemmCase) run(path sgemmPath, a []float32, lda int, b []float32, ldb in
 		g.blocked(g.planBlocks())
 	case pathTinyBlocks:
 		bl.MC, bl.KC, bl.NC = bl.MR, 5, bl.NR
+		bl.PackedMC, bl.PackedKC = bl.MC, bl.KC
 		g.blocked(g.planBlocks())
 	case pathHugeBlocks:
 		bl.MC, bl.KC, bl.NC = roundUp(c.m, bl.MR), max(c.k, 1), roundUp(c.n, bl.NR)
+		bl.PackedMC, bl.PackedKC = bl.MC, bl.KC
 		g.blocked(g.planBlocks())
 	case pathGEMV:
 		g.gemv()
@@ -261,6 +263,8 @@ func TestSgemmBlocks(t *testing.T) {
 				cases = append(cases,
 					sgemmCase{m: 3*bl.MR + dm, n: 2*bl.NR - dm, k: bl.KC + dk},
 					sgemmCase{m: bl.MC + dm, n: bl.NR + 1, k: 2*bl.KC + dk},
+					// B packed (m > inPlaceBMaxM): the packed product's blocks and slices.
+					sgemmCase{m: bl.PackedMC + inPlaceBMaxM + dm, n: bl.NR + 3, k: bl.PackedKC + dk},
 				)
 			}
 		}
