@@ -190,7 +190,7 @@ func (g *gemm) transposeInto(ct []float32) {
 	nr := g.impl.kernel.nr
 	if panels := g.n / nr; panels > 0 {
 		threads := threadsFor(8*float64(g.m)*float64(panels*nr), gemvMinBytesPerThread, panels)
-		g.plan.ct, g.plan.ctSpan = ct, ceilDiv(panels, min(panels, tasksPerThread*threads))
+		g.plan.ct, g.plan.ctSpan = ct, newTaskGrid(1, panels, threads, tasksPerThread).span
 		parallel(threads, transposeJob{g})
 	}
 	for j := g.n / nr * nr; j < g.n; j++ {
@@ -239,16 +239,17 @@ func (g *gemm) planBlocks() (threads int) {
 	mr, nr := bl.MR, bl.NR
 	p := &g.plan
 	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, !g.bInPlace()
-	p.kc, p.mc = bl.KC, bl.MC
+	kc, mc := bl.KC, bl.MC
 	if p.packAllB && !g.transA {
 		// Transposed A keeps KC, so that C = Aᵀ·B computed swapped (its right operand
 		// read in place, at KC) sums each element as the unswapped product does.
-		p.kc, p.mc = bl.PackedKC, bl.PackedMC
+		kc, mc = bl.PackedKC, bl.PackedMC
 	}
-	kcMax := min(p.kc, g.k)
+	p.kc = kc
+	kcMax := min(kc, g.k)
 	p.aLen = mr * kcMax // the edge panel
 	p.bLen = nr * kcMax
-	p.mc, p.blocksA = blocksOf(g.m, p.mc, mr)
+	p.mc, p.blocksA = blocksOf(g.m, mc, mr)
 	if p.packAllA {
 		p.aLen = p.mc * kcMax
 	}
