@@ -16,6 +16,14 @@ import (
 // measured the same either way.
 const bPrefetchRows = 16
 
+// streamTiles is how many tiles of a column kernel, after the first, prefetch the next
+// panel of B: a row of it per unrolled step of 4, so that 4 tiles fetch all k rows. The
+// first tile fetches its own panel (bPrefetchRows); spread over the others, the next
+// panel's lines are in flight a few at a time, not hundreds at once when that panel's
+// first tile starts (B read in place, rows far apart: 64×3136×576 1.06×; the driver's
+// operand.next has the measurements).
+const streamTiles = 4
+
 // sgemmKernel describes one SGEMM micro-kernel: an MR×NR register tile of C, NR/vecLen
 // vectors per row. One generator emits every ISA's tile; the ISA only decides the vector
 // register kind and how a column tail (nr < NR) is masked.
@@ -110,12 +118,13 @@ func (k sgemmKernel) emit(column bool) {
 	name := k.name()
 	if column {
 		name = k.columnName()
-		TEXT(name, NOSPLIT, "func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, nr int)")
+		TEXT(name, NOSPLIT, "func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB, bNext int, c *float32, ldc int, alpha, beta float32, nr int)")
 		Pragma("noescape")
 		Doc(
 			fmt.Sprintf("%s computes tiles ≥ 1 tiles of %s, each all %d rows, 1 ≤ nr ≤ %d columns,", name, k.name(), k.mr, nr),
 			fmt.Sprintf("the same panel of B, tile q's A at a + q·aStep and its C at c + q·%d·ldc (elements):", k.mr),
-			"a column of tiles of C down one panel of B.",
+			"a column of tiles of C down one panel of B. Unless bNext is 0, the tiles after the first",
+			"prefetch the next panel, at b + bNext, a row per unrolled step (streamTiles).",
 		)
 	} else {
 		TEXT(name, NOSPLIT, "func(k int, a *float32, rsA, csA int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, mr, nr int)")
@@ -139,7 +148,7 @@ func (k sgemmKernel) emit(column bool) {
 		"  bPtr        B row pointer, advances by rsB per step",
 		"Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that",
 		"address A by displacement; other strides take a one-step loop.",
-		fmt.Sprintf("Per step of k: %d B loads, %d broadcasts, %d FMAs; no other memory traffic.", k.vectors, k.mr, k.mr*k.vectors),
+		fmt.Sprintf("Per step of k: %d B loads, %d broadcasts, %d FMAs; per unrolled step, prefetches.", k.vectors, k.mr, k.mr*k.vectors),
 	)
 
 	// Prologue: pointers and strides in bytes.
@@ -149,11 +158,15 @@ func (k sgemmKernel) emit(column bool) {
 	SHLQ(U8(2), rsA)
 	SHLQ(U8(2), csA)
 	SHLQ(U8(2), rsB)
-	// A column keeps its tiles left and the current tile's A and C in the frame.
-	var tilesLeft, tileA, tileC Op
+	// A column keeps its tiles left, the current tile's A and C, and where its stream of
+	// prefetches is and how far it moves per unrolled step (0 until it starts, at the
+	// second tile) in the frame.
+	var tilesLeft, tileA, tileC, streamPtr, streamStep Op
 	if column {
-		slots := paramsInFrame("tiles", "a", "c")
-		tilesLeft, tileA, tileC = slots[0], slots[1], slots[2]
+		slots := paramsInFrame("tiles", "a", "c", "b")
+		tilesLeft, tileA, tileC, streamPtr = slots[0], slots[1], slots[2], slots[3]
+		streamStep = AllocLocal(8)
+		MOVQ(U32(0), streamStep)
 		Label(name + "_tile")
 	}
 	aRow := rowPointers(k.mr, rsA, tileA)
@@ -236,22 +249,44 @@ func (k sgemmKernel) emit(column bool) {
 		MOVQ(steps, blocks)
 		SHRQ(U8(2), blocks)
 		JZ(LabelRef(name + "Tail"))
-		Label(name + "Loop")
-		for u := 0; u < unroll; u++ {
-			rank1(func(i int) Mem { return aAt(i, u) }, bStep(u))
-		}
-		// Prefetch rows p+bPrefetchRows … of B, all of each row's lines.
-		pf := GP64()
-		LEAQ(Mem{Base: bPtr, Index: ahead, Scale: 1}, pf)
-		for u := 0; u < unroll; u++ {
-			for line := 0; line < 4*nr; line += 64 {
-				PREFETCHT0(bStepFrom(pf, u).Offset(line))
+		// loop emits the unrolled loop, with the column's stream of prefetches when
+		// stream is not nil.
+		loop := func(label string, stream Register) {
+			Label(label)
+			for u := 0; u < unroll; u++ {
+				rank1(func(i int) Mem { return aAt(i, u) }, bStep(u))
 			}
+			// Prefetch rows p+bPrefetchRows … of B, all of each row's lines.
+			pf := GP64()
+			LEAQ(Mem{Base: bPtr, Index: ahead, Scale: 1}, pf)
+			for u := 0; u < unroll; u++ {
+				for line := 0; line < 4*nr; line += 64 {
+					PREFETCHT0(bStepFrom(pf, u).Offset(line))
+				}
+			}
+			if stream != nil {
+				for line := 0; line < 4*nr; line += 64 {
+					PREFETCHT0(Mem{Base: stream}.Offset(line))
+				}
+				ADDQ(streamStep, stream)
+			}
+			advanceA(unroll)
+			LEAQ(Mem{Base: bPtr, Index: rsB, Scale: 4}, bPtr)
+			DECQ(blocks)
+			JNZ(LabelRef(label))
 		}
-		advanceA(unroll)
-		LEAQ(Mem{Base: bPtr, Index: rsB, Scale: 4}, bPtr)
-		DECQ(blocks)
-		JNZ(LabelRef(name + "Loop"))
+		if column {
+			// A tile that streams takes a loop of its own, so that the others, and
+			// every tile of a product whose B stays in L2, pay nothing for it.
+			CMPQ(streamStep, U32(0))
+			JEQ(LabelRef(name + "Loop"))
+			stream := GP64()
+			MOVQ(streamPtr, stream)
+			loop(name+"StreamLoop", stream)
+			MOVQ(stream, streamPtr)
+			JMP(LabelRef(name + "Tail"))
+		}
+		loop(name+"Loop", nil)
 		Label(name + "Tail")
 		ANDQ(U32(unroll-1), steps)
 		JZ(LabelRef(epilogue))
@@ -343,6 +378,24 @@ func (k sgemmKernel) emit(column bool) {
 	if column {
 		Commentf("Next tile: %d rows of A and C on.", k.mr)
 		next := GP64()
+		Commentf("After the first tile, the next %d stream the next panel of B, if any, into cache.", streamTiles)
+		done := Load(Param("tiles"), GP64())
+		SUBQ(tilesLeft, done) // the tiles before this one
+		JNZ(LabelRef(name + "_streaming"))
+		nextPanel := Load(Param("bNext"), GP64())
+		TESTQ(nextPanel, nextPanel)
+		JZ(LabelRef(name + "_streaming"))
+		SHLQ(U8(2), nextPanel)
+		ADDQ(Load(Param("b"), GP64()), nextPanel)
+		MOVQ(nextPanel, streamPtr)
+		MOVQ(Load(Param("rsB"), GP64()), next)
+		SHLQ(U8(2), next)
+		MOVQ(next, streamStep)
+		Label(name + "_streaming")
+		CMPQ(done, U32(streamTiles))
+		JNE(LabelRef(name + "_streamed"))
+		MOVQ(U32(0), streamStep)
+		Label(name + "_streamed")
 		Load(Param("aStep"), next)
 		SHLQ(U8(2), next)
 		ADDQ(next, tileA)

@@ -375,7 +375,14 @@ func (w *packedWeights) multiplyTiles(a lhs, blockBuf, edgeBuf []float32, ic, mc
 			ir := 0
 			if column := w.im.kernel.column; column != nil && whole > 0 {
 				cols := min(nr, jrHi-jr)
-				column(whole, kc, data, ld, 1, mr*ld, w.data[jr*w.k+pc*nr:], nr, c[ic*ldc+jr:], ldc, 1, beta, cols)
+				// The kernel prefetches the next weight panel's slice under this one's
+				// tiles (1×1 7²×512→2048 1.04× one thread, 1.02× two; Dense 1024→1024 at
+				// batch 64 1.02×, 1.00×; calls alternating in one process).
+				next := 0
+				if jr+nr < jrHi {
+					next = w.k * nr
+				}
+				column(whole, kc, data, ld, 1, mr*ld, w.data[jr*w.k+pc*nr:], nr, next, c[ic*ldc+jr:], ldc, 1, beta, cols)
 				ir = whole * mr
 				if final {
 					ep.cols(jr).apply(&w.im.isaKernels, c[ic*ldc+jr:], ldc, ir, cols)

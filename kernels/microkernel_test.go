@@ -34,8 +34,10 @@ func TestMicroKernelEdges(t *testing.T) {
 
 // TestMicroKernelColumns calls every column variant of this build's micro-kernels
 // (gemmKernel.column) directly as TestMicroKernelEdges calls the tiles: one to three
-// whole tiles down the panel, every nr ≤ NR, A, B and C flush against unmapped pages,
-// each tile checked as a tile of its own.
+// whole tiles down the panel, and six (the next panel's prefetch stream starts and
+// stops), every nr ≤ NR, A, B and C flush against unmapped pages, each tile checked as a
+// tile of its own. Each column runs again with a next panel to prefetch, bNext on, flush
+// against the guard page in its turn, and must give the same C bit for bit.
 func TestMicroKernelColumns(t *testing.T) {
 	for _, isa := range dispatch.DetectedCPU().Supported {
 		ks, _ := kernelsFor(isa)
@@ -46,8 +48,10 @@ func TestMicroKernelColumns(t *testing.T) {
 		t.Run(kern.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, 12))
 			MR, NR := kern.mr, kern.nr
-			for tiles := 1; tiles <= 3; tiles++ {
+			for _, tiles := range []int{1, 2, 3, 6} {
 				for _, l := range microLayouts(t, rng, kern) {
+					bNext := len(l.b) // B with a next panel after its own
+					bWithNext := guard.Float32s(t, append(append([]float32(nil), l.b...), randomSlice(rng, len(l.b))...))
 					// The tiles' A: packed panels one after the other, or rows (or
 					// columns, transposed) of one matrix.
 					aStep := MR * l.rsA
@@ -63,7 +67,15 @@ func TestMicroKernelColumns(t *testing.T) {
 							alpha := []float32{1.5, -1}[bi]
 							fillC(rng, c0, ldc, nr, beta)
 							copy(c, c0)
-							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, l.b, l.rsB, c, ldc, alpha, beta, nr)
+							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, l.b, l.rsB, 0, c, ldc, alpha, beta, nr)
+							withoutNext := append([]float32(nil), c...)
+							copy(c, c0)
+							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, bWithNext, l.rsB, bNext, c, ldc, alpha, beta, nr)
+							for i := range c {
+								if math.Float32bits(c[i]) != math.Float32bits(withoutNext[i]) {
+									t.Fatalf("%s tiles=%d %s nr=%d: C[%d] = %g with the next panel prefetched, %g without", kern.name, tiles, l.name, nr, i, c[i], withoutNext[i])
+								}
+							}
 							for q := range tiles {
 								tile := l
 								tile.a = a[q*aStep:]
@@ -90,7 +102,7 @@ type operandLayout struct {
 func microLayouts(t *testing.T, rng *rand.Rand, kern gemmKernel) []operandLayout {
 	var ls []operandLayout
 	MR, NR := kern.mr, kern.nr
-	for _, k := range []int{1, 2, 7} { // k ≥ 1: the amd64 kernels loop do-while
+	for _, k := range []int{1, 2, 7, 9} { // k ≥ 1: the amd64 kernels loop do-while; 9: two unrolled steps
 		for _, l := range []struct {
 			name          string
 			rsA, csA, rsB int

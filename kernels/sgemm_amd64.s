@@ -15,7 +15,7 @@ TEXT ·sgemm2x16AVX2(SB), NOSPLIT, $0-88
 	//   bPtr        B row pointer, advances by rsB per step
 	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
 	// address A by displacement; other strides take a one-step loop.
-	// Per step of k: 2 B loads, 2 broadcasts, 4 FMAs; no other memory traffic.
+	// Per step of k: 2 B loads, 2 broadcasts, 4 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
 	MOVQ       rsB+40(FP), DX
@@ -330,7 +330,7 @@ TEXT ·sgemm4x16AVX2(SB), NOSPLIT, $0-88
 	//   bPtr        B row pointer, advances by rsB per step
 	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
 	// address A by displacement; other strides take a one-step loop.
-	// Per step of k: 2 B loads, 4 broadcasts, 8 FMAs; no other memory traffic.
+	// Per step of k: 2 B loads, 4 broadcasts, 8 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
 	MOVQ       rsB+40(FP), DX
@@ -768,7 +768,7 @@ TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-88
 	//   bPtr        B row pointer, advances by rsB per step
 	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
 	// address A by displacement; other strides take a one-step loop.
-	// Per step of k: 2 B loads, 6 broadcasts, 12 FMAs; no other memory traffic.
+	// Per step of k: 2 B loads, 6 broadcasts, 12 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
 	MOVQ       rsB+40(FP), DX
@@ -1331,9 +1331,9 @@ sgemm6x16AVX2_done:
 	VZEROUPPER
 	RET
 
-// func sgemmColumn6x16AVX2(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, nr int)
+// func sgemmColumn6x16AVX2(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, c *float32, ldc int, alpha float32, beta float32, nr int)
 // Requires: AVX, CMOV, FMA3, MMX+
-TEXT ·sgemmColumn6x16AVX2(SB), NOSPLIT, $24-96
+TEXT ·sgemmColumn6x16AVX2(SB), NOSPLIT, $40-104
 	// Register plan for the 6×16 tile (AVX2):
 	//   acc[i][j]  12 vector accumulators: row i < 6, vector j < 2 of C
 	//   bv[j]       2 vectors: row p of the B panel
@@ -1342,7 +1342,7 @@ TEXT ·sgemmColumn6x16AVX2(SB), NOSPLIT, $24-96
 	//   bPtr        B row pointer, advances by rsB per step
 	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
 	// address A by displacement; other strides take a one-step loop.
-	// Per step of k: 2 B loads, 6 broadcasts, 12 FMAs; no other memory traffic.
+	// Per step of k: 2 B loads, 6 broadcasts, 12 FMAs; per unrolled step, prefetches.
 	MOVQ rsA+24(FP), AX
 	MOVQ csA+32(FP), CX
 	MOVQ rsB+56(FP), DX
@@ -1353,8 +1353,11 @@ TEXT ·sgemmColumn6x16AVX2(SB), NOSPLIT, $24-96
 	MOVQ BX, (SP)
 	MOVQ a+16(FP), BX
 	MOVQ BX, 8(SP)
-	MOVQ c+64(FP), BX
+	MOVQ c+72(FP), BX
 	MOVQ BX, 16(SP)
+	MOVQ b+48(FP), BX
+	MOVQ BX, 24(SP)
+	MOVQ $0x00000000, 32(SP)
 
 sgemmColumn6x16AVX2_tile:
 	MOVQ       8(SP), BX
@@ -1375,7 +1378,7 @@ sgemmColumn6x16AVX2_tile:
 	VXORPS     Y10, Y10, Y10
 	VXORPS     Y11, Y11, Y11
 	MOVQ       16(SP), R9
-	MOVQ       ldc+72(FP), R10
+	MOVQ       ldc+80(FP), R10
 	SHLQ       $0x02, R10
 	PREFETCHT0 (R9)
 	PREFETCHT0 60(R9)
@@ -1438,6 +1441,104 @@ sgemmColumn6x16AVX2_packed:
 	MOVQ R8, SI
 	SHRQ $0x02, SI
 	JZ   sgemmColumn6x16AVX2_packedTail
+	CMPQ 32(SP), $0x00000000
+	JEQ  sgemmColumn6x16AVX2_packedLoop
+	MOVQ 24(SP), R11
+
+sgemmColumn6x16AVX2_packedStreamLoop:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 16(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(DX*1), Y12
+	VMOVUPS      32(DI)(DX*1), Y13
+	VBROADCASTSS 24(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 28(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 32(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 36(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 40(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 44(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(DX*2), Y12
+	VMOVUPS      32(DI)(DX*2), Y13
+	VBROADCASTSS 48(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 52(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 56(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 60(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 64(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 68(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(R9*1), Y12
+	VMOVUPS      32(DI)(R9*1), Y13
+	VBROADCASTSS 72(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 76(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 80(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 84(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 88(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 92(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	LEAQ         (DI)(R10*1), R12
+	PREFETCHT0   (R12)
+	PREFETCHT0   (R12)(DX*1)
+	PREFETCHT0   (R12)(DX*2)
+	PREFETCHT0   (R12)(R9*1)
+	PREFETCHT0   (R11)
+	ADDQ         32(SP), R11
+	ADDQ         $0x00000060, BX
+	LEAQ         (DI)(DX*4), DI
+	DECQ         SI
+	JNZ          sgemmColumn6x16AVX2_packedStreamLoop
+	MOVQ         R11, 24(SP)
+	JMP          sgemmColumn6x16AVX2_packedTail
 
 sgemmColumn6x16AVX2_packedLoop:
 	VMOVUPS      (DI), Y12
@@ -1566,6 +1667,105 @@ sgemmColumn6x16AVX2_rowMajor:
 	MOVQ R8, R11
 	SHRQ $0x02, R11
 	JZ   sgemmColumn6x16AVX2_rowMajorTail
+	CMPQ 32(SP), $0x00000000
+	JEQ  sgemmColumn6x16AVX2_rowMajorLoop
+	MOVQ 24(SP), R12
+
+sgemmColumn6x16AVX2_rowMajorStreamLoop:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(DX*1), Y12
+	VMOVUPS      32(DI)(DX*1), Y13
+	VBROADCASTSS 4(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(DX*2), Y12
+	VMOVUPS      32(DI)(DX*2), Y13
+	VBROADCASTSS 8(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 8(BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 8(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 8(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(R9*1), Y12
+	VMOVUPS      32(DI)(R9*1), Y13
+	VBROADCASTSS 12(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 12(BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 12(BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 12(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	LEAQ         (DI)(R10*1), R13
+	PREFETCHT0   (R13)
+	PREFETCHT0   (R13)(DX*1)
+	PREFETCHT0   (R13)(DX*2)
+	PREFETCHT0   (R13)(R9*1)
+	PREFETCHT0   (R12)
+	ADDQ         32(SP), R12
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	LEAQ         (DI)(DX*4), DI
+	DECQ         R11
+	JNZ          sgemmColumn6x16AVX2_rowMajorStreamLoop
+	MOVQ         R12, 24(SP)
+	JMP          sgemmColumn6x16AVX2_rowMajorTail
 
 sgemmColumn6x16AVX2_rowMajorLoop:
 	VMOVUPS      (DI), Y12
@@ -1692,7 +1892,7 @@ sgemmColumn6x16AVX2_rowMajorTailLoop:
 
 sgemmColumn6x16AVX2_epilogue:
 	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
-	VBROADCASTSS alpha+80(FP), Y12
+	VBROADCASTSS alpha+88(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
 	VMULPS       Y12, Y2, Y2
@@ -1706,12 +1906,12 @@ sgemmColumn6x16AVX2_epilogue:
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
 	MOVQ         16(SP), BX
-	MOVQ         ldc+72(FP), SI
+	MOVQ         ldc+80(FP), SI
 	SHLQ         $0x02, SI
 	MOVQ         $0x00000006, DI
-	MOVQ         nr+88(FP), R8
-	VBROADCASTSS beta+84(FP), Y12
-	MOVL         beta+84(FP), R9
+	MOVQ         nr+96(FP), R8
+	VBROADCASTSS beta+92(FP), Y12
+	MOVL         beta+92(FP), R9
 	SHLL         $0x01, R9
 	CMPQ         R8, $0x00000010
 	JEQ          sgemmColumn6x16AVX2_full
@@ -1911,10 +2111,31 @@ sgemmColumn6x16AVX2_fullOverwrite:
 
 sgemmColumn6x16AVX2_done:
 	// Next tile: 6 rows of A and C on.
+	// After the first tile, the next 4 stream the next panel of B, if any, into cache.
+	MOVQ  tiles+0(FP), SI
+	SUBQ  (SP), SI
+	JNZ   sgemmColumn6x16AVX2_streaming
+	MOVQ  bNext+64(FP), BX
+	TESTQ BX, BX
+	JZ    sgemmColumn6x16AVX2_streaming
+	SHLQ  $0x02, BX
+	MOVQ  b+48(FP), DI
+	ADDQ  DI, BX
+	MOVQ  BX, 24(SP)
+	MOVQ  rsB+56(FP), BX
+	SHLQ  $0x02, BX
+	MOVQ  BX, 32(SP)
+
+sgemmColumn6x16AVX2_streaming:
+	CMPQ SI, $0x00000004
+	JNE  sgemmColumn6x16AVX2_streamed
+	MOVQ $0x00000000, 32(SP)
+
+sgemmColumn6x16AVX2_streamed:
 	MOVQ   aStep+40(FP), BX
 	SHLQ   $0x02, BX
 	ADDQ   BX, 8(SP)
-	MOVQ   ldc+72(FP), BX
+	MOVQ   ldc+80(FP), BX
 	IMUL3Q $0x00000018, BX, BX
 	ADDQ   BX, 16(SP)
 	DECQ   (SP)
@@ -2187,7 +2408,7 @@ TEXT ·sgemm4x32AVX512(SB), NOSPLIT, $0-88
 	//   bPtr        B row pointer, advances by rsB per step
 	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
 	// address A by displacement; other strides take a one-step loop.
-	// Per step of k: 2 B loads, 4 broadcasts, 8 FMAs; no other memory traffic.
+	// Per step of k: 2 B loads, 4 broadcasts, 8 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
 	MOVQ       rsB+40(FP), DX
@@ -2556,7 +2777,7 @@ TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-88
 	//   bPtr        B row pointer, advances by rsB per step
 	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
 	// address A by displacement; other strides take a one-step loop.
-	// Per step of k: 2 B loads, 8 broadcasts, 16 FMAs; no other memory traffic.
+	// Per step of k: 2 B loads, 8 broadcasts, 16 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
 	MOVQ       rsB+40(FP), DX
@@ -3146,7 +3367,7 @@ TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-88
 	//   bPtr        B row pointer, advances by rsB per step
 	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
 	// address A by displacement; other strides take a one-step loop.
-	// Per step of k: 2 B loads, 12 broadcasts, 24 FMAs; no other memory traffic.
+	// Per step of k: 2 B loads, 12 broadcasts, 24 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
 	MOVQ       rsB+40(FP), DX
@@ -3946,9 +4167,9 @@ sgemm12x32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func sgemmColumn12x32AVX512(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, c *float32, ldc int, alpha float32, beta float32, nr int)
+// func sgemmColumn12x32AVX512(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, c *float32, ldc int, alpha float32, beta float32, nr int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·sgemmColumn12x32AVX512(SB), NOSPLIT, $24-96
+TEXT ·sgemmColumn12x32AVX512(SB), NOSPLIT, $40-104
 	// Register plan for the 12×32 tile (AVX512):
 	//   acc[i][j]  24 vector accumulators: row i < 12, vector j < 2 of C
 	//   bv[j]       2 vectors: row p of the B panel
@@ -3957,7 +4178,7 @@ TEXT ·sgemmColumn12x32AVX512(SB), NOSPLIT, $24-96
 	//   bPtr        B row pointer, advances by rsB per step
 	// Packed A (rsA = 1, csA = MR) and row-major A (csA = 1) take loops unrolled 4 times that
 	// address A by displacement; other strides take a one-step loop.
-	// Per step of k: 2 B loads, 12 broadcasts, 24 FMAs; no other memory traffic.
+	// Per step of k: 2 B loads, 12 broadcasts, 24 FMAs; per unrolled step, prefetches.
 	MOVQ rsA+24(FP), AX
 	MOVQ csA+32(FP), CX
 	MOVQ rsB+56(FP), DX
@@ -3968,8 +4189,11 @@ TEXT ·sgemmColumn12x32AVX512(SB), NOSPLIT, $24-96
 	MOVQ BX, (SP)
 	MOVQ a+16(FP), BX
 	MOVQ BX, 8(SP)
-	MOVQ c+64(FP), BX
+	MOVQ c+72(FP), BX
 	MOVQ BX, 16(SP)
+	MOVQ b+48(FP), BX
+	MOVQ BX, 24(SP)
+	MOVQ $0x00000000, 32(SP)
 
 sgemmColumn12x32AVX512_tile:
 	MOVQ       8(SP), BX
@@ -4006,7 +4230,7 @@ sgemmColumn12x32AVX512_tile:
 	VXORPS     Z22, Z22, Z22
 	VXORPS     Z23, Z23, Z23
 	MOVQ       16(SP), R11
-	MOVQ       ldc+72(FP), R12
+	MOVQ       ldc+80(FP), R12
 	SHLQ       $0x02, R12
 	PREFETCHT0 (R11)
 	PREFETCHT0 124(R11)
@@ -4107,6 +4331,181 @@ sgemmColumn12x32AVX512_packed:
 	MOVQ R10, SI
 	SHRQ $0x02, SI
 	JZ   sgemmColumn12x32AVX512_packedTail
+	CMPQ 32(SP), $0x00000000
+	JEQ  sgemmColumn12x32AVX512_packedLoop
+	MOVQ 24(SP), DI
+
+sgemmColumn12x32AVX512_packedStreamLoop:
+	VMOVUPS      (R9), Z24
+	VMOVUPS      64(R9), Z25
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(DX*1), Z24
+	VMOVUPS      64(R9)(DX*1), Z25
+	VBROADCASTSS 48(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 52(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 56(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 60(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 64(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 68(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 72(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 76(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 80(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 84(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 88(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 92(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(DX*2), Z24
+	VMOVUPS      64(R9)(DX*2), Z25
+	VBROADCASTSS 96(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 100(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 104(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 108(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 112(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 116(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 120(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 124(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 128(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 132(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 136(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 140(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(R11*1), Z24
+	VMOVUPS      64(R9)(R11*1), Z25
+	VBROADCASTSS 144(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 148(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 152(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 156(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 160(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 164(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 168(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 172(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 176(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 180(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 184(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 188(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	LEAQ         (R9)(R12*1), R8
+	PREFETCHT0   (R8)
+	PREFETCHT0   64(R8)
+	PREFETCHT0   (R8)(DX*1)
+	PREFETCHT0   64(R8)(DX*1)
+	PREFETCHT0   (R8)(DX*2)
+	PREFETCHT0   64(R8)(DX*2)
+	PREFETCHT0   (R8)(R11*1)
+	PREFETCHT0   64(R8)(R11*1)
+	PREFETCHT0   (DI)
+	PREFETCHT0   64(DI)
+	ADDQ         32(SP), DI
+	ADDQ         $0x000000c0, BX
+	LEAQ         (R9)(DX*4), R9
+	DECQ         SI
+	JNZ          sgemmColumn12x32AVX512_packedStreamLoop
+	MOVQ         DI, 24(SP)
+	JMP          sgemmColumn12x32AVX512_packedTail
 
 sgemmColumn12x32AVX512_packedLoop:
 	VMOVUPS      (R9), Z24
@@ -4329,6 +4728,184 @@ sgemmColumn12x32AVX512_rowMajor:
 	MOVQ R10, R13
 	SHRQ $0x02, R13
 	JZ   sgemmColumn12x32AVX512_rowMajorTail
+	CMPQ 32(SP), $0x00000000
+	JEQ  sgemmColumn12x32AVX512_rowMajorLoop
+	MOVQ 24(SP), R14
+
+sgemmColumn12x32AVX512_rowMajorStreamLoop:
+	VMOVUPS      (R9), Z24
+	VMOVUPS      64(R9), Z25
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(DX*1), Z24
+	VMOVUPS      64(R9)(DX*1), Z25
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 4(BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 4(SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 4(SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 4(SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 4(DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 4(DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 4(DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 4(R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 4(R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 4(R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(DX*2), Z24
+	VMOVUPS      64(R9)(DX*2), Z25
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 8(BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 8(SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 8(SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 8(SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 8(DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 8(DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 8(DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 8(R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 8(R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 8(R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(R11*1), Z24
+	VMOVUPS      64(R9)(R11*1), Z25
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 12(BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 12(BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 12(SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 12(SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 12(DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 12(DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 12(DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 12(R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 12(R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 12(R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	LEAQ         (R9)(R12*1), R15
+	PREFETCHT0   (R15)
+	PREFETCHT0   64(R15)
+	PREFETCHT0   (R15)(DX*1)
+	PREFETCHT0   64(R15)(DX*1)
+	PREFETCHT0   (R15)(DX*2)
+	PREFETCHT0   64(R15)(DX*2)
+	PREFETCHT0   (R15)(R11*1)
+	PREFETCHT0   64(R15)(R11*1)
+	PREFETCHT0   (R14)
+	PREFETCHT0   64(R14)
+	ADDQ         32(SP), R14
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	ADDQ         $0x00000010, DI
+	ADDQ         $0x00000010, R8
+	LEAQ         (R9)(DX*4), R9
+	DECQ         R13
+	JNZ          sgemmColumn12x32AVX512_rowMajorStreamLoop
+	MOVQ         R14, 24(SP)
+	JMP          sgemmColumn12x32AVX512_rowMajorTail
 
 sgemmColumn12x32AVX512_rowMajorLoop:
 	VMOVUPS      (R9), Z24
@@ -4553,7 +5130,7 @@ sgemmColumn12x32AVX512_rowMajorTailLoop:
 
 sgemmColumn12x32AVX512_epilogue:
 	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
-	VBROADCASTSS alpha+80(FP), Z24
+	VBROADCASTSS alpha+88(FP), Z24
 	VMULPS       Z24, Z0, Z0
 	VMULPS       Z24, Z1, Z1
 	VMULPS       Z24, Z2, Z2
@@ -4579,12 +5156,12 @@ sgemmColumn12x32AVX512_epilogue:
 	VMULPS       Z24, Z22, Z22
 	VMULPS       Z24, Z23, Z23
 	MOVQ         16(SP), BX
-	MOVQ         ldc+72(FP), SI
+	MOVQ         ldc+80(FP), SI
 	SHLQ         $0x02, SI
 	MOVQ         $0x0000000c, DI
-	MOVQ         nr+88(FP), R8
-	VBROADCASTSS beta+84(FP), Z24
-	MOVL         beta+84(FP), R9
+	MOVQ         nr+96(FP), R8
+	VBROADCASTSS beta+92(FP), Z24
+	MOVL         beta+92(FP), R9
 	SHLL         $0x01, R9
 	MOVQ         $-1, R10
 	BZHIQ        R8, R10, R8
@@ -4763,10 +5340,31 @@ sgemmColumn12x32AVX512_overwrite:
 
 sgemmColumn12x32AVX512_done:
 	// Next tile: 12 rows of A and C on.
+	// After the first tile, the next 4 stream the next panel of B, if any, into cache.
+	MOVQ  tiles+0(FP), SI
+	SUBQ  (SP), SI
+	JNZ   sgemmColumn12x32AVX512_streaming
+	MOVQ  bNext+64(FP), BX
+	TESTQ BX, BX
+	JZ    sgemmColumn12x32AVX512_streaming
+	SHLQ  $0x02, BX
+	MOVQ  b+48(FP), DI
+	ADDQ  DI, BX
+	MOVQ  BX, 24(SP)
+	MOVQ  rsB+56(FP), BX
+	SHLQ  $0x02, BX
+	MOVQ  BX, 32(SP)
+
+sgemmColumn12x32AVX512_streaming:
+	CMPQ SI, $0x00000004
+	JNE  sgemmColumn12x32AVX512_streamed
+	MOVQ $0x00000000, 32(SP)
+
+sgemmColumn12x32AVX512_streamed:
 	MOVQ   aStep+40(FP), BX
 	SHLQ   $0x02, BX
 	ADDQ   BX, 8(SP)
-	MOVQ   ldc+72(FP), BX
+	MOVQ   ldc+80(FP), BX
 	IMUL3Q $0x00000030, BX, BX
 	ADDQ   BX, 16(SP)
 	DECQ   (SP)

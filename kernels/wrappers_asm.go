@@ -36,11 +36,14 @@ func withTransBPack(kern gemmKernel, asm func(k int, b *float32, ldb int, dst *f
 
 // withColumn adds to kern, a generated SGEMM kernel, its generated column variant,
 // checking its operands: once a column, which a check per tile would not be.
-func withColumn(kern gemmKernel, asm func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, nr int)) gemmKernel {
+func withColumn(kern gemmKernel, asm func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB, bNext int, c *float32, ldc int, alpha, beta float32, nr int)) gemmKernel {
 	mr, nr := kern.mr, kern.nr
-	kern.column = func(tiles, k int, a []float32, rsA, csA, aStep int, b []float32, rsB int, c []float32, ldc int, alpha, beta float32, cols int) {
+	kern.column = func(tiles, k int, a []float32, rsA, csA, aStep int, b []float32, rsB, bNext int, c []float32, ldc int, alpha, beta float32, cols int) {
 		_, _, _ = a[(tiles-1)*aStep+(mr-1)*rsA+(k-1)*csA], b[(k-1)*rsB+nr-1], c[(tiles*mr-1)*ldc+cols-1]
-		asm(tiles, k, &a[0], rsA, csA, aStep, &b[0], rsB, &c[0], ldc, alpha, beta, cols)
+		if bNext > 0 {
+			_ = b[bNext+(k-1)*rsB+nr-1] // prefetched only, but kept to the slice all the same
+		}
+		asm(tiles, k, &a[0], rsA, csA, aStep, &b[0], rsB, bNext, &c[0], ldc, alpha, beta, cols)
 	}
 	return kern
 }
