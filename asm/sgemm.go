@@ -118,13 +118,15 @@ func (k sgemmKernel) emit(column bool) {
 	name := k.name()
 	if column {
 		name = k.columnName()
-		TEXT(name, NOSPLIT, "func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB, bNext int, c *float32, ldc int, alpha, beta float32, nr int)")
+		TEXT(name, NOSPLIT, "func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB, bNext int, bCopy, c *float32, ldc int, alpha, beta float32, nr int)")
 		Pragma("noescape")
 		Doc(
 			fmt.Sprintf("%s computes tiles ≥ 1 tiles of %s, each all %d rows, 1 ≤ nr ≤ %d columns,", name, k.name(), k.mr, nr),
 			fmt.Sprintf("the same panel of B, tile q's A at a + q·aStep and its C at c + q·%d·ldc (elements):", k.mr),
 			"a column of tiles of C down one panel of B. Unless bNext is 0, the tiles after the first",
-			"prefetch the next panel, at b + bNext, a row per unrolled step (streamTiles).",
+			"prefetch the next panel, at b + bNext, a row per unrolled step (streamTiles). Unless bCopy",
+			fmt.Sprintf("is nil, the first tile also copies the panel's k rows there, %d floats a row, and the", nr),
+			"others read that copy; A is then packed or row-major (not the general loop's strides).",
 		)
 	} else {
 		TEXT(name, NOSPLIT, "func(k int, a *float32, rsA, csA int, b *float32, rsB int, c *float32, ldc int, alpha, beta float32, mr, nr int)")
@@ -154,23 +156,35 @@ func (k sgemmKernel) emit(column bool) {
 	// Prologue: pointers and strides in bytes.
 	rsA := Load(Param("rsA"), GP64())
 	csA := Load(Param("csA"), GP64())
-	rsB := Load(Param("rsB"), GP64())
 	SHLQ(U8(2), rsA)
 	SHLQ(U8(2), csA)
-	SHLQ(U8(2), rsB)
-	// A column keeps its tiles left, the current tile's A and C, and where its stream of
-	// prefetches is and how far it moves per unrolled step (0 until it starts, at the
-	// second tile) in the frame.
-	var tilesLeft, tileA, tileC, streamPtr, streamStep Op
+	// A column keeps in the frame its tiles left; the current tile's A, B and C, and B's
+	// row stride in bytes; where the first tile copies B to (0 for no copy, and after the
+	// first tile); and where its stream of prefetches is and how far it moves per
+	// unrolled step (0 until it starts, at the second tile).
+	var tilesLeft, tileA, tileB, tileRsB, tileC, copyPtr, streamPtr, streamStep Op
+	rsB := GP64()
 	if column {
-		slots := paramsInFrame("tiles", "a", "c", "b")
-		tilesLeft, tileA, tileC, streamPtr = slots[0], slots[1], slots[2], slots[3]
+		slots := paramsInFrame("tiles", "a", "b", "rsB", "c", "bCopy", "b")
+		tilesLeft, tileA, tileB, tileRsB, tileC, copyPtr, streamPtr = slots[0], slots[1], slots[2], slots[3], slots[4], slots[5], slots[6]
+		MOVQ(tileRsB, rsB)
+		SHLQ(U8(2), rsB)
+		MOVQ(rsB, tileRsB)
 		streamStep = AllocLocal(8)
 		MOVQ(U32(0), streamStep)
 		Label(name + "_tile")
+		MOVQ(tileRsB, rsB)
+	} else {
+		Load(Param("rsB"), rsB)
+		SHLQ(U8(2), rsB)
 	}
 	aRow := rowPointers(k.mr, rsA, tileA)
-	bPtr := Load(Param("b"), GP64())
+	bPtr := GP64()
+	if column {
+		MOVQ(tileB, bPtr)
+	} else {
+		Load(Param("b"), bPtr)
+	}
 	steps := Load(Param("k"), GP64())
 
 	acc := k.accumulators(func(acc [][]VecVirtual, i, j int) { VXORPS(acc[i][j], acc[i][j], acc[i][j]) })
@@ -199,10 +213,14 @@ func (k sgemmKernel) emit(column bool) {
 	}
 	av := []VecVirtual{k.newVec(), k.newVec()}
 	const unroll = 4
-	// rank1 emits one step of k: C += A(:, p)·B(p, :), A(i, p) at aAt(i), B(p, :) at bAt.
-	rank1 := func(aAt func(i int) Mem, bAt Mem) {
+	// rank1 emits one step of k: C += A(:, p)·B(p, :), A(i, p) at aAt(i), B(p, :) at bAt,
+	// and copies B(p, :) to copyTo unless it is nil.
+	rank1 := func(aAt func(i int) Mem, bAt Mem, copyTo *Mem) {
 		for j := range bv {
 			VMOVUPS(bAt.Offset(j*vecBytes), bv[j])
+			if copyTo != nil {
+				VMOVUPS(bv[j], copyTo.Offset(j*vecBytes))
+			}
 		}
 		for i := 0; i < k.mr; i++ {
 			VBROADCASTSS(aAt(i), av[i%2])
@@ -229,7 +247,7 @@ func (k sgemmKernel) emit(column bool) {
 
 	Comment("General loop: one rank-1 update of the tile per step of k, any A strides.")
 	Label(general)
-	rank1(aAddr, Mem{Base: bPtr})
+	rank1(aAddr, Mem{Base: bPtr}, nil)
 	for _, p := range aRow {
 		ADDQ(csA, p)
 	}
@@ -248,13 +266,18 @@ func (k sgemmKernel) emit(column bool) {
 		blocks := GP64()
 		MOVQ(steps, blocks)
 		SHRQ(U8(2), blocks)
-		JZ(LabelRef(name + "Tail"))
 		// loop emits the unrolled loop, with the column's stream of prefetches when
-		// stream is not nil.
-		loop := func(label string, stream Register) {
+		// stream is not nil, or its copy of B to copyTo when that is not nil.
+		loop := func(label, tail string, stream, copyTo Register) {
+			TESTQ(blocks, blocks)
+			JZ(LabelRef(tail))
 			Label(label)
 			for u := 0; u < unroll; u++ {
-				rank1(func(i int) Mem { return aAt(i, u) }, bStep(u))
+				var to *Mem
+				if copyTo != nil {
+					to = &Mem{Base: copyTo, Disp: u * 4 * nr}
+				}
+				rank1(func(i int) Mem { return aAt(i, u) }, bStep(u), to)
 			}
 			// Prefetch rows p+bPrefetchRows … of B, all of each row's lines.
 			pf := GP64()
@@ -270,28 +293,53 @@ func (k sgemmKernel) emit(column bool) {
 				}
 				ADDQ(streamStep, stream)
 			}
+			if copyTo != nil {
+				ADDQ(U32(unroll*4*nr), copyTo)
+			}
 			advanceA(unroll)
 			LEAQ(Mem{Base: bPtr, Index: rsB, Scale: 4}, bPtr)
 			DECQ(blocks)
 			JNZ(LabelRef(label))
 		}
 		if column {
-			// A tile that streams takes a loop of its own, so that the others, and
-			// every tile of a product whose B stays in L2, pay nothing for it.
+			// A tile that copies B or streams takes a loop of its own, so that the
+			// others, and every tile of a product whose B stays in L2, pay nothing
+			// for it.
+			copyTo := GP64()
+			MOVQ(copyPtr, copyTo)
+			TESTQ(copyTo, copyTo)
+			JZ(LabelRef(name + "NoCopy"))
+			loop(name+"CopyLoop", name+"CopyTail", nil, copyTo)
+			Label(name + "CopyTail")
+			ANDQ(U32(unroll-1), steps)
+			JZ(LabelRef(epilogue))
+			Label(name + "CopyTailLoop")
+			rank1(func(i int) Mem { return aAt(i, 0) }, Mem{Base: bPtr}, &Mem{Base: copyTo})
+			advanceA(1)
+			ADDQ(rsB, bPtr)
+			ADDQ(U32(4*nr), copyTo)
+			DECQ(steps)
+			JNZ(LabelRef(name + "CopyTailLoop"))
+			JMP(LabelRef(epilogue))
+			Label(name + "NoCopy")
 			CMPQ(streamStep, U32(0))
-			JEQ(LabelRef(name + "Loop"))
+			JEQ(LabelRef(name + "Plain"))
 			stream := GP64()
 			MOVQ(streamPtr, stream)
-			loop(name+"StreamLoop", stream)
+			loop(name+"StreamLoop", name+"StreamTail", stream, nil)
+			Label(name + "StreamTail")
 			MOVQ(stream, streamPtr)
 			JMP(LabelRef(name + "Tail"))
 		}
-		loop(name+"Loop", nil)
+		if column {
+			Label(name + "Plain")
+		}
+		loop(name+"Loop", name+"Tail", nil, nil)
 		Label(name + "Tail")
 		ANDQ(U32(unroll-1), steps)
 		JZ(LabelRef(epilogue))
 		Label(name + "TailLoop")
-		rank1(func(i int) Mem { return aAt(i, 0) }, Mem{Base: bPtr})
+		rank1(func(i int) Mem { return aAt(i, 0) }, Mem{Base: bPtr}, nil)
 		advanceA(1)
 		ADDQ(rsB, bPtr)
 		DECQ(steps)
@@ -392,6 +440,15 @@ func (k sgemmKernel) emit(column bool) {
 		SHLQ(U8(2), next)
 		MOVQ(next, streamStep)
 		Label(name + "_streaming")
+		Comment("After a tile that copied B, the others read the copy.")
+		copied := GP64()
+		MOVQ(copyPtr, copied)
+		TESTQ(copied, copied)
+		JZ(LabelRef(name + "_copied"))
+		MOVQ(copied, tileB)
+		MOVQ(U32(4*nr), tileRsB)
+		MOVQ(U32(0), copyPtr)
+		Label(name + "_copied")
 		CMPQ(done, U32(streamTiles))
 		JNE(LabelRef(name + "_streamed"))
 		MOVQ(U32(0), streamStep)

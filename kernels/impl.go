@@ -14,8 +14,10 @@ type tileFunc func(k int, a []float32, rsA, csA int, b []float32, rsB int, c []f
 // columnFunc is the contract of the SGEMM kernels' column variants: tiles ≥ 1 whole
 // MR-row tiles of tileFunc, nr columns each, down one panel of B, tile q's A q·aStep
 // floats on and its C q·MR rows down. Unless bNext is 0, b[bNext:] is the next panel of
-// B, k rows rsB apart, which the kernel prefetches (operand.next).
-type columnFunc func(tiles, k int, a []float32, rsA, csA, aStep int, b []float32, rsB, bNext int, c []float32, ldc int, alpha, beta float32, nr int)
+// B, k rows rsB apart, which the kernel prefetches (operand.next). Unless bCopy is nil,
+// the first tile copies the panel there (k rows of NR floats) and the others read the
+// copy; A is then packed (rsA = 1, csA = MR) or row-major (csA = 1).
+type columnFunc func(tiles, k int, a []float32, rsA, csA, aStep int, b []float32, rsB, bNext int, bCopy, c []float32, ldc int, alpha, beta float32, nr int)
 
 // gemmKernel is a micro-kernel and its register tile.
 type gemmKernel struct {

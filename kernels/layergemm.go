@@ -382,7 +382,7 @@ func (w *packedWeights) multiplyTiles(a lhs, blockBuf, edgeBuf []float32, ic, mc
 				if jr+nr < jrHi {
 					next = w.k * nr
 				}
-				column(whole, kc, data, ld, 1, mr*ld, w.data[jr*w.k+pc*nr:], nr, next, c[ic*ldc+jr:], ldc, 1, beta, cols)
+				column(whole, kc, data, ld, 1, mr*ld, w.data[jr*w.k+pc*nr:], nr, next, nil, c[ic*ldc+jr:], ldc, 1, beta, cols)
 				ir = whole * mr
 				if final {
 					ep.cols(jr).apply(&w.im.isaKernels, c[ic*ldc+jr:], ldc, ir, cols)

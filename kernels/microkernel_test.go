@@ -37,7 +37,9 @@ func TestMicroKernelEdges(t *testing.T) {
 // whole tiles down the panel, and six (the next panel's prefetch stream starts and
 // stops), every nr ≤ NR, A, B and C flush against unmapped pages, each tile checked as a
 // tile of its own. Each column runs again with a next panel to prefetch, bNext on, flush
-// against the guard page in its turn, and must give the same C bit for bit.
+// against the guard page in its turn, and, A packed or row-major, copying B's panel for
+// the tiles after the first (bCopy, flush against a guard page too); each must give the
+// same C bit for bit, and the copy must hold B's k rows of NR floats.
 func TestMicroKernelColumns(t *testing.T) {
 	for _, isa := range dispatch.DetectedCPU().Supported {
 		ks, _ := kernelsFor(isa)
@@ -67,13 +69,24 @@ func TestMicroKernelColumns(t *testing.T) {
 							alpha := []float32{1.5, -1}[bi]
 							fillC(rng, c0, ldc, nr, beta)
 							copy(c, c0)
-							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, l.b, l.rsB, 0, c, ldc, alpha, beta, nr)
+							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, l.b, l.rsB, 0, nil, c, ldc, alpha, beta, nr)
 							withoutNext := append([]float32(nil), c...)
 							copy(c, c0)
-							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, bWithNext, l.rsB, bNext, c, ldc, alpha, beta, nr)
-							for i := range c {
-								if math.Float32bits(c[i]) != math.Float32bits(withoutNext[i]) {
-									t.Fatalf("%s tiles=%d %s nr=%d: C[%d] = %g with the next panel prefetched, %g without", kern.name, tiles, l.name, nr, i, c[i], withoutNext[i])
+							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, bWithNext, l.rsB, bNext, nil, c, ldc, alpha, beta, nr)
+							sameC(t, fmt.Sprintf("%s tiles=%d %s nr=%d, the next panel prefetched", kern.name, tiles, l.name, nr), c, withoutNext)
+							if l.csA != 1 && l.csA != MR {
+								continue // the general loop does not copy B
+							}
+							bCopy := guard.Float32s(t, make([]float32, l.k*NR))
+							copy(c, c0)
+							kern.column(tiles, l.k, a, l.rsA, l.csA, aStep, bWithNext, l.rsB, bNext, bCopy, c, ldc, alpha, beta, nr)
+							what := fmt.Sprintf("%s tiles=%d %s nr=%d, B copied", kern.name, tiles, l.name, nr)
+							sameC(t, what, c, withoutNext)
+							for p := range l.k {
+								for j := range NR {
+									if got, want := bCopy[p*NR+j], l.b[p*l.rsB+j]; math.Float32bits(got) != math.Float32bits(want) {
+										t.Fatalf("%s: copy of B(%d, %d) = %g, want %g", what, p, j, got, want)
+									}
 								}
 							}
 							for q := range tiles {
@@ -88,6 +101,16 @@ func TestMicroKernelColumns(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sameC fails the test unless got and want hold the same bits.
+func sameC(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: C[%d] = %g, want %g", what, i, got[i], want[i])
+		}
 	}
 }
 

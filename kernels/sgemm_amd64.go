@@ -37,10 +37,12 @@ func sgemm6x16AVX2(k int, a *float32, rsA int, csA int, b *float32, rsB int, c *
 // sgemmColumn6x16AVX2 computes tiles ≥ 1 tiles of sgemm6x16AVX2, each all 6 rows, 1 ≤ nr ≤ 16 columns,
 // the same panel of B, tile q's A at a + q·aStep and its C at c + q·6·ldc (elements):
 // a column of tiles of C down one panel of B. Unless bNext is 0, the tiles after the first
-// prefetch the next panel, at b + bNext, a row per unrolled step (streamTiles).
+// prefetch the next panel, at b + bNext, a row per unrolled step (streamTiles). Unless bCopy
+// is nil, the first tile also copies the panel's k rows there, 16 floats a row, and the
+// others read that copy; A is then packed or row-major (not the general loop's strides).
 //
 //go:noescape
-func sgemmColumn6x16AVX2(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, c *float32, ldc int, alpha float32, beta float32, nr int)
+func sgemmColumn6x16AVX2(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, bCopy *float32, c *float32, ldc int, alpha float32, beta float32, nr int)
 
 // packRows6AVX2 packs 6 rows of row-major A into a micro-kernel panel:
 // dst[p*6 + i] = a[i*lda + p] for i < 6, p < k; k ≥ 1.
@@ -87,10 +89,12 @@ func sgemm12x32AVX512(k int, a *float32, rsA int, csA int, b *float32, rsB int, 
 // sgemmColumn12x32AVX512 computes tiles ≥ 1 tiles of sgemm12x32AVX512, each all 12 rows, 1 ≤ nr ≤ 32 columns,
 // the same panel of B, tile q's A at a + q·aStep and its C at c + q·12·ldc (elements):
 // a column of tiles of C down one panel of B. Unless bNext is 0, the tiles after the first
-// prefetch the next panel, at b + bNext, a row per unrolled step (streamTiles).
+// prefetch the next panel, at b + bNext, a row per unrolled step (streamTiles). Unless bCopy
+// is nil, the first tile also copies the panel's k rows there, 32 floats a row, and the
+// others read that copy; A is then packed or row-major (not the general loop's strides).
 //
 //go:noescape
-func sgemmColumn12x32AVX512(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, c *float32, ldc int, alpha float32, beta float32, nr int)
+func sgemmColumn12x32AVX512(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, bCopy *float32, c *float32, ldc int, alpha float32, beta float32, nr int)
 
 // packRows12AVX512 packs 12 rows of row-major A into a micro-kernel panel:
 // dst[p*12 + i] = a[i*lda + p] for i < 12, p < k; k ≥ 1.

@@ -18,9 +18,9 @@ TEXT ·sgemm2x16AVX2(SB), NOSPLIT, $0-88
 	// Per step of k: 2 B loads, 2 broadcasts, 4 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
-	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, AX
 	SHLQ       $0x02, CX
+	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, DX
 	MOVQ       a+8(FP), BX
 	MOVQ       b+32(FP), SI
@@ -65,9 +65,10 @@ sgemm2x16AVX2_general:
 
 	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·2 + i).
 sgemm2x16AVX2_packed:
-	MOVQ DI, AX
-	SHRQ $0x02, AX
-	JZ   sgemm2x16AVX2_packedTail
+	MOVQ  DI, AX
+	SHRQ  $0x02, AX
+	TESTQ AX, AX
+	JZ    sgemm2x16AVX2_packedTail
 
 sgemm2x16AVX2_packedLoop:
 	VMOVUPS      (SI), Y4
@@ -133,9 +134,10 @@ sgemm2x16AVX2_packedTailLoop:
 
 	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
 sgemm2x16AVX2_rowMajor:
-	MOVQ DI, CX
-	SHRQ $0x02, CX
-	JZ   sgemm2x16AVX2_rowMajorTail
+	MOVQ  DI, CX
+	SHRQ  $0x02, CX
+	TESTQ CX, CX
+	JZ    sgemm2x16AVX2_rowMajorTail
 
 sgemm2x16AVX2_rowMajorLoop:
 	VMOVUPS      (SI), Y4
@@ -333,9 +335,9 @@ TEXT ·sgemm4x16AVX2(SB), NOSPLIT, $0-88
 	// Per step of k: 2 B loads, 4 broadcasts, 8 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
-	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, AX
 	SHLQ       $0x02, CX
+	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, DX
 	MOVQ       a+8(FP), BX
 	LEAQ       (BX)(AX*2), SI
@@ -399,9 +401,10 @@ sgemm4x16AVX2_general:
 
 	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·4 + i).
 sgemm4x16AVX2_packed:
-	MOVQ R8, AX
-	SHRQ $0x02, AX
-	JZ   sgemm4x16AVX2_packedTail
+	MOVQ  R8, AX
+	SHRQ  $0x02, AX
+	TESTQ AX, AX
+	JZ    sgemm4x16AVX2_packedTail
 
 sgemm4x16AVX2_packedLoop:
 	VMOVUPS      (DI), Y8
@@ -497,9 +500,10 @@ sgemm4x16AVX2_packedTailLoop:
 
 	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
 sgemm4x16AVX2_rowMajor:
-	MOVQ R8, CX
-	SHRQ $0x02, CX
-	JZ   sgemm4x16AVX2_rowMajorTail
+	MOVQ  R8, CX
+	SHRQ  $0x02, CX
+	TESTQ CX, CX
+	JZ    sgemm4x16AVX2_rowMajorTail
 
 sgemm4x16AVX2_rowMajorLoop:
 	VMOVUPS      (DI), Y8
@@ -771,9 +775,9 @@ TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-88
 	// Per step of k: 2 B loads, 6 broadcasts, 12 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
-	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, AX
 	SHLQ       $0x02, CX
+	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, DX
 	MOVQ       a+8(FP), BX
 	LEAQ       (BX)(AX*2), SI
@@ -853,9 +857,10 @@ sgemm6x16AVX2_general:
 
 	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·6 + i).
 sgemm6x16AVX2_packed:
-	MOVQ R8, AX
-	SHRQ $0x02, AX
-	JZ   sgemm6x16AVX2_packedTail
+	MOVQ  R8, AX
+	SHRQ  $0x02, AX
+	TESTQ AX, AX
+	JZ    sgemm6x16AVX2_packedTail
 
 sgemm6x16AVX2_packedLoop:
 	VMOVUPS      (DI), Y12
@@ -981,9 +986,10 @@ sgemm6x16AVX2_packedTailLoop:
 
 	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
 sgemm6x16AVX2_rowMajor:
-	MOVQ R8, CX
-	SHRQ $0x02, CX
-	JZ   sgemm6x16AVX2_rowMajorTail
+	MOVQ  R8, CX
+	SHRQ  $0x02, CX
+	TESTQ CX, CX
+	JZ    sgemm6x16AVX2_rowMajorTail
 
 sgemm6x16AVX2_rowMajorLoop:
 	VMOVUPS      (DI), Y12
@@ -1331,9 +1337,9 @@ sgemm6x16AVX2_done:
 	VZEROUPPER
 	RET
 
-// func sgemmColumn6x16AVX2(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, c *float32, ldc int, alpha float32, beta float32, nr int)
+// func sgemmColumn6x16AVX2(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, bCopy *float32, c *float32, ldc int, alpha float32, beta float32, nr int)
 // Requires: AVX, CMOV, FMA3, MMX+
-TEXT ·sgemmColumn6x16AVX2(SB), NOSPLIT, $40-104
+TEXT ·sgemmColumn6x16AVX2(SB), NOSPLIT, $64-112
 	// Register plan for the 6×16 tile (AVX2):
 	//   acc[i][j]  12 vector accumulators: row i < 6, vector j < 2 of C
 	//   bv[j]       2 vectors: row p of the B panel
@@ -1345,25 +1351,33 @@ TEXT ·sgemmColumn6x16AVX2(SB), NOSPLIT, $40-104
 	// Per step of k: 2 B loads, 6 broadcasts, 12 FMAs; per unrolled step, prefetches.
 	MOVQ rsA+24(FP), AX
 	MOVQ csA+32(FP), CX
-	MOVQ rsB+56(FP), DX
 	SHLQ $0x02, AX
 	SHLQ $0x02, CX
+	MOVQ tiles+0(FP), DX
+	MOVQ DX, (SP)
+	MOVQ a+16(FP), DX
+	MOVQ DX, 8(SP)
+	MOVQ b+48(FP), DX
+	MOVQ DX, 16(SP)
+	MOVQ rsB+56(FP), DX
+	MOVQ DX, 24(SP)
+	MOVQ c+80(FP), DX
+	MOVQ DX, 32(SP)
+	MOVQ bCopy+72(FP), DX
+	MOVQ DX, 40(SP)
+	MOVQ b+48(FP), DX
+	MOVQ DX, 48(SP)
+	MOVQ 24(SP), DX
 	SHLQ $0x02, DX
-	MOVQ tiles+0(FP), BX
-	MOVQ BX, (SP)
-	MOVQ a+16(FP), BX
-	MOVQ BX, 8(SP)
-	MOVQ c+72(FP), BX
-	MOVQ BX, 16(SP)
-	MOVQ b+48(FP), BX
-	MOVQ BX, 24(SP)
-	MOVQ $0x00000000, 32(SP)
+	MOVQ DX, 24(SP)
+	MOVQ $0x00000000, 56(SP)
 
 sgemmColumn6x16AVX2_tile:
+	MOVQ       24(SP), DX
 	MOVQ       8(SP), BX
 	LEAQ       (BX)(AX*2), SI
 	ADDQ       AX, SI
-	MOVQ       b+48(FP), DI
+	MOVQ       16(SP), DI
 	MOVQ       k+8(FP), R8
 	VXORPS     Y0, Y0, Y0
 	VXORPS     Y1, Y1, Y1
@@ -1377,8 +1391,8 @@ sgemmColumn6x16AVX2_tile:
 	VXORPS     Y9, Y9, Y9
 	VXORPS     Y10, Y10, Y10
 	VXORPS     Y11, Y11, Y11
-	MOVQ       16(SP), R9
-	MOVQ       ldc+80(FP), R10
+	MOVQ       32(SP), R9
+	MOVQ       ldc+88(FP), R10
 	SHLQ       $0x02, R10
 	PREFETCHT0 (R9)
 	PREFETCHT0 60(R9)
@@ -1438,12 +1452,154 @@ sgemmColumn6x16AVX2_general:
 
 	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·6 + i).
 sgemmColumn6x16AVX2_packed:
-	MOVQ R8, SI
-	SHRQ $0x02, SI
-	JZ   sgemmColumn6x16AVX2_packedTail
-	CMPQ 32(SP), $0x00000000
-	JEQ  sgemmColumn6x16AVX2_packedLoop
-	MOVQ 24(SP), R11
+	MOVQ  R8, SI
+	SHRQ  $0x02, SI
+	MOVQ  40(SP), R11
+	TESTQ R11, R11
+	JZ    sgemmColumn6x16AVX2_packedNoCopy
+	TESTQ SI, SI
+	JZ    sgemmColumn6x16AVX2_packedCopyTail
+
+sgemmColumn6x16AVX2_packedCopyLoop:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      Y12, (R11)
+	VMOVUPS      32(DI), Y13
+	VMOVUPS      Y13, 32(R11)
+	VBROADCASTSS (BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 16(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(DX*1), Y12
+	VMOVUPS      Y12, 64(R11)
+	VMOVUPS      32(DI)(DX*1), Y13
+	VMOVUPS      Y13, 96(R11)
+	VBROADCASTSS 24(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 28(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 32(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 36(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 40(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 44(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(DX*2), Y12
+	VMOVUPS      Y12, 128(R11)
+	VMOVUPS      32(DI)(DX*2), Y13
+	VMOVUPS      Y13, 160(R11)
+	VBROADCASTSS 48(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 52(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 56(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 60(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 64(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 68(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(R9*1), Y12
+	VMOVUPS      Y12, 192(R11)
+	VMOVUPS      32(DI)(R9*1), Y13
+	VMOVUPS      Y13, 224(R11)
+	VBROADCASTSS 72(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 76(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 80(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 84(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 88(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 92(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	LEAQ         (DI)(R10*1), R12
+	PREFETCHT0   (R12)
+	PREFETCHT0   (R12)(DX*1)
+	PREFETCHT0   (R12)(DX*2)
+	PREFETCHT0   (R12)(R9*1)
+	ADDQ         $0x00000100, R11
+	ADDQ         $0x00000060, BX
+	LEAQ         (DI)(DX*4), DI
+	DECQ         SI
+	JNZ          sgemmColumn6x16AVX2_packedCopyLoop
+
+sgemmColumn6x16AVX2_packedCopyTail:
+	ANDQ $0x00000003, R8
+	JZ   sgemmColumn6x16AVX2_epilogue
+
+sgemmColumn6x16AVX2_packedCopyTailLoop:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      Y12, (R11)
+	VMOVUPS      32(DI), Y13
+	VMOVUPS      Y13, 32(R11)
+	VBROADCASTSS (BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(BX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(BX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(BX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 16(BX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(BX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000018, BX
+	ADDQ         DX, DI
+	ADDQ         $0x00000040, R11
+	DECQ         R8
+	JNZ          sgemmColumn6x16AVX2_packedCopyTailLoop
+	JMP          sgemmColumn6x16AVX2_epilogue
+
+sgemmColumn6x16AVX2_packedNoCopy:
+	CMPQ  56(SP), $0x00000000
+	JEQ   sgemmColumn6x16AVX2_packedPlain
+	MOVQ  48(SP), R11
+	TESTQ SI, SI
+	JZ    sgemmColumn6x16AVX2_packedStreamTail
 
 sgemmColumn6x16AVX2_packedStreamLoop:
 	VMOVUPS      (DI), Y12
@@ -1532,13 +1688,19 @@ sgemmColumn6x16AVX2_packedStreamLoop:
 	PREFETCHT0   (R12)(DX*2)
 	PREFETCHT0   (R12)(R9*1)
 	PREFETCHT0   (R11)
-	ADDQ         32(SP), R11
+	ADDQ         56(SP), R11
 	ADDQ         $0x00000060, BX
 	LEAQ         (DI)(DX*4), DI
 	DECQ         SI
 	JNZ          sgemmColumn6x16AVX2_packedStreamLoop
-	MOVQ         R11, 24(SP)
-	JMP          sgemmColumn6x16AVX2_packedTail
+
+sgemmColumn6x16AVX2_packedStreamTail:
+	MOVQ R11, 48(SP)
+	JMP  sgemmColumn6x16AVX2_packedTail
+
+sgemmColumn6x16AVX2_packedPlain:
+	TESTQ SI, SI
+	JZ    sgemmColumn6x16AVX2_packedTail
 
 sgemmColumn6x16AVX2_packedLoop:
 	VMOVUPS      (DI), Y12
@@ -1664,12 +1826,156 @@ sgemmColumn6x16AVX2_packedTailLoop:
 
 	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
 sgemmColumn6x16AVX2_rowMajor:
-	MOVQ R8, R11
-	SHRQ $0x02, R11
-	JZ   sgemmColumn6x16AVX2_rowMajorTail
-	CMPQ 32(SP), $0x00000000
-	JEQ  sgemmColumn6x16AVX2_rowMajorLoop
-	MOVQ 24(SP), R12
+	MOVQ  R8, R11
+	SHRQ  $0x02, R11
+	MOVQ  40(SP), R12
+	TESTQ R12, R12
+	JZ    sgemmColumn6x16AVX2_rowMajorNoCopy
+	TESTQ R11, R11
+	JZ    sgemmColumn6x16AVX2_rowMajorCopyTail
+
+sgemmColumn6x16AVX2_rowMajorCopyLoop:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      Y12, (R12)
+	VMOVUPS      32(DI), Y13
+	VMOVUPS      Y13, 32(R12)
+	VBROADCASTSS (BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(DX*1), Y12
+	VMOVUPS      Y12, 64(R12)
+	VMOVUPS      32(DI)(DX*1), Y13
+	VMOVUPS      Y13, 96(R12)
+	VBROADCASTSS 4(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(DX*2), Y12
+	VMOVUPS      Y12, 128(R12)
+	VMOVUPS      32(DI)(DX*2), Y13
+	VMOVUPS      Y13, 160(R12)
+	VBROADCASTSS 8(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 8(BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 8(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 8(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMOVUPS      (DI)(R9*1), Y12
+	VMOVUPS      Y12, 192(R12)
+	VMOVUPS      32(DI)(R9*1), Y13
+	VMOVUPS      Y13, 224(R12)
+	VBROADCASTSS 12(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 12(BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 12(BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 12(SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	LEAQ         (DI)(R10*1), R13
+	PREFETCHT0   (R13)
+	PREFETCHT0   (R13)(DX*1)
+	PREFETCHT0   (R13)(DX*2)
+	PREFETCHT0   (R13)(R9*1)
+	ADDQ         $0x00000100, R12
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	LEAQ         (DI)(DX*4), DI
+	DECQ         R11
+	JNZ          sgemmColumn6x16AVX2_rowMajorCopyLoop
+
+sgemmColumn6x16AVX2_rowMajorCopyTail:
+	ANDQ $0x00000003, R8
+	JZ   sgemmColumn6x16AVX2_epilogue
+
+sgemmColumn6x16AVX2_rowMajorCopyTailLoop:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      Y12, (R12)
+	VMOVUPS      32(DI), Y13
+	VMOVUPS      Y13, 32(R12)
+	VBROADCASTSS (BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (BX)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (BX)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (SI)(AX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (SI)(AX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	ADDQ         DX, DI
+	ADDQ         $0x00000040, R12
+	DECQ         R8
+	JNZ          sgemmColumn6x16AVX2_rowMajorCopyTailLoop
+	JMP          sgemmColumn6x16AVX2_epilogue
+
+sgemmColumn6x16AVX2_rowMajorNoCopy:
+	CMPQ  56(SP), $0x00000000
+	JEQ   sgemmColumn6x16AVX2_rowMajorPlain
+	MOVQ  48(SP), R12
+	TESTQ R11, R11
+	JZ    sgemmColumn6x16AVX2_rowMajorStreamTail
 
 sgemmColumn6x16AVX2_rowMajorStreamLoop:
 	VMOVUPS      (DI), Y12
@@ -1758,14 +2064,20 @@ sgemmColumn6x16AVX2_rowMajorStreamLoop:
 	PREFETCHT0   (R13)(DX*2)
 	PREFETCHT0   (R13)(R9*1)
 	PREFETCHT0   (R12)
-	ADDQ         32(SP), R12
+	ADDQ         56(SP), R12
 	ADDQ         $0x00000010, BX
 	ADDQ         $0x00000010, SI
 	LEAQ         (DI)(DX*4), DI
 	DECQ         R11
 	JNZ          sgemmColumn6x16AVX2_rowMajorStreamLoop
-	MOVQ         R12, 24(SP)
-	JMP          sgemmColumn6x16AVX2_rowMajorTail
+
+sgemmColumn6x16AVX2_rowMajorStreamTail:
+	MOVQ R12, 48(SP)
+	JMP  sgemmColumn6x16AVX2_rowMajorTail
+
+sgemmColumn6x16AVX2_rowMajorPlain:
+	TESTQ R11, R11
+	JZ    sgemmColumn6x16AVX2_rowMajorTail
 
 sgemmColumn6x16AVX2_rowMajorLoop:
 	VMOVUPS      (DI), Y12
@@ -1892,7 +2204,7 @@ sgemmColumn6x16AVX2_rowMajorTailLoop:
 
 sgemmColumn6x16AVX2_epilogue:
 	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
-	VBROADCASTSS alpha+88(FP), Y12
+	VBROADCASTSS alpha+96(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
 	VMULPS       Y12, Y2, Y2
@@ -1905,239 +2217,248 @@ sgemmColumn6x16AVX2_epilogue:
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
-	MOVQ         16(SP), BX
-	MOVQ         ldc+80(FP), SI
-	SHLQ         $0x02, SI
-	MOVQ         $0x00000006, DI
-	MOVQ         nr+96(FP), R8
-	VBROADCASTSS beta+92(FP), Y12
-	MOVL         beta+92(FP), R9
-	SHLL         $0x01, R9
-	CMPQ         R8, $0x00000010
+	MOVQ         32(SP), DX
+	MOVQ         ldc+88(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         $0x00000006, SI
+	MOVQ         nr+104(FP), DI
+	VBROADCASTSS beta+100(FP), Y12
+	MOVL         beta+100(FP), R8
+	SHLL         $0x01, R8
+	CMPQ         DI, $0x00000010
 	JEQ          sgemmColumn6x16AVX2_full
-	LEAQ         sgemmTailMask<>+0(SB), R10
-	MOVQ         $0x00000008, R11
-	XORQ         R12, R12
-	MOVQ         R8, R13
-	SUBQ         $0x00000000, R13
-	CMPQ         R13, R11
-	CMOVQGT      R11, R13
-	CMPQ         R13, $0x00000000
-	CMOVQLT      R12, R13
-	NEGQ         R13
-	ADDQ         $0x00000008, R13
-	VMOVDQU      (R10)(R13*4), Y13
-	SUBQ         $0x00000008, R8
-	CMPQ         R8, R11
-	CMOVQGT      R11, R8
-	CMPQ         R8, $0x00000000
-	CMOVQLT      R12, R8
-	NEGQ         R8
-	ADDQ         $0x00000008, R8
-	VMOVDQU      (R10)(R8*4), Y14
-	TESTL        R9, R9
+	LEAQ         sgemmTailMask<>+0(SB), R9
+	MOVQ         $0x00000008, R10
+	XORQ         R11, R11
+	MOVQ         DI, R12
+	SUBQ         $0x00000000, R12
+	CMPQ         R12, R10
+	CMOVQGT      R10, R12
+	CMPQ         R12, $0x00000000
+	CMOVQLT      R11, R12
+	NEGQ         R12
+	ADDQ         $0x00000008, R12
+	VMOVDQU      (R9)(R12*4), Y13
+	SUBQ         $0x00000008, DI
+	CMPQ         DI, R10
+	CMOVQGT      R10, DI
+	CMPQ         DI, $0x00000000
+	CMOVQLT      R11, DI
+	NEGQ         DI
+	ADDQ         $0x00000008, DI
+	VMOVDQU      (R9)(DI*4), Y14
+	TESTL        R8, R8
 	JZ           sgemmColumn6x16AVX2_maskedOverwrite
-	MOVQ         DI, DI
-	VMASKMOVPS   (BX), Y13, Y15
+	MOVQ         SI, SI
+	VMASKMOVPS   (DX), Y13, Y15
 	VFMADD231PS  Y15, Y12, Y0
-	VMASKMOVPS   Y0, Y13, (BX)
-	VMASKMOVPS   32(BX), Y14, Y0
+	VMASKMOVPS   Y0, Y13, (DX)
+	VMASKMOVPS   32(DX), Y14, Y0
 	VFMADD231PS  Y0, Y12, Y1
-	VMASKMOVPS   Y1, Y14, 32(BX)
-	DECQ         DI
+	VMASKMOVPS   Y1, Y14, 32(DX)
+	DECQ         SI
 	JZ           sgemmColumn6x16AVX2_done
-	ADDQ         SI, BX
-	VMASKMOVPS   (BX), Y13, Y0
+	ADDQ         BX, DX
+	VMASKMOVPS   (DX), Y13, Y0
 	VFMADD231PS  Y0, Y12, Y2
-	VMASKMOVPS   Y2, Y13, (BX)
-	VMASKMOVPS   32(BX), Y14, Y0
+	VMASKMOVPS   Y2, Y13, (DX)
+	VMASKMOVPS   32(DX), Y14, Y0
 	VFMADD231PS  Y0, Y12, Y3
-	VMASKMOVPS   Y3, Y14, 32(BX)
-	DECQ         DI
+	VMASKMOVPS   Y3, Y14, 32(DX)
+	DECQ         SI
 	JZ           sgemmColumn6x16AVX2_done
-	ADDQ         SI, BX
-	VMASKMOVPS   (BX), Y13, Y0
+	ADDQ         BX, DX
+	VMASKMOVPS   (DX), Y13, Y0
 	VFMADD231PS  Y0, Y12, Y4
-	VMASKMOVPS   Y4, Y13, (BX)
-	VMASKMOVPS   32(BX), Y14, Y0
+	VMASKMOVPS   Y4, Y13, (DX)
+	VMASKMOVPS   32(DX), Y14, Y0
 	VFMADD231PS  Y0, Y12, Y5
-	VMASKMOVPS   Y5, Y14, 32(BX)
-	DECQ         DI
+	VMASKMOVPS   Y5, Y14, 32(DX)
+	DECQ         SI
 	JZ           sgemmColumn6x16AVX2_done
-	ADDQ         SI, BX
-	VMASKMOVPS   (BX), Y13, Y0
+	ADDQ         BX, DX
+	VMASKMOVPS   (DX), Y13, Y0
 	VFMADD231PS  Y0, Y12, Y6
-	VMASKMOVPS   Y6, Y13, (BX)
-	VMASKMOVPS   32(BX), Y14, Y0
+	VMASKMOVPS   Y6, Y13, (DX)
+	VMASKMOVPS   32(DX), Y14, Y0
 	VFMADD231PS  Y0, Y12, Y7
-	VMASKMOVPS   Y7, Y14, 32(BX)
-	DECQ         DI
+	VMASKMOVPS   Y7, Y14, 32(DX)
+	DECQ         SI
 	JZ           sgemmColumn6x16AVX2_done
-	ADDQ         SI, BX
-	VMASKMOVPS   (BX), Y13, Y0
+	ADDQ         BX, DX
+	VMASKMOVPS   (DX), Y13, Y0
 	VFMADD231PS  Y0, Y12, Y8
-	VMASKMOVPS   Y8, Y13, (BX)
-	VMASKMOVPS   32(BX), Y14, Y0
+	VMASKMOVPS   Y8, Y13, (DX)
+	VMASKMOVPS   32(DX), Y14, Y0
 	VFMADD231PS  Y0, Y12, Y9
-	VMASKMOVPS   Y9, Y14, 32(BX)
-	DECQ         DI
+	VMASKMOVPS   Y9, Y14, 32(DX)
+	DECQ         SI
 	JZ           sgemmColumn6x16AVX2_done
-	ADDQ         SI, BX
-	VMASKMOVPS   (BX), Y13, Y0
+	ADDQ         BX, DX
+	VMASKMOVPS   (DX), Y13, Y0
 	VFMADD231PS  Y0, Y12, Y10
-	VMASKMOVPS   Y10, Y13, (BX)
-	VMASKMOVPS   32(BX), Y14, Y0
+	VMASKMOVPS   Y10, Y13, (DX)
+	VMASKMOVPS   32(DX), Y14, Y0
 	VFMADD231PS  Y0, Y12, Y11
-	VMASKMOVPS   Y11, Y14, 32(BX)
+	VMASKMOVPS   Y11, Y14, 32(DX)
 	JMP          sgemmColumn6x16AVX2_done
 
 sgemmColumn6x16AVX2_maskedOverwrite:
-	MOVQ       DI, DI
-	VMASKMOVPS Y0, Y13, (BX)
-	VMASKMOVPS Y1, Y14, 32(BX)
-	DECQ       DI
+	MOVQ       SI, SI
+	VMASKMOVPS Y0, Y13, (DX)
+	VMASKMOVPS Y1, Y14, 32(DX)
+	DECQ       SI
 	JZ         sgemmColumn6x16AVX2_done
-	ADDQ       SI, BX
-	VMASKMOVPS Y2, Y13, (BX)
-	VMASKMOVPS Y3, Y14, 32(BX)
-	DECQ       DI
+	ADDQ       BX, DX
+	VMASKMOVPS Y2, Y13, (DX)
+	VMASKMOVPS Y3, Y14, 32(DX)
+	DECQ       SI
 	JZ         sgemmColumn6x16AVX2_done
-	ADDQ       SI, BX
-	VMASKMOVPS Y4, Y13, (BX)
-	VMASKMOVPS Y5, Y14, 32(BX)
-	DECQ       DI
+	ADDQ       BX, DX
+	VMASKMOVPS Y4, Y13, (DX)
+	VMASKMOVPS Y5, Y14, 32(DX)
+	DECQ       SI
 	JZ         sgemmColumn6x16AVX2_done
-	ADDQ       SI, BX
-	VMASKMOVPS Y6, Y13, (BX)
-	VMASKMOVPS Y7, Y14, 32(BX)
-	DECQ       DI
+	ADDQ       BX, DX
+	VMASKMOVPS Y6, Y13, (DX)
+	VMASKMOVPS Y7, Y14, 32(DX)
+	DECQ       SI
 	JZ         sgemmColumn6x16AVX2_done
-	ADDQ       SI, BX
-	VMASKMOVPS Y8, Y13, (BX)
-	VMASKMOVPS Y9, Y14, 32(BX)
-	DECQ       DI
+	ADDQ       BX, DX
+	VMASKMOVPS Y8, Y13, (DX)
+	VMASKMOVPS Y9, Y14, 32(DX)
+	DECQ       SI
 	JZ         sgemmColumn6x16AVX2_done
-	ADDQ       SI, BX
-	VMASKMOVPS Y10, Y13, (BX)
-	VMASKMOVPS Y11, Y14, 32(BX)
+	ADDQ       BX, DX
+	VMASKMOVPS Y10, Y13, (DX)
+	VMASKMOVPS Y11, Y14, 32(DX)
 	JMP        sgemmColumn6x16AVX2_done
 
 sgemmColumn6x16AVX2_full:
-	TESTL       R9, R9
+	TESTL       R8, R8
 	JZ          sgemmColumn6x16AVX2_fullOverwrite
-	MOVQ        DI, DI
-	VMOVUPS     (BX), Y13
+	MOVQ        SI, SI
+	VMOVUPS     (DX), Y13
 	VFMADD231PS Y13, Y12, Y0
-	VMOVUPS     Y0, (BX)
-	VMOVUPS     32(BX), Y0
+	VMOVUPS     Y0, (DX)
+	VMOVUPS     32(DX), Y0
 	VFMADD231PS Y0, Y12, Y1
-	VMOVUPS     Y1, 32(BX)
-	DECQ        DI
+	VMOVUPS     Y1, 32(DX)
+	DECQ        SI
 	JZ          sgemmColumn6x16AVX2_done
-	ADDQ        SI, BX
-	VMOVUPS     (BX), Y0
+	ADDQ        BX, DX
+	VMOVUPS     (DX), Y0
 	VFMADD231PS Y0, Y12, Y2
-	VMOVUPS     Y2, (BX)
-	VMOVUPS     32(BX), Y0
+	VMOVUPS     Y2, (DX)
+	VMOVUPS     32(DX), Y0
 	VFMADD231PS Y0, Y12, Y3
-	VMOVUPS     Y3, 32(BX)
-	DECQ        DI
+	VMOVUPS     Y3, 32(DX)
+	DECQ        SI
 	JZ          sgemmColumn6x16AVX2_done
-	ADDQ        SI, BX
-	VMOVUPS     (BX), Y0
+	ADDQ        BX, DX
+	VMOVUPS     (DX), Y0
 	VFMADD231PS Y0, Y12, Y4
-	VMOVUPS     Y4, (BX)
-	VMOVUPS     32(BX), Y0
+	VMOVUPS     Y4, (DX)
+	VMOVUPS     32(DX), Y0
 	VFMADD231PS Y0, Y12, Y5
-	VMOVUPS     Y5, 32(BX)
-	DECQ        DI
+	VMOVUPS     Y5, 32(DX)
+	DECQ        SI
 	JZ          sgemmColumn6x16AVX2_done
-	ADDQ        SI, BX
-	VMOVUPS     (BX), Y0
+	ADDQ        BX, DX
+	VMOVUPS     (DX), Y0
 	VFMADD231PS Y0, Y12, Y6
-	VMOVUPS     Y6, (BX)
-	VMOVUPS     32(BX), Y0
+	VMOVUPS     Y6, (DX)
+	VMOVUPS     32(DX), Y0
 	VFMADD231PS Y0, Y12, Y7
-	VMOVUPS     Y7, 32(BX)
-	DECQ        DI
+	VMOVUPS     Y7, 32(DX)
+	DECQ        SI
 	JZ          sgemmColumn6x16AVX2_done
-	ADDQ        SI, BX
-	VMOVUPS     (BX), Y0
+	ADDQ        BX, DX
+	VMOVUPS     (DX), Y0
 	VFMADD231PS Y0, Y12, Y8
-	VMOVUPS     Y8, (BX)
-	VMOVUPS     32(BX), Y0
+	VMOVUPS     Y8, (DX)
+	VMOVUPS     32(DX), Y0
 	VFMADD231PS Y0, Y12, Y9
-	VMOVUPS     Y9, 32(BX)
-	DECQ        DI
+	VMOVUPS     Y9, 32(DX)
+	DECQ        SI
 	JZ          sgemmColumn6x16AVX2_done
-	ADDQ        SI, BX
-	VMOVUPS     (BX), Y0
+	ADDQ        BX, DX
+	VMOVUPS     (DX), Y0
 	VFMADD231PS Y0, Y12, Y10
-	VMOVUPS     Y10, (BX)
-	VMOVUPS     32(BX), Y0
+	VMOVUPS     Y10, (DX)
+	VMOVUPS     32(DX), Y0
 	VFMADD231PS Y0, Y12, Y11
-	VMOVUPS     Y11, 32(BX)
+	VMOVUPS     Y11, 32(DX)
 	JMP         sgemmColumn6x16AVX2_done
 
 sgemmColumn6x16AVX2_fullOverwrite:
-	MOVQ    DI, DI
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	DECQ    DI
+	MOVQ    SI, SI
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	DECQ    SI
 	JZ      sgemmColumn6x16AVX2_done
-	ADDQ    SI, BX
-	VMOVUPS Y2, (BX)
-	VMOVUPS Y3, 32(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	DECQ    SI
 	JZ      sgemmColumn6x16AVX2_done
-	ADDQ    SI, BX
-	VMOVUPS Y4, (BX)
-	VMOVUPS Y5, 32(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	DECQ    SI
 	JZ      sgemmColumn6x16AVX2_done
-	ADDQ    SI, BX
-	VMOVUPS Y6, (BX)
-	VMOVUPS Y7, 32(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	DECQ    SI
 	JZ      sgemmColumn6x16AVX2_done
-	ADDQ    SI, BX
-	VMOVUPS Y8, (BX)
-	VMOVUPS Y9, 32(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	DECQ    SI
 	JZ      sgemmColumn6x16AVX2_done
-	ADDQ    SI, BX
-	VMOVUPS Y10, (BX)
-	VMOVUPS Y11, 32(BX)
+	ADDQ    BX, DX
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
 
 sgemmColumn6x16AVX2_done:
 	// Next tile: 6 rows of A and C on.
 	// After the first tile, the next 4 stream the next panel of B, if any, into cache.
-	MOVQ  tiles+0(FP), SI
-	SUBQ  (SP), SI
+	MOVQ  tiles+0(FP), BX
+	SUBQ  (SP), BX
 	JNZ   sgemmColumn6x16AVX2_streaming
-	MOVQ  bNext+64(FP), BX
-	TESTQ BX, BX
+	MOVQ  bNext+64(FP), DX
+	TESTQ DX, DX
 	JZ    sgemmColumn6x16AVX2_streaming
-	SHLQ  $0x02, BX
-	MOVQ  b+48(FP), DI
-	ADDQ  DI, BX
-	MOVQ  BX, 24(SP)
-	MOVQ  rsB+56(FP), BX
-	SHLQ  $0x02, BX
-	MOVQ  BX, 32(SP)
+	SHLQ  $0x02, DX
+	MOVQ  b+48(FP), SI
+	ADDQ  SI, DX
+	MOVQ  DX, 48(SP)
+	MOVQ  rsB+56(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  DX, 56(SP)
 
 sgemmColumn6x16AVX2_streaming:
-	CMPQ SI, $0x00000004
+	// After a tile that copied B, the others read the copy.
+	MOVQ  40(SP), DX
+	TESTQ DX, DX
+	JZ    sgemmColumn6x16AVX2_copied
+	MOVQ  DX, 16(SP)
+	MOVQ  $0x00000040, 24(SP)
+	MOVQ  $0x00000000, 40(SP)
+
+sgemmColumn6x16AVX2_copied:
+	CMPQ BX, $0x00000004
 	JNE  sgemmColumn6x16AVX2_streamed
-	MOVQ $0x00000000, 32(SP)
+	MOVQ $0x00000000, 56(SP)
 
 sgemmColumn6x16AVX2_streamed:
-	MOVQ   aStep+40(FP), BX
-	SHLQ   $0x02, BX
-	ADDQ   BX, 8(SP)
-	MOVQ   ldc+80(FP), BX
-	IMUL3Q $0x00000018, BX, BX
-	ADDQ   BX, 16(SP)
+	MOVQ   aStep+40(FP), DX
+	SHLQ   $0x02, DX
+	ADDQ   DX, 8(SP)
+	MOVQ   ldc+88(FP), DX
+	IMUL3Q $0x00000018, DX, DX
+	ADDQ   DX, 32(SP)
 	DECQ   (SP)
 	JNZ    sgemmColumn6x16AVX2_tile
 	VZEROUPPER
@@ -2411,9 +2732,9 @@ TEXT ·sgemm4x32AVX512(SB), NOSPLIT, $0-88
 	// Per step of k: 2 B loads, 4 broadcasts, 8 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
-	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, AX
 	SHLQ       $0x02, CX
+	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, DX
 	MOVQ       a+8(FP), BX
 	LEAQ       (BX)(AX*2), SI
@@ -2477,9 +2798,10 @@ sgemm4x32AVX512_general:
 
 	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·4 + i).
 sgemm4x32AVX512_packed:
-	MOVQ R8, AX
-	SHRQ $0x02, AX
-	JZ   sgemm4x32AVX512_packedTail
+	MOVQ  R8, AX
+	SHRQ  $0x02, AX
+	TESTQ AX, AX
+	JZ    sgemm4x32AVX512_packedTail
 
 sgemm4x32AVX512_packedLoop:
 	VMOVUPS      (DI), Z8
@@ -2579,9 +2901,10 @@ sgemm4x32AVX512_packedTailLoop:
 
 	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
 sgemm4x32AVX512_rowMajor:
-	MOVQ R8, CX
-	SHRQ $0x02, CX
-	JZ   sgemm4x32AVX512_rowMajorTail
+	MOVQ  R8, CX
+	SHRQ  $0x02, CX
+	TESTQ CX, CX
+	JZ    sgemm4x32AVX512_rowMajorTail
 
 sgemm4x32AVX512_rowMajorLoop:
 	VMOVUPS      (DI), Z8
@@ -2780,9 +3103,9 @@ TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-88
 	// Per step of k: 2 B loads, 8 broadcasts, 16 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
-	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, AX
 	SHLQ       $0x02, CX
+	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, DX
 	MOVQ       a+8(FP), BX
 	LEAQ       (BX)(AX*2), SI
@@ -2881,9 +3204,10 @@ sgemm8x32AVX512_general:
 
 	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·8 + i).
 sgemm8x32AVX512_packed:
-	MOVQ R9, AX
-	SHRQ $0x02, AX
-	JZ   sgemm8x32AVX512_packedTail
+	MOVQ  R9, AX
+	SHRQ  $0x02, AX
+	TESTQ AX, AX
+	JZ    sgemm8x32AVX512_packedTail
 
 sgemm8x32AVX512_packedLoop:
 	VMOVUPS      (R8), Z16
@@ -3043,9 +3367,10 @@ sgemm8x32AVX512_packedTailLoop:
 
 	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
 sgemm8x32AVX512_rowMajor:
-	MOVQ R9, CX
-	SHRQ $0x02, CX
-	JZ   sgemm8x32AVX512_rowMajorTail
+	MOVQ  R9, CX
+	SHRQ  $0x02, CX
+	TESTQ CX, CX
+	JZ    sgemm8x32AVX512_rowMajorTail
 
 sgemm8x32AVX512_rowMajorLoop:
 	VMOVUPS      (R8), Z16
@@ -3370,9 +3695,9 @@ TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-88
 	// Per step of k: 2 B loads, 12 broadcasts, 24 FMAs; per unrolled step, prefetches.
 	MOVQ       rsA+16(FP), AX
 	MOVQ       csA+24(FP), CX
-	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, AX
 	SHLQ       $0x02, CX
+	MOVQ       rsB+40(FP), DX
 	SHLQ       $0x02, DX
 	MOVQ       a+8(FP), BX
 	LEAQ       (BX)(AX*2), SI
@@ -3506,9 +3831,10 @@ sgemm12x32AVX512_general:
 
 	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·12 + i).
 sgemm12x32AVX512_packed:
-	MOVQ R10, AX
-	SHRQ $0x02, AX
-	JZ   sgemm12x32AVX512_packedTail
+	MOVQ  R10, AX
+	SHRQ  $0x02, AX
+	TESTQ AX, AX
+	JZ    sgemm12x32AVX512_packedTail
 
 sgemm12x32AVX512_packedLoop:
 	VMOVUPS      (R9), Z24
@@ -3728,9 +4054,10 @@ sgemm12x32AVX512_packedTailLoop:
 
 	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
 sgemm12x32AVX512_rowMajor:
-	MOVQ R10, CX
-	SHRQ $0x02, CX
-	JZ   sgemm12x32AVX512_rowMajorTail
+	MOVQ  R10, CX
+	SHRQ  $0x02, CX
+	TESTQ CX, CX
+	JZ    sgemm12x32AVX512_rowMajorTail
 
 sgemm12x32AVX512_rowMajorLoop:
 	VMOVUPS      (R9), Z24
@@ -4167,9 +4494,9 @@ sgemm12x32AVX512_done:
 	VZEROUPPER
 	RET
 
-// func sgemmColumn12x32AVX512(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, c *float32, ldc int, alpha float32, beta float32, nr int)
+// func sgemmColumn12x32AVX512(tiles int, k int, a *float32, rsA int, csA int, aStep int, b *float32, rsB int, bNext int, bCopy *float32, c *float32, ldc int, alpha float32, beta float32, nr int)
 // Requires: AVX, AVX512DQ, AVX512F, BMI2, MMX+
-TEXT ·sgemmColumn12x32AVX512(SB), NOSPLIT, $40-104
+TEXT ·sgemmColumn12x32AVX512(SB), NOSPLIT, $64-112
 	// Register plan for the 12×32 tile (AVX512):
 	//   acc[i][j]  24 vector accumulators: row i < 12, vector j < 2 of C
 	//   bv[j]       2 vectors: row p of the B panel
@@ -4181,21 +4508,29 @@ TEXT ·sgemmColumn12x32AVX512(SB), NOSPLIT, $40-104
 	// Per step of k: 2 B loads, 12 broadcasts, 24 FMAs; per unrolled step, prefetches.
 	MOVQ rsA+24(FP), AX
 	MOVQ csA+32(FP), CX
-	MOVQ rsB+56(FP), DX
 	SHLQ $0x02, AX
 	SHLQ $0x02, CX
+	MOVQ tiles+0(FP), DX
+	MOVQ DX, (SP)
+	MOVQ a+16(FP), DX
+	MOVQ DX, 8(SP)
+	MOVQ b+48(FP), DX
+	MOVQ DX, 16(SP)
+	MOVQ rsB+56(FP), DX
+	MOVQ DX, 24(SP)
+	MOVQ c+80(FP), DX
+	MOVQ DX, 32(SP)
+	MOVQ bCopy+72(FP), DX
+	MOVQ DX, 40(SP)
+	MOVQ b+48(FP), DX
+	MOVQ DX, 48(SP)
+	MOVQ 24(SP), DX
 	SHLQ $0x02, DX
-	MOVQ tiles+0(FP), BX
-	MOVQ BX, (SP)
-	MOVQ a+16(FP), BX
-	MOVQ BX, 8(SP)
-	MOVQ c+72(FP), BX
-	MOVQ BX, 16(SP)
-	MOVQ b+48(FP), BX
-	MOVQ BX, 24(SP)
-	MOVQ $0x00000000, 32(SP)
+	MOVQ DX, 24(SP)
+	MOVQ $0x00000000, 56(SP)
 
 sgemmColumn12x32AVX512_tile:
+	MOVQ       24(SP), DX
 	MOVQ       8(SP), BX
 	LEAQ       (BX)(AX*2), SI
 	ADDQ       AX, SI
@@ -4203,7 +4538,7 @@ sgemmColumn12x32AVX512_tile:
 	ADDQ       AX, DI
 	LEAQ       (DI)(AX*2), R8
 	ADDQ       AX, R8
-	MOVQ       b+48(FP), R9
+	MOVQ       16(SP), R9
 	MOVQ       k+8(FP), R10
 	VXORPS     Z0, Z0, Z0
 	VXORPS     Z1, Z1, Z1
@@ -4229,8 +4564,8 @@ sgemmColumn12x32AVX512_tile:
 	VXORPS     Z21, Z21, Z21
 	VXORPS     Z22, Z22, Z22
 	VXORPS     Z23, Z23, Z23
-	MOVQ       16(SP), R11
-	MOVQ       ldc+80(FP), R12
+	MOVQ       32(SP), R11
+	MOVQ       ldc+88(FP), R12
 	SHLQ       $0x02, R12
 	PREFETCHT0 (R11)
 	PREFETCHT0 124(R11)
@@ -4328,12 +4663,248 @@ sgemmColumn12x32AVX512_general:
 
 	// Packed loop: 4 steps of k per iteration, A(i, p) at aRow[0] + 4·(p·12 + i).
 sgemmColumn12x32AVX512_packed:
-	MOVQ R10, SI
-	SHRQ $0x02, SI
-	JZ   sgemmColumn12x32AVX512_packedTail
-	CMPQ 32(SP), $0x00000000
-	JEQ  sgemmColumn12x32AVX512_packedLoop
-	MOVQ 24(SP), DI
+	MOVQ  R10, SI
+	SHRQ  $0x02, SI
+	MOVQ  40(SP), DI
+	TESTQ DI, DI
+	JZ    sgemmColumn12x32AVX512_packedNoCopy
+	TESTQ SI, SI
+	JZ    sgemmColumn12x32AVX512_packedCopyTail
+
+sgemmColumn12x32AVX512_packedCopyLoop:
+	VMOVUPS      (R9), Z24
+	VMOVUPS      Z24, (DI)
+	VMOVUPS      64(R9), Z25
+	VMOVUPS      Z25, 64(DI)
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(DX*1), Z24
+	VMOVUPS      Z24, 128(DI)
+	VMOVUPS      64(R9)(DX*1), Z25
+	VMOVUPS      Z25, 192(DI)
+	VBROADCASTSS 48(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 52(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 56(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 60(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 64(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 68(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 72(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 76(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 80(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 84(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 88(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 92(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(DX*2), Z24
+	VMOVUPS      Z24, 256(DI)
+	VMOVUPS      64(R9)(DX*2), Z25
+	VMOVUPS      Z25, 320(DI)
+	VBROADCASTSS 96(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 100(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 104(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 108(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 112(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 116(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 120(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 124(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 128(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 132(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 136(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 140(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(R11*1), Z24
+	VMOVUPS      Z24, 384(DI)
+	VMOVUPS      64(R9)(R11*1), Z25
+	VMOVUPS      Z25, 448(DI)
+	VBROADCASTSS 144(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 148(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 152(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 156(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 160(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 164(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 168(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 172(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 176(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 180(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 184(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 188(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	LEAQ         (R9)(R12*1), R8
+	PREFETCHT0   (R8)
+	PREFETCHT0   64(R8)
+	PREFETCHT0   (R8)(DX*1)
+	PREFETCHT0   64(R8)(DX*1)
+	PREFETCHT0   (R8)(DX*2)
+	PREFETCHT0   64(R8)(DX*2)
+	PREFETCHT0   (R8)(R11*1)
+	PREFETCHT0   64(R8)(R11*1)
+	ADDQ         $0x00000200, DI
+	ADDQ         $0x000000c0, BX
+	LEAQ         (R9)(DX*4), R9
+	DECQ         SI
+	JNZ          sgemmColumn12x32AVX512_packedCopyLoop
+
+sgemmColumn12x32AVX512_packedCopyTail:
+	ANDQ $0x00000003, R10
+	JZ   sgemmColumn12x32AVX512_epilogue
+
+sgemmColumn12x32AVX512_packedCopyTailLoop:
+	VMOVUPS      (R9), Z24
+	VMOVUPS      Z24, (DI)
+	VMOVUPS      64(R9), Z25
+	VMOVUPS      Z25, 64(DI)
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000030, BX
+	ADDQ         DX, R9
+	ADDQ         $0x00000080, DI
+	DECQ         R10
+	JNZ          sgemmColumn12x32AVX512_packedCopyTailLoop
+	JMP          sgemmColumn12x32AVX512_epilogue
+
+sgemmColumn12x32AVX512_packedNoCopy:
+	CMPQ  56(SP), $0x00000000
+	JEQ   sgemmColumn12x32AVX512_packedPlain
+	MOVQ  48(SP), DI
+	TESTQ SI, SI
+	JZ    sgemmColumn12x32AVX512_packedStreamTail
 
 sgemmColumn12x32AVX512_packedStreamLoop:
 	VMOVUPS      (R9), Z24
@@ -4499,13 +5070,19 @@ sgemmColumn12x32AVX512_packedStreamLoop:
 	PREFETCHT0   64(R8)(R11*1)
 	PREFETCHT0   (DI)
 	PREFETCHT0   64(DI)
-	ADDQ         32(SP), DI
+	ADDQ         56(SP), DI
 	ADDQ         $0x000000c0, BX
 	LEAQ         (R9)(DX*4), R9
 	DECQ         SI
 	JNZ          sgemmColumn12x32AVX512_packedStreamLoop
-	MOVQ         DI, 24(SP)
-	JMP          sgemmColumn12x32AVX512_packedTail
+
+sgemmColumn12x32AVX512_packedStreamTail:
+	MOVQ DI, 48(SP)
+	JMP  sgemmColumn12x32AVX512_packedTail
+
+sgemmColumn12x32AVX512_packedPlain:
+	TESTQ SI, SI
+	JZ    sgemmColumn12x32AVX512_packedTail
 
 sgemmColumn12x32AVX512_packedLoop:
 	VMOVUPS      (R9), Z24
@@ -4725,12 +5302,254 @@ sgemmColumn12x32AVX512_packedTailLoop:
 
 	// Row-major loop: 4 steps of k per iteration, A(i, p) at aRow[i/3] + (i%3)·rsA + 4·p.
 sgemmColumn12x32AVX512_rowMajor:
-	MOVQ R10, R13
-	SHRQ $0x02, R13
-	JZ   sgemmColumn12x32AVX512_rowMajorTail
-	CMPQ 32(SP), $0x00000000
-	JEQ  sgemmColumn12x32AVX512_rowMajorLoop
-	MOVQ 24(SP), R14
+	MOVQ  R10, R13
+	SHRQ  $0x02, R13
+	MOVQ  40(SP), R14
+	TESTQ R14, R14
+	JZ    sgemmColumn12x32AVX512_rowMajorNoCopy
+	TESTQ R13, R13
+	JZ    sgemmColumn12x32AVX512_rowMajorCopyTail
+
+sgemmColumn12x32AVX512_rowMajorCopyLoop:
+	VMOVUPS      (R9), Z24
+	VMOVUPS      Z24, (R14)
+	VMOVUPS      64(R9), Z25
+	VMOVUPS      Z25, 64(R14)
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(DX*1), Z24
+	VMOVUPS      Z24, 128(R14)
+	VMOVUPS      64(R9)(DX*1), Z25
+	VMOVUPS      Z25, 192(R14)
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 4(BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 4(SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 4(SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 4(SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 4(DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 4(DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 4(DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 4(R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 4(R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 4(R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(DX*2), Z24
+	VMOVUPS      Z24, 256(R14)
+	VMOVUPS      64(R9)(DX*2), Z25
+	VMOVUPS      Z25, 320(R14)
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 8(BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 8(SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 8(SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 8(SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 8(DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 8(DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 8(DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 8(R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 8(R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 8(R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	VMOVUPS      (R9)(R11*1), Z24
+	VMOVUPS      Z24, 384(R14)
+	VMOVUPS      64(R9)(R11*1), Z25
+	VMOVUPS      Z25, 448(R14)
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 12(BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 12(BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 12(SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 12(SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 12(DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 12(DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 12(DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 12(R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 12(R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 12(R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	LEAQ         (R9)(R12*1), R15
+	PREFETCHT0   (R15)
+	PREFETCHT0   64(R15)
+	PREFETCHT0   (R15)(DX*1)
+	PREFETCHT0   64(R15)(DX*1)
+	PREFETCHT0   (R15)(DX*2)
+	PREFETCHT0   64(R15)(DX*2)
+	PREFETCHT0   (R15)(R11*1)
+	PREFETCHT0   64(R15)(R11*1)
+	ADDQ         $0x00000200, R14
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, SI
+	ADDQ         $0x00000010, DI
+	ADDQ         $0x00000010, R8
+	LEAQ         (R9)(DX*4), R9
+	DECQ         R13
+	JNZ          sgemmColumn12x32AVX512_rowMajorCopyLoop
+
+sgemmColumn12x32AVX512_rowMajorCopyTail:
+	ANDQ $0x00000003, R10
+	JZ   sgemmColumn12x32AVX512_epilogue
+
+sgemmColumn12x32AVX512_rowMajorCopyTailLoop:
+	VMOVUPS      (R9), Z24
+	VMOVUPS      Z24, (R14)
+	VMOVUPS      64(R9), Z25
+	VMOVUPS      Z25, 64(R14)
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (BX)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (BX)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (SI), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (SI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (SI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (DI), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (DI)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (DI)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R8)(AX*1), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R8)(AX*2), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, SI
+	ADDQ         $0x00000004, DI
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	ADDQ         $0x00000080, R14
+	DECQ         R10
+	JNZ          sgemmColumn12x32AVX512_rowMajorCopyTailLoop
+	JMP          sgemmColumn12x32AVX512_epilogue
+
+sgemmColumn12x32AVX512_rowMajorNoCopy:
+	CMPQ  56(SP), $0x00000000
+	JEQ   sgemmColumn12x32AVX512_rowMajorPlain
+	MOVQ  48(SP), R14
+	TESTQ R13, R13
+	JZ    sgemmColumn12x32AVX512_rowMajorStreamTail
 
 sgemmColumn12x32AVX512_rowMajorStreamLoop:
 	VMOVUPS      (R9), Z24
@@ -4896,7 +5715,7 @@ sgemmColumn12x32AVX512_rowMajorStreamLoop:
 	PREFETCHT0   64(R15)(R11*1)
 	PREFETCHT0   (R14)
 	PREFETCHT0   64(R14)
-	ADDQ         32(SP), R14
+	ADDQ         56(SP), R14
 	ADDQ         $0x00000010, BX
 	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000010, DI
@@ -4904,8 +5723,14 @@ sgemmColumn12x32AVX512_rowMajorStreamLoop:
 	LEAQ         (R9)(DX*4), R9
 	DECQ         R13
 	JNZ          sgemmColumn12x32AVX512_rowMajorStreamLoop
-	MOVQ         R14, 24(SP)
-	JMP          sgemmColumn12x32AVX512_rowMajorTail
+
+sgemmColumn12x32AVX512_rowMajorStreamTail:
+	MOVQ R14, 48(SP)
+	JMP  sgemmColumn12x32AVX512_rowMajorTail
+
+sgemmColumn12x32AVX512_rowMajorPlain:
+	TESTQ R13, R13
+	JZ    sgemmColumn12x32AVX512_rowMajorTail
 
 sgemmColumn12x32AVX512_rowMajorLoop:
 	VMOVUPS      (R9), Z24
@@ -5130,7 +5955,7 @@ sgemmColumn12x32AVX512_rowMajorTailLoop:
 
 sgemmColumn12x32AVX512_epilogue:
 	// Epilogue: acc ← alpha·acc, then C ← acc + beta·C over mr rows and nr columns.
-	VBROADCASTSS alpha+88(FP), Z24
+	VBROADCASTSS alpha+96(FP), Z24
 	VMULPS       Z24, Z0, Z0
 	VMULPS       Z24, Z1, Z1
 	VMULPS       Z24, Z2, Z2
@@ -5155,218 +5980,227 @@ sgemmColumn12x32AVX512_epilogue:
 	VMULPS       Z24, Z21, Z21
 	VMULPS       Z24, Z22, Z22
 	VMULPS       Z24, Z23, Z23
-	MOVQ         16(SP), BX
-	MOVQ         ldc+80(FP), SI
-	SHLQ         $0x02, SI
-	MOVQ         $0x0000000c, DI
-	MOVQ         nr+96(FP), R8
-	VBROADCASTSS beta+92(FP), Z24
-	MOVL         beta+92(FP), R9
-	SHLL         $0x01, R9
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R8
-	KMOVW        R8, K1
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	TESTL        R9, R9
+	MOVQ         32(SP), DX
+	MOVQ         ldc+88(FP), BX
+	SHLQ         $0x02, BX
+	MOVQ         $0x0000000c, SI
+	MOVQ         nr+104(FP), DI
+	VBROADCASTSS beta+100(FP), Z24
+	MOVL         beta+100(FP), R8
+	SHLL         $0x01, R8
+	MOVQ         $-1, R9
+	BZHIQ        DI, R9, DI
+	KMOVW        DI, K1
+	SHRQ         $0x10, DI
+	KMOVW        DI, K2
+	TESTL        R8, R8
 	JZ           sgemmColumn12x32AVX512_overwrite
-	MOVQ         DI, DI
-	VMOVUPS.Z    (BX), K1, Z25
+	MOVQ         SI, SI
+	VMOVUPS.Z    (DX), K1, Z25
 	VFMADD231PS  Z25, Z24, Z0
-	VMOVUPS      Z0, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z0, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z1
-	VMOVUPS      Z1, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z1, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z2
-	VMOVUPS      Z2, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z2, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z3
-	VMOVUPS      Z3, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z3, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z4
-	VMOVUPS      Z4, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z4, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z5
-	VMOVUPS      Z5, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z5, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z6
-	VMOVUPS      Z6, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z6, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z7
-	VMOVUPS      Z7, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z7, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z8
-	VMOVUPS      Z8, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z8, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z9
-	VMOVUPS      Z9, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z9, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z10
-	VMOVUPS      Z10, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z10, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z11
-	VMOVUPS      Z11, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z11, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z12
-	VMOVUPS      Z12, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z12, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z13
-	VMOVUPS      Z13, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z13, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z14
-	VMOVUPS      Z14, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z14, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z15
-	VMOVUPS      Z15, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z15, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z16
-	VMOVUPS      Z16, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z16, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z17
-	VMOVUPS      Z17, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z17, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z18
-	VMOVUPS      Z18, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z18, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z19
-	VMOVUPS      Z19, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z19, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z20
-	VMOVUPS      Z20, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z20, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z21
-	VMOVUPS      Z21, K2, 64(BX)
-	DECQ         DI
+	VMOVUPS      Z21, K2, 64(DX)
+	DECQ         SI
 	JZ           sgemmColumn12x32AVX512_done
-	ADDQ         SI, BX
-	VMOVUPS.Z    (BX), K1, Z0
+	ADDQ         BX, DX
+	VMOVUPS.Z    (DX), K1, Z0
 	VFMADD231PS  Z0, Z24, Z22
-	VMOVUPS      Z22, K1, (BX)
-	VMOVUPS.Z    64(BX), K2, Z0
+	VMOVUPS      Z22, K1, (DX)
+	VMOVUPS.Z    64(DX), K2, Z0
 	VFMADD231PS  Z0, Z24, Z23
-	VMOVUPS      Z23, K2, 64(BX)
+	VMOVUPS      Z23, K2, 64(DX)
 	JMP          sgemmColumn12x32AVX512_done
 
 sgemmColumn12x32AVX512_overwrite:
-	MOVQ    DI, DI
-	VMOVUPS Z0, K1, (BX)
-	VMOVUPS Z1, K2, 64(BX)
-	DECQ    DI
+	MOVQ    SI, SI
+	VMOVUPS Z0, K1, (DX)
+	VMOVUPS Z1, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z2, K1, (BX)
-	VMOVUPS Z3, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z2, K1, (DX)
+	VMOVUPS Z3, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z4, K1, (BX)
-	VMOVUPS Z5, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z4, K1, (DX)
+	VMOVUPS Z5, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z6, K1, (BX)
-	VMOVUPS Z7, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z6, K1, (DX)
+	VMOVUPS Z7, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z8, K1, (BX)
-	VMOVUPS Z9, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z8, K1, (DX)
+	VMOVUPS Z9, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z10, K1, (BX)
-	VMOVUPS Z11, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z10, K1, (DX)
+	VMOVUPS Z11, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z12, K1, (BX)
-	VMOVUPS Z13, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z12, K1, (DX)
+	VMOVUPS Z13, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z14, K1, (BX)
-	VMOVUPS Z15, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z14, K1, (DX)
+	VMOVUPS Z15, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z16, K1, (BX)
-	VMOVUPS Z17, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z16, K1, (DX)
+	VMOVUPS Z17, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z18, K1, (BX)
-	VMOVUPS Z19, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z18, K1, (DX)
+	VMOVUPS Z19, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z20, K1, (BX)
-	VMOVUPS Z21, K2, 64(BX)
-	DECQ    DI
+	ADDQ    BX, DX
+	VMOVUPS Z20, K1, (DX)
+	VMOVUPS Z21, K2, 64(DX)
+	DECQ    SI
 	JZ      sgemmColumn12x32AVX512_done
-	ADDQ    SI, BX
-	VMOVUPS Z22, K1, (BX)
-	VMOVUPS Z23, K2, 64(BX)
+	ADDQ    BX, DX
+	VMOVUPS Z22, K1, (DX)
+	VMOVUPS Z23, K2, 64(DX)
 
 sgemmColumn12x32AVX512_done:
 	// Next tile: 12 rows of A and C on.
 	// After the first tile, the next 4 stream the next panel of B, if any, into cache.
-	MOVQ  tiles+0(FP), SI
-	SUBQ  (SP), SI
+	MOVQ  tiles+0(FP), BX
+	SUBQ  (SP), BX
 	JNZ   sgemmColumn12x32AVX512_streaming
-	MOVQ  bNext+64(FP), BX
-	TESTQ BX, BX
+	MOVQ  bNext+64(FP), DX
+	TESTQ DX, DX
 	JZ    sgemmColumn12x32AVX512_streaming
-	SHLQ  $0x02, BX
-	MOVQ  b+48(FP), DI
-	ADDQ  DI, BX
-	MOVQ  BX, 24(SP)
-	MOVQ  rsB+56(FP), BX
-	SHLQ  $0x02, BX
-	MOVQ  BX, 32(SP)
+	SHLQ  $0x02, DX
+	MOVQ  b+48(FP), SI
+	ADDQ  SI, DX
+	MOVQ  DX, 48(SP)
+	MOVQ  rsB+56(FP), DX
+	SHLQ  $0x02, DX
+	MOVQ  DX, 56(SP)
 
 sgemmColumn12x32AVX512_streaming:
-	CMPQ SI, $0x00000004
+	// After a tile that copied B, the others read the copy.
+	MOVQ  40(SP), DX
+	TESTQ DX, DX
+	JZ    sgemmColumn12x32AVX512_copied
+	MOVQ  DX, 16(SP)
+	MOVQ  $0x00000080, 24(SP)
+	MOVQ  $0x00000000, 40(SP)
+
+sgemmColumn12x32AVX512_copied:
+	CMPQ BX, $0x00000004
 	JNE  sgemmColumn12x32AVX512_streamed
-	MOVQ $0x00000000, 32(SP)
+	MOVQ $0x00000000, 56(SP)
 
 sgemmColumn12x32AVX512_streamed:
-	MOVQ   aStep+40(FP), BX
-	SHLQ   $0x02, BX
-	ADDQ   BX, 8(SP)
-	MOVQ   ldc+80(FP), BX
-	IMUL3Q $0x00000030, BX, BX
-	ADDQ   BX, 16(SP)
+	MOVQ   aStep+40(FP), DX
+	SHLQ   $0x02, DX
+	ADDQ   DX, 8(SP)
+	MOVQ   ldc+88(FP), DX
+	IMUL3Q $0x00000030, DX, DX
+	ADDQ   DX, 32(SP)
 	DECQ   (SP)
 	JNZ    sgemmColumn12x32AVX512_tile
 	VZEROUPPER

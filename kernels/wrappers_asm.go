@@ -36,14 +36,22 @@ func withTransBPack(kern gemmKernel, asm func(k int, b *float32, ldb int, dst *f
 
 // withColumn adds to kern, a generated SGEMM kernel, its generated column variant,
 // checking its operands: once a column, which a check per tile would not be.
-func withColumn(kern gemmKernel, asm func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB, bNext int, c *float32, ldc int, alpha, beta float32, nr int)) gemmKernel {
+func withColumn(kern gemmKernel, asm func(tiles, k int, a *float32, rsA, csA, aStep int, b *float32, rsB, bNext int, bCopy, c *float32, ldc int, alpha, beta float32, nr int)) gemmKernel {
 	mr, nr := kern.mr, kern.nr
-	kern.column = func(tiles, k int, a []float32, rsA, csA, aStep int, b []float32, rsB, bNext int, c []float32, ldc int, alpha, beta float32, cols int) {
+	kern.column = func(tiles, k int, a []float32, rsA, csA, aStep int, b []float32, rsB, bNext int, bCopy, c []float32, ldc int, alpha, beta float32, cols int) {
 		_, _, _ = a[(tiles-1)*aStep+(mr-1)*rsA+(k-1)*csA], b[(k-1)*rsB+nr-1], c[(tiles*mr-1)*ldc+cols-1]
 		if bNext > 0 {
 			_ = b[bNext+(k-1)*rsB+nr-1] // prefetched only, but kept to the slice all the same
 		}
-		asm(tiles, k, &a[0], rsA, csA, aStep, &b[0], rsB, bNext, &c[0], ldc, alpha, beta, cols)
+		var copyTo *float32
+		if bCopy != nil {
+			if csA != 1 && (rsA != 1 || csA != mr) {
+				panic("kernels: column kernel copying B with A strides other than packed or row-major")
+			}
+			_ = bCopy[k*nr-1]
+			copyTo = &bCopy[0]
+		}
+		asm(tiles, k, &a[0], rsA, csA, aStep, &b[0], rsB, bNext, copyTo, &c[0], ldc, alpha, beta, cols)
 	}
 	return kern
 }
