@@ -262,6 +262,10 @@ func (g *gemm) planBlocks() (threads int) {
 	}
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
 	threads = threadsFor(flops, bl.MinFlopsPerThread, p.blocksA*ncMax/nr)
+	// The column kernel packs B in the first block of A's whole tiles: B must be
+	// readable in place, and that block at least a tile tall.
+	p.fusedPack = threads == 1 && p.packAllB && !g.transB && g.impl.kernel.column != nil &&
+		g.m >= mr && g.ldb < fusedPackMaxLdB
 	if panels := ncMax / nr; threads > 1 && !p.packAllA && p.blocksA*panels < 2*threads {
 		// Too few tasks to balance (96³: three panels for two threads): cut A, read in
 		// place, into smaller blocks, of at least minSplitRows rows (two threads, calls
@@ -352,12 +356,15 @@ func (g *gemm) singleBlock() {
 // gemmPlan is what the threads of one blocked Sgemm call share.
 type gemmPlan struct {
 	packAllA, packAllB bool
-	aLen, bLen         int       // floats in each thread's A buffer, and in each B buffer
-	copyLen            int       // floats in each thread's copy of a B panel read in place (operand.copy)
-	kc                 int       // the deepest slice of k (Blocking.KC or PackedKC)
-	mc, blocksA        int       // rows per block of A (a multiple of MR), and how many blocks
-	chunkPanels        int       // NR panels of B per task
-	bufB               []float32 // one B buffer, or two that alternate with threads
+	// fusedPack: on one thread, B is packed as the first block of A reads it in place
+	// (operand.packing), not before.
+	fusedPack   bool
+	aLen, bLen  int       // floats in each thread's A buffer, and in each B buffer
+	copyLen     int       // floats in each thread's copy of a B panel read in place (operand.copy)
+	kc          int       // the deepest slice of k (Blocking.KC or PackedKC)
+	mc, blocksA int       // rows per block of A (a multiple of MR), and how many blocks
+	chunkPanels int       // NR panels of B per task
+	bufB        []float32 // one B buffer, or two that alternate with threads
 	// sliceDone[task], for the tasks of a block of B: 1 + the last phase that ran it.
 	// The phases of one NC block are its slices of k, which must reach each tile of C in
 	// order: a thread ahead in the pipeline waits for the tile's previous slice. Two
@@ -416,7 +423,9 @@ func (g *gemm) run(t *team, id int) {
 					t.waitUntil(func() bool { return done.Load() == int64(phase) })
 				}
 				jr := chunk * p.chunkPanels * nr
-				g.macroKernel(av, bv, ic, jc, mc, jr, min(nc, jr+p.chunkPanels*nr), kc, beta)
+				b := bv
+				b.packing = p.fusedPack && block == 0
+				g.macroKernel(av, b, ic, jc, mc, jr, min(nc, jr+p.chunkPanels*nr), kc, beta)
 				done.Store(int64(phase + 1))
 			})
 			tasksBefore[phase%2] = p.blocksA * chunks
@@ -430,6 +439,11 @@ func (g *gemm) run(t *team, id int) {
 // panel alone when B is read in place, or none.
 func (g *gemm) packPieces(bv operand, nc int) int {
 	switch {
+	case bv.all && g.plan.fusedPack:
+		if bv.full < nc {
+			return 1
+		}
+		return 0
 	case bv.all:
 		return ceilDiv(ceilDiv(nc, g.impl.blocking.NR), gemmPackPanels)
 	case bv.full < nc:
@@ -446,8 +460,12 @@ const gemmPackPanels = 8
 // packBPiece packs one piece (packPieces) of the kc×nc block of op(B) from (pc, jc).
 func (g *gemm) packBPiece(bv operand, piece, jc, pc, kc, nc int) {
 	nr := g.impl.blocking.NR
-	if !bv.all {
-		packB(g.impl.copy2D, nil, bv.packed, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
+	if !bv.all || g.plan.fusedPack {
+		edge := bv.packed
+		if bv.all {
+			edge = bv.packed[bv.full*kc:]
+		}
+		packB(g.impl.copy2D, nil, edge, false, g.b, g.ldb, pc, jc+bv.full, kc, nc-bv.full, nr)
 		return
 	}
 	lo := piece * gemmPackPanels * nr
@@ -460,7 +478,7 @@ func (g *gemm) packBPiece(bv operand, piece, jc, pc, kc, nc int) {
 func (g *gemm) operandB(buf []float32, jc, pc, nc int) operand {
 	nr := g.impl.blocking.NR
 	bv := operand{packed: buf, all: g.plan.packAllB, full: nc / nr * nr, step: 1}
-	if !bv.all {
+	if !bv.all || g.plan.fusedPack {
 		bv.inPlace = g.b[pc*g.ldb+jc:]
 	}
 	return bv
@@ -498,6 +516,9 @@ type operand struct {
 	// copy, for B read in place, holds a copy of the panel the column kernel is on, which
 	// its first tile makes for the others (copyFor).
 	copy []float32
+	// packing: B is packed, all but its edge panel by the column kernel as the first
+	// block of A reads it in place (gemmPlan.fusedPack).
+	packing bool
 }
 
 // copyFor returns where the column kernel copies a panel of B read in place for tiles
@@ -508,7 +529,10 @@ type operand struct {
 // 1.03–1.04× and 1.03×, 64×1024×1024 1.05–1.06× and 1.04×, 200×1000×1000 1.02–1.05× and
 // 1.04×, 256³ 1.02×, 128³ and 192³ 1.01–1.02×). A panel shallower than copyMinK is not
 // copied: it stays in L1 as it is (64³ 0.99×, 96³ 0.99× when copied).
-func (o operand) copyFor(tiles, kc, nr int) []float32 {
+func (o operand) copyFor(r, tiles, kc, nr int) []float32 {
+	if o.packing {
+		return o.packed[r*kc:][:kc*nr]
+	}
 	if tiles < 2 || kc < copyMinK || o.copy == nil {
 		return nil
 	}
@@ -522,6 +546,8 @@ const copyMinK = 128
 // at returns the panel at offset r of a block kc deep, and whether it is packed.
 func (o operand) at(r, kc int) ([]float32, bool) {
 	switch {
+	case o.packing && r < o.full:
+		return o.inPlace[r*o.step:], false
 	case o.all:
 		return o.packed[r*kc:], true
 	case r >= o.full:
@@ -542,6 +568,11 @@ func (o operand) at(r, kc int) ([]float32, bool) {
 func (o operand) next(r, hi, kc, nr int) int {
 	switch {
 	case r+nr >= hi:
+		return 0
+	case o.packing:
+		if r+nr < o.full {
+			return nr * o.step
+		}
 		return 0
 	case o.all:
 		return nr * kc
@@ -577,7 +608,7 @@ func (g *gemm) macroKernel(av, bv operand, ic, jc, mc, jrLo, jrHi, kc int, beta 
 			}
 			var bCopy []float32
 			if !packedB {
-				bCopy = bv.copyFor(whole, kc, nr)
+				bCopy = bv.copyFor(jr, whole, kc, nr)
 			}
 			g.impl.kernel.column(whole, kc, a, rsA, csA, step, b, rsB, bv.next(jr, jrHi, kc, nr), bCopy, g.c[ic*g.ldc+jc+jr:], g.ldc, g.alpha, beta, min(nr, jrHi-jr))
 			ir = whole * mr
@@ -738,3 +769,13 @@ func getScratch(n int) *scratch {
 }
 
 func putScratch(s *scratch) { scratchPool.Put(s) }
+
+// fusedPackMaxLdB bounds the row stride of B that a one-thread product packs as its first
+// block of A reads it (gemmPlan.fusedPack): the first tile of each panel then reads B's
+// rows in place, which from a 4 KiB stride on are a page each and, at powers of two, share
+// a few sets of L1 (1024³ 1.00× fused, 2048³ 0.99×). Packing as the product runs rather
+// than before it, the copy's loads from L3 overlap the tiles' FMAs (AVX-512, one thread,
+// calls alternating in one process: 384³ 1.04×, 512³ 1.03×, 768³ 1.02×, 960³ 1.02×,
+// 784×128×1152 1.02×, 300×200×500 1.02×, 1024×512×512 1.01×, 3136×64×576 1.01×). Two
+// threads and more keep packing first, together, into the buffer they share.
+const fusedPackMaxLdB = 1024
