@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -118,16 +119,35 @@ type gemm struct {
 	plan           gemmPlan // the blocked path's, shared by its threads
 }
 
-// bInPlace reports whether op(B) is read in place rather than packed: when the product
-// is this small its rows already sit in L1/L2 as they are, or when A is this short, each
-// panel of B passes too few tiles to win back its O(kn) copy (the kernels prefetch B's
-// rows ahead, which its row stride does not hide from them). Only an untransposed B has
-// the unit column stride the micro-kernel needs.
-func (g *gemm) bInPlace() bool {
+// bInPlace reports whether op(B) is read in place rather than packed, by a product on
+// threads threads: when the product is this small its rows already sit in L1/L2 as they
+// are, or when A is this short, each panel of B passes too few tiles to win back its
+// O(kn) copy (the kernels prefetch B's rows ahead, which its row stride does not hide
+// from them). Only an untransposed B has the unit column stride the micro-kernel needs.
+//
+// On several threads, a deep, narrow B (k ≥ 2n, n at most one piece of packing,
+// gemmPackPanels panels) also stays in place when it fits in half of L2 and A is not
+// much taller (inPlaceBMaxMThreaded): packed, each of its slices would be one piece that
+// one thread packs while the others wait. Each thread's column kernel copies the panel
+// it reads for its tiles instead (copyFor), in the slices of k that one thread's packed
+// product takes (planBlocks), so that the sums do not depend on the thread count. Two
+// threads, calls alternating in one process, AVX-512: 512×64×2048 1.09×, 640×128×640
+// 1.08×, 800×96×500 1.06×, 784×128×1152 1.05×, 1024×256×576 1.04×, 1024×128×1152 1.03×.
+// Measured without those bounds (and at KC): taller A lost (3136×64×576 0.97×,
+// 4096×128×512 0.97×, 2048×64×2048 0.95×: each of its many blocks reads B from L2
+// again), so did one thread, whose first block packs B as it reads it (fusedPackMaxLdB;
+// 784×128×1152 0.97×), and a shallow B (1000×192×300 0.93×).
+func (g *gemm) bInPlace(threads int) bool {
 	bl := g.impl.blocking
 	small := g.k <= bl.KC && g.m <= bl.MC && g.n <= bl.NC
-	return !g.transB && !bl.PackSmallB && (small || g.m <= inPlaceBMaxM)
+	shared := threads > 1 && g.m <= inPlaceBMaxMThreaded && g.k*g.n <= 2*bl.MC*bl.KC &&
+		g.n <= gemmPackPanels*bl.NR && g.k >= 2*g.n
+	return !g.transB && !bl.PackSmallB && (small || g.m <= inPlaceBMaxM || shared)
 }
+
+// inPlaceBMaxMThreaded is the tallest A for which a product on several threads reads a B
+// that fits in half of L2 in place (bInPlace).
+const inPlaceBMaxMThreaded = 1024
 
 // swaps reports whether C = op(A)·op(B), with exactly one operand transposed, is
 // computed as Cᵀ = op(B)ᵀ·op(A)ᵀ (swapped): when the untransposed operand is short and
@@ -238,11 +258,16 @@ func (g *gemm) planBlocks() (threads int) {
 	bl := g.impl.blocking
 	mr, nr := bl.MR, bl.NR
 	p := &g.plan
-	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, !g.bInPlace()
+	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
+	// The threads it would get if split finely enough, which decides whether B is packed.
+	maxThreads := threadsFor(flops, bl.MinFlopsPerThread, math.MaxInt)
+	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, !g.bInPlace(maxThreads)
 	kc, mc := bl.KC, bl.MC
-	if p.packAllB && !g.transA {
-		// Transposed A keeps KC, so that C = Aᵀ·B computed swapped (its right operand
-		// read in place, at KC) sums each element as the unswapped product does.
+	if !g.bInPlace(1) && !g.transA {
+		// Slices of k as one thread's packed B takes them, whether or not these threads
+		// pack it, so that every thread count sums each element alike. Transposed A keeps
+		// KC, so that C = Aᵀ·B computed swapped (its right operand read in place, at KC)
+		// sums each element as the unswapped product does.
 		kc, mc = bl.PackedKC, bl.PackedMC
 	}
 	p.kc = kc
@@ -260,7 +285,6 @@ func (g *gemm) planBlocks() (threads int) {
 	} else if g.impl.kernel.column != nil {
 		p.copyLen = nr * kcMax
 	}
-	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
 	threads = threadsFor(flops, bl.MinFlopsPerThread, p.blocksA*ncMax/nr)
 	// The column kernel packs B in the first block of A's whole tiles: B must be
 	// readable in place, and that block at least a tile tall.

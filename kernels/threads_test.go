@@ -98,6 +98,9 @@ func TestSgemmThreadsBitExact(t *testing.T) {
 			c.alpha, c.beta = alphas[i%2], betas[i%3]
 			c.padA, c.padB, c.padC = i%3, 1, 2
 		}
+		// A deep, narrow B that one thread packs and several read in place (bInPlace):
+		// the slices of k must be the same.
+		cases = append(cases, sgemmCase{m: bl.PackedMC + 300, n: 2*bl.NR + 5, k: bl.PackedKC + 9, alpha: 1, padA: 1, padB: 3})
 		for _, c := range cases {
 			for _, path := range pathsFor(c.transB, c.m, c.n) {
 				a, lda, b, ldb, c0, ldc := c.operands(rng)
