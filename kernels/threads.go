@@ -421,11 +421,13 @@ func (w *worker) claim() bool {
 	}
 }
 
-// assign hands the claimed w its place in t.
+// assign hands the claimed w its place in t. It reads w.parked before it publishes t:
+// from then on w may finish t's job and be claimed, parked rewritten, by another caller.
 func (w *worker) assign(t *team, id int) {
+	parked := w.parked
 	w.id = id
 	w.team.Store(t)
-	if w.parked {
+	if parked {
 		w.wake <- struct{}{}
 	}
 }
