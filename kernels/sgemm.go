@@ -545,8 +545,10 @@ type operand struct {
 	packing bool
 }
 
-// copyFor returns where the column kernel copies a panel of B read in place for tiles
-// tiles, kc deep, or nil. The tiles after the first then read the panel's rows
+// copyFor returns where the column kernel copies the panel at offset r of a block of B,
+// kc deep, that it reads in place for tiles tiles, or nil. When B is being packed
+// (packing), that is the panel's place in the packed block. Otherwise the copy is the
+// thread's buffer, and the tiles after the first then read the panel's rows
 // contiguous rather than ldb apart, where they share a few sets of L1 and a TLB entry
 // each (AVX-512, calls alternating in one process, one thread and two: 64×3136×576
 // 1.02× and 1.02×, 196×256×2304 1.04× and 1.02×, 128×3136×576 and 256×3136×576
@@ -566,6 +568,16 @@ func (o operand) copyFor(r, tiles, kc, nr int) []float32 {
 // copyMinK is the shallowest panel of B read in place that the column kernel copies
 // (copyFor).
 const copyMinK = 128
+
+// fusedPackMaxLdB bounds the row stride of B that a one-thread product packs as its first
+// block of A reads it (gemmPlan.fusedPack): the first tile of each panel then reads B's
+// rows in place, which from a 4 KiB stride on are a page each and, at powers of two, share
+// a few sets of L1 (1024³ 1.00× fused, 2048³ 0.99×). Packing as the product runs rather
+// than before it, the copy's loads from L3 overlap the tiles' FMAs (AVX-512, one thread,
+// calls alternating in one process: 384³ 1.04×, 512³ 1.03×, 768³ 1.02×, 960³ 1.02×,
+// 784×128×1152 1.02×, 300×200×500 1.02×, 1024×512×512 1.01×, 3136×64×576 1.01×). Two
+// threads and more keep packing first, together, into the buffer they share.
+const fusedPackMaxLdB = 1024
 
 // at returns the panel at offset r of a block kc deep, and whether it is packed.
 func (o operand) at(r, kc int) ([]float32, bool) {
@@ -793,13 +805,3 @@ func getScratch(n int) *scratch {
 }
 
 func putScratch(s *scratch) { scratchPool.Put(s) }
-
-// fusedPackMaxLdB bounds the row stride of B that a one-thread product packs as its first
-// block of A reads it (gemmPlan.fusedPack): the first tile of each panel then reads B's
-// rows in place, which from a 4 KiB stride on are a page each and, at powers of two, share
-// a few sets of L1 (1024³ 1.00× fused, 2048³ 0.99×). Packing as the product runs rather
-// than before it, the copy's loads from L3 overlap the tiles' FMAs (AVX-512, one thread,
-// calls alternating in one process: 384³ 1.04×, 512³ 1.03×, 768³ 1.02×, 960³ 1.02×,
-// 784×128×1152 1.02×, 300×200×500 1.02×, 1024×512×512 1.01×, 3136×64×576 1.01×). Two
-// threads and more keep packing first, together, into the buffer they share.
-const fusedPackMaxLdB = 1024
