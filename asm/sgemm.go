@@ -301,6 +301,27 @@ func (k sgemmKernel) emit(column bool) {
 			DECQ(blocks)
 			JNZ(LabelRef(label))
 		}
+		// tail emits the one-step loop for the steps left after the unrolled loop, copying
+		// B to copyTo when that is not nil.
+		tail := func(label string, copyTo Register) {
+			Label(label)
+			ANDQ(U32(unroll-1), steps)
+			JZ(LabelRef(epilogue))
+			Label(label + "Loop")
+			var to *Mem
+			if copyTo != nil {
+				to = &Mem{Base: copyTo}
+			}
+			rank1(func(i int) Mem { return aAt(i, 0) }, Mem{Base: bPtr}, to)
+			advanceA(1)
+			ADDQ(rsB, bPtr)
+			if copyTo != nil {
+				ADDQ(U32(4*nr), copyTo)
+			}
+			DECQ(steps)
+			JNZ(LabelRef(label + "Loop"))
+			JMP(LabelRef(epilogue))
+		}
 		if column {
 			// A tile that copies B or streams takes a loop of its own, so that the
 			// others, and every tile of a product whose B stays in L2, pay nothing
@@ -310,17 +331,7 @@ func (k sgemmKernel) emit(column bool) {
 			TESTQ(copyTo, copyTo)
 			JZ(LabelRef(name + "NoCopy"))
 			loop(name+"CopyLoop", name+"CopyTail", nil, copyTo)
-			Label(name + "CopyTail")
-			ANDQ(U32(unroll-1), steps)
-			JZ(LabelRef(epilogue))
-			Label(name + "CopyTailLoop")
-			rank1(func(i int) Mem { return aAt(i, 0) }, Mem{Base: bPtr}, &Mem{Base: copyTo})
-			advanceA(1)
-			ADDQ(rsB, bPtr)
-			ADDQ(U32(4*nr), copyTo)
-			DECQ(steps)
-			JNZ(LabelRef(name + "CopyTailLoop"))
-			JMP(LabelRef(epilogue))
+			tail(name+"CopyTail", copyTo)
 			Label(name + "NoCopy")
 			CMPQ(streamStep, U32(0))
 			JEQ(LabelRef(name + "Plain"))
@@ -335,16 +346,7 @@ func (k sgemmKernel) emit(column bool) {
 			Label(name + "Plain")
 		}
 		loop(name+"Loop", name+"Tail", nil, nil)
-		Label(name + "Tail")
-		ANDQ(U32(unroll-1), steps)
-		JZ(LabelRef(epilogue))
-		Label(name + "TailLoop")
-		rank1(func(i int) Mem { return aAt(i, 0) }, Mem{Base: bPtr}, nil)
-		advanceA(1)
-		ADDQ(rsB, bPtr)
-		DECQ(steps)
-		JNZ(LabelRef(name + "TailLoop"))
-		JMP(LabelRef(epilogue))
+		tail(name+"Tail", nil)
 	}
 
 	Commentf("Packed loop: %d steps of k per iteration, A(i, p) at aRow[0] + 4·(p·%d + i).", unroll, k.mr)

@@ -104,13 +104,11 @@ func TestMicroKernelColumns(t *testing.T) {
 	}
 }
 
-// sameC fails the test unless got and want hold the same bits.
+// sameC fails the test unless got and want hold the same bits (sameBits).
 func sameC(t *testing.T, what string, got, want []float32) {
 	t.Helper()
-	for i := range got {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s: C[%d] = %g, want %g", what, i, got[i], want[i])
-		}
+	if i := sameBits(got, want); i >= 0 {
+		t.Fatalf("%s: C[%d] = %g, want %g", what, i, got[i], want[i])
 	}
 }
 

@@ -559,7 +559,7 @@ func (o operand) copyFor(r, tiles, kc, nr int) []float32 {
 	if o.packing {
 		return o.packed[r*kc:][:kc*nr]
 	}
-	if tiles < 2 || kc < copyMinK || o.copy == nil {
+	if tiles < 2 || kc < copyMinK || len(o.copy) < kc*nr {
 		return nil
 	}
 	return o.copy[:kc*nr]
@@ -605,14 +605,9 @@ func (o operand) next(r, hi, kc, nr int) int {
 	switch {
 	case r+nr >= hi:
 		return 0
-	case o.packing:
-		if r+nr < o.full {
-			return nr * o.step
-		}
-		return 0
-	case o.all:
+	case o.all && !o.packing:
 		return nr * kc
-	case r+nr < o.full:
+	case r+nr < o.full: // in place, as at reads it
 		return nr * o.step
 	}
 	return 0
