@@ -36,9 +36,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	}
 	// The threads share g, so it lives on the heap, recycled.
 	g := gemmPool.Get().(*gemm)
-	sliceDone := g.plan.sliceDone
+	kept := g.plan.gemmKept
 	*g = local
-	g.plan.sliceDone = sliceDone
+	g.plan.gemmKept = kept
 	switch {
 	case gemv:
 		g.gemv()
@@ -47,7 +47,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	default:
 		g.blocked(threads)
 	}
-	*g = gemm{plan: gemmPlan{sliceDone: g.plan.sliceDone}} // drop the caller's slices, keep the counters
+	*g = gemm{plan: gemmPlan{gemmKept: g.plan.gemmKept}} // drop the caller's slices, keep the counters
 	gemmPool.Put(g)
 }
 
@@ -116,7 +116,11 @@ type gemm struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	impl           impl
-	plan           gemmPlan // the blocked path's, shared by its threads
+	// partKC, for a part of a product split among threads (splitParts), is the whole
+	// product's deepest slice of k, which the part keeps on its one thread so that every
+	// element is the same sum whatever the split; 0 for a whole product.
+	partKC int
+	plan   gemmPlan // the blocked path's, shared by its threads
 }
 
 // bInPlace reports whether op(B) is read in place rather than packed, by a product on
@@ -194,9 +198,9 @@ func (g *gemm) swapped() {
 	// g itself becomes the swapped product, so that no other gemm escapes to the heap.
 	orig := *g
 	*g = gemm{transA: !orig.transB, transB: !orig.transA, m: n, n: m, k: orig.k, alpha: orig.alpha,
-		a: orig.b, lda: orig.ldb, b: orig.a, ldb: orig.lda, c: ct, ldc: m, impl: orig.impl, plan: gemmPlan{sliceDone: orig.plan.sliceDone}}
+		a: orig.b, lda: orig.ldb, b: orig.a, ldb: orig.lda, c: ct, ldc: m, impl: orig.impl, plan: gemmPlan{gemmKept: orig.plan.gemmKept}}
 	g.blocked(g.planBlocks())
-	orig.plan.sliceDone = g.plan.sliceDone
+	orig.plan.gemmKept = g.plan.gemmKept
 	*g = orig
 	g.transposeInto(ct)
 }
@@ -260,7 +264,10 @@ func (g *gemm) planBlocks() (threads int) {
 	p := &g.plan
 	flops := 2 * float64(g.m) * float64(g.n) * float64(g.k)
 	// The threads it would get if split finely enough, which decides whether B is packed.
-	maxThreads := threadsFor(flops, bl.MinFlopsPerThread, math.MaxInt)
+	maxThreads := 1
+	if g.partKC == 0 {
+		maxThreads = threadsFor(flops, bl.MinFlopsPerThread, math.MaxInt)
+	}
 	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, !g.bInPlace(maxThreads)
 	kc, mc := bl.KC, bl.MC
 	if !g.bInPlace(1) && !g.transA {
@@ -269,6 +276,9 @@ func (g *gemm) planBlocks() (threads int) {
 		// KC, so that C = Aᵀ·B computed swapped (its right operand read in place, at KC)
 		// sums each element as the unswapped product does.
 		kc, mc = bl.PackedKC, bl.PackedMC
+	}
+	if g.partKC > 0 {
+		kc = g.partKC
 	}
 	p.kc = kc
 	kcMax := min(kc, g.k)
@@ -285,7 +295,10 @@ func (g *gemm) planBlocks() (threads int) {
 	} else if g.impl.kernel.column != nil {
 		p.copyLen = nr * kcMax
 	}
-	threads = threadsFor(flops, bl.MinFlopsPerThread, p.blocksA*ncMax/nr)
+	threads = 1
+	if g.partKC == 0 {
+		threads = threadsFor(flops, bl.MinFlopsPerThread, p.blocksA*ncMax/nr)
+	}
 	// The column kernel packs B in the first block of A's whole tiles: B must be
 	// readable in place, and that block at least a tile tall.
 	p.fusedPack = threads == 1 && p.packAllB && !g.transB && g.impl.kernel.column != nil &&
@@ -330,10 +343,14 @@ func (g *gemm) oneBlock(threads int) bool {
 // chunks split the JR loop too, so that a short, wide product (64×3136×576, one block
 // of A) still gives every thread a share. The blocks of B are the phases of a pipeline
 // (team.enter), with two buffers, so that no thread waits for a slower one to finish
-// its tasks before packing the next block.
+// its tasks before packing the next block. A product whose B each thread would pack
+// for a part of C of its own first takes that route (splitParts), faster on two threads.
 func (g *gemm) blocked(threads int) {
 	if g.oneBlock(threads) {
 		g.singleBlock()
+		return
+	}
+	if threads > 1 && g.splitParts(threads) {
 		return
 	}
 	bl := g.impl.blocking
@@ -353,11 +370,108 @@ func (g *gemm) blocked(threads int) {
 	for i := range p.sliceDone {
 		p.sliceDone[i].Store(0)
 	}
+	if g.partKC > 0 {
+		// A part runs on its thread with a team and scratch of its own, kept from call to
+		// call: the pools' are per P, which a helper does not keep.
+		p.bufB = p.partScratch(buffers * p.bLen)
+		p.partTeam().run(1, g)
+		p.bufB = nil
+		return
+	}
 	s := getScratch(buffers * p.bLen)
 	defer putScratch(s)
 	p.bufB = s.buf
 	parallel(threads, g)
 	p.bufB = nil
+}
+
+// splitParts computes the product as a grid of parts of C, one per thread, each a
+// one-thread product of its rows of op(A) and columns of op(B) with blocks and packing
+// of its own, and reports true; or, where C has too few tiles for a grid of threads
+// parts or the best grid's parts would read B in place, reports false.
+//
+// Each part packs the B it reads, in its first block of A as one thread does
+// (gemmPlan.fusedPack), and no thread waits for another: the pipeline below packs B
+// first, its threads together, and its tasks wait for the packing and for each other's
+// slices of k. That costs each part the packing of its own A, or its own B, where the
+// pipeline shares it (partCost picks the grid that costs least), and won on two
+// threads wherever it was measured. Parts against the pipeline, calls alternating in
+// one process: by columns 384³ 1.15×, 512³ 1.10–1.11×, 640³ 1.07×, 1024³ 1.03×, 2048³
+// 0.99×, NT 512³ 1.10×, 1024³ 1.04×; by rows 3136×64×576 1.03×, 784×128×1152 1.04× (NT
+// 1.08×), 1024×256×576 1.05×, 256×512×2048 1.05×, 2048×512×512 0.99×, 576×64×3136 NT
+// 1.09×; the TN products 0.99–1.02×. BLIS shares the packed B among threads to spare
+// L3; this L3 holds every part's.
+func (g *gemm) splitParts(threads int) bool {
+	bl := g.impl.blocking
+	tiles, panels := ceilDiv(g.m, bl.MR), ceilDiv(g.n, bl.NR)
+	rowParts, best := 0, math.Inf(1)
+	for rows := 1; rows <= threads; rows++ {
+		cols := threads / rows
+		if rows*cols != threads || rows > tiles || cols > panels {
+			continue
+		}
+		// Ties go to fewer rows of parts, more columns: each part's B is then its own
+		// (512³ by columns 1.10×, by rows 1.04×).
+		if cost := partCost(ceilDiv(tiles, rows)*bl.MR, ceilDiv(panels, cols)*bl.NR); cost < best {
+			rowParts, best = rows, cost
+		}
+	}
+	if rowParts == 0 {
+		return false
+	}
+	// Parts that would read B in place, A too short to pay for packing it, gain nothing
+	// and lose where B is larger than L2 (128×784×1152 0.92×, 128×3136×576 0.99×,
+	// 784×128×1152 TN, swapped into such a product, 0.83×): the pipeline keeps them.
+	part := gemm{transB: g.transB, m: ceilDiv(tiles, rowParts) * bl.MR, n: ceilDiv(panels, threads/rowParts) * bl.NR, k: g.k, impl: g.impl}
+	if part.bInPlace(1) {
+		return false
+	}
+	p := &g.plan
+	p.rowParts, p.colParts = rowParts, threads/rowParts
+	if len(p.parts) < threads {
+		p.parts = make([]gemm, threads)
+	}
+	parallel(threads, partsJob{g})
+	return true
+}
+
+// partCost is what a part of rows×cols of C costs its thread, for every step of k: its
+// FMAs, and the elements of A and B it reads or packs, which cost movedFloatFMAs each.
+func partCost(rows, cols int) float64 {
+	return float64(rows)*float64(cols) + movedFloatFMAs*float64(rows+cols)
+}
+
+// movedFloatFMAs is how many FMAs a float of A or B that a part reads costs: a core's
+// FMAs run at 100 G a second, and a copy from L3 at 4–9 G floats. With 16, two threads
+// split 3136×64×576, 784×128×1152 and 1024×256×576 by rows (1.02–1.05× against the
+// pipeline; by columns 0.96–1.04×) and 128³ to 2048³ by columns.
+const movedFloatFMAs = 16
+
+// partsJob is splitParts as the threads see it.
+type partsJob struct{ g *gemm }
+
+func (j partsJob) run(t *team, id int) {
+	g := j.g
+	p := &g.plan
+	t.forEachTask(id, p.rowParts, p.colParts, func(row, col int) {
+		bl := g.impl.blocking
+		tiles, panels := ceilDiv(g.m, bl.MR), ceilDiv(g.n, bl.NR)
+		i0, i1 := row*tiles/p.rowParts*bl.MR, min(g.m, (row+1)*tiles/p.rowParts*bl.MR)
+		j0, j1 := col*panels/p.colParts*bl.NR, min(g.n, (col+1)*panels/p.colParts*bl.NR)
+		a, b := g.a[i0:], g.b[j0:] // op(A)'s rows, op(B)'s columns, as columns in storage
+		if !g.transA {
+			a = g.a[i0*g.lda:]
+		}
+		if g.transB {
+			b = g.b[j0*g.ldb:]
+		}
+		part := &p.parts[row*p.colParts+col]
+		*part = gemm{transA: g.transA, transB: g.transB, m: i1 - i0, n: j1 - j0, k: g.k, alpha: g.alpha,
+			a: a, lda: g.lda, b: b, ldb: g.ldb, beta: g.beta, c: g.c[i0*g.ldc+j0:], ldc: g.ldc, impl: g.impl,
+			partKC: p.kc, plan: gemmPlan{gemmKept: part.plan.gemmKept}}
+		part.blocked(part.planBlocks())
+		*part = gemm{plan: gemmPlan{gemmKept: part.plan.gemmKept}}
+	})
 }
 
 // singleBlock computes a product that is one block of A, one of B and one slice of k on
@@ -366,11 +480,17 @@ func (g *gemm) blocked(threads int) {
 // 64³ 136 → 143, 96³ 151 → 154; 128³ and 256³ unchanged).
 func (g *gemm) singleBlock() {
 	p := &g.plan
-	s := getScratch(p.aLen + p.bLen + p.copyLen)
-	defer putScratch(s)
-	av := g.prepareA(s.buf[:p.aLen], 0, 0, g.m, g.k)
-	bv := g.operandB(s.buf[p.aLen:p.aLen+p.bLen], 0, 0, g.n)
-	bv.copy = s.buf[p.aLen+p.bLen:]
+	var buf []float32
+	if g.partKC > 0 {
+		buf = p.partScratch(p.aLen + p.bLen + p.copyLen)
+	} else {
+		s := getScratch(p.aLen + p.bLen + p.copyLen)
+		defer putScratch(s)
+		buf = s.buf
+	}
+	av := g.prepareA(buf[:p.aLen], 0, 0, g.m, g.k)
+	bv := g.operandB(buf[p.aLen:p.aLen+p.bLen], 0, 0, g.n)
+	bv.copy = buf[p.aLen+p.bLen:]
 	for piece := range g.packPieces(bv, g.n) {
 		g.packBPiece(bv, piece, 0, 0, g.k, g.n)
 	}
@@ -389,13 +509,11 @@ type gemmPlan struct {
 	mc, blocksA int       // rows per block of A (a multiple of MR), and how many blocks
 	chunkPanels int       // NR panels of B per task
 	bufB        []float32 // one B buffer, or two that alternate with threads
-	// sliceDone[task], for the tasks of a block of B: 1 + the last phase that ran it.
-	// The phases of one NC block are its slices of k, which must reach each tile of C in
-	// order: a thread ahead in the pipeline waits for the tile's previous slice. Two
-	// NC blocks may be in flight at once (the last slice of one, the first of the
-	// next), so there is a set of tasks for even blocks and one for odd.
-	sliceDone []atomic.Int64
-	chunksMax int // the most chunks of any NC block
+	chunksMax   int       // the most chunks of any NC block
+	gemmKept
+
+	// splitParts's grid of parts of C.
+	rowParts, colParts int
 
 	// The GEMV's: the vector op(A) or op(B) is multiplied by, the outputs before alpha
 	// and beta, and the outputs per task.
@@ -405,6 +523,38 @@ type gemmPlan struct {
 	// The swapped product's: Cᵀ, and the NR-row panels of it per task (transposeInto).
 	ct     []float32
 	ctSpan int
+}
+
+// gemmKept is what a gemm keeps from call to call, so that a call in steady state
+// allocates nothing.
+type gemmKept struct {
+	// sliceDone[task], for the tasks of a block of B: 1 + the last phase that ran it.
+	// The phases of one NC block are its slices of k, which must reach each tile of C in
+	// order: a thread ahead in the pipeline waits for the tile's previous slice. Two
+	// NC blocks may be in flight at once (the last slice of one, the first of the
+	// next), so there is a set of tasks for even blocks and one for odd.
+	sliceDone []atomic.Int64
+	parts     []gemm // splitParts's parts, row-major
+
+	// A part's own one-member team and scratch (blocked).
+	team    *team
+	scratch []float32
+}
+
+// partScratch returns n floats of the part's own scratch, its contents undefined.
+func (k *gemmKept) partScratch(n int) []float32 {
+	if cap(k.scratch) < n {
+		k.scratch = make([]float32, n)
+	}
+	return k.scratch[:n]
+}
+
+// partTeam returns the part's own team.
+func (k *gemmKept) partTeam() *team {
+	if k.team == nil {
+		k.team = &team{done: make(chan struct{}, 1)}
+	}
+	return k.team
 }
 
 // run is one thread's share of the blocked product.

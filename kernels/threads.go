@@ -292,6 +292,12 @@ func poll(tight bool, done func() bool) bool {
 // every participant has returned from job.run.
 func parallel(threads int, job parallelJob) {
 	t := teamPool.Get().(*team)
+	t.run(threads, job)
+	teamPool.Put(t)
+}
+
+// run runs job on t: the caller and up to threads−1 helpers.
+func (t *team) run(threads int, job parallelJob) {
 	t.job = job
 	t.helpers = recruit(t.helpers[:0], threads-1)
 	t.size = 1 + len(t.helpers)
@@ -316,7 +322,6 @@ func parallel(threads int, job parallelJob) {
 	}
 	clear(t.helpers)
 	t.job = nil
-	teamPool.Put(t)
 }
 
 // await waits for the helpers: polling, since they usually finish within microseconds

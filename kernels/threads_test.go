@@ -101,6 +101,9 @@ func TestSgemmThreadsBitExact(t *testing.T) {
 		// A deep, narrow B that one thread packs and several read in place (bInPlace):
 		// the slices of k must be the same.
 		cases = append(cases, sgemmCase{m: bl.PackedMC + 300, n: 2*bl.NR + 5, k: bl.PackedKC + 9, alpha: 1, padA: 1, padB: 3})
+		// A product split into parts, each packing its B (splitParts), deeper than KC: the
+		// parts must take the whole product's slices of k.
+		cases = append(cases, sgemmCase{m: 700, n: 3*bl.NR + 5, k: bl.PackedKC + 50, alpha: 1, beta: 1, padA: 2, padC: 1})
 		for _, c := range cases {
 			for _, path := range pathsFor(c.transB, c.m, c.n) {
 				a, lda, b, ldb, c0, ldc := c.operands(rng)
