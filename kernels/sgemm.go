@@ -370,18 +370,16 @@ func (g *gemm) blocked(threads int) {
 	for i := range p.sliceDone {
 		p.sliceDone[i].Store(0)
 	}
-	if g.partKC > 0 {
-		// A part runs on its thread with a team and scratch of its own, kept from call to
-		// call: the pools' are per P, which a helper does not keep.
-		p.bufB = p.partScratch(buffers * p.bLen)
-		p.partTeam().run(1, g)
-		p.bufB = nil
-		return
-	}
-	s := getScratch(buffers * p.bLen)
-	defer putScratch(s)
+	s := g.scratch(buffers * p.bLen)
+	defer g.release(s)
 	p.bufB = s.buf
-	parallel(threads, g)
+	if g.partKC > 0 {
+		// A part runs on its thread with a team of its own, kept from call to call: the
+		// pool's are per P, which a helper does not keep.
+		p.partTeam().run(1, g)
+	} else {
+		parallel(threads, g)
+	}
 	p.bufB = nil
 }
 
@@ -480,14 +478,9 @@ func (j partsJob) run(t *team, id int) {
 // 64³ 136 → 143, 96³ 151 → 154; 128³ and 256³ unchanged).
 func (g *gemm) singleBlock() {
 	p := &g.plan
-	var buf []float32
-	if g.partKC > 0 {
-		buf = p.partScratch(p.aLen + p.bLen + p.copyLen)
-	} else {
-		s := getScratch(p.aLen + p.bLen + p.copyLen)
-		defer putScratch(s)
-		buf = s.buf
-	}
+	s := g.scratch(p.aLen + p.bLen + p.copyLen)
+	defer g.release(s)
+	buf := s.buf
 	av := g.prepareA(buf[:p.aLen], 0, 0, g.m, g.k)
 	bv := g.operandB(buf[p.aLen:p.aLen+p.bLen], 0, 0, g.n)
 	bv.copy = buf[p.aLen+p.bLen:]
@@ -536,17 +529,34 @@ type gemmKept struct {
 	sliceDone []atomic.Int64
 	parts     []gemm // splitParts's parts, row-major
 
-	// A part's own one-member team and scratch (blocked).
-	team    *team
-	scratch []float32
+	// A part's own one-member team and scratch (blocked, gemm.scratch).
+	team        *team
+	partScratch *scratch
 }
 
-// partScratch returns n floats of the part's own scratch, its contents undefined.
-func (k *gemmKept) partScratch(n int) []float32 {
-	if cap(k.scratch) < n {
-		k.scratch = make([]float32, n)
+// scratch returns scratch of exactly n floats, its contents undefined, for release to
+// take back: the pool's, or a part's own, kept from call to call, since the pool's is
+// per P, which a helper does not keep (with the pool, TestSgemmNoAllocs at two threads
+// saw an allocation in one run of five).
+func (g *gemm) scratch(n int) *scratch {
+	if g.partKC == 0 {
+		return getScratch(n)
 	}
-	return k.scratch[:n]
+	// A pointer, not a value in g: returning the address of a field of g would move a
+	// gemm on the caller's stack (Sgemm's local) to the heap.
+	if g.plan.partScratch == nil {
+		g.plan.partScratch = new(scratch)
+	}
+	s := g.plan.partScratch
+	s.resize(n)
+	return s
+}
+
+// release takes back what scratch returned.
+func (g *gemm) release(s *scratch) {
+	if g.partKC == 0 {
+		putScratch(s)
+	}
 }
 
 // partTeam returns the part's own team.
@@ -942,11 +952,16 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // getScratch returns a buffer of exactly n floats, its contents undefined.
 func getScratch(n int) *scratch {
 	s := scratchPool.Get().(*scratch)
+	s.resize(n)
+	return s
+}
+
+// resize makes s.buf exactly n floats long, its contents undefined.
+func (s *scratch) resize(n int) {
 	if cap(s.buf) < n {
 		s.buf = make([]float32, n)
 	}
 	s.buf = s.buf[:n]
-	return s
 }
 
 func putScratch(s *scratch) { scratchPool.Put(s) }
