@@ -564,11 +564,19 @@ func (j *winogradJob) multiply(v, mm []float32, count, lo, hi int) {
 	w, s, im := j.w, j.s, &j.im
 	inC, outC := s.InC, s.OutC
 	nr, kcMax := im.kernel.nr, im.blocking.KC
-	// The rows in equal tiles, each on the smallest kernel that covers it: 16 tiles are
-	// two 8-row tiles, not a 12-row one and a 4-row one that loads a B vector for every
-	// two FMAs (14²×256→256, F(4×4): 127 → 153 GFLOPS, medians of three interleaved runs).
-	mr := ceilDiv(count, ceilDiv(count, im.kernel.mr))
-	kern := im.kernelFor(mr)
+	// Where the kernel has a column loop, the whole MR-row tiles take it, one call a
+	// panel, which prefetches the next panel of U_ξ under this one's tiles, and the rows
+	// left the smallest kernel that covers them (AVX-512, against equal tiles, calls
+	// alternating in one process, one thread and two: 3×3 28²×128 1.09× and 1.18×,
+	// 14²×256 1.10× and 1.08×, 7²×512 1.12–1.13× and 1.10×, 28²×256 1.12× and 1.09×,
+	// 14²×128 1.07–1.09× and 1.01–1.02×; 56²×64, 28²×64, 14²×64, 56²×128 0.99–1.01×).
+	// Otherwise the rows are cut into equal tiles: 16 are two 8-row tiles, not a 12-row
+	// one and a 4-row one that loads a B vector for every two FMAs (14²×256→256, F(4×4),
+	// tile by tile: 127 → 153 GFLOPS, medians of three interleaved runs).
+	column, whole, mr := im.kernel.column, 0, ceilDiv(count, ceilDiv(count, im.kernel.mr))
+	if column != nil {
+		whole, mr = count/im.kernel.mr, im.kernel.mr
+	}
 	for xi := range w.u {
 		u := &w.u[xi]
 		vx, mx := v[xi*w.tb*inC:], mm[xi*w.tb*outC:]
@@ -581,9 +589,16 @@ func (j *winogradJob) multiply(v, mm []float32, count, lo, hi int) {
 			for jr := lo; jr < hi; jr += nr {
 				panel := u.data[jr*inC+pc*nr:]
 				cols := min(nr, hi-jr)
-				for ir := 0; ir < count; ir += mr {
+				if whole > 0 {
+					next := 0
+					if jr+nr < hi {
+						next = nr * inC
+					}
+					column(whole, kc, vx[pc:], inC, 1, mr*inC, panel, nr, next, nil, mx[jr:], outC, 1, beta, cols)
+				}
+				for ir := whole * mr; ir < count; ir += mr {
 					rows := min(mr, count-ir)
-					kern.tile(kc, vx[ir*inC+pc:], inC, 1, panel, nr, mx[ir*outC+jr:], outC, 1, beta, rows, cols)
+					im.kernelFor(rows).tile(kc, vx[ir*inC+pc:], inC, 1, panel, nr, mx[ir*outC+jr:], outC, 1, beta, rows, cols)
 				}
 			}
 		}
