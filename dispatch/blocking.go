@@ -16,11 +16,11 @@ type Blocking struct {
 	// less is a pass over C less. See BlockingFor.
 	PackedKC, PackedMC int
 
-	// PackAMinN: row-major A is packed only when n reaches this. Reading A in place
-	// skips a copy that costs as much as the multiply when n is small, but with n large
-	// the copy is amortised over n/NR B panels and a packed panel avoids the L1 set
-	// conflicts of MR rows a power-of-two stride apart (measured: 1024³ 128 → 148
-	// GFLOPS packed; 3136×64×576 165 in place, 150 packed).
+	// PackAMinN: row-major A is packed only when n reaches this (or sooner when its
+	// rows share an L1 set: kernels' packsA). Reading A in place skips a copy that
+	// costs as much as the multiply when n is small, but with n large the copy is
+	// amortised over n/NR B panels (3136×64×576 165 GFLOPS in place, 150 packed;
+	// 64×3136×576, 98 AVX-512 panels, 0.99× in place). See BlockingFor for each ISA's.
 	PackAMinN int
 	// PackSmallB: op(B) is packed even when the product is small enough to read it in
 	// place. The pure-Go kernel's fast loop needs packed B (one bounds check per two
@@ -108,7 +108,16 @@ func BlockingFor(isa ISA, c Caches) Blocking {
 	mc = clamp(mc, t.MR, 64*t.MR)
 	nc := roundDown(c.L3/4/(kc*float32Size), t.NR)
 	nc = clamp(nc, t.NR, 256*t.NR)
+	// AVX-512 reads A in place up to 80 panels of B: its 12 rows stream from L2 as fast
+	// as a packed panel, and the copy it skips is 1–3% of a square's time (in place
+	// against packed, calls alternating in one process, one thread and two: 512³ 1.03×
+	// and 1.00×, 640³ 1.03× and 1.02×, 1000³ 1.02× and 1.04×, 1536³ 1.01× and 1.03×,
+	// 2000³ 1.01× and 1.01×, 512×2048×512 1.01× and 1.015×, 4096×512×96 1.02× and
+	// 1.01×). AVX2's 6-row tile gains nothing (0.98–1.02×) and keeps 512.
 	packAMinN := 512
+	if isa == AVX512 {
+		packAMinN = 2560
+	}
 	if isa == Generic || isa == NEON {
 		// The pure-Go kernel is fast only on packed A. NEON's in-place loop (LDR s and
 		// FMLA by element) models at the packed loop's speed on Neoverse N1 and V1 (make

@@ -268,7 +268,7 @@ func (g *gemm) planBlocks() (threads int) {
 	if g.partKC == 0 {
 		maxThreads = threadsFor(flops, bl.MinFlopsPerThread, math.MaxInt)
 	}
-	p.packAllA, p.packAllB = g.transA || g.n >= bl.PackAMinN, !g.bInPlace(maxThreads)
+	p.packAllA, p.packAllB = g.packsA(), !g.bInPlace(maxThreads)
 	kc, mc := bl.KC, bl.MC
 	if !g.bInPlace(1) && !g.transA {
 		// Slices of k as one thread's packed B takes them, whether or not these threads
@@ -317,6 +317,31 @@ func (g *gemm) planBlocks() (threads int) {
 // AVX-512 tiles, so that the column kernel still runs its loop.
 const minSplitRows = 48
 
+// packsA reports whether the product packs op(A) rather than reading its rows in place:
+// always when transposed; when row-major, once n is large enough that the copy is
+// amortised over n/NR panels of B (Blocking.PackAMinN), or sooner when the MR rows of A
+// would each fall in the same set of L1, their stride a multiple of its 4 KiB set span.
+// With a power-of-two stride the rows then evict each other and the B panel's lines
+// (AVX-512, calls alternating in one process, one thread and two, packed against in
+// place: 1024³ 1.01× and 1.015×, 2048³ 1.01× and 1.00×); with fewer B panels to share
+// the copy, in place still wins (1024×256×1024 1.04×, 256×256×1024 1.04× and 1.11×,
+// 784×128×2048 1.11×, 3136×64×1024 1.21×).
+func (g *gemm) packsA() bool {
+	minN := g.impl.blocking.PackAMinN
+	if g.lda%l1SetSpanFloats == 0 {
+		minN = min(minN, setConflictPackAMinN)
+	}
+	return g.transA || g.n >= minN
+}
+
+// l1SetSpanFloats is the stride, in floats, at which addresses share a set of L1D: 4 KiB
+// on the x86 cores the kernels target (48 KiB 12-way, 32 KiB 8-way).
+const l1SetSpanFloats = 1024
+
+// setConflictPackAMinN is packsA's n from which row-major A whose rows share an L1 set
+// is packed: 16 AVX-512 panels of B.
+const setConflictPackAMinN = 512
+
 // oneBlock reports whether the planned product is one block of A, one of B and one
 // slice of k on one thread: singleBlock's.
 func (g *gemm) oneBlock(threads int) bool {
@@ -329,7 +354,7 @@ func (g *gemm) oneBlock(threads int) bool {
 // micro-kernel sweeps every MR×NR tile, each B micro-panel staying in L1 while the A
 // micro-panels pass it.
 //
-// Unlike BLIS, row-major A is read in place unless n is large (Blocking.PackAMinN): the
+// Unlike BLIS, row-major A is read in place unless n is large (packsA): the
 // micro-kernel streams its MR rows nearly as fast as a packed panel, and packing would
 // cost as much as the multiply when n is small (3136×64×576: 128 FLOPs per element of
 // A). Transposed A is always packed, and so is op(B) unless bInPlace. An
