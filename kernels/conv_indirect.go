@@ -43,6 +43,8 @@ type indirectConv struct {
 	// that pixel, or −1 where it falls in the padding (as do the pixels past the tile).
 	ind  []int32
 	zero []float32 // zeros for the padding taps: as many as the widest tap reads
+	// wide: the taps are kernel rows, KW·InC floats, not kernel taps of InC (wideTaps).
+	wide bool
 	// edgeWeights are the weights of a wide-tap layer's edge columns, one set for each
 	// way the padding cuts the kernel rows (addEdgeColumns).
 	edgeWeights []packedWeights
@@ -110,14 +112,38 @@ func (d *indirectConv) appendTile(tile convTile, perTap int) {
 
 // newIndirectConv returns the indirect path of a layer of shape s with the epilogue ep.
 // The layer packs its weights apart; filter (HWIO) gives those of a wide-tap layer's
-// edge columns.
+// edge columns. A layer with more channels than wideTaps takes reads narrow taps unless
+// its tiles of wide ones would take less time (tilingTime).
 func newIndirectConv(im impl, s *generic.Conv, filter []float32, ep epilogue) *indirectConv {
-	wide, tapLen := wideTaps(im, s), s.InC
+	var d *indirectConv
+	if wideTaps(im, s) {
+		d = tileIndirect(im, s, filter, ep, true, im.rowConv.rowTile != nil)
+	} else {
+		d = tileIndirect(im, s, filter, ep, false, false)
+		if canWiden(im, s) {
+			if wide := tileIndirect(im, s, filter, ep, true, false); wide.tilingTime()*wideMinGain < d.tilingTime() {
+				d = wide
+			}
+		}
+	}
+	d.weighTiles(true)
+	weightBytes := packedWeightBytes(im, s.H.K*s.W.K*s.InC, s.OutC)
+	d.tilesOuter = weightBytes <= tilesOuterMaxWeights
+	if weightBytes >= streamWeightsMinBytes {
+		d.streamWeights(im)
+	}
+	return d
+}
+
+// tileIndirect returns the tiles of a layer of shape s: with wide taps or narrow ones,
+// and with rows, the wide taps inside the image on the row kernel.
+func tileIndirect(im impl, s *generic.Conv, filter []float32, ep epilogue, wide, rows bool) *indirectConv {
+	tapLen := s.InC
 	if wide {
 		tapLen = s.W.K * s.InC
 	}
 	d := newIndirectBase(im, tapLen, s.OutC, ep)
-	rows := wide && im.rowConv.rowTile != nil
+	d.wide = wide
 	if rows {
 		// A row tile's padding taps read each pixel's zeros a stride further on.
 		d.zero = make([]float32, (im.rowConv.mr-1)*s.W.Stride*s.InC+tapLen)
@@ -147,13 +173,51 @@ func newIndirectConv(im impl, s *generic.Conv, filter []float32, ep epilogue) *i
 	if wide {
 		d.addEdgeColumns(im, s, filter)
 	}
-	d.weighTiles(true)
-	weightBytes := packedWeightBytes(im, s.H.K*s.W.K*s.InC, s.OutC)
-	d.tilesOuter = weightBytes <= tilesOuterMaxWeights
-	if weightBytes >= streamWeightsMinBytes {
-		d.streamWeights(im)
-	}
 	return d
+}
+
+// tilingTime models the time of one image's tiles, in channel steps of one pixel of the
+// ISA's full tile, to choose between narrow and wide taps: each tile costs its kernel's
+// rows, padding or not, over the kernel's speed per row, times its taps' channels plus
+// a fixed cost per tap (its MR offsets) and per tile (its entry and store). Fitted to
+// the indirect kernels alone, with AVX-512's 25 taps of 32 channels against 5 of 160:
+// 12 pixels 226 against 235 GFLOPS (tapSetup), and per row 4, 7, 8 and 12 pixels at
+// 0.75, 0.93, 0.99 and 1 of the 12's speed, AVX2's 2, 4 and 6 at 0.52, 0.85 and 1
+// (rowSpeed). Over 26 layers (3×3, 5×5 and 7×7, strides 1 and 2, 7² to 224², 32 to
+// 128 channels) it picked the faster tiling in every one whose two differed by more
+// than 1.5%, and overrated wide taps by up to 3% (wideMinGain); on AVX2, whose tiles
+// it was not fitted to, it chose no slower tiling over 16 of those layers.
+func (d *indirectConv) tilingTime() float64 {
+	const tapSetup, tileSetup = 1.5, 6 // channel steps
+	var time float64
+	for _, t := range d.tiles {
+		time += float64(t.kern.mr) / rowSpeed(t.kern.mr) * (float64(t.taps)*(float64(t.k)+tapSetup) + tileSetup)
+	}
+	return time
+}
+
+// rowSpeed models an indirect kernel's speed per pixel row, relative to its ISA's full
+// tile, from its rows: a short tile has too few accumulators (two vectors a row) to
+// cover the FMA latency.
+func rowSpeed(mr int) float64 { return min(1, 0.3+float64(mr)/8) }
+
+// wideMinGain is how much faster tilingTime must find wide taps, for a layer with more
+// channels than wideTaps takes, for it to take them: the margin by which the model
+// overrated them. Wide against narrow, calls alternating in one process, AVX-512 one
+// thread and two: 5×5 28²×32→32 1.07× and 1.06×, 40²×32→32 1.06× and 1.06×,
+// 112²×32→32 1.04× and 1.04×, 28²×64→64 1.03× and 1.03×, 56²×32→64 1.03× and 1.03×,
+// 7×7 14²×32→32 1.08× and 1.15×, 3×3 14²×64→64 1.06× and 1.09×, 50²×32→32 1.03× and
+// 1.04×; AVX2, one thread: 1.085×, 1.075×, 1.05×, 1.015×, 1.04×, (7×7 left narrow,
+// 0.97×), 1.04×, 1.01×. Left narrow on AVX-512: 5×5 14²×64→64 0.91×, 7²×64→64 0.86×,
+// 3×3 s2 28²×64→64 0.82×, 56²×64→128 0.95×, 3×3 28²×32→32 0.95×, 5×5 56²×64→64 1.00×.
+const wideMinGain = 1.03
+
+// canWiden reports whether a layer that wideTaps leaves narrow could read wide taps:
+// kernel rows contiguous in the image and, as a tap, no deeper than a slice of k the
+// weights' panel keeps in L1 (5×5 28²×128→64, 640 floats a tap: 0.99× wide, which the
+// model rated 1.05×).
+func canWiden(im impl, s *generic.Conv) bool {
+	return s.W.K > 1 && s.W.Dilation == 1 && s.W.In >= s.W.K && s.W.K*s.InC <= im.blocking.KC
 }
 
 // packedWeightBytes is the size of a layer's weights packed for im's kernels: k rows of
@@ -324,7 +388,8 @@ const wideTapsMaxInC = 4
 // AVX-512: 8 channels 3×3 s1 112²×8→32 1.05–1.07×, s2 224²×8→32 1.04–1.05×, 5×5
 // 56²×8→64 0.98–1.02×; 16 channels 3×3 s2 112²×16→32 1.03–1.05×, 5×5 56²×16→32
 // 1.00–1.03×; 32 and more lose (5×5 28²×32→32 0.94–0.96×, 3×3 s2 112²×64→64 0.99×).
-// AVX2: 112²×8→32 1.05–1.10×, s2 112²×16→32 1.04–1.06×.
+// AVX2: 112²×8→32 1.05–1.10×, s2 112²×16→32 1.04–1.06×. Past it, the indirect kernel
+// may still read wide taps, where tilingTime finds them faster.
 const wideRowTapsMaxInC = 16
 
 // wideInside reports whether output column ox's kernel rows lie inside the image's width,

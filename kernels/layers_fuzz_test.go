@@ -13,13 +13,14 @@ import (
 //
 //	go test -run '^$' -fuzz '^FuzzConv2D$' -fuzztime 30s ./kernels
 
-// fuzzConv maps fuzz integers to a convolution: spatial sizes 1–12, channels 1–40,
+// fuzzConv maps fuzz integers to a convolution: heights 1–12, channels 1–40,
 // kernel 1–7, strides -1–3 and dilations -1–2 (0 means 1, -1 is refused), padding and
 // activation with one invalid value each, batch 1–3. With at most wideRowTapsMaxInC
 // channels the width goes up to 48, so that a row holds several of the row kernel's
-// tiles.
+// tiles; with more, up to 30, so that rows hold two or more wide tiles where the layer
+// chooses wide taps (tilingTime).
 func fuzzConv(inH, inW, inC, outC, kh, kw, sh, sw, dh, dw, pad, act, n uint8, bias bool) convCase {
-	width := 1 + int(inW%12)
+	width := 1 + int(inW%30)
 	if 1+int(inC%40) <= wideRowTapsMaxInC {
 		width = 1 + int(inW%48)
 	}

@@ -881,15 +881,16 @@ func errorKind(msg string) error {
 // (narrow taps throughout); strides and row dilations; the edge pixels whose rows the
 // padding cuts, which read the part of each kernel row inside the image as one tap, at
 // both ends of rows long enough for several wide tiles; and a dilated width, which keeps
-// every tap narrow. It also checks that the wide path, and the edge columns' own, ran
-// wherever a pixel could take them.
+// every tap narrow. Past wideRowTapsMaxInC, 32 channels, where the model of
+// tilingTime decides. It also checks that a layer that took wide taps ran them, and the
+// edge columns' own, wherever a pixel could take them.
 func TestConv2DWideTaps(t *testing.T) {
 	forEachISA(t, func(t *testing.T, im impl) {
 		if im.conv.tile == nil {
 			t.Skip("no indirect kernel")
 		}
 		rng := rand.New(rand.NewPCG(91, 92))
-		for _, inC := range []int{1, 3, wideTapsMaxInC, wideTapsMaxInC + 1, wideRowTapsMaxInC, wideRowTapsMaxInC + 1} {
+		for _, inC := range []int{1, 3, wideTapsMaxInC, wideTapsMaxInC + 1, wideRowTapsMaxInC, wideRowTapsMaxInC + 1, 32} {
 			for _, k := range []int{2, 3, 7} {
 				for _, w := range []int{k - 1, k, 2*im.conv.mr + k + 3} {
 					for _, pad := range []Padding{Valid, Same} {
@@ -924,13 +925,63 @@ func TestConv2DWideTaps(t *testing.T) {
 								inside++
 							}
 						}
-						if want := wideTaps(im, &s) && inside > 0; want != (wide > 0) {
+						if wideTaps(im, &s) && !layer.direct.wide {
+							t.Errorf("%v: narrow taps, want wide (wideTaps)", c)
+						}
+						if want := layer.direct.wide && inside > 0; want != (wide > 0) {
 							t.Errorf("%v: %d wide tiles, want some: %v", c, wide, want)
 						}
-						if want := wideTaps(im, &s) && inside < s.W.Out; want != (edge > 0) {
+						if want := layer.direct.wide && inside < s.W.Out; want != (edge > 0) {
 							t.Errorf("%v: %d edge-column tiles, want some: %v", c, edge, want)
 						}
 					}
+				}
+			}
+		}
+	})
+}
+
+// TestConv2DWideTapsChosen checks layers past wideRowTapsMaxInC, which take wide taps
+// where tilingTime finds them faster: that the model chooses as measured on AVX-512
+// (wideMinGain's layers), and, on every ISA, that a layer that chose them computes
+// bit for bit what its narrow tiles compute.
+func TestConv2DWideTapsChosen(t *testing.T) {
+	forEachISA(t, func(t *testing.T, im impl) {
+		if im.conv.tile == nil {
+			t.Skip("no indirect kernel")
+		}
+		rng := rand.New(rand.NewPCG(93, 94))
+		for _, l := range []struct {
+			size, inC, outC, k, stride int
+			wide                       bool // on AVX-512
+		}{
+			{28, 32, 32, 5, 1, true}, {40, 32, 32, 5, 1, true}, {14, 64, 64, 3, 1, true}, {14, 32, 32, 7, 1, true},
+			{14, 64, 64, 5, 1, false}, {7, 64, 64, 5, 1, false}, {28, 64, 64, 3, 2, false}, {28, 32, 32, 3, 1, false},
+			{28, 128, 64, 5, 1, false}, // a tap deeper than KC
+		} {
+			cfg := Conv2DConfig{InH: l.size, InW: l.size, InC: l.inC, OutC: l.outC, KH: l.k, KW: l.k,
+				StrideH: l.stride, StrideW: l.stride, Padding: Same, Algorithm: Direct}
+			filter, bias := uniform(rng, l.k*l.k*l.inC*l.outC), uniform(rng, l.outC)
+			layer, err := newConv2D(cfg, filter, bias, im)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if im.isa == dispatch.AVX512 && layer.direct.wide != l.wide {
+				t.Errorf("%+v: wide taps %v, want %v", l, layer.direct.wide, l.wide)
+			}
+			if !layer.direct.wide {
+				continue
+			}
+			narrow := tileIndirect(im, &layer.shape, filter, layer.ep, false, false)
+			narrow.weighTiles(true)
+			src := uniform(rng, l.size*l.size*l.inC)
+			oh, ow := cfg.OutputSize()
+			got, want := make([]float32, oh*ow*l.outC), make([]float32, oh*ow*l.outC)
+			layer.direct.forward(&layer.w, got, src, 1)
+			narrow.forward(&layer.w, want, src, 1)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%+v: dst[%d] = %v with wide taps, %v with narrow ones", l, i, got[i], want[i])
 				}
 			}
 		}
