@@ -186,7 +186,9 @@ func tileIndirect(im impl, s *generic.Conv, filter []float32, ep epilogue, wide,
 // (rowSpeed). Over 26 layers (3×3, 5×5 and 7×7, strides 1 and 2, 7² to 224², 32 to
 // 128 channels) it picked the faster tiling in every one whose two differed by more
 // than 1.5%, and overrated wide taps by up to 3% (wideMinGain); on AVX2, whose tiles
-// it was not fitted to, it chose no slower tiling over 16 of those layers.
+// it was not fitted to, it chose no slower tiling over 16 of those layers. NEON takes
+// the same model unmeasured; there a wide tap also changes the last bits of a sum,
+// since its kernels spread a tap's channels over sets of accumulators.
 func (d *indirectConv) tilingTime() float64 {
 	const tapSetup, tileSetup = 1.5, 6 // channel steps
 	var time float64
