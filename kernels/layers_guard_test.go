@@ -25,6 +25,8 @@ func TestLayersGuarded(t *testing.T) {
 			{Conv2DConfig: Conv2DConfig{InH: 5, InW: 3, InC: 15, OutC: 1, KH: 1, KW: 1}, n: 3, bias: true},    // pointwise
 			{Conv2DConfig: Conv2DConfig{InH: 1, InW: 1, InC: 40, OutC: 33, KH: 1, KW: 1}, n: 1, bias: true},   // pointwise GEMV
 			{Conv2DConfig: Conv2DConfig{InH: 3, InW: 3, InC: 3, OutC: 16, KH: 5, KW: 5, Padding: Same}, n: 1}, // mostly padding
+			// Wide taps by tilingTime's choice (AVX-512, AVX2): 24 inner pixels a row.
+			{Conv2DConfig: Conv2DConfig{InH: 5, InW: 28, InC: 32, OutC: 33, KH: 5, KW: 5, Padding: Same, Algorithm: Direct}, n: 2, bias: true},
 		}
 		for _, bim := range blockings(im) {
 			for _, c := range convs {
