@@ -43,7 +43,8 @@ type indirectConv struct {
 	// that pixel, or −1 where it falls in the padding (as do the pixels past the tile).
 	ind  []int32
 	zero []float32 // zeros for the padding taps: as many as the widest tap reads
-	// wide: the taps are kernel rows, KW·InC floats, not kernel taps of InC (wideTaps).
+	// wide: the taps are kernel rows, KW·InC floats, not kernel taps of InC (wideTaps, or
+	// tilingTime where the layer has more channels).
 	wide bool
 	// edgeWeights are the weights of a wide-tap layer's edge columns, one set for each
 	// way the padding cuts the kernel rows (addEdgeColumns).
